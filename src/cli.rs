@@ -1,0 +1,143 @@
+//! Command-line arguments, and how they override the configuration file.
+
+use crate::config::{Config, ConfigError, RawConfig};
+use crate::output::Format;
+use crate::time::Granularity;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callpulse",
+    version,
+    about = "Call-center KPIs for YD/T 2823-2015 certification, live and from files"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the KPI engine over JSON Lines files (or stdin) and print closed period records.
+    Replay(ReplayArgs),
+}
+
+/// Options shared by every command that runs the engine.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EngineArgs {
+    /// Configuration file (TOML); command-line options override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Interval length: 5m, 10m, 15m, 30m or 60m.
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+    /// IANA time zone of intervals, days and months, e.g. Asia/Shanghai.
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+    /// Service-level threshold of every queue without an override, e.g. 20s.
+    #[arg(long, value_name = "DURATION")]
+    pub threshold: Option<String>,
+    /// Allowed lateness of events behind the newest one seen, e.g. 30s.
+    #[arg(long, value_name = "DURATION")]
+    pub lateness: Option<String>,
+}
+
+impl EngineArgs {
+    /// The configuration file (or the defaults) with these options applied, validated.
+    pub fn config(&self) -> Result<Config, ConfigError> {
+        let (mut raw, name) = match &self.config {
+            Some(path) => {
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+                    source_name: name.clone(),
+                    problems: vec![crate::config::Problem {
+                        key: "(file)".into(),
+                        message: format!("cannot read: {e}"),
+                    }],
+                })?;
+                let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigError {
+                    source_name: name.clone(),
+                    problems: vec![crate::config::Problem {
+                        key: "(syntax)".into(),
+                        message: e.message().to_string(),
+                    }],
+                })?;
+                (raw, name)
+            }
+            None => (RawConfig::default(), "(defaults)".to_string()),
+        };
+        let e = &mut raw.engine;
+        for (slot, value) in [
+            (&mut e.interval, &self.interval),
+            (&mut e.timezone, &self.timezone),
+            (&mut e.threshold, &self.threshold),
+            (&mut e.lateness, &self.lateness),
+        ] {
+            if let Some(v) = value {
+                *slot = v.clone();
+            }
+        }
+        raw.validate().map_err(|problems| ConfigError {
+            source_name: name,
+            problems,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    Interval,
+    Day,
+    Month,
+}
+
+impl From<PeriodArg> for Granularity {
+    fn from(p: PeriodArg) -> Granularity {
+        match p {
+            PeriodArg::Interval => Granularity::Interval,
+            PeriodArg::Day => Granularity::Day,
+            PeriodArg::Month => Granularity::Month,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Center,
+    Queue,
+    Agent,
+    Component,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Period of the printed records.
+    #[arg(long, value_enum, default_value = "interval")]
+    pub period: PeriodArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Keep each rejected line here, with its reason and position.
+    #[arg(long, value_name = "FILE")]
+    pub rejected: Option<PathBuf>,
+    /// Scopes to print, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "center,queue"
+    )]
+    pub scope: Vec<ScopeArg>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Only read and decode, print nothing but the summary (measures parsing alone).
+    #[arg(long, hide = true)]
+    pub decode_only: bool,
+    /// JSON Lines files, plain or gzip-compressed; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}

@@ -1,0 +1,197 @@
+//! Configuration: a TOML file ([`raw::RawConfig`], exactly what the user wrote) validated into
+//! a typed [`Config`] that the rest of callpulse trusts. Validation reports every problem at
+//! once, each with its key and the bad value.
+
+mod raw;
+
+pub use raw::RawConfig;
+
+use crate::kpi::StabilityBand;
+use crate::time::{self, Calendar, Millis, MINUTE};
+use chrono_tz::Tz;
+use rustc_hash::FxHashMap;
+use std::fmt;
+use std::path::Path;
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub engine: EngineConfig,
+    pub stability: Vec<StabilityBand>,
+}
+
+/// What the KPI engine needs: time zone and periods, thresholds, lateness and limits.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub timezone: Tz,
+    pub interval_minutes: i64,
+    /// The service-level threshold of every queue without an override (and center-wide).
+    pub threshold: Millis,
+    /// Per-queue threshold overrides.
+    pub queue_thresholds: FxHashMap<String, Millis>,
+    /// Abandons shorter than this leave the denominators of service level and answer rate.
+    /// Off (`None`) by default: the rule has no such exclusion.
+    pub short_abandon: Option<Millis>,
+    /// How far behind the highest event time seen an event may still arrive in order.
+    pub lateness: Millis,
+    /// How long after its end a period waits for calls still waiting before it is final.
+    pub grace: Millis,
+    /// A call with no event for this long is evicted (counted; its offer stays counted).
+    pub call_timeout: Millis,
+    /// How long an ended call waits for its `call.wrapup_ended`.
+    pub wrapup_timeout: Millis,
+    /// How long event ids and event contents are remembered to drop duplicates.
+    pub dedupe_window: Millis,
+    /// How long after it closed a period can still be revised; older changes are `too_late`.
+    pub revision_horizon: Millis,
+    /// Missing heartbeats of a component for longer than this count as down time.
+    pub heartbeat_timeout: Millis,
+    /// A customer offered again within this time of an earlier call is a repeat contact.
+    pub repeat_window: Millis,
+    /// Complaints still open this long after their due date are forgotten.
+    pub complaint_retention: Millis,
+    pub max_event_bytes: usize,
+}
+
+impl EngineConfig {
+    pub fn calendar(&self) -> Calendar {
+        Calendar::new(self.timezone, self.interval_minutes)
+    }
+
+    /// The service-level threshold of `queue`.
+    pub fn threshold_for(&self, queue: &str) -> Millis {
+        self.queue_thresholds
+            .get(queue)
+            .copied()
+            .unwrap_or(self.threshold)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        RawConfig::default()
+            .validate()
+            .expect("the built-in defaults are valid")
+    }
+}
+
+/// One problem of a configuration: the key and what is wrong with its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Every problem found in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub source_name: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration {}:", self.source_name)?;
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Reads and validates a TOML file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            source_name: name.clone(),
+            problems: vec![Problem {
+                key: "(file)".into(),
+                message: format!("cannot read: {e}"),
+            }],
+        })?;
+        Config::parse(&text, &name)
+    }
+
+    /// Parses and validates TOML text; `name` names it in errors.
+    pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+            source_name: name.into(),
+            problems: vec![Problem {
+                key: "(syntax)".into(),
+                message: e.message().to_string(),
+            }],
+        })?;
+        raw.validate().map_err(|problems| ConfigError {
+            source_name: name.into(),
+            problems,
+        })
+    }
+}
+
+/// Collects problems while turning raw values into typed ones.
+#[derive(Default)]
+pub(crate) struct Checker {
+    pub problems: Vec<Problem>,
+}
+
+impl Checker {
+    pub fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A duration no shorter than `min`.
+    pub fn duration(&mut self, key: &str, text: &str, min: Millis) -> Millis {
+        match time::parse_duration(text) {
+            Ok(ms) if ms >= min => ms,
+            Ok(_) => {
+                self.problem(
+                    key,
+                    format!(
+                        "must be at least {}, got {text:?}",
+                        time::format_duration(min)
+                    ),
+                );
+                min
+            }
+            Err(e) => {
+                self.problem(key, e);
+                min
+            }
+        }
+    }
+
+    pub fn timezone(&mut self, key: &str, text: &str) -> Tz {
+        text.parse().unwrap_or_else(|_| {
+            self.problem(key, format!("not an IANA time zone, got {text:?}"));
+            Tz::UTC
+        })
+    }
+
+    pub fn interval(&mut self, key: &str, text: &str) -> i64 {
+        match time::parse_duration(text) {
+            Ok(ms)
+                if ms % MINUTE == 0
+                    && time::calendar::INTERVAL_MINUTES.contains(&(ms / MINUTE)) =>
+            {
+                ms / MINUTE
+            }
+            _ => {
+                self.problem(
+                    key,
+                    format!("must be one of 5m, 10m, 15m, 30m, 60m, got {text:?}"),
+                );
+                15
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Agent states over time: each agent's time in each state, credited to the agent and to each
+//! of its queues, split exactly at period boundaries.
+//!
+//! Invariant: an agent's time up to `credited` has been added to the tallies; a state change
+//! at an instant before `credited` would rewrite closed time and is refused as `too_late`.
+
+use super::scope::Scope;
+use super::store::Store;
+use crate::event::AgentState;
+use crate::time::Millis;
+
+#[derive(Debug, Clone)]
+struct Agent {
+    state: AgentState,
+    queues: Vec<u32>,
+    credited: Millis,
+}
+
+/// Every agent seen, by interned agent id.
+#[derive(Debug, Default, Clone)]
+pub struct Agents {
+    agents: Vec<Option<Agent>>,
+}
+
+/// Agents in a state now, for the live view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Staffing {
+    pub available: u32,
+    pub on_call: u32,
+    pub wrap_up: u32,
+    pub not_ready: u32,
+}
+
+impl Agents {
+    /// Whether a state change at `ts` is still in time for agent `id`.
+    pub fn in_time(&self, id: u32, ts: Millis) -> bool {
+        match self.agents.get(id as usize) {
+            Some(Some(a)) => ts >= a.credited,
+            _ => true,
+        }
+    }
+
+    /// Applies a state change (callers check [`Agents::in_time`] first). An empty `queues`
+    /// keeps the agent's previous queues.
+    pub fn change(
+        &mut self,
+        store: &mut Store,
+        id: u32,
+        ts: Millis,
+        state: AgentState,
+        queues: Vec<u32>,
+    ) {
+        let idx = id as usize;
+        if self.agents.len() <= idx {
+            self.agents.resize(idx + 1, None);
+        }
+        if let Some(agent) = &mut self.agents[idx] {
+            credit(store, id, agent, ts);
+            agent.state = state;
+            if !queues.is_empty() {
+                agent.queues = queues;
+            }
+        } else {
+            self.agents[idx] = Some(Agent {
+                state,
+                queues,
+                credited: ts,
+            });
+        }
+    }
+
+    /// Credits every agent's current state up to `t`.
+    pub fn credit_all(&mut self, store: &mut Store, t: Millis) {
+        for (id, agent) in self.agents.iter_mut().enumerate() {
+            if let Some(agent) = agent {
+                credit(store, id as u32, agent, t);
+            }
+        }
+    }
+
+    /// Agents of `queue` by current state.
+    pub fn staffing(&self, queue: u32) -> Staffing {
+        let mut s = Staffing::default();
+        for a in self
+            .agents
+            .iter()
+            .flatten()
+            .filter(|a| a.queues.contains(&queue))
+        {
+            match a.state {
+                AgentState::Available => s.available += 1,
+                AgentState::OnCall => s.on_call += 1,
+                AgentState::WrapUp => s.wrap_up += 1,
+                AgentState::NotReady => s.not_ready += 1,
+                AgentState::LoggedOut => {}
+            }
+        }
+        s
+    }
+}
+
+/// Logged-out time is nobody's: it is not credited.
+fn credit(store: &mut Store, id: u32, agent: &mut Agent, t: Millis) {
+    if t <= agent.credited {
+        return;
+    }
+    if agent.state != AgentState::LoggedOut {
+        let state = agent.state as usize;
+        let add = |tally: &mut super::tally::Tally, ms: Millis| tally.agent_ms[state] += ms;
+        store.add_span(Scope::Agent(id), agent.credited, t, add);
+        for &q in &agent.queues {
+            store.add_span(Scope::Queue(q), agent.credited, t, add);
+        }
+    }
+    agent.credited = t;
+}

@@ -1,0 +1,172 @@
+//! System health: each component's down time from `system.status` and missing heartbeats,
+//! center-wide down time (while any component is down), and the list of outages (11.2.1).
+//!
+//! A component is down while its last status was `down`, or, once it has sent a heartbeat,
+//! from `heartbeat_timeout` after its last sign of life (a heartbeat or an `up` status) until
+//! the next one. Between two health events every component's down time within the span is a
+//! suffix of it, so the center's down time is the span from the earliest such suffix.
+
+use super::scope::Scope;
+use super::store::Store;
+use crate::time::Millis;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default)]
+struct Component {
+    down_since: Option<Millis>,
+    last_life: Option<Millis>,
+    heartbeats: bool,
+    outage_start: Option<Millis>,
+    outage_cause: &'static str,
+}
+
+impl Component {
+    /// The first instant of `[from, to)` at which the component is down (and stays down to
+    /// `to`), if any.
+    fn down_from(&self, from: Millis, to: Millis, timeout: Millis) -> Option<Millis> {
+        let mut start = self.down_since.map(|t| t.max(from));
+        if self.heartbeats {
+            if let Some(life) = self.last_life {
+                let timed_out = (life + timeout).max(from);
+                start = Some(start.map_or(timed_out, |s| s.min(timed_out)));
+            }
+        }
+        start.filter(|&s| s < to)
+    }
+}
+
+/// An outage of one component: from when it went down until it came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outage {
+    pub component: String,
+    pub start: Millis,
+    pub end: Millis,
+    /// `status` (reported down) or `heartbeat` (heartbeats missing).
+    pub cause: &'static str,
+}
+
+impl Outage {
+    pub fn duration(&self) -> Millis {
+        self.end - self.start
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Health {
+    components: Vec<Component>,
+    timeout: Millis,
+    credited: Millis,
+}
+
+impl Health {
+    pub fn new(timeout: Millis) -> Self {
+        Health {
+            components: Vec::new(),
+            timeout,
+            credited: Millis::MIN,
+        }
+    }
+
+    pub fn in_time(&self, ts: Millis) -> bool {
+        ts >= self.credited
+    }
+
+    /// Records a status (`Some(up)`) or a heartbeat (`None`) of component `id` at `ts`;
+    /// an outage that ends here is pushed to `outages` (`names` gives the component's name).
+    pub fn report(
+        &mut self,
+        store: &mut Store,
+        id: u32,
+        ts: Millis,
+        status: Option<bool>,
+        name: &str,
+        outages: &mut Vec<Outage>,
+    ) {
+        if self.credited == Millis::MIN {
+            self.credited = ts;
+        }
+        self.credit_all(store, ts);
+        let idx = id as usize;
+        if self.components.len() <= idx {
+            self.components.resize(idx + 1, Component::default());
+        }
+        let timeout = self.timeout;
+        let c = &mut self.components[idx];
+        // Close a heartbeat outage that this sign of life ends, or note one that began.
+        if c.outage_start.is_none() {
+            if let Some(start) = c.down_from(Millis::MIN, ts, timeout) {
+                c.outage_start = Some(start);
+                c.outage_cause = if c.down_since.is_some() {
+                    "status"
+                } else {
+                    "heartbeat"
+                };
+            }
+        }
+        match status {
+            Some(false) => {
+                if c.down_since.is_none() {
+                    c.down_since = Some(ts);
+                }
+                if c.outage_start.is_none() {
+                    c.outage_start = Some(ts);
+                    c.outage_cause = "status";
+                }
+            }
+            Some(true) => {
+                c.down_since = None;
+                c.last_life = Some(ts);
+            }
+            None => {
+                c.heartbeats = true;
+                c.last_life = Some(ts);
+            }
+        }
+        if c.down_since.is_none() {
+            if let Some(start) = c.outage_start.take() {
+                outages.push(Outage {
+                    component: name.to_string(),
+                    start,
+                    end: ts,
+                    cause: c.outage_cause,
+                });
+            }
+        }
+    }
+
+    /// Credits down time of every component and of the center up to `t`.
+    pub fn credit_all(&mut self, store: &mut Store, t: Millis) {
+        if self.components.is_empty() || t <= self.credited {
+            self.credited = self.credited.max(t);
+            return;
+        }
+        let from = self.credited;
+        let mut center_from: Option<Millis> = None;
+        for (id, c) in self.components.iter().enumerate() {
+            let down = c.down_from(from, t, self.timeout);
+            let scope = Scope::Component(id as u32);
+            store.add_span(scope, from, t, |tally, _| tally.monitored = true);
+            if let Some(start) = down {
+                store.add_span(scope, start, t, |tally, ms| tally.down_ms += ms);
+                center_from = Some(center_from.map_or(start, |s: Millis| s.min(start)));
+            }
+        }
+        store.add_span(Scope::Center, from, t, |tally, _| tally.monitored = true);
+        if let Some(start) = center_from {
+            store.add_span(Scope::Center, start, t, |tally, ms| tally.down_ms += ms);
+        }
+        self.credited = t;
+    }
+
+    /// Components down at `t`, with the instant each went down.
+    pub fn down_at(&self, t: Millis) -> Vec<(u32, Millis)> {
+        self.components
+            .iter()
+            .enumerate()
+            .filter_map(|(id, c)| {
+                c.down_from(Millis::MIN, t + 1, self.timeout)
+                    .map(|s| (id as u32, s))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,626 @@
+//! The KPI engine: a plain, synchronous state machine that turns events into period records.
+//!
+//! Data flows one way through it:
+//!
+//! ```text
+//! ingest ─► dedupe ─► reorder buffer ─(watermark)─► apply ─► store ─(close)─► records
+//!                                                    │  calls, agents, health,
+//!                                                    │  complaints, surveys, forecasts
+//!                                                    └─► rejections (contradictions, too late)
+//! ```
+//!
+//! The watermark is the highest event time seen minus the allowed lateness. Events leave the
+//! reorder buffer in event-time order once the watermark passes them; an event that arrives
+//! after that is applied at once (and may revise a final period). A period becomes final when
+//! the watermark passes its end plus the grace. No I/O and no async inside: callers (replay,
+//! the live service, tests) drive it with [`Engine::ingest`], [`Engine::advance_to`] and
+//! [`Engine::flush`], and take its output with [`Engine::take_records`] and friends.
+
+mod agents;
+pub mod calls;
+mod complaints;
+mod dedupe;
+mod health;
+mod reorder;
+pub mod scope;
+mod stats;
+mod store;
+pub mod tally;
+
+pub use agents::Staffing;
+pub use health::Outage;
+pub use scope::{Names, Scope};
+pub use stats::Stats;
+pub use store::Closed;
+pub use tally::Tally;
+
+use crate::codec::encode;
+use crate::config::EngineConfig;
+use crate::event::{Body, Event, Id};
+use crate::reject::{Origin, RejectReason, Rejection};
+use crate::time::{Calendar, Granularity, Millis, MINUTE};
+use agents::Agents;
+use calls::{Call, Contribution, Delta, Phase, Plan, Queues};
+use complaints::Complaints;
+use dedupe::Dedupe;
+use health::Health;
+use reorder::{Queued, Reorder};
+use rustc_hash::FxHashMap;
+use store::Store;
+
+/// A call being tracked: offered, or known only from events that came before its offer.
+#[derive(Debug)]
+enum CallEntry {
+    Live(Call),
+    Orphan(Vec<Queued>),
+}
+
+/// The engine. See the module documentation.
+#[derive(Debug)]
+pub struct Engine {
+    cfg: EngineConfig,
+    store: Store,
+    names: Names,
+    /// Service-level threshold by queue id.
+    thresholds: Vec<Millis>,
+    calls: FxHashMap<Id, CallEntry>,
+    customers: FxHashMap<Id, Millis>,
+    forecasts: FxHashMap<(u32, Millis, u32), f64>,
+    agents: Agents,
+    health: Health,
+    complaints: Complaints,
+    dedupe: Dedupe,
+    reorder: Reorder,
+    max_seen: Millis,
+    watermark: Millis,
+    next_boundary: Millis,
+    last_sweep: Millis,
+    scratch: Vec<Contribution>,
+    records: Vec<Closed>,
+    rejections: Vec<Rejection>,
+    outages: Vec<Outage>,
+    stats: Stats,
+}
+
+impl Engine {
+    /// An engine that keeps tallies for the given granularities.
+    pub fn new(cfg: &EngineConfig, granularities: &[Granularity]) -> Self {
+        let calendar = cfg.calendar();
+        Engine {
+            store: Store::new(calendar, granularities, cfg.grace, cfg.revision_horizon),
+            names: Names::default(),
+            thresholds: Vec::new(),
+            calls: FxHashMap::default(),
+            customers: FxHashMap::default(),
+            forecasts: FxHashMap::default(),
+            agents: Agents::default(),
+            health: Health::new(cfg.heartbeat_timeout),
+            complaints: Complaints::default(),
+            dedupe: Dedupe::new(cfg.dedupe_window),
+            reorder: Reorder::default(),
+            max_seen: Millis::MIN,
+            watermark: Millis::MIN,
+            next_boundary: Millis::MIN,
+            last_sweep: Millis::MIN,
+            scratch: Vec::with_capacity(8),
+            records: Vec::new(),
+            rejections: Vec::new(),
+            outages: Vec::new(),
+            stats: Stats::default(),
+            cfg: cfg.clone(),
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        self.store.calendar()
+    }
+
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        s.revisions = self.store.revisions;
+        s
+    }
+
+    /// Highest event time seen minus the allowed lateness (`Millis::MIN` before any event).
+    pub fn watermark(&self) -> Millis {
+        self.watermark
+    }
+
+    /// Counts an input that could not be decoded and keeps it with its reason.
+    pub fn reject(&mut self, reason: RejectReason, origin: Origin, bytes: &[u8]) {
+        self.stats.read += 1;
+        self.stats.reject(reason);
+        self.rejections.push(Rejection {
+            reason,
+            origin,
+            bytes: bytes.to_vec(),
+        });
+    }
+
+    /// Takes one decoded event.
+    pub fn ingest(&mut self, event: Event, origin: Origin) {
+        self.stats.read += 1;
+        let digest = dedupe::key(&event);
+        if !self.dedupe.insert(digest, event.ts) {
+            self.stats.accepted += 1;
+            self.stats.duplicates += 1;
+            return;
+        }
+        let queued = Queued::new(event, origin, digest);
+        if queued.event.ts > self.max_seen {
+            self.max_seen = queued.event.ts;
+        }
+        if queued.at < self.watermark {
+            self.stats.late += 1;
+            self.apply(queued);
+        } else {
+            self.reorder.push(queued);
+        }
+        let w = self.max_seen.saturating_sub(self.cfg.lateness);
+        self.advance_to(w);
+    }
+
+    /// Moves the watermark to `watermark` (if later): releases the events before it in
+    /// event-time order and closes the periods it passes. The live service calls this with the
+    /// wall clock when partitions are idle.
+    pub fn advance_to(&mut self, watermark: Millis) {
+        if watermark <= self.watermark {
+            return;
+        }
+        self.watermark = watermark;
+        while let Some(q) = self.reorder.pop_before(watermark) {
+            self.close_through(q.at);
+            self.apply(q);
+        }
+        self.close_through(watermark);
+        if watermark.saturating_sub(self.last_sweep) >= MINUTE {
+            self.sweep(watermark);
+        }
+    }
+
+    /// End of input: applies everything buffered, closes every period, and rejects events
+    /// still waiting for an offer (`no_offer`). Agent and component time is credited up to the
+    /// last event seen.
+    pub fn flush(&mut self) {
+        while let Some(q) = self.reorder.pop_before(Millis::MAX) {
+            self.close_through(q.at);
+            self.apply(q);
+        }
+        if self.max_seen > Millis::MIN {
+            self.credit_through(self.max_seen);
+        }
+        let orphans: Vec<Queued> = self
+            .calls
+            .drain()
+            .filter_map(|(_, e)| match e {
+                CallEntry::Orphan(events) => Some(events),
+                CallEntry::Live(_) => None,
+            })
+            .flatten()
+            .collect();
+        let mut orphans = orphans;
+        orphans.sort();
+        for q in orphans {
+            self.reject_applied(RejectReason::NoOffer, &q);
+        }
+        let from = self.records.len();
+        self.store.close_through(Millis::MAX, &mut self.records);
+        self.sort_records(from);
+        self.watermark = self.watermark.max(self.max_seen);
+    }
+
+    /// Final and revised period records emitted since the last call.
+    pub fn take_records(&mut self) -> Vec<Closed> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// Rejected inputs since the last call.
+    pub fn take_rejections(&mut self) -> Vec<Rejection> {
+        std::mem::take(&mut self.rejections)
+    }
+
+    /// Outages that ended since the last call.
+    pub fn take_outages(&mut self) -> Vec<Outage> {
+        std::mem::take(&mut self.outages)
+    }
+
+    /// Calls waiting in `queue` now, and when the longest-waiting one entered it.
+    pub fn waiting(&self, queue: u32) -> (u64, Option<Millis>) {
+        let mut n = 0;
+        let mut oldest: Option<Millis> = None;
+        for entry in self.calls.values() {
+            if let CallEntry::Live(c) = entry {
+                if c.phase == Phase::Waiting && c.queue == queue {
+                    n += 1;
+                    oldest = Some(oldest.map_or(c.offered, |o| o.min(c.offered)));
+                }
+            }
+        }
+        (n, oldest)
+    }
+
+    /// Agents of `queue` by current state.
+    pub fn staffing(&self, queue: u32) -> Staffing {
+        self.agents.staffing(queue)
+    }
+
+    /// Components down at the watermark, with the instant each went down.
+    pub fn components_down(&self) -> Vec<(u32, Millis)> {
+        self.health.down_at(self.watermark)
+    }
+
+    /// The live tally of `scope` in the period of `g` containing `t`.
+    pub fn tally(&self, scope: Scope, g: Granularity, t: Millis) -> Option<&Tally> {
+        self.store.tally(scope, g, t)
+    }
+
+    /// Calls tracked now (offered and not yet finished, or waiting for their offer).
+    pub fn calls_in_flight(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Bytes held by the state that grows with traffic (calls, tallies, dedupe, buffer).
+    pub fn state_bytes(&self) -> usize {
+        let call = std::mem::size_of::<(Id, CallEntry)>() + 1;
+        let cap = self.calls.capacity() * call;
+        cap + self.store.bytes()
+            + self.dedupe.len() * 17
+            + self.reorder.len() * std::mem::size_of::<Queued>()
+            + self.customers.len() * 40
+    }
+
+    fn apply(&mut self, q: Queued) {
+        if q.event.body.call_id().is_some() {
+            return self.apply_call(q);
+        }
+        let ts = q.event.ts;
+        let outcome = match &q.event.body {
+            Body::AgentState {
+                agent,
+                state,
+                queues,
+            } => {
+                let id = self.names.agents.intern(agent);
+                if self.agents.in_time(id, ts) {
+                    let queues = queues.iter().map(|q| self.intern_queue(q)).collect();
+                    self.agents.change(&mut self.store, id, ts, *state, queues);
+                    Ok(())
+                } else {
+                    Err(RejectReason::TooLate)
+                }
+            }
+            Body::SystemStatus { component, up, .. } => {
+                self.health_report(component, ts, Some(*up))
+            }
+            Body::Heartbeat { component } => self.health_report(component, ts, None),
+            Body::Survey {
+                queue,
+                satisfied,
+                survey,
+                ..
+            } => self.writable(ts).map(|()| {
+                let q = self.intern_queue(queue);
+                for scope in [Scope::Queue(q), Scope::Center] {
+                    self.store.add(scope, ts, 0, |t, _| {
+                        t.satisfaction.add(*satisfied);
+                        if let Some(name) = survey {
+                            t.surveys.entry(name.clone()).or_default().add(*satisfied);
+                        }
+                    });
+                }
+            }),
+            Body::ComplaintOpened {
+                complaint,
+                due,
+                queue,
+            } => {
+                let ok = self.writable(ts).and_then(|()| self.writable(*due));
+                ok.and_then(|()| {
+                    let queue = queue.as_ref().map(|q| self.intern_queue(q));
+                    self.complaints
+                        .open(&mut self.store, complaint, ts, *due, queue)
+                        .then_some(())
+                        .ok_or(RejectReason::ContradictsHistory)
+                })
+            }
+            Body::ComplaintClosed {
+                complaint,
+                satisfied,
+            } => self.writable(ts).map(|()| {
+                self.complaints
+                    .close(&mut self.store, complaint, ts, *satisfied);
+            }),
+            Body::Forecast {
+                queue,
+                interval_start,
+                minutes,
+                offered,
+            } => self.writable(*interval_start).map(|()| {
+                let q = self.intern_queue(queue);
+                let previous = self
+                    .forecasts
+                    .insert((q, *interval_start, *minutes), offered.0)
+                    .unwrap_or(0.0);
+                let len = Millis::from(*minutes) * MINUTE;
+                let per_ms = (offered.0 - previous) / len as f64;
+                let end = interval_start + len;
+                self.store
+                    .add_span(Scope::Queue(q), *interval_start, end, |t, ms| {
+                        t.forecast = Some(t.forecast.unwrap_or(0.0) + per_ms * ms as f64);
+                    });
+            }),
+            _ => unreachable!("every event type is handled"),
+        };
+        match outcome {
+            Ok(()) => self.stats.accepted += 1,
+            Err(reason) => self.reject_applied(reason, &q),
+        }
+    }
+
+    fn health_report(
+        &mut self,
+        component: &Id,
+        ts: Millis,
+        status: Option<bool>,
+    ) -> Result<(), RejectReason> {
+        if !self.health.in_time(ts) {
+            return Err(RejectReason::TooLate);
+        }
+        let id = self.names.components.intern(component);
+        self.health.report(
+            &mut self.store,
+            id,
+            ts,
+            status,
+            component,
+            &mut self.outages,
+        );
+        Ok(())
+    }
+
+    fn writable(&self, anchor: Millis) -> Result<(), RejectReason> {
+        if self.store.writable(anchor) {
+            Ok(())
+        } else {
+            Err(RejectReason::TooLate)
+        }
+    }
+
+    fn intern_queue(&mut self, name: &Id) -> u32 {
+        let id = self.names.queues.intern(name);
+        if id as usize == self.thresholds.len() {
+            self.thresholds.push(self.cfg.threshold_for(name));
+        }
+        id
+    }
+
+    fn apply_call(&mut self, q: Queued) {
+        let body = &q.event.body;
+        let call_id = body.call_id().expect("a call event").clone();
+        let (queue, customer) = match body {
+            Body::Offered {
+                queue, customer, ..
+            } => (Some(queue), customer.as_ref()),
+            Body::Completed(c) => (Some(&c.queue), c.customer.as_ref()),
+            _ => (None, None),
+        };
+        let to_queue = match body {
+            Body::Transferred { to_queue, .. } => to_queue.as_ref(),
+            _ => None,
+        };
+        let queues = Queues {
+            queue: queue.map(|n| self.intern_queue(n)),
+            to_queue: to_queue.map(|n| self.intern_queue(n)),
+        };
+        let offered_at = reorder::order_of(&q.event).0;
+        let repeat = customer.is_some_and(|c| {
+            self.customers.get(c).is_some_and(|&last| {
+                last <= offered_at && offered_at - last <= self.cfg.repeat_window
+            })
+        });
+        let entry = self.calls.get(&call_id);
+        let live = match entry {
+            Some(CallEntry::Live(call)) => Some(call),
+            _ => None,
+        };
+        let first_offer = live.is_none();
+        self.scratch.clear();
+        let planned = calls::plan(live, body, q.event.ts, queues, repeat, &mut self.scratch);
+        match planned {
+            Err(reason) => self.reject_applied(reason, &q),
+            Ok(Plan::Duplicate) => {
+                self.stats.accepted += 1;
+                self.stats.duplicates += 1;
+            }
+            Ok(Plan::Orphan) => match self.calls.get_mut(&call_id) {
+                Some(CallEntry::Orphan(events)) => events.push(q),
+                _ => {
+                    self.calls.insert(call_id, CallEntry::Orphan(vec![q]));
+                }
+            },
+            Ok(Plan::Apply(call)) => {
+                if !self.scratch.iter().all(|c| self.store.writable(c.anchor)) {
+                    return self.reject_applied(RejectReason::TooLate, &q);
+                }
+                let short = self.cfg.short_abandon;
+                for c in std::mem::take(&mut self.scratch) {
+                    let threshold = match c.scope {
+                        Scope::Queue(id) => self.thresholds[id as usize],
+                        _ => self.cfg.threshold,
+                    };
+                    self.store.add(c.scope, c.anchor, threshold, |t, thr| {
+                        add_delta(t, c.delta, thr, short)
+                    });
+                    self.scratch.push(c);
+                }
+                if let (Some(customer), true) = (customer, first_offer) {
+                    let last = self.customers.entry(customer.clone()).or_insert(offered_at);
+                    *last = (*last).max(offered_at);
+                }
+                self.stats.accepted += 1;
+                if let Some(CallEntry::Orphan(mut pending)) =
+                    self.calls.insert(call_id, CallEntry::Live(call))
+                {
+                    pending.sort();
+                    for p in pending {
+                        self.apply_call(p);
+                    }
+                }
+            }
+        }
+    }
+
+    fn reject_applied(&mut self, reason: RejectReason, q: &Queued) {
+        self.stats.reject(reason);
+        self.rejections.push(Rejection {
+            reason,
+            origin: q.origin,
+            bytes: encode(&q.event).into_bytes(),
+        });
+    }
+
+    /// Credits open agent and component time, counts overdue complaints, and finalises the
+    /// periods that `t` passes.
+    fn close_through(&mut self, t: Millis) {
+        if t >= self.next_boundary {
+            self.credit_through(t);
+            let interval = self
+                .store
+                .calendar()
+                .period(Granularity::Interval, t.saturating_sub(self.cfg.grace));
+            self.next_boundary = interval.end.saturating_add(self.cfg.grace);
+        }
+        if self.store.next_close().is_some_and(|c| c <= t) || self.store.closed_through() < t {
+            let from = self.records.len();
+            self.store.close_through(t, &mut self.records);
+            self.sort_records(from);
+        }
+    }
+
+    fn credit_through(&mut self, t: Millis) {
+        self.agents.credit_all(&mut self.store, t);
+        self.health.credit_all(&mut self.store, t);
+        self.complaints
+            .check(&mut self.store, t, self.cfg.complaint_retention);
+    }
+
+    /// Orders one close step's records by granularity, period, scope kind and name, so the
+    /// output does not depend on the order in which names were first seen.
+    fn sort_records(&mut self, from: usize) {
+        let names = &self.names;
+        self.records[from..].sort_by(|a, b| {
+            let key = |r: &Closed| {
+                (
+                    r.revision > 0,
+                    r.period.granularity,
+                    r.period.start,
+                    scope_rank(r.scope),
+                )
+            };
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| names.of(a.scope).cmp(&names.of(b.scope)))
+        });
+    }
+
+    /// Evicts calls silent for `call_timeout`, forgets finished calls after
+    /// `wrapup_timeout`, rejects orphan events whose offer never came, and expires customers
+    /// and dedupe keys.
+    fn sweep(&mut self, w: Millis) {
+        self.last_sweep = w;
+        let timeout = self.cfg.call_timeout;
+        let linger = self.cfg.wrapup_timeout;
+        let mut evicted = 0;
+        let mut expired_orphans = Vec::new();
+        self.calls.retain(|_, entry| match entry {
+            CallEntry::Live(c) => match c.phase {
+                Phase::Waiting | Phase::Answered => {
+                    let keep = c.last_event.saturating_add(timeout) >= w;
+                    evicted += u64::from(!keep);
+                    keep
+                }
+                _ => c.last_event.saturating_add(linger) >= w,
+            },
+            CallEntry::Orphan(events) => {
+                let newest = events
+                    .iter()
+                    .map(|q| q.event.ts)
+                    .max()
+                    .unwrap_or(Millis::MIN);
+                let keep = newest.saturating_add(timeout) >= w;
+                if !keep {
+                    expired_orphans.append(events);
+                }
+                keep
+            }
+        });
+        self.stats.evicted_calls += evicted;
+        expired_orphans.sort();
+        for q in expired_orphans {
+            self.reject_applied(RejectReason::NoOffer, &q);
+        }
+        let window = self.cfg.repeat_window;
+        self.customers
+            .retain(|_, last| last.saturating_add(window) >= w);
+        let horizon = self.cfg.grace + self.cfg.revision_horizon;
+        self.forecasts.retain(|(_, start, minutes), _| {
+            start + Millis::from(*minutes) * MINUTE + horizon >= w
+        });
+        self.dedupe.expire(w);
+    }
+}
+
+fn scope_rank(scope: Scope) -> u8 {
+    match scope {
+        Scope::Center => 0,
+        Scope::Queue(_) => 1,
+        Scope::Agent(_) => 2,
+        Scope::Component(_) => 3,
+    }
+}
+
+/// Adds one call delta to a tally under the scope's threshold.
+fn add_delta(t: &mut Tally, delta: Delta, threshold: Millis, short_abandon: Option<Millis>) {
+    match delta {
+        Delta::Offered { repeat } => {
+            t.offered += 1;
+            t.repeat_contacts += u64::from(repeat);
+        }
+        Delta::FlowedOut => t.flowed_out += 1,
+        Delta::FlowedIn => t.flowed_in += 1,
+        Delta::Answered { wait } => {
+            t.answered += 1;
+            t.answered_within += u64::from(wait <= threshold);
+            t.wait_sum += wait;
+            t.answered_waits.record(wait);
+        }
+        Delta::Abandoned { wait } => {
+            t.abandoned += 1;
+            t.abandoned_within += u64::from(wait <= threshold);
+            t.short_abandoned += u64::from(short_abandon.is_some_and(|s| wait < s));
+            t.abandon_wait_sum += wait;
+            t.abandoned_waits.record(wait);
+        }
+        Delta::Transferred => t.transferred += 1,
+        Delta::Handled { talk, resolved } => {
+            t.handled += 1;
+            t.talk_sum += talk;
+            if let Some(r) = resolved {
+                t.resolution_marked += 1;
+                t.resolved += u64::from(r);
+            }
+        }
+        Delta::Wrapup { wrap } => {
+            t.wrapups += 1;
+            t.wrap_sum += wrap;
+        }
+    }
+}

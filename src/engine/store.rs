@@ -1,0 +1,215 @@
+//! The period store: one [`Tally`] per (scope, granularity, period start), from the first
+//! contribution until the revision horizon has passed.
+//!
+//! Lifecycle of a slot: *open* → *final* (its record emitted with revision 0 once
+//! `closed_through ≥ end + grace`) → *revised* (a contribution to a final slot marks it dirty;
+//! the next close step emits it again with `revision + 1`) → *dropped* (once
+//! `closed_through ≥ end + grace + horizon`; later contributions are refused as `too_late`).
+
+use super::scope::Scope;
+use super::tally::Tally;
+use crate::time::{Calendar, Granularity, Millis, Period};
+use rustc_hash::FxHashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+type Key = (Scope, Granularity, Millis);
+
+#[derive(Debug)]
+struct Slot {
+    period: Period,
+    threshold: Millis,
+    tally: Tally,
+    emitted: Option<u32>,
+    dirty: bool,
+}
+
+/// A period record leaving the store: final (revision 0) or revised.
+#[derive(Debug, Clone)]
+pub struct Closed {
+    pub scope: Scope,
+    pub period: Period,
+    pub revision: u32,
+    /// The service-level threshold that counted `answered_within` and `abandoned_within`.
+    pub threshold: Millis,
+    pub tally: Tally,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    calendar: Calendar,
+    granularities: Vec<Granularity>,
+    grace: Millis,
+    horizon: Millis,
+    slots: FxHashMap<Key, Slot>,
+    closing: BinaryHeap<Reverse<(Millis, Key)>>,
+    dropping: BinaryHeap<Reverse<(Millis, Key)>>,
+    dirty: Vec<Key>,
+    closed_through: Millis,
+    pub revisions: u64,
+}
+
+impl Store {
+    pub fn new(
+        calendar: Calendar,
+        granularities: &[Granularity],
+        grace: Millis,
+        horizon: Millis,
+    ) -> Self {
+        Store {
+            calendar,
+            granularities: granularities.to_vec(),
+            grace,
+            horizon,
+            slots: FxHashMap::default(),
+            closing: BinaryHeap::new(),
+            dropping: BinaryHeap::new(),
+            dirty: Vec::new(),
+            closed_through: Millis::MIN,
+            revisions: 0,
+        }
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// Every period with `end + grace ≤ closed_through` is final.
+    pub fn closed_through(&self) -> Millis {
+        self.closed_through
+    }
+
+    /// Whether a contribution at `anchor` can still be recorded (its periods not yet dropped).
+    pub fn writable(&self, anchor: Millis) -> bool {
+        self.granularities.iter().all(|&g| {
+            let end = self.calendar.period(g, anchor).end;
+            end.saturating_add(self.grace + self.horizon) > self.closed_through
+        })
+    }
+
+    /// Applies `f` to the tallies of `scope` for the periods containing `anchor`.
+    pub fn add(
+        &mut self,
+        scope: Scope,
+        anchor: Millis,
+        threshold: Millis,
+        f: impl Fn(&mut Tally, Millis),
+    ) {
+        for i in 0..self.granularities.len() {
+            let period = self.calendar.period(self.granularities[i], anchor);
+            let slot = self.slot(scope, period, threshold);
+            f(&mut slot.tally, threshold);
+        }
+    }
+
+    /// Splits `[from, to)` over the periods of every granularity and applies `f` with the
+    /// milliseconds that fall into each.
+    pub fn add_span(
+        &mut self,
+        scope: Scope,
+        from: Millis,
+        to: Millis,
+        f: impl Fn(&mut Tally, Millis),
+    ) {
+        for i in 0..self.granularities.len() {
+            let mut t = from;
+            while t < to {
+                let period = self.calendar.period(self.granularities[i], t);
+                let upto = period.end.min(to);
+                let slot = self.slot(scope, period, 0);
+                f(&mut slot.tally, upto - t);
+                t = upto;
+            }
+        }
+    }
+
+    fn slot(&mut self, scope: Scope, period: Period, threshold: Millis) -> &mut Slot {
+        let key = (scope, period.granularity, period.start);
+        let grace = self.grace;
+        let horizon = self.horizon;
+        let slot = self.slots.entry(key).or_insert_with(|| {
+            self.closing
+                .push(Reverse((period.end.saturating_add(grace), key)));
+            self.dropping
+                .push(Reverse((period.end.saturating_add(grace + horizon), key)));
+            Slot {
+                period,
+                threshold,
+                tally: Tally::default(),
+                emitted: None,
+                dirty: false,
+            }
+        });
+        if threshold > 0 {
+            slot.threshold = threshold;
+        }
+        if slot.emitted.is_some() && !slot.dirty {
+            slot.dirty = true;
+            self.dirty.push(key);
+        }
+        slot
+    }
+
+    /// The close time of the earliest open slot.
+    pub fn next_close(&self) -> Option<Millis> {
+        self.closing.peek().map(|Reverse((t, _))| *t)
+    }
+
+    /// Finalises every period with `end + grace ≤ t`, emits revisions of changed final
+    /// periods, and drops periods past the horizon. Records go to `out` in close order.
+    pub fn close_through(&mut self, t: Millis, out: &mut Vec<Closed>) {
+        if t > self.closed_through {
+            self.closed_through = t;
+        }
+        while let Some(&Reverse((at, key))) = self.closing.peek() {
+            if at > self.closed_through {
+                break;
+            }
+            self.closing.pop();
+            if let Some(slot) = self.slots.get_mut(&key) {
+                if slot.emitted.is_none() {
+                    slot.emitted = Some(0);
+                    slot.dirty = false;
+                    out.push(closed(key.0, slot, 0));
+                }
+            }
+        }
+        for key in std::mem::take(&mut self.dirty) {
+            if let Some(slot) = self.slots.get_mut(&key) {
+                if let (Some(rev), true) = (slot.emitted, slot.dirty) {
+                    slot.emitted = Some(rev + 1);
+                    slot.dirty = false;
+                    self.revisions += 1;
+                    out.push(closed(key.0, slot, rev + 1));
+                }
+            }
+        }
+        while let Some(&Reverse((at, key))) = self.dropping.peek() {
+            if at > self.closed_through {
+                break;
+            }
+            self.dropping.pop();
+            self.slots.remove(&key);
+        }
+    }
+
+    /// The live tally of `scope` for the period of granularity `g` containing `t`, if any.
+    pub fn tally(&self, scope: Scope, g: Granularity, t: Millis) -> Option<&Tally> {
+        let period = self.calendar.period(g, t);
+        self.slots.get(&(scope, g, period.start)).map(|s| &s.tally)
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.slots.values().map(|s| s.tally.bytes() + 64).sum()
+    }
+}
+
+fn closed(scope: Scope, slot: &Slot, revision: u32) -> Closed {
+    Closed {
+        scope,
+        period: slot.period,
+        revision,
+        threshold: slot.threshold,
+        tally: slot.tally.clone(),
+    }
+}

@@ -1,0 +1,230 @@
+//! [`Tally`]: the additive counts of one scope (center, queue, agent or component) over one
+//! period. Every field is a sum, so tallies of intervals, of partitions or of instances merge
+//! by addition ([`Tally::merge`]); ratios are derived only when a record is written.
+
+use crate::event::{AgentState, Id};
+use crate::time::Millis;
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+
+/// Wait-time histograms hold milliseconds from 0 to one day at 2 significant figures (≤ 1 %
+/// relative error); longer waits saturate at one day.
+pub const WAIT_HIST_MAX_MS: u64 = 86_400_000;
+const WAIT_HIST_SIGFIG: u8 = 2;
+
+/// A mergeable wait-time histogram, allocated on first use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Waits(Option<Box<Histogram<u32>>>);
+
+impl Waits {
+    pub fn record(&mut self, wait: Millis) {
+        let h = self.0.get_or_insert_with(|| {
+            Box::new(
+                Histogram::new_with_bounds(1, WAIT_HIST_MAX_MS, WAIT_HIST_SIGFIG)
+                    .expect("static histogram bounds are valid"),
+            )
+        });
+        h.saturating_record(wait.clamp(0, WAIT_HIST_MAX_MS as i64) as u64);
+    }
+
+    /// The wait at quantile `q` (0–1) in seconds, the midpoint of its histogram bucket.
+    pub fn quantile_seconds(&self, q: f64) -> Option<f64> {
+        let h = self.0.as_ref().filter(|h| !h.is_empty())?;
+        let v = h.value_at_quantile(q);
+        Some(h.median_equivalent(v) as f64 / 1_000.0)
+    }
+
+    pub fn merge(&mut self, other: &Waits) {
+        if let Some(o) = &other.0 {
+            match &mut self.0 {
+                Some(h) => h.add(o.as_ref()).expect("histograms share their bounds"),
+                None => self.0 = Some(o.clone()),
+            }
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.0.as_ref().map_or(0, |h| h.len())
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |h| {
+            h.distinct_values() * std::mem::size_of::<u32>() + 128
+        })
+    }
+}
+
+/// Satisfaction answers: responses and satisfied ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Answers {
+    pub responses: u64,
+    pub satisfied: u64,
+}
+
+impl Answers {
+    pub fn add(&mut self, satisfied: bool) {
+        self.responses += 1;
+        self.satisfied += u64::from(satisfied);
+    }
+
+    fn merge(&mut self, o: &Answers) {
+        self.responses += o.responses;
+        self.satisfied += o.satisfied;
+    }
+}
+
+/// The sums of one scope over one period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Calls that entered the scope's queue (center: each call once, at its first offer).
+    pub offered: u64,
+    pub answered: u64,
+    /// Answered with a wait ≤ the scope's threshold.
+    pub answered_within: u64,
+    pub abandoned: u64,
+    /// Abandoned with a wait ≤ the scope's threshold.
+    pub abandoned_within: u64,
+    /// Abandoned with a wait < the short-abandon threshold (0 unless one is configured).
+    pub short_abandoned: u64,
+    /// Left this queue for another before answer (overflow).
+    pub flowed_out: u64,
+    /// Arrived in this queue from another before answer; also counted in `offered`.
+    pub flowed_in: u64,
+    /// Total wait (queue + ring) of answered calls.
+    pub wait_sum: Millis,
+    /// Total wait of abandoned calls.
+    pub abandon_wait_sum: Millis,
+    pub answered_waits: Waits,
+    pub abandoned_waits: Waits,
+    /// Answered calls the agent transferred.
+    pub transferred: u64,
+    /// Conversations that ended in the period, with their talk time.
+    pub handled: u64,
+    pub talk_sum: Millis,
+    /// After-call work finished in the period.
+    pub wrapups: u64,
+    pub wrap_sum: Millis,
+    /// Ended calls with a `resolved` mark, and those marked `true`.
+    pub resolution_marked: u64,
+    pub resolved: u64,
+    /// Offers of a customer already offered within the repeat window.
+    pub repeat_contacts: u64,
+    /// Agent time by state, in milliseconds, indexed like [`AgentState::ALL`].
+    pub agent_ms: [Millis; 5],
+    /// Down time (component scope: its own; center: while any component was down).
+    pub down_ms: Millis,
+    /// Whether any component reported during the period (availability is unknown otherwise).
+    pub monitored: bool,
+    pub satisfaction: Answers,
+    /// Satisfaction by targeted survey (9.2.2).
+    pub surveys: BTreeMap<Id, Answers>,
+    pub complaints_opened: u64,
+    pub complaints_on_time: u64,
+    pub complaints_overdue: u64,
+    pub complaints_closed: u64,
+    pub complaint_satisfaction: Answers,
+    /// Forecast volume for the period, when a forecast covered it.
+    pub forecast: Option<f64>,
+}
+
+impl Tally {
+    pub fn agent_ms(&self, state: AgentState) -> Millis {
+        self.agent_ms[state as usize]
+    }
+
+    /// Adds every sum of `o` to this tally.
+    pub fn merge(&mut self, o: &Tally) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.answered_within += o.answered_within;
+        self.abandoned += o.abandoned;
+        self.abandoned_within += o.abandoned_within;
+        self.short_abandoned += o.short_abandoned;
+        self.flowed_out += o.flowed_out;
+        self.flowed_in += o.flowed_in;
+        self.wait_sum += o.wait_sum;
+        self.abandon_wait_sum += o.abandon_wait_sum;
+        self.answered_waits.merge(&o.answered_waits);
+        self.abandoned_waits.merge(&o.abandoned_waits);
+        self.transferred += o.transferred;
+        self.handled += o.handled;
+        self.talk_sum += o.talk_sum;
+        self.wrapups += o.wrapups;
+        self.wrap_sum += o.wrap_sum;
+        self.resolution_marked += o.resolution_marked;
+        self.resolved += o.resolved;
+        self.repeat_contacts += o.repeat_contacts;
+        for (a, b) in self.agent_ms.iter_mut().zip(o.agent_ms) {
+            *a += b;
+        }
+        self.down_ms += o.down_ms;
+        self.monitored |= o.monitored;
+        self.satisfaction.merge(&o.satisfaction);
+        for (name, a) in &o.surveys {
+            self.surveys.entry(name.clone()).or_default().merge(a);
+        }
+        self.complaints_opened += o.complaints_opened;
+        self.complaints_on_time += o.complaints_on_time;
+        self.complaints_overdue += o.complaints_overdue;
+        self.complaints_closed += o.complaints_closed;
+        self.complaint_satisfaction.merge(&o.complaint_satisfaction);
+        self.forecast = match (self.forecast, o.forecast) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Heap and inline bytes held, for memory accounting.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Tally>()
+            + self.answered_waits.heap_bytes()
+            + self.abandoned_waits.heap_bytes()
+            + self.surveys.len() * 64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_within_one_percent_and_merge() {
+        let mut a = Waits::default();
+        for ms in 1..=1000 {
+            a.record(ms * 100);
+        }
+        let p50 = a.quantile_seconds(0.5).unwrap();
+        assert!((p50 - 50.0).abs() <= 0.5, "{p50}");
+        let p99 = a.quantile_seconds(0.99).unwrap();
+        assert!((p99 - 99.0).abs() <= 1.0, "{p99}");
+        let mut b = Waits::default();
+        b.record(5_000);
+        b.merge(&a);
+        assert_eq!(b.count(), 1001);
+        assert_eq!(Waits::default().quantile_seconds(0.5), None);
+    }
+
+    #[test]
+    fn merge_adds_every_sum() {
+        let mut a = Tally {
+            offered: 2,
+            forecast: Some(1.5),
+            ..Tally::default()
+        };
+        a.surveys.insert(
+            "billing".into(),
+            Answers {
+                responses: 1,
+                satisfied: 1,
+            },
+        );
+        let mut b = a.clone();
+        b.answered_waits.record(1_000);
+        a.merge(&b);
+        assert_eq!(a.offered, 4);
+        assert_eq!(a.forecast, Some(3.0));
+        assert_eq!(a.surveys["billing"].responses, 2);
+        assert_eq!(a.answered_waits.count(), 1);
+    }
+}

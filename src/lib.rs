@@ -1,0 +1,35 @@
+//! callpulse turns the raw call events of a call center (ACD/CDR) into the KPIs of the
+//! YD/T 2823-2015 certification rule (CMM-525-0006), per queue and per period.
+//!
+//! # Layout
+//!
+//! In the order data flows through it:
+//!
+//! | module | job |
+//! |---|---|
+//! | [`source`] | where events come from: JSON Lines files, gzip, stdin |
+//! | [`codec`] | bytes → [`event::Event`] or a [`reject::RejectReason`]; and back to canonical JSON |
+//! | [`event`] | the domain vocabulary: canonical call events, schema version 1 |
+//! | [`reject`] | stable reasons for rejected input, and where it came from |
+//! | [`time`] | instants, RFC 3339, the periods of a time zone |
+//! | [`engine`] | dedupe, reorder by event time, per-call state, agents, health, tallies per period |
+//! | [`kpi`] | the rule's formulas, each naming its clause |
+//! | [`record`] | a closed tally → a period record with every KPI |
+//! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |
+//! | [`replay`] | the `replay` command: files → engine → records |
+//! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod codec;
+pub mod config;
+pub mod engine;
+pub mod event;
+pub mod kpi;
+pub mod output;
+pub mod record;
+pub mod reject;
+pub mod replay;
+pub mod source;
+pub mod time;

@@ -1,0 +1,153 @@
+//! Writing period records (`table`, `json` lines, `csv`) and rejected inputs (tab-separated:
+//! reason, source and line, the original bytes).
+
+use crate::record::PeriodRecord;
+use crate::reject::Rejection;
+use serde_json::Value;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+/// Output format of records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object per line per (scope, period).
+    Json,
+    /// Comma-separated values with a header (nested fields left out).
+    Csv,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!("format must be table, json or csv, got {s:?}")),
+        }
+    }
+}
+
+/// Writes records in one format.
+pub struct RecordWriter<W: Write> {
+    out: W,
+    format: Format,
+    header_done: bool,
+}
+
+const TABLE_HEADER: &str = "start                          queue        offered answered  within abandon     SL     AR    ASA(s)   AHT(s)  rev";
+
+impl<W: Write> RecordWriter<W> {
+    pub fn new(out: W, format: Format) -> Self {
+        RecordWriter {
+            out,
+            format,
+            header_done: false,
+        }
+    }
+
+    pub fn write(&mut self, r: &PeriodRecord) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut self.out, r)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Csv => self.write_csv(r),
+            Format::Table => self.write_table(r),
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn write_csv(&mut self, r: &PeriodRecord) -> io::Result<()> {
+        let Value::Object(map) = serde_json::to_value(r)? else {
+            unreachable!("a record serialises to an object")
+        };
+        let flat: Vec<(String, Value)> = map
+            .into_iter()
+            .filter(|(_, v)| !v.is_object() && !v.is_array())
+            .collect();
+        if !self.header_done {
+            let header: Vec<&str> = flat.iter().map(|(k, _)| k.as_str()).collect();
+            writeln!(self.out, "{}", header.join(","))?;
+            self.header_done = true;
+        }
+        let cells: Vec<String> = flat.iter().map(|(_, v)| csv_cell(v)).collect();
+        writeln!(self.out, "{}", cells.join(","))
+    }
+
+    fn write_table(&mut self, r: &PeriodRecord) -> io::Result<()> {
+        if !self.header_done {
+            writeln!(self.out, "{TABLE_HEADER}")?;
+            self.header_done = true;
+        }
+        let name = match r.scope {
+            "center" => "(center)".to_string(),
+            _ => r
+                .queue
+                .clone()
+                .or_else(|| r.agent.clone())
+                .or_else(|| r.component.clone())
+                .unwrap_or_default(),
+        };
+        writeln!(
+            self.out,
+            "{:<30} {:<12} {:>7} {:>8} {:>7} {:>7} {:>6} {:>6} {:>9} {:>8} {:>4}",
+            r.start,
+            name,
+            r.offered,
+            r.answered,
+            r.answered_within_threshold,
+            r.abandoned,
+            percent(r.service_level),
+            percent(r.answer_rate),
+            number(r.asa_seconds),
+            number(r.aht_seconds),
+            r.revision
+        )
+    }
+}
+
+fn percent(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn number(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{v:.1}"))
+}
+
+fn csv_cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) if s.contains([',', '"', '\n']) => {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes each rejected input as `reason<TAB>source:position<TAB>original bytes`.
+pub struct RejectWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> RejectWriter<W> {
+    pub fn new(out: W) -> Self {
+        RejectWriter { out }
+    }
+
+    pub fn write(&mut self, r: &Rejection, source: &str) -> io::Result<()> {
+        write!(self.out, "{}\t{}:{}\t", r.reason, source, r.origin.offset)?;
+        self.out.write_all(&r.bytes)?;
+        self.out.write_all(b"\n")
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

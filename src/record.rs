@@ -1,0 +1,201 @@
+//! Period records: what callpulse reports for one scope over one period, with every KPI
+//! derived from the additive counts by the formulas of [`crate::kpi`].
+//!
+//! The first twenty fields are a contract (`replay --format json` prints them in this order);
+//! more follow. Ratios are 0–1 and `null` when their denominator is 0; durations are seconds.
+
+use crate::engine::{Closed, Names, Scope};
+use crate::event::AgentState;
+use crate::kpi;
+use crate::time::{seconds, Calendar, Granularity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One record, ready to serialise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodRecord {
+    /// The queue, `null` for center-wide records (and for agent and component records).
+    pub queue: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub offered: u64,
+    pub answered: u64,
+    pub answered_within_threshold: u64,
+    pub abandoned: u64,
+    pub abandoned_within_threshold: u64,
+    pub flowed_out: u64,
+    pub wait_seconds_sum: f64,
+    pub threshold_seconds: f64,
+    pub service_level: Option<f64>,
+    pub answer_rate: Option<f64>,
+    pub abandon_rate: Option<f64>,
+    pub asa_seconds: Option<f64>,
+    pub aht_seconds: Option<f64>,
+    pub wait_p50_seconds: Option<f64>,
+    pub wait_p90_seconds: Option<f64>,
+    pub wait_p99_seconds: Option<f64>,
+    pub revision: u32,
+    // ---- more fields ----
+    /// `center`, `queue`, `agent` or `component`.
+    pub scope: &'static str,
+    /// `interval`, `day` or `month`.
+    pub period: Granularity,
+    pub agent: Option<String>,
+    pub component: Option<String>,
+    pub flowed_in: u64,
+    pub short_abandoned: u64,
+    pub answer_rate_coefficient: Option<f64>,
+    pub asa_coefficient: Option<f64>,
+    pub abandon_wait_seconds_sum: f64,
+    pub abandoned_wait_p50_seconds: Option<f64>,
+    pub abandoned_wait_p90_seconds: Option<f64>,
+    pub abandoned_wait_p99_seconds: Option<f64>,
+    pub transferred: u64,
+    pub transfer_rate: Option<f64>,
+    pub handled: u64,
+    pub talk_seconds_sum: f64,
+    pub wrapups: u64,
+    pub wrap_seconds_sum: f64,
+    pub resolution_marked: u64,
+    pub resolved: u64,
+    pub fcr_rate: Option<f64>,
+    pub repeat_contacts: u64,
+    pub repeat_contact_rate: Option<f64>,
+    pub agent_available_seconds: f64,
+    pub agent_on_call_seconds: f64,
+    pub agent_wrap_up_seconds: f64,
+    pub agent_not_ready_seconds: f64,
+    pub occupancy: Option<f64>,
+    pub period_seconds: f64,
+    pub down_seconds: Option<f64>,
+    pub availability: Option<f64>,
+    pub survey_responses: u64,
+    pub survey_satisfied: u64,
+    pub satisfaction: Option<f64>,
+    pub surveys: BTreeMap<String, SurveyFigures>,
+    pub complaints_opened: u64,
+    pub complaints_closed: u64,
+    pub complaints_on_time: u64,
+    pub complaints_overdue: u64,
+    pub complaints_on_time_rate: Option<f64>,
+    pub complaint_satisfaction: Option<f64>,
+    pub forecast_offered: Option<f64>,
+    pub forecast_accuracy: Option<f64>,
+}
+
+/// Satisfaction of one targeted survey (9.2.2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurveyFigures {
+    pub responses: u64,
+    pub satisfied: u64,
+    pub satisfaction: Option<f64>,
+}
+
+impl PeriodRecord {
+    /// Builds the record of a closed tally; `short_abandon` says whether short abandons leave
+    /// the denominators.
+    pub fn new(c: &Closed, names: &Names, calendar: &Calendar) -> PeriodRecord {
+        let t = &c.tally;
+        let name = names.of(c.scope).map(|n| n.to_string());
+        let sl = kpi::service_level(t.answered_within, t.offered, t.short_abandoned);
+        let ar = kpi::answer_rate(t.answered, t.offered, t.short_abandoned);
+        let asa = kpi::asa_seconds(t.wait_sum, t.answered);
+        let monitored = t.monitored && matches!(c.scope, Scope::Center | Scope::Component(_));
+        PeriodRecord {
+            queue: matches!(c.scope, Scope::Queue(_))
+                .then(|| name.clone())
+                .flatten(),
+            start: calendar.format(c.period.start),
+            end: calendar.format(c.period.end),
+            offered: t.offered,
+            answered: t.answered,
+            answered_within_threshold: t.answered_within,
+            abandoned: t.abandoned,
+            abandoned_within_threshold: t.abandoned_within,
+            flowed_out: t.flowed_out,
+            wait_seconds_sum: seconds(t.wait_sum),
+            threshold_seconds: seconds(c.threshold),
+            service_level: sl,
+            answer_rate: ar,
+            abandon_rate: kpi::abandon_rate(t.abandoned, t.offered, t.short_abandoned),
+            asa_seconds: asa,
+            aht_seconds: kpi::aht_seconds(t.talk_sum, t.wrap_sum, t.handled),
+            wait_p50_seconds: t.answered_waits.quantile_seconds(0.50),
+            wait_p90_seconds: t.answered_waits.quantile_seconds(0.90),
+            wait_p99_seconds: t.answered_waits.quantile_seconds(0.99),
+            revision: c.revision,
+            scope: c.scope.kind(),
+            period: c.period.granularity,
+            agent: matches!(c.scope, Scope::Agent(_))
+                .then(|| name.clone())
+                .flatten(),
+            component: matches!(c.scope, Scope::Component(_))
+                .then(|| name.clone())
+                .flatten(),
+            flowed_in: t.flowed_in,
+            short_abandoned: t.short_abandoned,
+            answer_rate_coefficient: ar.map(kpi::answer_rate_coefficient),
+            asa_coefficient: asa.map(kpi::asa_coefficient),
+            abandon_wait_seconds_sum: seconds(t.abandon_wait_sum),
+            abandoned_wait_p50_seconds: t.abandoned_waits.quantile_seconds(0.50),
+            abandoned_wait_p90_seconds: t.abandoned_waits.quantile_seconds(0.90),
+            abandoned_wait_p99_seconds: t.abandoned_waits.quantile_seconds(0.99),
+            transferred: t.transferred,
+            transfer_rate: kpi::transfer_rate(t.transferred, t.answered),
+            handled: t.handled,
+            talk_seconds_sum: seconds(t.talk_sum),
+            wrapups: t.wrapups,
+            wrap_seconds_sum: seconds(t.wrap_sum),
+            resolution_marked: t.resolution_marked,
+            resolved: t.resolved,
+            fcr_rate: kpi::fcr_rate(t.resolved, t.resolution_marked),
+            repeat_contacts: t.repeat_contacts,
+            repeat_contact_rate: kpi::repeat_contact_rate(t.repeat_contacts, t.offered),
+            agent_available_seconds: seconds(t.agent_ms(AgentState::Available)),
+            agent_on_call_seconds: seconds(t.agent_ms(AgentState::OnCall)),
+            agent_wrap_up_seconds: seconds(t.agent_ms(AgentState::WrapUp)),
+            agent_not_ready_seconds: seconds(t.agent_ms(AgentState::NotReady)),
+            occupancy: kpi::occupancy(
+                t.agent_ms(AgentState::OnCall),
+                t.agent_ms(AgentState::WrapUp),
+                t.agent_ms(AgentState::Available),
+            ),
+            period_seconds: seconds(c.period.len()),
+            down_seconds: monitored.then(|| seconds(t.down_ms)),
+            availability: if monitored {
+                kpi::availability(t.down_ms, c.period.len())
+            } else {
+                None
+            },
+            survey_responses: t.satisfaction.responses,
+            survey_satisfied: t.satisfaction.satisfied,
+            satisfaction: kpi::satisfaction(t.satisfaction.satisfied, t.satisfaction.responses),
+            surveys: t
+                .surveys
+                .iter()
+                .map(|(name, a)| {
+                    let figures = SurveyFigures {
+                        responses: a.responses,
+                        satisfied: a.satisfied,
+                        satisfaction: kpi::satisfaction(a.satisfied, a.responses),
+                    };
+                    (name.to_string(), figures)
+                })
+                .collect(),
+            complaints_opened: t.complaints_opened,
+            complaints_closed: t.complaints_closed,
+            complaints_on_time: t.complaints_on_time,
+            complaints_overdue: t.complaints_overdue,
+            complaints_on_time_rate: kpi::complaints_on_time_rate(
+                t.complaints_on_time,
+                t.complaints_overdue,
+            ),
+            complaint_satisfaction: kpi::satisfaction(
+                t.complaint_satisfaction.satisfied,
+                t.complaint_satisfaction.responses,
+            ),
+            forecast_offered: t.forecast,
+            forecast_accuracy: kpi::forecast_accuracy(t.offered, t.forecast),
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! `callpulse replay`: runs the engine over JSON Lines files in event time, as fast as the
+//! machine allows, and writes the closed period records.
+
+use crate::codec::Decoder;
+use crate::config::Config;
+use crate::engine::{Closed, Engine, Scope, Stats};
+use crate::kpi;
+use crate::output::{Format, RecordWriter, RejectWriter};
+use crate::record::PeriodRecord;
+use crate::reject::{Origin, RejectReason};
+use crate::source;
+use crate::time::Granularity;
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What to replay and how to print it.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// Input files (`-` for stdin), read one after the other as one stream.
+    pub files: Vec<String>,
+    pub granularity: Granularity,
+    pub format: Format,
+    /// Where to keep rejected lines with their reasons.
+    pub rejected: Option<PathBuf>,
+    /// Which scopes to print (`center`, `queue`, `agent`, `component`).
+    pub scopes: Vec<String>,
+    pub progress: bool,
+    /// Only read and decode (a measurement aid: the rate of parsing alone).
+    pub decode_only: bool,
+}
+
+/// What a replay did.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub stats: Stats,
+    pub elapsed: Duration,
+    pub records: u64,
+    /// Service-level stability (9.3.1) per scope: (name, months, CV, score); month replays only.
+    pub stability: Vec<(String, usize, Option<f64>, Option<f64>)>,
+}
+
+impl Summary {
+    pub fn events_per_second(&self) -> f64 {
+        self.stats.read as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The summary printed to stderr at the end of a replay.
+    pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        let s = &self.stats;
+        writeln!(
+            w,
+            "read {} accepted {} rejected {} duplicates {} late {} revisions {} evicted calls {} records {}",
+            s.read,
+            s.accepted,
+            s.rejected_total(),
+            s.duplicates,
+            s.late,
+            s.revisions,
+            s.evicted_calls,
+            self.records
+        )?;
+        for (reason, n) in &s.rejected {
+            writeln!(w, "  rejected {reason}: {n}")?;
+        }
+        for (name, months, cv, score) in &self.stability {
+            match (cv, score) {
+                (Some(cv), Some(score)) => writeln!(
+                    w,
+                    "service-level stability {name}: CV {cv:.4} over {months} months, score {score}"
+                )?,
+                _ => writeln!(
+                    w,
+                    "service-level stability {name}: needs two months with calls"
+                )?,
+            }
+        }
+        writeln!(
+            w,
+            "{:.3} s, {:.0} events/s",
+            self.elapsed.as_secs_f64(),
+            self.events_per_second()
+        )
+    }
+}
+
+/// Runs a replay, writing records to `out`.
+pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let decoder = Decoder {
+        max_bytes: cfg.engine.max_event_bytes,
+    };
+    let mut engine = Engine::new(&cfg.engine, &[r.granularity]);
+    let mut writer = RecordWriter::new(out, r.format);
+    let mut rejects = match &r.rejected {
+        Some(path) => Some(RejectWriter::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        ))),
+        None => None,
+    };
+    let mut printer = Printer {
+        scopes: r.scopes.clone(),
+        monthly: BTreeMap::new(),
+        records: 0,
+    };
+    let bar = (r.progress && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    });
+    let mut decoded_only = 0u64;
+    for (index, file) in r.files.iter().enumerate() {
+        let mut lines = source::open(file).with_context(|| format!("cannot open {file}"))?;
+        while let Some(line) = lines
+            .next_line(decoder.max_bytes)
+            .with_context(|| format!("cannot read {file}"))?
+        {
+            if line.bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let origin = Origin {
+                source: index as u32,
+                partition: 0,
+                offset: line.number as i64,
+            };
+            let decoded = if line.too_long {
+                Err(RejectReason::TooLarge)
+            } else {
+                decoder.decode(line.bytes)
+            };
+            if r.decode_only {
+                decoded_only += 1;
+                std::hint::black_box(&decoded);
+                continue;
+            }
+            match decoded {
+                Ok(event) => engine.ingest(event, origin),
+                Err(reason) => engine.reject(reason, origin, line.bytes),
+            }
+            if line.number % 4096 == 0 {
+                drain(
+                    &mut engine,
+                    &mut writer,
+                    &mut rejects,
+                    &mut printer,
+                    &r.files,
+                )?;
+                if let Some(bar) = &bar {
+                    let s = engine.stats();
+                    bar.set_message(format!(
+                        "{file}: {} events, {} rejected",
+                        s.read,
+                        s.rejected_total()
+                    ));
+                }
+            }
+        }
+    }
+    engine.flush();
+    drain(
+        &mut engine,
+        &mut writer,
+        &mut rejects,
+        &mut printer,
+        &r.files,
+    )?;
+    writer.flush().context("cannot write output")?;
+    if let Some(w) = &mut rejects {
+        w.flush().context("cannot write rejected lines")?;
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut stats = engine.stats();
+    if r.decode_only {
+        stats.read = decoded_only;
+    }
+    let stability = printer
+        .monthly
+        .iter()
+        .map(|(name, levels)| {
+            let levels: Vec<f64> = levels.values().copied().collect();
+            let cv = kpi::stability_cv(&levels);
+            let score = cv.map(|cv| kpi::stability_score(cv, &cfg.stability));
+            (name.clone(), levels.len(), cv, score)
+        })
+        .collect();
+    Ok(Summary {
+        stats,
+        elapsed: started.elapsed(),
+        records: printer.records,
+        stability,
+    })
+}
+
+struct Printer {
+    scopes: Vec<String>,
+    /// Latest monthly service level by scope name and month start.
+    monthly: BTreeMap<String, BTreeMap<String, f64>>,
+    records: u64,
+}
+
+fn drain(
+    engine: &mut Engine,
+    writer: &mut RecordWriter<&mut dyn Write>,
+    rejects: &mut Option<RejectWriter<std::io::BufWriter<std::fs::File>>>,
+    printer: &mut Printer,
+    files: &[String],
+) -> anyhow::Result<()> {
+    for closed in engine.take_records() {
+        if !printer.scopes.iter().any(|s| s == closed.scope.kind()) {
+            continue;
+        }
+        let record = PeriodRecord::new(&closed, engine.names(), engine.calendar());
+        track_month(printer, &closed, &record);
+        writer.write(&record).context("cannot write output")?;
+        printer.records += 1;
+    }
+    for rejection in engine.take_rejections() {
+        if let Some(w) = rejects {
+            let source = files
+                .get(rejection.origin.source as usize)
+                .map_or("-", String::as_str);
+            w.write(&rejection, source)
+                .context("cannot write rejected lines")?;
+        }
+    }
+    Ok(())
+}
+
+fn track_month(printer: &mut Printer, closed: &Closed, record: &PeriodRecord) {
+    if closed.period.granularity != Granularity::Month
+        || !matches!(closed.scope, Scope::Center | Scope::Queue(_))
+    {
+        return;
+    }
+    let name = record.queue.clone().unwrap_or_else(|| "(center)".into());
+    let months = printer.monthly.entry(name).or_default();
+    match record.service_level {
+        Some(sl) => {
+            months.insert(record.start.clone(), sl);
+        }
+        None => {
+            months.remove(&record.start);
+        }
+    }
+}
