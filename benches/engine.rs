@@ -1,1 +1,383 @@
-fn main() {}
+//! Criterion benches of the replay path, one group per stage, each in events per second
+//! (`Throughput::Elements` = lines of the generated stream):
+//!
+//! | group | what one iteration does |
+//! |---|---|
+//! | `decode` | bytes of every line → `Event` (`Decoder::decode`) |
+//! | `read_and_decode` | `LineReader` over the in-memory text + decode: the rate of merely reading and parsing |
+//! | `engine` | ingest the pre-decoded events into a fresh engine, flush, take the records: state + aggregation alone |
+//! | `replay` | the whole `replay` loop from the in-memory text: read, decode, ingest, records → `PeriodRecord` → JSON to a sink |
+//!
+//! Before the groups it prints the stream's shape, a sanity replay (nothing should be rejected)
+//! and the bytes per in-flight call; after them, an interleaved side-by-side run of
+//! `read_and_decode`, `engine` and `replay`, whose ratio is steadier on a noisy machine than
+//! figures from groups run a minute apart.
+//!
+//! Run: `cargo bench --bench engine` (add `-- replay` to run one group).
+
+mod support;
+
+use callpulse::codec::Decoder;
+use callpulse::config::Config;
+use callpulse::engine::{Engine, Scope};
+use callpulse::event::Event;
+use callpulse::output::{Format, RecordWriter};
+use callpulse::record::PeriodRecord;
+use callpulse::reject::{Origin, RejectReason};
+use callpulse::source::LineReader;
+use callpulse::time::Granularity;
+use criterion::{
+    black_box, criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput,
+};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+use support::{Profile, Stream};
+
+/// Counts live heap bytes while `COUNTING` is on, so the bytes a call really costs can be read
+/// off the allocator rather than estimated from `size_of` (hash-table slack, boxed events and
+/// the reorder buffer included). This needs `unsafe impl GlobalAlloc`: the library keeps
+/// `#![forbid(unsafe_code)]`; this bench binary is a separate crate, and the wrapper only
+/// forwards to `System`. Off, it costs one relaxed load per allocation, so it does not skew
+/// the timed groups.
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
+// counters are atomics and never affect what is returned.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::alloc`'s contract.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System` with this layout (every allocation goes through us).
+        unsafe { System.dealloc(ptr, layout) };
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for `dealloc`; the caller upholds `GlobalAlloc::realloc`'s contract.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The configuration of the benches: defaults, in the time zone of the generated stream.
+fn config() -> Config {
+    Config::parse("[engine]\ntimezone = \"Asia/Shanghai\"\n", "bench config")
+        .expect("the bench configuration is valid")
+}
+
+/// Scopes printed by `callpulse replay` by default (`--scope center,queue`).
+fn printed(scope: Scope) -> bool {
+    matches!(scope, Scope::Center | Scope::Queue(_))
+}
+
+/// `read_and_decode`: what `replay --decode-only` does per line.
+fn read_and_decode(text: &[u8], decoder: Decoder) -> u64 {
+    let mut lines = LineReader::new(text);
+    let mut n = 0u64;
+    while let Some(line) = lines.next_line(decoder.max_bytes).expect("in memory") {
+        if line.bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let decoded = if line.too_long {
+            Err(RejectReason::TooLarge)
+        } else {
+            decoder.decode(line.bytes)
+        };
+        black_box(&decoded);
+        n += 1;
+    }
+    n
+}
+
+/// `engine`: state + aggregation alone, from decoded events.
+fn engine_only(cfg: &Config, events: Vec<Event>) -> usize {
+    let mut engine = Engine::new(&cfg.engine, &[Granularity::Interval]);
+    for (i, event) in events.into_iter().enumerate() {
+        engine.ingest(
+            event,
+            Origin {
+                source: 0,
+                partition: 0,
+                offset: i as i64 + 1,
+            },
+        );
+        if i % 4096 == 4095 {
+            black_box(engine.take_records());
+            black_box(engine.take_rejections());
+        }
+    }
+    engine.flush();
+    black_box(engine.take_rejections());
+    engine.take_records().len()
+}
+
+/// What one replay did, for the sanity check.
+struct Outcome {
+    records: u64,
+    engine: Engine,
+}
+
+/// `replay`: the loop of `callpulse::replay::run` over an in-memory text, records as JSON
+/// lines to a sink, rejections taken and dropped (no `--rejected` file).
+fn replay(cfg: &Config, text: &[u8]) -> Outcome {
+    let decoder = Decoder {
+        max_bytes: cfg.engine.max_event_bytes,
+    };
+    let mut engine = Engine::new(&cfg.engine, &[Granularity::Interval]);
+    let mut writer = RecordWriter::new(std::io::sink(), Format::Json);
+    let mut records = 0u64;
+    let mut drain = |engine: &mut Engine, writer: &mut RecordWriter<std::io::Sink>| {
+        for closed in engine.take_records() {
+            if !printed(closed.scope) {
+                continue;
+            }
+            let record = PeriodRecord::new(&closed, engine.names(), engine.calendar());
+            writer.write(&record).expect("a sink takes everything");
+            records += 1;
+        }
+        black_box(engine.take_rejections());
+    };
+    let mut lines = LineReader::new(text);
+    while let Some(line) = lines.next_line(decoder.max_bytes).expect("in memory") {
+        if line.bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let origin = Origin {
+            source: 0,
+            partition: 0,
+            offset: line.number as i64,
+        };
+        let decoded = if line.too_long {
+            Err(RejectReason::TooLarge)
+        } else {
+            decoder.decode(line.bytes)
+        };
+        match decoded {
+            Ok(event) => engine.ingest(event, origin),
+            Err(reason) => engine.reject(reason, origin, line.bytes),
+        }
+        if line.number % 4096 == 0 {
+            drain(&mut engine, &mut writer);
+        }
+    }
+    engine.flush();
+    drain(&mut engine, &mut writer);
+    writer.flush().expect("a sink takes everything");
+    Outcome { records, engine }
+}
+
+/// Bytes per in-flight call: `n` calls offered in one queue that never finish, 10 ms apart,
+/// as the generator writes them (customer and event id). Returns (allocator bytes per call,
+/// `state_bytes()` per call, calls in flight).
+fn bytes_per_call(cfg: &Config, n: usize, with_customer: bool) -> (f64, f64, usize) {
+    let decoder = Decoder::default();
+    let mut engine = Engine::new(&cfg.engine, &[Granularity::Interval]);
+    let mut line = String::with_capacity(512);
+    let mut ts = String::with_capacity(64);
+    let mut last = 0;
+    COUNTING.store(true, Ordering::SeqCst);
+    let before = LIVE_BYTES.load(Ordering::SeqCst);
+    for i in 0..n {
+        last = support::START_MS + i as i64 * 10;
+        line.clear();
+        ts.clear();
+        support::rfc3339(&mut ts, last);
+        write!(
+            line,
+            r#"{{"type":"call.offered","ts":"{ts}","call_id":"CA{:010}","queue":"support","channel":"voice""#,
+            8_000_000_000 + i as u64 * 7
+        )
+        .unwrap();
+        if with_customer {
+            write!(line, r#","customer":"cus-{:08x}""#, i as u64 * 2_654_435_761 % (1 << 32)).unwrap();
+        }
+        write!(line, r#","event_id":"ev-{:012}"}}"#, 900_000_000 + i).unwrap();
+        let event = decoder.decode(line.as_bytes()).expect("a valid offer");
+        engine.ingest(event, Origin::default());
+    }
+    // Let the reorder buffer go (the calls stay in flight: their timeout is hours away).
+    engine.advance_to(last + 1);
+    drop(engine.take_records());
+    let after = LIVE_BYTES.load(Ordering::SeqCst);
+    COUNTING.store(false, Ordering::SeqCst);
+    let calls = engine.calls_in_flight();
+    let estimate = engine.state_bytes() as f64 / calls.max(1) as f64;
+    ((after - before) as f64 / n as f64, estimate, calls)
+}
+
+fn report_setup(cfg: &Config, stream: &Stream) {
+    let mut out = std::io::stdout().lock();
+    let s = stream;
+    writeln!(
+        out,
+        "stream: {} lines, {:.0} bytes/line mean, {} calls over {:.1} h, peak {} calls in flight",
+        s.len(),
+        s.mean_line_bytes(),
+        s.calls,
+        s.span_ms as f64 / 3_600_000.0,
+        s.peak_in_flight
+    )
+    .unwrap();
+    let outcome = replay(cfg, &s.text);
+    let st = outcome.engine.stats();
+    writeln!(
+        out,
+        "sanity replay: read {} accepted {} rejected {} duplicates {} late {} revisions {} evicted {} records printed {}",
+        st.read,
+        st.accepted,
+        st.rejected_total(),
+        st.duplicates,
+        st.late,
+        st.revisions,
+        st.evicted_calls,
+        outcome.records
+    )
+    .unwrap();
+    for (reason, n) in &st.rejected {
+        writeln!(out, "  WARNING rejected {reason}: {n}").unwrap();
+    }
+    let n = 100_000;
+    let (alloc, estimate, calls) = bytes_per_call(cfg, n, true);
+    writeln!(
+        out,
+        "bytes per in-flight call: {alloc:.0} (allocator) / {estimate:.0} (state_bytes estimate), {calls} calls in flight after {n} offers with customer + event_id"
+    )
+    .unwrap();
+    let (alloc, estimate, calls) = bytes_per_call(cfg, n, false);
+    writeln!(
+        out,
+        "bytes per in-flight call: {alloc:.0} (allocator) / {estimate:.0} (state_bytes estimate), {calls} calls in flight after {n} offers without customer"
+    )
+    .unwrap();
+}
+
+fn decode_all(stream: &Stream) -> Vec<Event> {
+    let decoder = Decoder::default();
+    (0..stream.len())
+        .map(|i| decoder.decode(stream.line(i)).expect("generated lines decode"))
+        .collect()
+}
+
+/// Runs `read_and_decode`, `engine` and `replay` in turn, `rounds` times, and prints each
+/// one's median rate and the ratios: the figures to quote side by side.
+fn side_by_side(cfg: &Config, stream: &Stream, events: &[Event], rounds: usize) {
+    let decoder = Decoder::default();
+    let n = stream.len() as f64;
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        black_box(read_and_decode(&stream.text, decoder));
+        rates[0].push(n / t.elapsed().as_secs_f64());
+        let input = events.to_vec();
+        let t = Instant::now();
+        black_box(engine_only(cfg, input));
+        rates[1].push(n / t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        black_box(replay(cfg, &stream.text).records);
+        rates[2].push(n / t.elapsed().as_secs_f64());
+    }
+    let [parse, engine, whole] = rates.map(|mut r| {
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    });
+    println!(
+        "side by side, {rounds} interleaved rounds, medians: read+decode {:.2} M events/s, engine alone {:.2} M events/s, replay {:.2} M events/s; replay = {:.0} % of read+decode",
+        parse / 1e6,
+        engine / 1e6,
+        whole / 1e6,
+        100.0 * whole / parse
+    );
+}
+
+fn benches(c: &mut Criterion) {
+    let cfg = config();
+    let stream = support::generate(&Profile::default());
+    report_setup(&cfg, &stream);
+    let events = decode_all(&stream);
+    let lines = stream.len() as u64;
+    let decoder = Decoder {
+        max_bytes: cfg.engine.max_event_bytes,
+    };
+
+    let mut g = c.benchmark_group("decode");
+    g.throughput(Throughput::Elements(lines));
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("lines", |b| {
+        b.iter(|| {
+            for i in 0..stream.len() {
+                black_box(decoder.decode(black_box(stream.line(i))).ok());
+            }
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("read_and_decode");
+    g.throughput(Throughput::Elements(lines));
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("lines", |b| {
+        b.iter(|| read_and_decode(black_box(&stream.text), decoder))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("engine");
+    g.throughput(Throughput::Elements(lines));
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("ingest_flush", |b| {
+        b.iter_batched(
+            || events.clone(),
+            |events| engine_only(&cfg, events),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("replay");
+    g.throughput(Throughput::Elements(lines));
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("lines_to_json", |b| {
+        b.iter(|| replay(&cfg, black_box(&stream.text)).records)
+    });
+    g.finish();
+
+    side_by_side(&cfg, &stream, &events, 7);
+}
+
+criterion_group! {
+    name = engine;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(8));
+    targets = benches
+}
+criterion_main!(engine);

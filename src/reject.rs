@@ -39,13 +39,11 @@ pub enum RejectReason {
     TooLate,
     /// A call event whose `call.offered` never came before the call was evicted.
     NoOffer,
-    /// A line an adapter cannot map to an event.
-    Unmappable,
 }
 
 impl RejectReason {
     /// Every reason without a field, and one example of each reason with a field.
-    pub const EXAMPLES: [RejectReason; 16] = [
+    pub const EXAMPLES: [RejectReason; 15] = [
         RejectReason::NotUtf8,
         RejectReason::TooLarge,
         RejectReason::InvalidJson,
@@ -61,7 +59,6 @@ impl RejectReason {
         RejectReason::ContradictsHistory,
         RejectReason::TooLate,
         RejectReason::NoOffer,
-        RejectReason::Unmappable,
     ];
 
     /// The stable code, for example `missing_field:queue`.
@@ -88,7 +85,6 @@ impl fmt::Display for RejectReason {
             RejectReason::ContradictsHistory => f.write_str("contradicts_history"),
             RejectReason::TooLate => f.write_str("too_late"),
             RejectReason::NoOffer => f.write_str("no_offer"),
-            RejectReason::Unmappable => f.write_str("unmappable"),
         }
     }
 }

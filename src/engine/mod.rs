@@ -350,11 +350,11 @@ impl Engine {
                     .insert((q, *interval_start, *minutes), offered.0)
                     .unwrap_or(0.0);
                 let len = Millis::from(*minutes) * MINUTE;
-                let per_ms = (offered.0 - previous) / len as f64;
+                let change = offered.0 - previous;
                 let end = interval_start + len;
                 self.store
                     .add_span(Scope::Queue(q), *interval_start, end, |t, ms| {
-                        t.forecast = Some(t.forecast.unwrap_or(0.0) + per_ms * ms as f64);
+                        t.forecast = Some(t.forecast.unwrap_or(0.0) + change * ms as f64 / len as f64);
                     });
             }),
             _ => unreachable!("every event type is handled"),

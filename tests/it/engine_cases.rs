@@ -1,0 +1,409 @@
+//! Hand-computed cases for every KPI and the engine's boundaries: thresholds, empty and
+//! all-abandoned intervals, time zones, month ends, DST, overflow, revisions, lateness,
+//! eviction, agents, availability, surveys, complaints and forecasts.
+
+use crate::support::{config, run, ALL};
+use callpulse::time::Granularity;
+
+const IV: &[Granularity] = &[Granularity::Interval];
+
+fn offered(ts: &str, call: &str, queue: &str) -> String {
+    format!(r#"{{"type":"call.offered","ts":"{ts}","call_id":"{call}","queue":"{queue}"}}"#)
+}
+fn answered(ts: &str, call: &str) -> String {
+    format!(r#"{{"type":"call.answered","ts":"{ts}","call_id":"{call}","agent_id":"a1"}}"#)
+}
+fn abandoned(ts: &str, call: &str) -> String {
+    format!(r#"{{"type":"call.abandoned","ts":"{ts}","call_id":"{call}"}}"#)
+}
+fn ended(ts: &str, call: &str, resolved: &str) -> String {
+    format!(r#"{{"type":"call.ended","ts":"{ts}","call_id":"{call}"{resolved}}}"#)
+}
+
+fn lines(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn a_wait_of_exactly_20_000_s_is_within_the_threshold_and_20_001_s_is_not() {
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        answered("2026-11-02T09:00:20.000Z", "c1"),
+        offered("2026-11-02T09:01:00Z", "c2", "q"),
+        answered("2026-11-02T09:01:20.001Z", "c2"),
+        offered("2026-11-02T09:02:00Z", "c3", "q"),
+        abandoned("2026-11-02T09:02:20.000Z", "c3"),
+        offered("2026-11-02T09:03:00Z", "c4", "q"),
+        abandoned("2026-11-02T09:03:20.001Z", "c4"),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    for who in ["center", "queue:q"] {
+        let rec = r.get(who, "interval", "2026-11-02T09:00:00Z");
+        assert_eq!(rec.offered, 4);
+        assert_eq!(rec.answered, 2);
+        assert_eq!(rec.answered_within_threshold, 1, "{who}");
+        assert_eq!(rec.abandoned_within_threshold, 1, "{who}");
+        assert_eq!(rec.service_level, Some(0.25));
+        assert_eq!(rec.answer_rate, Some(0.5));
+        assert_eq!(rec.abandon_rate, Some(0.5));
+        assert_eq!(rec.wait_seconds_sum, 40.001);
+        assert_eq!(rec.asa_seconds, Some(20.0005));
+        assert_eq!(rec.asa_coefficient, Some(0.8));
+        assert_eq!(rec.answer_rate_coefficient, Some(0.0));
+        assert_eq!(rec.threshold_seconds, 20.0);
+    }
+}
+
+#[test]
+fn an_interval_without_calls_has_null_ratios_not_zero() {
+    let ev = [
+        r#"{"type":"agent.state","ts":"2026-11-02T09:00:00Z","agent_id":"a1","state":"available","queues":["q"]}"#.to_string(),
+        r#"{"type":"agent.state","ts":"2026-11-02T09:10:00Z","agent_id":"a1","state":"logged_out"}"#.to_string(),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!(rec.offered, 0);
+    assert_eq!(rec.agent_available_seconds, 600.0);
+    for ratio in [rec.service_level, rec.answer_rate, rec.abandon_rate, rec.asa_seconds, rec.aht_seconds, rec.wait_p50_seconds] {
+        assert_eq!(ratio, None);
+    }
+    assert_eq!(rec.occupancy, Some(0.0));
+}
+
+#[test]
+fn an_interval_where_every_call_was_abandoned() {
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        abandoned("2026-11-02T09:00:05Z", "c1"),
+        offered("2026-11-02T09:01:00Z", "c2", "q"),
+        abandoned("2026-11-02T09:02:00Z", "c2"),
+    ];
+    let rec = run(&config(""), IV, &lines(&ev)).get("queue:q", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((rec.offered, rec.answered, rec.abandoned), (2, 0, 2));
+    assert_eq!(rec.service_level, Some(0.0));
+    assert_eq!(rec.answer_rate, Some(0.0));
+    assert_eq!(rec.abandon_rate, Some(1.0));
+    assert_eq!(rec.asa_seconds, None);
+    assert_eq!(rec.abandon_wait_seconds_sum, 65.0);
+    assert_eq!(rec.abandoned_within_threshold, 1);
+}
+
+#[test]
+fn a_month_ends_at_midnight_of_the_configured_zone() {
+    // 17:30 UTC on 31 January is 01:30 on 1 February in Shanghai.
+    let ev = [
+        offered("2026-01-31T17:30:00Z", "c1", "q"),
+        answered("2026-01-31T17:30:10Z", "c1"),
+    ];
+    let utc = run(&config(""), ALL, &lines(&ev));
+    assert_eq!(utc.get("center", "month", "2026-01-01T00:00:00Z").answered, 1);
+    assert_eq!(utc.get("center", "day", "2026-01-31T00:00:00Z").answered, 1);
+    let sh = run(&config("[engine]\ntimezone = \"Asia/Shanghai\""), ALL, &lines(&ev));
+    let feb = sh.get("center", "month", "2026-02-01T00:00:00+08:00");
+    assert_eq!(feb.answered, 1);
+    assert_eq!(feb.end, "2026-03-01T00:00:00+08:00");
+    assert_eq!(sh.get("center", "day", "2026-02-01T00:00:00+08:00").period_seconds, 86_400.0);
+    assert_eq!(sh.get("queue:q", "interval", "2026-02-01T01:30:00+08:00").offered, 1);
+}
+
+#[test]
+fn a_day_across_a_dst_change_lasts_25_hours_and_availability_uses_it() {
+    // Europe/Berlin falls back at 03:00 CEST on 25 October 2026. A component is down for
+    // 75 minutes that day: availability = 1 - 1.25 h / 25 h = 0.95.
+    let cfg = config("[engine]\ntimezone = \"Europe/Berlin\"\ninterval = \"60m\"");
+    let ev = [
+        r#"{"type":"system.status","ts":"2026-10-25T00:00:00+02:00","component":"acd","status":"up"}"#,
+        r#"{"type":"system.status","ts":"2026-10-25T02:30:00+02:00","component":"acd","status":"down"}"#,
+        r#"{"type":"system.status","ts":"2026-10-25T02:45:00+01:00","component":"acd","status":"up"}"#,
+        r#"{"type":"system.status","ts":"2026-10-26T00:00:00+01:00","component":"acd","status":"up"}"#,
+    ];
+    let r = run(&cfg, ALL, &ev);
+    let day = r.get("center", "day", "2026-10-25T00:00:00+02:00");
+    assert_eq!(day.period_seconds, 25.0 * 3600.0);
+    assert_eq!(day.down_seconds, Some(4500.0));
+    assert!((day.availability.unwrap() - 0.95).abs() < 1e-12);
+    // The repeated local hour is two intervals, told apart by their offsets.
+    let first = r.get("component:acd", "interval", "2026-10-25T02:00:00+02:00");
+    let second = r.get("component:acd", "interval", "2026-10-25T02:00:00+01:00");
+    assert_eq!(first.down_seconds, Some(1800.0));
+    assert_eq!(second.down_seconds, Some(2700.0));
+    assert_eq!(first.end, "2026-10-25T02:00:00+01:00");
+    assert_eq!(r.outages.len(), 1);
+    assert_eq!(r.outages[0].duration(), 4_500_000);
+}
+
+#[test]
+fn overflow_before_answer_moves_the_call_and_center_counts_it_once() {
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "a"),
+        r#"{"type":"call.transferred","ts":"2026-11-02T09:00:30Z","call_id":"c1","to_queue":"b"}"#.to_string(),
+        answered("2026-11-02T09:00:40Z", "c1"),
+        ended("2026-11-02T09:02:40Z", "c1", ""),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    let a = r.get("queue:a", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((a.offered, a.flowed_out, a.answered, a.answer_rate), (1, 1, 0, Some(0.0)));
+    let b = r.get("queue:b", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((b.offered, b.flowed_in, b.answered, b.answered_within_threshold), (1, 1, 1, 1));
+    assert_eq!(b.wait_seconds_sum, 10.0);
+    let c = r.get("center", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((c.offered, c.answered, c.answered_within_threshold), (1, 1, 0));
+    assert_eq!(c.wait_seconds_sum, 40.0);
+    assert_eq!(c.aht_seconds, Some(120.0));
+}
+
+#[test]
+fn lifecycle_events_and_completed_records_give_identical_results() {
+    let lifecycle = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        answered("2026-11-02T09:00:12Z", "c1"),
+        ended("2026-11-02T09:14:50Z", "c1", r#","resolved":true"#),
+        offered("2026-11-02T09:05:00Z", "c2", "q"),
+        abandoned("2026-11-02T09:05:40Z", "c2"),
+    ];
+    let completed = [
+        r#"{"type":"call.completed","ts":"2026-11-02T09:14:50Z","call_id":"c1","queue":"q","offered_at":"2026-11-02T09:00:00Z","answered_at":"2026-11-02T09:00:12Z","ended_at":"2026-11-02T09:14:50Z","agent_id":"a1","resolved":true}"#,
+        r#"{"type":"call.completed","ts":"2026-11-02T09:05:40Z","call_id":"c2","queue":"q","offered_at":"2026-11-02T09:05:00Z","abandoned_at":"2026-11-02T09:05:40Z"}"#,
+    ];
+    let a = run(&config(""), ALL, &lines(&lifecycle)).finals();
+    let b = run(&config(""), ALL, &completed).finals();
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 6);
+}
+
+#[test]
+fn events_out_of_order_within_the_lateness_give_the_in_order_result() {
+    let ordered = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        answered("2026-11-02T09:00:12Z", "c1"),
+        offered("2026-11-02T09:00:20Z", "c2", "q"),
+        abandoned("2026-11-02T09:00:25Z", "c2"),
+    ];
+    let shuffled = [ordered[3].clone(), ordered[1].clone(), ordered[2].clone(), ordered[0].clone()];
+    let a = run(&config(""), IV, &lines(&ordered));
+    let b = run(&config(""), IV, &lines(&shuffled));
+    assert_eq!(a.finals(), b.finals());
+    assert_eq!(b.stats.rejected_total(), 0);
+}
+
+#[test]
+fn duplicates_by_event_id_or_by_content_are_counted_once() {
+    let ev = [
+        r#"{"type":"call.offered","ts":"2026-11-02T09:00:00Z","event_id":"e1","call_id":"c1","queue":"q"}"#,
+        r#"{"type":"call.offered","ts":"2026-11-02T09:00:00Z","event_id":"e1","call_id":"c1","queue":"q","extra":1}"#,
+        r#"{"type":"call.answered","ts":"2026-11-02T09:00:05Z","call_id":"c1","agent_id":"a1"}"#,
+        r#"{"call_id":"c1","type":"call.answered","agent_id":"a1","ts":"2026-11-02T09:00:05Z"}"#,
+    ];
+    let r = run(&config(""), IV, &ev);
+    let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((rec.offered, rec.answered), (1, 1));
+    assert_eq!(r.stats.duplicates, 2);
+    assert_eq!(r.stats.accepted, 4);
+}
+
+#[test]
+fn a_change_to_a_final_interval_emits_a_new_revision() {
+    // grace 0, lateness 0: the 09:00 interval is final once an event at 09:15 is seen; the
+    // answer at 09:16 of a call offered at 09:14 revises it.
+    let cfg = config("[engine]\ngrace = \"0s\"\nlateness = \"0s\"");
+    let ev = [
+        offered("2026-11-02T09:14:00Z", "c1", "q"),
+        offered("2026-11-02T09:15:00Z", "c2", "q"),
+        answered("2026-11-02T09:16:00Z", "c1"),
+    ];
+    let r = run(&cfg, IV, &lines(&ev));
+    let q: Vec<_> = r
+        .emitted
+        .iter()
+        .filter(|x| x.queue.as_deref() == Some("q") && x.start == "2026-11-02T09:00:00Z")
+        .collect();
+    assert_eq!(q.len(), 2);
+    assert_eq!((q[0].revision, q[0].answered), (0, 0));
+    assert_eq!((q[1].revision, q[1].answered), (1, 1));
+    assert_eq!(r.stats.revisions, 2, "queue and center records are revised");
+}
+
+#[test]
+fn an_event_older_than_the_revision_horizon_is_rejected_too_late_and_kept() {
+    let cfg = config("[engine]\ngrace = \"0s\"\nlateness = \"0s\"\nrevision_horizon = \"1h\"");
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        offered("2026-11-02T12:00:00Z", "c2", "q"),
+        answered("2026-11-02T12:00:01Z", "c1"),
+    ];
+    let r = run(&cfg, IV, &lines(&ev));
+    assert_eq!(r.rejected("too_late"), 1);
+    assert_eq!(r.rejections.len(), 1);
+    assert!(String::from_utf8_lossy(&r.rejections[0].bytes).contains("\"call_id\":\"c1\""));
+    assert_eq!(r.stats.accepted + r.stats.rejected_total(), r.stats.read);
+}
+
+#[test]
+fn calls_that_never_finish_are_evicted_and_counted() {
+    let cfg = config("[engine]\ncall_timeout = \"1h\"");
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "lost", "q"),
+        offered("2026-11-02T11:00:00Z", "c2", "q"),
+        abandoned("2026-11-02T11:00:10Z", "c2"),
+        offered("2026-11-02T13:00:00Z", "c3", "q"),
+    ];
+    let r = run(&cfg, IV, &lines(&ev));
+    assert_eq!(r.stats.evicted_calls, 1);
+    // The lost call stays offered and unanswered: it counts against the service level.
+    assert_eq!(r.get("queue:q", "interval", "2026-11-02T09:00:00Z").service_level, Some(0.0));
+}
+
+#[test]
+fn an_answer_after_an_abandon_contradicts_the_call_history() {
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        abandoned("2026-11-02T09:00:05Z", "c1"),
+        answered("2026-11-02T09:00:06Z", "c1"),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    assert_eq!(r.rejected("contradicts_history"), 1);
+    assert_eq!(r.get("queue:q", "interval", "2026-11-02T09:00:00Z").answered, 0);
+}
+
+#[test]
+fn events_of_a_call_never_offered_are_rejected_no_offer_at_the_end() {
+    let ev = [answered("2026-11-02T09:00:05Z", "ghost")];
+    let r = run(&config(""), IV, &lines(&ev));
+    assert_eq!(r.rejected("no_offer"), 1);
+    assert_eq!(r.stats.read, 1);
+    assert!(r.emitted.is_empty());
+}
+
+#[test]
+fn aht_fcr_transfer_and_repeat_contact_rates() {
+    let ev = [
+        r#"{"type":"call.offered","ts":"2026-11-02T09:00:00Z","call_id":"c1","queue":"q","customer":"u1"}"#.to_string(),
+        answered("2026-11-02T09:00:10Z", "c1"),
+        r#"{"type":"call.transferred","ts":"2026-11-02T09:01:00Z","call_id":"c1"}"#.to_string(),
+        ended("2026-11-02T09:02:10Z", "c1", r#","resolved":false"#),
+        r#"{"type":"call.wrapup_ended","ts":"2026-11-02T09:03:10Z","call_id":"c1","agent_id":"a1"}"#.to_string(),
+        r#"{"type":"call.offered","ts":"2026-11-02T09:05:00Z","call_id":"c2","queue":"q","customer":"u1"}"#.to_string(),
+        answered("2026-11-02T09:05:10Z", "c2"),
+        ended("2026-11-02T09:09:10Z", "c2", r#","resolved":true"#),
+    ];
+    let rec = run(&config(""), IV, &lines(&ev)).get("queue:q", "interval", "2026-11-02T09:00:00Z");
+    // Talk 120 s + 240 s, wrap-up 60 s, over 2 handled calls.
+    assert_eq!(rec.aht_seconds, Some(210.0));
+    assert_eq!(rec.fcr_rate, Some(0.5));
+    assert_eq!(rec.transfer_rate, Some(0.5));
+    assert_eq!(rec.repeat_contacts, 1);
+    assert_eq!(rec.repeat_contact_rate, Some(0.5));
+}
+
+#[test]
+fn agent_time_is_split_at_interval_boundaries_into_occupancy() {
+    let ev = [
+        r#"{"type":"agent.state","ts":"2026-11-02T09:10:00Z","agent_id":"a1","state":"available","queues":["q"]}"#,
+        r#"{"type":"agent.state","ts":"2026-11-02T09:12:00Z","agent_id":"a1","state":"on_call"}"#,
+        r#"{"type":"agent.state","ts":"2026-11-02T09:18:00Z","agent_id":"a1","state":"wrap_up"}"#,
+        r#"{"type":"agent.state","ts":"2026-11-02T09:20:00Z","agent_id":"a1","state":"not_ready"}"#,
+        r#"{"type":"agent.state","ts":"2026-11-02T09:25:00Z","agent_id":"a1","state":"logged_out"}"#,
+    ];
+    let r = run(&config(""), IV, &ev);
+    let first = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((first.agent_available_seconds, first.agent_on_call_seconds), (120.0, 180.0));
+    assert_eq!(first.occupancy, Some(0.6));
+    let second = r.get("agent:a1", "interval", "2026-11-02T09:15:00Z");
+    assert_eq!(second.agent_on_call_seconds, 180.0);
+    assert_eq!(second.agent_wrap_up_seconds, 120.0);
+    assert_eq!(second.agent_not_ready_seconds, 300.0);
+    assert_eq!(second.occupancy, Some(1.0));
+}
+
+#[test]
+fn missing_heartbeats_count_as_down_time_and_long_outages_are_listed() {
+    let cfg = config("[engine]\nheartbeat_timeout = \"30s\"");
+    let ev = [
+        r#"{"type":"system.heartbeat","ts":"2026-11-02T09:00:00Z","component":"ivr"}"#,
+        // Silent from 09:00:30 until 09:40:00: a 39.5-minute outage, longer than 30 minutes.
+        r#"{"type":"system.heartbeat","ts":"2026-11-02T09:40:00Z","component":"ivr"}"#,
+        r#"{"type":"system.heartbeat","ts":"2026-11-02T10:00:00Z","component":"ivr"}"#,
+    ];
+    let r = run(&cfg, ALL, &ev);
+    assert_eq!(r.outages.len(), 2);
+    assert_eq!(r.outages[0].duration(), 39 * 60_000 + 30_000);
+    assert_eq!(r.outages[0].cause, "heartbeat");
+    assert_eq!(r.get("center", "interval", "2026-11-02T09:00:00Z").down_seconds, Some(870.0));
+    assert_eq!(r.get("center", "interval", "2026-11-02T09:15:00Z").availability, Some(0.0));
+    let day = r.get("center", "day", "2026-11-02T00:00:00Z");
+    assert_eq!(day.down_seconds, Some(2370.0 + 1170.0));
+}
+
+#[test]
+fn satisfaction_complaints_and_forecast_accuracy() {
+    let ev = [
+        r#"{"type":"survey.response","ts":"2026-11-02T09:01:00Z","queue":"q","satisfied":true,"survey":"billing"}"#.to_string(),
+        r#"{"type":"survey.response","ts":"2026-11-02T09:02:00Z","queue":"q","satisfied":false,"score":2}"#.to_string(),
+        r#"{"type":"complaint.opened","ts":"2026-11-02T09:00:00Z","complaint_id":"k1","due":"2026-11-02T09:10:00Z","queue":"q"}"#.to_string(),
+        r#"{"type":"complaint.opened","ts":"2026-11-02T09:00:00Z","complaint_id":"k2","due":"2026-11-02T09:05:00Z","queue":"q"}"#.to_string(),
+        r#"{"type":"complaint.closed","ts":"2026-11-02T09:08:00Z","complaint_id":"k1","satisfied":true}"#.to_string(),
+        // A 60-minute forecast of 8 calls: 2 per 15-minute interval.
+        r#"{"type":"forecast.interval","ts":"2026-11-01T00:00:00Z","queue":"q","interval_start":"2026-11-02T09:00:00Z","interval_minutes":60,"offered":8}"#.to_string(),
+        offered("2026-11-02T09:03:00Z", "c1", "q"),
+        offered("2026-11-02T09:04:00Z", "c2", "q"),
+        offered("2026-11-02T09:06:00Z", "c3", "q"),
+        offered("2026-11-02T09:16:00Z", "c4", "q"),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((rec.survey_responses, rec.satisfaction), (2, Some(0.5)));
+    assert_eq!(rec.surveys["billing"].satisfaction, Some(1.0));
+    assert_eq!((rec.complaints_on_time, rec.complaints_overdue), (1, 1));
+    assert_eq!(rec.complaints_on_time_rate, Some(0.5));
+    assert_eq!(rec.complaint_satisfaction, Some(1.0));
+    assert_eq!(rec.forecast_offered, Some(2.0));
+    // 3 calls against 2 forecast: 1 - 1/3.
+    assert!((rec.forecast_accuracy.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_revised_forecast_replaces_the_earlier_one() {
+    let ev = [
+        r#"{"type":"forecast.interval","ts":"2026-11-01T00:00:00Z","queue":"q","interval_start":"2026-11-02T09:00:00Z","interval_minutes":15,"offered":10}"#,
+        r#"{"type":"forecast.interval","ts":"2026-11-01T01:00:00Z","queue":"q","interval_start":"2026-11-02T09:00:00Z","interval_minutes":15,"offered":4}"#,
+    ];
+    let r = run(&config(""), IV, &ev);
+    assert_eq!(r.get("queue:q", "interval", "2026-11-02T09:00:00Z").forecast_offered, Some(4.0));
+}
+
+#[test]
+fn per_queue_thresholds_and_an_optional_short_abandon_threshold() {
+    let cfg = config("[engine]\nshort_abandon = \"5s\"\n[queues.vip]\nthreshold = \"10s\"");
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "vip"),
+        answered("2026-11-02T09:00:15Z", "c1"),
+        offered("2026-11-02T09:01:00Z", "c2", "vip"),
+        abandoned("2026-11-02T09:01:03Z", "c2"),
+    ];
+    let r = run(&cfg, IV, &lines(&ev));
+    let vip = r.get("queue:vip", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!(vip.threshold_seconds, 10.0);
+    assert_eq!(vip.answered_within_threshold, 0);
+    assert_eq!(vip.short_abandoned, 1);
+    // The short abandon leaves the denominator: 1 answered of 1 counted offer.
+    assert_eq!(vip.answer_rate, Some(1.0));
+    assert_eq!(vip.service_level, Some(0.0));
+    let center = r.get("center", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((center.threshold_seconds, center.answered_within_threshold), (20.0, 1));
+}
+
+#[test]
+fn wait_percentiles_come_from_the_histogram_within_one_percent() {
+    let mut ev = Vec::new();
+    // Waits of 1, 2, ..., 100 seconds: p50 = 50 s, p90 = 90 s, p99 = 99 s.
+    for i in 1..=100 {
+        let call = format!("c{i}");
+        ev.push(offered("2026-11-02T09:00:00Z", &call, "q"));
+        ev.push(answered(&format!("2026-11-02T09:{:02}:{:02}Z", i / 60, i % 60), &call));
+    }
+    let rec = run(&config(""), IV, &lines(&ev)).get("queue:q", "interval", "2026-11-02T09:00:00Z");
+    for (got, want) in [(rec.wait_p50_seconds, 50.0), (rec.wait_p90_seconds, 90.0), (rec.wait_p99_seconds, 99.0)] {
+        let got = got.unwrap();
+        assert!((got - want).abs() <= want * 0.01, "{got} vs {want}");
+    }
+}
