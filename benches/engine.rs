@@ -80,7 +80,10 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: as for `dealloc`; the caller upholds `GlobalAlloc::realloc`'s contract.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+            LIVE_BYTES.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
         }
         p
     }
@@ -219,7 +222,12 @@ fn bytes_per_call(cfg: &Config, n: usize, with_customer: bool) -> (f64, f64, usi
         )
         .unwrap();
         if with_customer {
-            write!(line, r#","customer":"cus-{:08x}""#, i as u64 * 2_654_435_761 % (1 << 32)).unwrap();
+            write!(
+                line,
+                r#","customer":"cus-{:08x}""#,
+                i as u64 * 2_654_435_761 % (1 << 32)
+            )
+            .unwrap();
         }
         write!(line, r#","event_id":"ev-{:012}"}}"#, 900_000_000 + i).unwrap();
         let event = decoder.decode(line.as_bytes()).expect("a valid offer");
@@ -284,7 +292,11 @@ fn report_setup(cfg: &Config, stream: &Stream) {
 fn decode_all(stream: &Stream) -> Vec<Event> {
     let decoder = Decoder::default();
     (0..stream.len())
-        .map(|i| decoder.decode(stream.line(i)).expect("generated lines decode"))
+        .map(|i| {
+            decoder
+                .decode(stream.line(i))
+                .expect("generated lines decode")
+        })
         .collect()
 }
 

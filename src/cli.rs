@@ -65,7 +65,7 @@ impl EngineArgs {
                 })?;
                 (raw, name)
             }
-            None => (RawConfig::default(), "(defaults)".to_string()),
+            None => (RawConfig::default(), "(command line)".to_string()),
         };
         let e = &mut raw.engine;
         for (slot, value) in [

@@ -37,7 +37,7 @@ pub struct RecordWriter<W: Write> {
     header_done: bool,
 }
 
-const TABLE_HEADER: &str = "start                          queue        offered answered  within abandon     SL     AR    ASA(s)   AHT(s)  rev";
+const TABLE_HEADER: &str = "start                          queue        offered answered  within abandon     SL     AR    ASA(s)   AHT(s)   avail  rev";
 
 impl<W: Write> RecordWriter<W> {
     pub fn new(out: W, format: Format) -> Self {
@@ -96,7 +96,7 @@ impl<W: Write> RecordWriter<W> {
         };
         writeln!(
             self.out,
-            "{:<30} {:<12} {:>7} {:>8} {:>7} {:>7} {:>6} {:>6} {:>9} {:>8} {:>4}",
+            "{:<30} {:<12} {:>7} {:>8} {:>7} {:>7} {:>6} {:>6} {:>9} {:>8} {:>7} {:>4}",
             r.start,
             name,
             r.offered,
@@ -107,6 +107,8 @@ impl<W: Write> RecordWriter<W> {
             percent(r.answer_rate),
             number(r.asa_seconds),
             number(r.aht_seconds),
+            r.availability
+                .map_or("-".into(), |a| format!("{:.2}%", a * 100.0)),
             r.revision
         )
     }

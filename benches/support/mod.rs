@@ -216,7 +216,15 @@ pub fn generate(profile: &Profile) -> Stream {
                 });
                 continue;
             }
-            offer(&mut push, &mut events, offered, &call, queue, channel, &customer);
+            offer(
+                &mut push,
+                &mut events,
+                offered,
+                &call,
+                queue,
+                channel,
+                &customer,
+            );
             push(&mut events, at, &|l, t| {
                 write!(
                     l,
@@ -244,7 +252,15 @@ pub fn generate(profile: &Profile) -> Stream {
             });
             continue;
         }
-        offer(&mut push, &mut events, offered, &call, queue, channel, &customer);
+        offer(
+            &mut push,
+            &mut events,
+            offered,
+            &call,
+            queue,
+            channel,
+            &customer,
+        );
         if rng.chance(0.6) && answered - offered > 2 {
             let ring = answered - 1 - rng.below((answered - offered - 1).min(8_000) as u64) as i64;
             push(&mut events, ring.max(offered + 1), &|l, t| {

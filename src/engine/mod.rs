@@ -354,7 +354,8 @@ impl Engine {
                 let end = interval_start + len;
                 self.store
                     .add_span(Scope::Queue(q), *interval_start, end, |t, ms| {
-                        t.forecast = Some(t.forecast.unwrap_or(0.0) + change * ms as f64 / len as f64);
+                        t.forecast =
+                            Some(t.forecast.unwrap_or(0.0) + change * ms as f64 / len as f64);
                     });
             }),
             _ => unreachable!("every event type is handled"),

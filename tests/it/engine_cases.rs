@@ -64,7 +64,14 @@ fn an_interval_without_calls_has_null_ratios_not_zero() {
     let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(rec.offered, 0);
     assert_eq!(rec.agent_available_seconds, 600.0);
-    for ratio in [rec.service_level, rec.answer_rate, rec.abandon_rate, rec.asa_seconds, rec.aht_seconds, rec.wait_p50_seconds] {
+    for ratio in [
+        rec.service_level,
+        rec.answer_rate,
+        rec.abandon_rate,
+        rec.asa_seconds,
+        rec.aht_seconds,
+        rec.wait_p50_seconds,
+    ] {
         assert_eq!(ratio, None);
     }
     assert_eq!(rec.occupancy, Some(0.0));
@@ -96,14 +103,29 @@ fn a_month_ends_at_midnight_of_the_configured_zone() {
         answered("2026-01-31T17:30:10Z", "c1"),
     ];
     let utc = run(&config(""), ALL, &lines(&ev));
-    assert_eq!(utc.get("center", "month", "2026-01-01T00:00:00Z").answered, 1);
+    assert_eq!(
+        utc.get("center", "month", "2026-01-01T00:00:00Z").answered,
+        1
+    );
     assert_eq!(utc.get("center", "day", "2026-01-31T00:00:00Z").answered, 1);
-    let sh = run(&config("[engine]\ntimezone = \"Asia/Shanghai\""), ALL, &lines(&ev));
+    let sh = run(
+        &config("[engine]\ntimezone = \"Asia/Shanghai\""),
+        ALL,
+        &lines(&ev),
+    );
     let feb = sh.get("center", "month", "2026-02-01T00:00:00+08:00");
     assert_eq!(feb.answered, 1);
     assert_eq!(feb.end, "2026-03-01T00:00:00+08:00");
-    assert_eq!(sh.get("center", "day", "2026-02-01T00:00:00+08:00").period_seconds, 86_400.0);
-    assert_eq!(sh.get("queue:q", "interval", "2026-02-01T01:30:00+08:00").offered, 1);
+    assert_eq!(
+        sh.get("center", "day", "2026-02-01T00:00:00+08:00")
+            .period_seconds,
+        86_400.0
+    );
+    assert_eq!(
+        sh.get("queue:q", "interval", "2026-02-01T01:30:00+08:00")
+            .offered,
+        1
+    );
 }
 
 #[test]
@@ -136,18 +158,33 @@ fn a_day_across_a_dst_change_lasts_25_hours_and_availability_uses_it() {
 fn overflow_before_answer_moves_the_call_and_center_counts_it_once() {
     let ev = [
         offered("2026-11-02T09:00:00Z", "c1", "a"),
-        r#"{"type":"call.transferred","ts":"2026-11-02T09:00:30Z","call_id":"c1","to_queue":"b"}"#.to_string(),
+        r#"{"type":"call.transferred","ts":"2026-11-02T09:00:30Z","call_id":"c1","to_queue":"b"}"#
+            .to_string(),
         answered("2026-11-02T09:00:40Z", "c1"),
         ended("2026-11-02T09:02:40Z", "c1", ""),
     ];
     let r = run(&config(""), IV, &lines(&ev));
     let a = r.get("queue:a", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((a.offered, a.flowed_out, a.answered, a.answer_rate), (1, 1, 0, Some(0.0)));
+    assert_eq!(
+        (a.offered, a.flowed_out, a.answered, a.answer_rate),
+        (1, 1, 0, Some(0.0))
+    );
     let b = r.get("queue:b", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((b.offered, b.flowed_in, b.answered, b.answered_within_threshold), (1, 1, 1, 1));
+    assert_eq!(
+        (
+            b.offered,
+            b.flowed_in,
+            b.answered,
+            b.answered_within_threshold
+        ),
+        (1, 1, 1, 1)
+    );
     assert_eq!(b.wait_seconds_sum, 10.0);
     let c = r.get("center", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((c.offered, c.answered, c.answered_within_threshold), (1, 1, 0));
+    assert_eq!(
+        (c.offered, c.answered, c.answered_within_threshold),
+        (1, 1, 0)
+    );
     assert_eq!(c.wait_seconds_sum, 40.0);
     assert_eq!(c.aht_seconds, Some(120.0));
 }
@@ -179,7 +216,12 @@ fn events_out_of_order_within_the_lateness_give_the_in_order_result() {
         offered("2026-11-02T09:00:20Z", "c2", "q"),
         abandoned("2026-11-02T09:00:25Z", "c2"),
     ];
-    let shuffled = [ordered[3].clone(), ordered[1].clone(), ordered[2].clone(), ordered[0].clone()];
+    let shuffled = [
+        ordered[3].clone(),
+        ordered[1].clone(),
+        ordered[2].clone(),
+        ordered[0].clone(),
+    ];
     let a = run(&config(""), IV, &lines(&ordered));
     let b = run(&config(""), IV, &lines(&shuffled));
     assert_eq!(a.finals(), b.finals());
@@ -250,7 +292,11 @@ fn calls_that_never_finish_are_evicted_and_counted() {
     let r = run(&cfg, IV, &lines(&ev));
     assert_eq!(r.stats.evicted_calls, 1);
     // The lost call stays offered and unanswered: it counts against the service level.
-    assert_eq!(r.get("queue:q", "interval", "2026-11-02T09:00:00Z").service_level, Some(0.0));
+    assert_eq!(
+        r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .service_level,
+        Some(0.0)
+    );
 }
 
 #[test]
@@ -262,7 +308,11 @@ fn an_answer_after_an_abandon_contradicts_the_call_history() {
     ];
     let r = run(&config(""), IV, &lines(&ev));
     assert_eq!(r.rejected("contradicts_history"), 1);
-    assert_eq!(r.get("queue:q", "interval", "2026-11-02T09:00:00Z").answered, 0);
+    assert_eq!(
+        r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .answered,
+        0
+    );
 }
 
 #[test]
@@ -306,7 +356,10 @@ fn agent_time_is_split_at_interval_boundaries_into_occupancy() {
     ];
     let r = run(&config(""), IV, &ev);
     let first = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((first.agent_available_seconds, first.agent_on_call_seconds), (120.0, 180.0));
+    assert_eq!(
+        (first.agent_available_seconds, first.agent_on_call_seconds),
+        (120.0, 180.0)
+    );
     assert_eq!(first.occupancy, Some(0.6));
     let second = r.get("agent:a1", "interval", "2026-11-02T09:15:00Z");
     assert_eq!(second.agent_on_call_seconds, 180.0);
@@ -328,8 +381,16 @@ fn missing_heartbeats_count_as_down_time_and_long_outages_are_listed() {
     assert_eq!(r.outages.len(), 2);
     assert_eq!(r.outages[0].duration(), 39 * 60_000 + 30_000);
     assert_eq!(r.outages[0].cause, "heartbeat");
-    assert_eq!(r.get("center", "interval", "2026-11-02T09:00:00Z").down_seconds, Some(870.0));
-    assert_eq!(r.get("center", "interval", "2026-11-02T09:15:00Z").availability, Some(0.0));
+    assert_eq!(
+        r.get("center", "interval", "2026-11-02T09:00:00Z")
+            .down_seconds,
+        Some(870.0)
+    );
+    assert_eq!(
+        r.get("center", "interval", "2026-11-02T09:15:00Z")
+            .availability,
+        Some(0.0)
+    );
     let day = r.get("center", "day", "2026-11-02T00:00:00Z");
     assert_eq!(day.down_seconds, Some(2370.0 + 1170.0));
 }
@@ -368,7 +429,11 @@ fn a_revised_forecast_replaces_the_earlier_one() {
         r#"{"type":"forecast.interval","ts":"2026-11-01T01:00:00Z","queue":"q","interval_start":"2026-11-02T09:00:00Z","interval_minutes":15,"offered":4}"#,
     ];
     let r = run(&config(""), IV, &ev);
-    assert_eq!(r.get("queue:q", "interval", "2026-11-02T09:00:00Z").forecast_offered, Some(4.0));
+    assert_eq!(
+        r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .forecast_offered,
+        Some(4.0)
+    );
 }
 
 #[test]
@@ -389,7 +454,10 @@ fn per_queue_thresholds_and_an_optional_short_abandon_threshold() {
     assert_eq!(vip.answer_rate, Some(1.0));
     assert_eq!(vip.service_level, Some(0.0));
     let center = r.get("center", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((center.threshold_seconds, center.answered_within_threshold), (20.0, 1));
+    assert_eq!(
+        (center.threshold_seconds, center.answered_within_threshold),
+        (20.0, 1)
+    );
 }
 
 #[test]
@@ -399,10 +467,17 @@ fn wait_percentiles_come_from_the_histogram_within_one_percent() {
     for i in 1..=100 {
         let call = format!("c{i}");
         ev.push(offered("2026-11-02T09:00:00Z", &call, "q"));
-        ev.push(answered(&format!("2026-11-02T09:{:02}:{:02}Z", i / 60, i % 60), &call));
+        ev.push(answered(
+            &format!("2026-11-02T09:{:02}:{:02}Z", i / 60, i % 60),
+            &call,
+        ));
     }
     let rec = run(&config(""), IV, &lines(&ev)).get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    for (got, want) in [(rec.wait_p50_seconds, 50.0), (rec.wait_p90_seconds, 90.0), (rec.wait_p99_seconds, 99.0)] {
+    for (got, want) in [
+        (rec.wait_p50_seconds, 50.0),
+        (rec.wait_p90_seconds, 90.0),
+        (rec.wait_p99_seconds, 99.0),
+    ] {
         let got = got.unwrap();
         assert!((got - want).abs() <= want * 0.01, "{got} vs {want}");
     }

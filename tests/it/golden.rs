@@ -1,1 +1,100 @@
-//! placeholder
+//! Golden tests: `callpulse replay` over fixture files in `tests/fixtures/` must print exactly
+//! the expected files beside them. After an intended change of output, regenerate them with
+//! `CALLPULSE_BLESS=1 cargo test --test it golden` and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Runs `callpulse` in the fixture folder and returns (stdout, stderr).
+fn callpulse(args: &[&str]) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_callpulse"))
+        .args(args)
+        .current_dir(fixtures())
+        .output()
+        .expect("callpulse runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn check(expected_file: &str, actual: &str) {
+    let path = fixtures().join(expected_file);
+    if std::env::var_os("CALLPULSE_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (bless with CALLPULSE_BLESS=1)", path.display()));
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{expected_file} differs at line {}:\nexpected: {}\nactual:   {}",
+            first + 1,
+            expected.lines().nth(first).unwrap_or("<end>"),
+            actual.lines().nth(first).unwrap_or("<end>")
+        );
+    }
+}
+
+const CFG: &str = "--config=day-shanghai.toml";
+const INPUT: &str = "day-shanghai.jsonl";
+
+#[test]
+fn a_day_in_shanghai_by_interval_as_json() {
+    let (out, _) = callpulse(&[
+        "replay",
+        CFG,
+        "--format=json",
+        "--scope=center,queue,agent,component",
+        INPUT,
+    ]);
+    check("day-shanghai.interval.jsonl", &out);
+}
+
+#[test]
+fn a_day_in_shanghai_by_day_as_csv() {
+    let (out, _) = callpulse(&["replay", CFG, "--format=csv", "--period=day", INPUT]);
+    check("day-shanghai.day.csv", &out);
+}
+
+#[test]
+fn a_day_in_shanghai_by_month_as_a_table() {
+    let (out, _) = callpulse(&[
+        "replay",
+        CFG,
+        "--period=month",
+        "--scope=center,queue,component",
+        INPUT,
+    ]);
+    check("day-shanghai.month.txt", &out);
+}
+
+#[test]
+fn the_rejected_lines_of_the_day_are_kept_with_their_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let rejected = dir.path().join("rejected.tsv");
+    let arg = format!("--rejected={}", rejected.display());
+    let (_, err) = callpulse(&["replay", CFG, "--format=json", &arg, INPUT]);
+    check(
+        "day-shanghai.rejected.tsv",
+        &std::fs::read_to_string(&rejected).unwrap(),
+    );
+    assert!(
+        err.contains("read 1751 accepted 1747 rejected 4 duplicates 2"),
+        "{err}"
+    );
+}

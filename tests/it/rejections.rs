@@ -53,13 +53,17 @@ fn each_decoding_defect_has_its_own_stable_reason() {
 #[test]
 fn a_line_longer_than_max_event_bytes_is_too_large() {
     let decoder = Decoder { max_bytes: 64 };
-    let line = format!(r#"{{"type":"call.abandoned","ts":0,"call_id":"{}"}}"#, "x".repeat(64));
+    let line = format!(
+        r#"{{"type":"call.abandoned","ts":0,"call_id":"{}"}}"#,
+        "x".repeat(64)
+    );
     assert_eq!(decoder.decode(line.as_bytes()), Err(RejectReason::TooLarge));
 }
 
 #[test]
 fn unknown_fields_are_ignored() {
-    let line = br#"{"type":"call.abandoned","ts":0,"call_id":"c","vendor":{"x":[1,2]},"note":null}"#;
+    let line =
+        br#"{"type":"call.abandoned","ts":0,"call_id":"c","vendor":{"x":[1,2]},"note":null}"#;
     assert!(Decoder::default().decode(line).is_ok());
 }
 
@@ -103,7 +107,10 @@ fn engine_rejections_keep_the_event_with_its_reason() {
 
 #[test]
 fn every_reason_is_covered_by_a_test_case() {
-    let mut covered: BTreeSet<String> = DECODE_CASES.iter().map(|(_, r)| kind(r).to_string()).collect();
+    let mut covered: BTreeSet<String> = DECODE_CASES
+        .iter()
+        .map(|(_, r)| kind(r).to_string())
+        .collect();
     covered.insert("too_large".into());
     covered.extend(engine_cases().iter().map(|(r, _)| r.to_string()));
     let all: BTreeSet<String> = RejectReason::EXAMPLES
@@ -127,6 +134,10 @@ fn rejected_and_accepted_add_up_to_read_and_each_reason_is_counted() {
     assert_eq!(r.rejected("missing_field:queue"), 2);
     assert_eq!(r.rejections.len() as u64, r.stats.rejected_total());
     for rej in &r.rejections {
-        assert_eq!(rej.bytes, lines[rej.origin.offset as usize - 1].as_bytes(), "original bytes kept");
+        assert_eq!(
+            rej.bytes,
+            lines[rej.origin.offset as usize - 1].as_bytes(),
+            "original bytes kept"
+        );
     }
 }

@@ -34,7 +34,11 @@ impl Run {
                 .or(r.agent.clone())
                 .or(r.component.clone())
                 .unwrap_or_default();
-            let key = (format!("{}:{}", r.scope, name), r.period.to_string(), r.start.clone());
+            let key = (
+                format!("{}:{}", r.scope, name),
+                r.period.to_string(),
+                r.start.clone(),
+            );
             out.insert(key, r.clone());
         }
         out
@@ -43,11 +47,20 @@ impl Run {
     /// The final record of `who` (`center`, `queue:NAME`, `agent:NAME`, `component:NAME`)
     /// for the period of granularity `g` starting at `start` (RFC 3339 as printed).
     pub fn get(&self, who: &str, g: &str, start: &str) -> PeriodRecord {
-        let who = if who == "center" { "center:".to_string() } else { who.to_string() };
+        let who = if who == "center" {
+            "center:".to_string()
+        } else {
+            who.to_string()
+        };
         self.finals()
             .get(&(who.clone(), g.to_string(), start.to_string()))
             .cloned()
-            .unwrap_or_else(|| panic!("no {g} record for {who} at {start}; have {:?}", self.finals().keys().collect::<Vec<_>>()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {g} record for {who} at {start}; have {:?}",
+                    self.finals().keys().collect::<Vec<_>>()
+                )
+            })
     }
 
     pub fn rejected(&self, reason: &str) -> u64 {
