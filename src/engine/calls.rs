@@ -254,39 +254,32 @@ fn offer(push: &mut impl FnMut(Scope, Millis, Delta), queue: u32, at: Millis, re
     push(Scope::Center, at, Delta::Offered { repeat });
 }
 
-/// Queue wait counts from the offer to this queue; center-wide wait from the first offer.
-fn answer(push: &mut impl FnMut(Scope, Millis, Delta), call: &Call, at: Millis) {
+/// The outcome of waiting (`Delta::Answered` or `Delta::Abandoned` from a wait). The queue's
+/// wait counts from the offer to that queue; the center's from the first offer.
+fn outcome(
+    push: &mut impl FnMut(Scope, Millis, Delta),
+    call: &Call,
+    at: Millis,
+    delta: fn(Millis) -> Delta,
+) {
     push(
         Scope::Queue(call.queue),
         call.offered,
-        Delta::Answered {
-            wait: at - call.offered,
-        },
+        delta(at - call.offered),
     );
     push(
         Scope::Center,
         call.first_offered,
-        Delta::Answered {
-            wait: at - call.first_offered,
-        },
+        delta(at - call.first_offered),
     );
 }
 
+fn answer(push: &mut impl FnMut(Scope, Millis, Delta), call: &Call, at: Millis) {
+    outcome(push, call, at, |wait| Delta::Answered { wait });
+}
+
 fn abandon(push: &mut impl FnMut(Scope, Millis, Delta), call: &Call, at: Millis) {
-    push(
-        Scope::Queue(call.queue),
-        call.offered,
-        Delta::Abandoned {
-            wait: at - call.offered,
-        },
-    );
-    push(
-        Scope::Center,
-        call.first_offered,
-        Delta::Abandoned {
-            wait: at - call.first_offered,
-        },
-    );
+    outcome(push, call, at, |wait| Delta::Abandoned { wait });
 }
 
 /// Handle time is counted in the period in which the conversation ended.
