@@ -27,22 +27,34 @@ fn stderr(o: &Output) -> String {
 fn stdin_and_gzip_input_give_the_same_records_as_the_plain_file() {
     let plain = callpulse(&["replay", "--format=json", "day-shanghai.jsonl"], None);
     assert!(plain.status.success());
-    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/day-shanghai.jsonl")).unwrap();
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/day-shanghai.jsonl"),
+    )
+    .unwrap();
     let piped = callpulse(&["replay", "--format=json", "-"], Some(&bytes));
     assert_eq!(plain.stdout, piped.stdout);
 
     let dir = tempfile::tempdir().unwrap();
     let gz_path = dir.path().join("day.jsonl.gz");
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&gz_path).unwrap(), flate2::Compression::default());
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz_path).unwrap(),
+        flate2::Compression::default(),
+    );
     gz.write_all(&bytes).unwrap();
     gz.finish().unwrap();
-    let gz = callpulse(&["replay", "--format=json", gz_path.to_str().unwrap()], None);
+    let gz = callpulse(
+        &["replay", "--format=json", gz_path.to_str().unwrap()],
+        None,
+    );
     assert_eq!(plain.stdout, gz.stdout);
 }
 
 #[test]
 fn bad_events_do_not_change_the_exit_code_and_the_summary_counts_them() {
-    let out = callpulse(&["replay", "-"], Some(b"not json\n{\"type\":\"x\",\"ts\":0}\n\n"));
+    let out = callpulse(
+        &["replay", "-"],
+        Some(b"not json\n{\"type\":\"x\",\"ts\":0}\n\n"),
+    );
     assert!(out.status.success());
     let err = stderr(&out);
     assert!(err.contains("read 2 accepted 0 rejected 2"), "{err}");
@@ -66,15 +78,34 @@ fn a_missing_file_exits_1_with_one_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("callpulse: cannot open no-such-file.jsonl"), "{err}");
+    assert!(
+        err.starts_with("callpulse: cannot open no-such-file.jsonl"),
+        "{err}"
+    );
 }
 
 #[test]
 fn an_invalid_configuration_exits_64_listing_every_problem() {
-    let out = callpulse(&["replay", "--interval=7m", "--threshold=soon", "--timezone=Mars/Base", "-"], None);
+    let out = callpulse(
+        &[
+            "replay",
+            "--interval=7m",
+            "--threshold=soon",
+            "--timezone=Mars/Base",
+            "-",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(64));
     let err = stderr(&out);
-    for key in ["engine.interval", "engine.threshold", "engine.timezone", "\"7m\"", "\"soon\"", "\"Mars/Base\""] {
+    for key in [
+        "engine.interval",
+        "engine.threshold",
+        "engine.timezone",
+        "\"7m\"",
+        "\"soon\"",
+        "\"Mars/Base\"",
+    ] {
         assert!(err.contains(key), "{key} in {err}");
     }
 }
@@ -82,8 +113,19 @@ fn an_invalid_configuration_exits_64_listing_every_problem() {
 #[test]
 fn options_override_the_configuration_file() {
     let input = b"{\"type\":\"call.offered\",\"ts\":\"2026-11-02T09:00:00Z\",\"call_id\":\"c\",\"queue\":\"q\"}\n{\"type\":\"call.answered\",\"ts\":\"2026-11-02T09:00:25Z\",\"call_id\":\"c\",\"agent_id\":\"a\"}\n";
-    let out = callpulse(&["replay", "--config=day-shanghai.toml", "--threshold=30s", "--interval=60m", "--format=json", "-"], Some(input));
-    let first: serde_json::Value = serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    let out = callpulse(
+        &[
+            "replay",
+            "--config=day-shanghai.toml",
+            "--threshold=30s",
+            "--interval=60m",
+            "--format=json",
+            "-",
+        ],
+        Some(input),
+    );
+    let first: serde_json::Value =
+        serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
     assert_eq!(first["threshold_seconds"], 30.0);
     assert_eq!(first["answered_within_threshold"], 1);
     assert_eq!(first["start"], "2026-11-02T17:00:00+08:00");
