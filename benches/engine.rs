@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `decode` | bytes of every line → `Event` (`Decoder::decode`) |
 //! | `read_and_decode` | `LineReader` over the in-memory text + decode: the rate of merely reading and parsing |
+//! | `read_and_parse_floor` | `LineReader` + serde_json into a minimal borrowed struct + the RFC 3339 parse: what reading and parsing costs without callpulse's checks (cf. the first row of `shared/spec/performance-notes.md`) |
 //! | `engine` | ingest the pre-decoded events into a fresh engine, flush, take the records: state + aggregation alone |
 //! | `replay` | the whole `replay` loop from the in-memory text: read, decode, ingest, records → `PeriodRecord` → JSON to a sink |
 //!
@@ -13,7 +14,8 @@
 //! `read_and_decode`, `engine` and `replay`, whose ratio is steadier on a noisy machine than
 //! figures from groups run a minute apart.
 //!
-//! Run: `cargo bench --bench engine` (add `-- replay` to run one group).
+//! Run: `cargo bench --bench engine` (add `-- replay` to run one group; set
+//! `CALLPULSE_BENCH_DUMP=/tmp/stream.jsonl` to keep the generated stream).
 
 mod support;
 
@@ -25,7 +27,7 @@ use callpulse::output::{Format, RecordWriter};
 use callpulse::record::PeriodRecord;
 use callpulse::reject::{Origin, RejectReason};
 use callpulse::source::LineReader;
-use callpulse::time::Granularity;
+use callpulse::time::{rfc3339, Granularity};
 use criterion::{
     black_box, criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput,
 };
@@ -117,6 +119,42 @@ fn read_and_decode(text: &[u8], decoder: Decoder) -> u64 {
             decoder.decode(line.bytes)
         };
         black_box(&decoded);
+        n += 1;
+    }
+    n
+}
+
+/// The fields a KPI engine needs, borrowed: the least any decoder of these lines must do.
+/// Its fields are only ever looked at through `black_box`, hence `dead_code`.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Minimal<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    ts: &'a str,
+    #[serde(default)]
+    call_id: Option<&'a str>,
+    #[serde(default)]
+    queue: Option<&'a str>,
+    #[serde(default)]
+    agent_id: Option<&'a str>,
+    #[serde(default)]
+    customer: Option<&'a str>,
+    #[serde(default)]
+    event_id: Option<&'a str>,
+}
+
+/// `read_and_parse_floor`: read each line, check UTF-8 once, parse into [`Minimal`], parse
+/// its timestamp.
+fn read_and_parse_floor(text: &[u8], max_bytes: usize) -> u64 {
+    let mut lines = LineReader::new(text);
+    let mut n = 0u64;
+    while let Some(line) = lines.next_line(max_bytes).expect("in memory") {
+        let parsed = std::str::from_utf8(line.bytes)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Minimal>(text).ok())
+            .map(|m| (rfc3339::parse(m.ts), m));
+        black_box(&parsed);
         n += 1;
     }
     n
@@ -274,6 +312,13 @@ fn report_setup(cfg: &Config, stream: &Stream) {
     for (reason, n) in &st.rejected {
         writeln!(out, "  WARNING rejected {reason}: {n}").unwrap();
     }
+    writeln!(
+        out,
+        "sizes: Event {} B, Tally {} B (inline, per scope and period)",
+        std::mem::size_of::<Event>(),
+        std::mem::size_of::<callpulse::engine::Tally>()
+    )
+    .unwrap();
     let n = 100_000;
     let (alloc, estimate, calls) = bytes_per_call(cfg, n, true);
     writeln!(
@@ -305,35 +350,44 @@ fn decode_all(stream: &Stream) -> Vec<Event> {
 fn side_by_side(cfg: &Config, stream: &Stream, events: &[Event], rounds: usize) {
     let decoder = Decoder::default();
     let n = stream.len() as f64;
-    let mut rates: [Vec<f64>; 3] = Default::default();
+    let mut rates: [Vec<f64>; 4] = Default::default();
     for _ in 0..rounds {
         let t = Instant::now();
-        black_box(read_and_decode(&stream.text, decoder));
+        black_box(read_and_parse_floor(&stream.text, decoder.max_bytes));
         rates[0].push(n / t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        black_box(read_and_decode(&stream.text, decoder));
+        rates[1].push(n / t.elapsed().as_secs_f64());
         let input = events.to_vec();
         let t = Instant::now();
         black_box(engine_only(cfg, input));
-        rates[1].push(n / t.elapsed().as_secs_f64());
+        rates[2].push(n / t.elapsed().as_secs_f64());
         let t = Instant::now();
         black_box(replay(cfg, &stream.text).records);
-        rates[2].push(n / t.elapsed().as_secs_f64());
+        rates[3].push(n / t.elapsed().as_secs_f64());
     }
-    let [parse, engine, whole] = rates.map(|mut r| {
+    let [floor, parse, engine, whole] = rates.map(|mut r| {
         r.sort_by(f64::total_cmp);
         r[r.len() / 2]
     });
     println!(
-        "side by side, {rounds} interleaved rounds, medians: read+decode {:.2} M events/s, engine alone {:.2} M events/s, replay {:.2} M events/s; replay = {:.0} % of read+decode",
+        "side by side, {rounds} interleaved rounds, medians (M events/s): read+parse floor {:.2}, read+decode {:.2}, engine alone {:.2}, replay {:.2}; replay = {:.0} % of read+decode, {:.0} % of the floor",
+        floor / 1e6,
         parse / 1e6,
         engine / 1e6,
         whole / 1e6,
-        100.0 * whole / parse
+        100.0 * whole / parse,
+        100.0 * whole / floor
     );
 }
 
 fn benches(c: &mut Criterion) {
     let cfg = config();
     let stream = support::generate(&Profile::default());
+    // `CALLPULSE_BENCH_DUMP=path` keeps the stream, to time `callpulse replay` on the same bytes.
+    if let Some(path) = std::env::var_os("CALLPULSE_BENCH_DUMP") {
+        std::fs::write(&path, &stream.text).expect("cannot write CALLPULSE_BENCH_DUMP");
+    }
     report_setup(&cfg, &stream);
     let events = decode_all(&stream);
     let lines = stream.len() as u64;
@@ -361,9 +415,19 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    let mut g = c.benchmark_group("read_and_parse_floor");
+    g.throughput(Throughput::Elements(lines));
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("lines", |b| {
+        b.iter(|| read_and_parse_floor(black_box(&stream.text), decoder.max_bytes))
+    });
+    g.finish();
+
+    // The slower groups get more time, so ten samples fit even when the machine is busy.
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(lines));
     g.sampling_mode(SamplingMode::Flat);
+    g.measurement_time(Duration::from_secs(15));
     g.bench_function("ingest_flush", |b| {
         b.iter_batched(
             || events.clone(),
@@ -376,12 +440,16 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("replay");
     g.throughput(Throughput::Elements(lines));
     g.sampling_mode(SamplingMode::Flat);
+    g.measurement_time(Duration::from_secs(15));
     g.bench_function("lines_to_json", |b| {
         b.iter(|| replay(&cfg, black_box(&stream.text)).records)
     });
     g.finish();
 
-    side_by_side(&cfg, &stream, &events, 7);
+    // Not while profiling (`--profile-time`): it would mix other stages into the profile.
+    if !std::env::args().any(|a| a == "--profile-time") {
+        side_by_side(&cfg, &stream, &events, 7);
+    }
 }
 
 criterion_group! {

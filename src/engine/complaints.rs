@@ -36,7 +36,7 @@ impl Complaints {
             return false;
         }
         for scope in scopes(queue) {
-            store.add(scope, ts, 0, |t, _| t.complaints_opened += 1);
+            store.add(scope, ts, |t, _| t.complaints_opened += 1);
         }
         self.open.insert(
             id.clone(),
@@ -60,7 +60,7 @@ impl Complaints {
             self.dues.remove(&(c.due, id.clone()));
         }
         for scope in scopes(queue) {
-            store.add(scope, ts, 0, |t, _| {
+            store.add(scope, ts, |t, _| {
                 t.complaints_closed += 1;
                 t.complaints_on_time += u64::from(on_time);
                 if let Some(s) = satisfied {
@@ -82,7 +82,7 @@ impl Complaints {
             if let Some(c) = self.open.get_mut(&id) {
                 c.overdue = true;
                 for scope in scopes(c.queue) {
-                    store.add(scope, due, 0, |t, _| t.complaints_overdue += 1);
+                    store.add(scope, due, |t, _| t.complaints_overdue += 1);
                 }
             }
         }

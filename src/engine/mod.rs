@@ -19,6 +19,7 @@
 mod agents;
 pub mod calls;
 mod complaints;
+mod customers;
 mod dedupe;
 mod health;
 mod reorder;
@@ -42,6 +43,7 @@ use crate::time::{Calendar, Granularity, Millis, MINUTE};
 use agents::Agents;
 use calls::{Call, Contribution, Delta, Phase, Plan, Queues};
 use complaints::Complaints;
+use customers::Customers;
 use dedupe::Dedupe;
 use health::Health;
 use reorder::{Queued, Reorder};
@@ -61,10 +63,8 @@ pub struct Engine {
     cfg: EngineConfig,
     store: Store,
     names: Names,
-    /// Service-level threshold by queue id.
-    thresholds: Vec<Millis>,
     calls: FxHashMap<Id, CallEntry>,
-    customers: FxHashMap<Id, Millis>,
+    customers: Customers,
     forecasts: FxHashMap<(u32, Millis, u32), f64>,
     agents: Agents,
     health: Health,
@@ -87,11 +87,16 @@ impl Engine {
     pub fn new(cfg: &EngineConfig, granularities: &[Granularity]) -> Self {
         let calendar = cfg.calendar();
         Engine {
-            store: Store::new(calendar, granularities, cfg.grace, cfg.revision_horizon),
+            store: Store::new(
+                calendar,
+                granularities,
+                cfg.grace,
+                cfg.revision_horizon,
+                cfg.threshold,
+            ),
             names: Names::default(),
-            thresholds: Vec::new(),
             calls: FxHashMap::default(),
-            customers: FxHashMap::default(),
+            customers: Customers::new(cfg.repeat_window),
             forecasts: FxHashMap::default(),
             agents: Agents::default(),
             health: Health::new(cfg.heartbeat_timeout),
@@ -155,8 +160,8 @@ impl Engine {
             return;
         }
         let queued = Queued::new(event, origin, digest);
-        if queued.event.ts > self.max_seen {
-            self.max_seen = queued.event.ts;
+        if queued.at > self.max_seen {
+            self.max_seen = queued.at;
         }
         if queued.at < self.watermark {
             self.stats.late += 1;
@@ -274,7 +279,7 @@ impl Engine {
         cap + self.store.bytes()
             + self.dedupe.len() * 17
             + self.reorder.len() * std::mem::size_of::<Queued>()
-            + self.customers.len() * 40
+            + self.customers.len() * 64
     }
 
     fn apply(&mut self, q: Queued) {
@@ -309,7 +314,7 @@ impl Engine {
             } => self.writable(ts).map(|()| {
                 let q = self.intern_queue(queue);
                 for scope in [Scope::Queue(q), Scope::Center] {
-                    self.store.add(scope, ts, 0, |t, _| {
+                    self.store.add(scope, ts, |t, _| {
                         t.satisfaction.add(*satisfied);
                         if let Some(name) = survey {
                             t.surveys.entry(name.clone()).or_default().add(*satisfied);
@@ -396,9 +401,10 @@ impl Engine {
     }
 
     fn intern_queue(&mut self, name: &Id) -> u32 {
+        let known = self.names.queues.len();
         let id = self.names.queues.intern(name);
-        if id as usize == self.thresholds.len() {
-            self.thresholds.push(self.cfg.threshold_for(name));
+        if id as usize == known {
+            self.store.set_queue_threshold(id, self.cfg.threshold_for(name));
         }
         id
     }
@@ -422,11 +428,7 @@ impl Engine {
             to_queue: to_queue.map(|n| self.intern_queue(n)),
         };
         let offered_at = reorder::order_of(&q.event).0;
-        let repeat = customer.is_some_and(|c| {
-            self.customers.get(c).is_some_and(|&last| {
-                last <= offered_at && offered_at - last <= self.cfg.repeat_window
-            })
-        });
+        let repeat = customer.is_some_and(|c| self.customers.is_repeat(c, offered_at));
         let entry = self.calls.get(&call_id);
         let live = match entry {
             Some(CallEntry::Live(call)) => Some(call),
@@ -452,19 +454,22 @@ impl Engine {
                     return self.reject_applied(RejectReason::TooLate, &q);
                 }
                 let short = self.cfg.short_abandon;
-                for c in std::mem::take(&mut self.scratch) {
-                    let threshold = match c.scope {
-                        Scope::Queue(id) => self.thresholds[id as usize],
-                        _ => self.cfg.threshold,
-                    };
-                    self.store.add(c.scope, c.anchor, threshold, |t, thr| {
-                        add_delta(t, c.delta, thr, short)
-                    });
-                    self.scratch.push(c);
+                for c in &self.scratch {
+                    let delta = c.delta;
+                    self.store
+                        .add(c.scope, c.anchor, |t, thr| add_delta(t, delta, thr, short));
                 }
-                if let (Some(customer), true) = (customer, first_offer) {
-                    let last = self.customers.entry(customer.clone()).or_insert(offered_at);
-                    *last = (*last).max(offered_at);
+                if let (Some(customer), Some(queue), true) = (customer, queues.queue, first_offer) {
+                    let mut now_repeats = Vec::new();
+                    self.customers
+                        .record(customer, offered_at, queue, &mut now_repeats);
+                    for (queue, at) in now_repeats {
+                        if self.store.writable(at) {
+                            for scope in [Scope::Queue(queue), Scope::Center] {
+                                self.store.add(scope, at, |t, _| t.repeat_contacts += 1);
+                            }
+                        }
+                    }
                 }
                 self.stats.accepted += 1;
                 if let Some(CallEntry::Orphan(mut pending)) =
@@ -568,9 +573,8 @@ impl Engine {
         for q in expired_orphans {
             self.reject_applied(RejectReason::NoOffer, &q);
         }
-        let window = self.cfg.repeat_window;
-        self.customers
-            .retain(|_, last| last.saturating_add(window) >= w);
+        let keep = self.cfg.repeat_window + self.cfg.grace + self.cfg.revision_horizon;
+        self.customers.expire(w.saturating_sub(keep));
         let horizon = self.cfg.grace + self.cfg.revision_horizon;
         self.forecasts.retain(|(_, start, minutes), _| {
             start + Millis::from(*minutes) * MINUTE + horizon >= w

@@ -46,6 +46,8 @@ pub struct Store {
     dropping: BinaryHeap<Reverse<(Millis, Key)>>,
     dirty: Vec<Key>,
     closed_through: Millis,
+    default_threshold: Millis,
+    queue_thresholds: Vec<Millis>,
     pub revisions: u64,
 }
 
@@ -55,6 +57,7 @@ impl Store {
         granularities: &[Granularity],
         grace: Millis,
         horizon: Millis,
+        default_threshold: Millis,
     ) -> Self {
         Store {
             calendar,
@@ -66,6 +69,8 @@ impl Store {
             dropping: BinaryHeap::new(),
             dirty: Vec::new(),
             closed_through: Millis::MIN,
+            default_threshold,
+            queue_thresholds: Vec::new(),
             revisions: 0,
         }
     }
@@ -87,18 +92,34 @@ impl Store {
         })
     }
 
-    /// Applies `f` to the tallies of `scope` for the periods containing `anchor`.
-    pub fn add(
-        &mut self,
-        scope: Scope,
-        anchor: Millis,
-        threshold: Millis,
-        f: impl Fn(&mut Tally, Millis),
-    ) {
+    /// Sets the service-level threshold of queue `id` (queues without one use the default).
+    pub fn set_queue_threshold(&mut self, id: u32, threshold: Millis) {
+        let idx = id as usize;
+        if self.queue_thresholds.len() <= idx {
+            self.queue_thresholds.resize(idx + 1, self.default_threshold);
+        }
+        self.queue_thresholds[idx] = threshold;
+    }
+
+    /// The service-level threshold of a scope: its queue's, or the default (center-wide).
+    pub fn threshold(&self, scope: Scope) -> Millis {
+        match scope {
+            Scope::Queue(id) => self
+                .queue_thresholds
+                .get(id as usize)
+                .copied()
+                .unwrap_or(self.default_threshold),
+            _ => self.default_threshold,
+        }
+    }
+
+    /// Applies `f` to the tallies of `scope` for the periods containing `anchor`; `f` also
+    /// gets the scope's service-level threshold.
+    pub fn add(&mut self, scope: Scope, anchor: Millis, f: impl Fn(&mut Tally, Millis)) {
+        let threshold = self.threshold(scope);
         for i in 0..self.granularities.len() {
             let period = self.calendar.period(self.granularities[i], anchor);
-            let slot = self.slot(scope, period, threshold);
-            f(&mut slot.tally, threshold);
+            f(&mut self.slot(scope, period).tally, threshold);
         }
     }
 
@@ -116,15 +137,15 @@ impl Store {
             while t < to {
                 let period = self.calendar.period(self.granularities[i], t);
                 let upto = period.end.min(to);
-                let slot = self.slot(scope, period, 0);
-                f(&mut slot.tally, upto - t);
+                f(&mut self.slot(scope, period).tally, upto - t);
                 t = upto;
             }
         }
     }
 
-    fn slot(&mut self, scope: Scope, period: Period, threshold: Millis) -> &mut Slot {
+    fn slot(&mut self, scope: Scope, period: Period) -> &mut Slot {
         let key = (scope, period.granularity, period.start);
+        let threshold = self.threshold(scope);
         let grace = self.grace;
         let horizon = self.horizon;
         let slot = self.slots.entry(key).or_insert_with(|| {
@@ -140,9 +161,6 @@ impl Store {
                 dirty: false,
             }
         });
-        if threshold > 0 {
-            slot.threshold = threshold;
-        }
         if slot.emitted.is_some() && !slot.dirty {
             slot.dirty = true;
             self.dirty.push(key);

@@ -4,6 +4,7 @@ mod cli;
 mod config_files;
 mod engine_cases;
 mod golden;
+mod oracle;
 mod properties;
 mod rejections;
 mod support;

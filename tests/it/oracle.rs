@@ -288,7 +288,11 @@ pub fn expected(events: &[Event], rules: &Rules) -> BTreeMap<Key, Figures> {
                     },
                     Stage::Waiting,
                 ) => {
-                    assert_ne!(to.as_str(), seg_queue, "call {call}: overflow to its own queue");
+                    assert_ne!(
+                        to.as_str(),
+                        seg_queue,
+                        "call {call}: overflow to its own queue"
+                    );
                     sink.add(Some(&seg_queue), seg_at, |f| f.flowed_out += 1);
                     sink.add(Some(to), t, |f| {
                         f.offered += 1;
@@ -345,7 +349,10 @@ pub fn expected(events: &[Event], rules: &Rules) -> BTreeMap<Key, Figures> {
             if i == j || other != customer {
                 continue;
             }
-            assert_ne!(u, t, "two first offers of customer {customer} at {t}: order undefined");
+            assert_ne!(
+                u, t,
+                "two first offers of customer {customer} at {t}: order undefined"
+            );
             if u < t && t - u <= rules.repeat_window {
                 repeat = true;
             }
@@ -409,7 +416,10 @@ pub fn observed(records: &[Closed], names: &Names) -> Result<BTreeMap<Key, Figur
 }
 
 /// A readable account of how two maps of figures differ, `None` when they are equal.
-pub fn diff(expected: &BTreeMap<Key, Figures>, observed: &BTreeMap<Key, Figures>) -> Option<String> {
+pub fn diff(
+    expected: &BTreeMap<Key, Figures>,
+    observed: &BTreeMap<Key, Figures>,
+) -> Option<String> {
     let mut text = String::new();
     for (key, want) in expected {
         match observed.get(key) {

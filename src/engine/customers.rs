@@ -1,0 +1,89 @@
+//! Repeat contacts (9.1.3): a call's first offer is a repeat when the same customer was offered
+//! another call within the repeat window before it.
+//!
+//! Each customer's recent offers are kept (instant and queue), so the answer does not depend on
+//! arrival order: an offer that arrives late, before offers already applied, makes the later
+//! ones repeats retroactively (their periods are revised). Offers are forgotten once the
+//! watermark is past them by the window plus the revision horizon.
+
+use crate::event::Id;
+use crate::time::Millis;
+use rustc_hash::FxHashMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct Customers {
+    offers: FxHashMap<Id, Vec<(Millis, u32)>>,
+    window: Millis,
+}
+
+impl Customers {
+    pub fn new(window: Millis) -> Self {
+        Customers {
+            offers: FxHashMap::default(),
+            window,
+        }
+    }
+
+    /// Whether an offer at `at` by `customer` follows an earlier one within the window.
+    pub fn is_repeat(&self, customer: &Id, at: Millis) -> bool {
+        self.offers
+            .get(customer)
+            .is_some_and(|offers| repeats(offers, at, self.window))
+    }
+
+    /// Records an offer in `queue` at `at`; pushes to `now_repeats` the (queue, instant) of
+    /// later offers that were not repeats before and are now.
+    pub fn record(&mut self, customer: &Id, at: Millis, queue: u32, now_repeats: &mut Vec<(u32, Millis)>) {
+        let window = self.window;
+        let offers = self.offers.entry(customer.clone()).or_default();
+        for &(t, q) in offers.iter() {
+            if t > at && t - at <= window && !repeats(offers, t, window) {
+                now_repeats.push((q, t));
+            }
+        }
+        let pos = offers.partition_point(|&(t, _)| t <= at);
+        offers.insert(pos, (at, queue));
+    }
+
+    /// Forgets offers before `horizon`.
+    pub fn expire(&mut self, horizon: Millis) {
+        self.offers.retain(|_, offers| {
+            offers.retain(|&(t, _)| t >= horizon);
+            !offers.is_empty()
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.offers.len()
+    }
+}
+
+fn repeats(offers: &[(Millis, u32)], at: Millis, window: Millis) -> bool {
+    offers.iter().any(|&(t, _)| t < at && at - t <= window)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_late_earlier_offer_makes_the_later_one_a_repeat() {
+        let mut c = Customers::new(100);
+        let id = Id::new("u");
+        let mut changed = Vec::new();
+        assert!(!c.is_repeat(&id, 50));
+        c.record(&id, 50, 1, &mut changed);
+        assert!(changed.is_empty());
+        assert!(!c.is_repeat(&id, 10), "an earlier offer is not a repeat of a later one");
+        c.record(&id, 10, 2, &mut changed);
+        assert_eq!(changed, vec![(1, 50)]);
+        // A third offer between them changes nothing already counted.
+        changed.clear();
+        assert!(c.is_repeat(&id, 30));
+        c.record(&id, 30, 1, &mut changed);
+        assert!(changed.is_empty());
+        assert!(c.is_repeat(&id, 130) && !c.is_repeat(&id, 131));
+        c.expire(40);
+        assert_eq!(c.offers[&id], vec![(50, 1)]);
+    }
+}
