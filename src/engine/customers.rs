@@ -82,7 +82,7 @@ mod tests {
         assert!(c.is_repeat(&id, 30));
         c.record(&id, 30, 1, &mut changed);
         assert!(changed.is_empty());
-        assert!(c.is_repeat(&id, 130) && !c.is_repeat(&id, 131));
+        assert!(c.is_repeat(&id, 150) && !c.is_repeat(&id, 151), "the window is inclusive");
         c.expire(40);
         assert_eq!(c.offers[&id], vec![(50, 1)]);
     }
