@@ -482,3 +482,30 @@ fn wait_percentiles_come_from_the_histogram_within_one_percent() {
         assert!((got - want).abs() <= want * 0.01, "{got} vs {want}");
     }
 }
+
+#[test]
+fn evicted_and_finished_calls_leave_no_state_behind() {
+    use callpulse::codec::decode;
+    use callpulse::engine::Engine;
+    use callpulse::reject::Origin;
+    let cfg = config("[engine]\ncall_timeout = \"1h\"\nwrapup_timeout = \"10m\"");
+    let mut engine = Engine::new(&cfg.engine, IV);
+    let mut feed = |line: String| engine.ingest(decode(&line).unwrap(), Origin::default());
+    for i in 0..5_000 {
+        // Half the calls never finish; the other half are answered and ended.
+        let call = format!("c{i}");
+        feed(offered("2026-11-02T09:00:00Z", &call, "q"));
+        if i % 2 == 0 {
+            feed(answered("2026-11-02T09:00:10Z", &call));
+            feed(ended("2026-11-02T09:01:10Z", &call, ""));
+        }
+    }
+    assert_eq!(engine.calls_in_flight(), 5_000);
+    let bytes_full = engine.state_bytes();
+    engine.ingest(decode(&offered("2026-11-02T11:00:00Z", "late", "q")).unwrap(), Origin::default());
+    engine.ingest(decode(&offered("2026-11-02T11:05:00Z", "later", "q")).unwrap(), Origin::default());
+    // "late" is tracked; "later" still waits in the reorder buffer for the watermark.
+    assert_eq!(engine.calls_in_flight(), 1, "only the new call remains");
+    assert_eq!(engine.stats().evicted_calls, 2_500, "finished calls are forgotten, not evicted");
+    assert!(engine.state_bytes() < bytes_full);
+}
