@@ -11,11 +11,12 @@
 //!
 //! Before the groups it prints the stream's shape, a sanity replay (nothing should be rejected)
 //! and the bytes per in-flight call; after them, an interleaved side-by-side run of
-//! `read_and_decode`, `engine` and `replay`, whose ratio is steadier on a noisy machine than
-//! figures from groups run a minute apart.
+//! `read_and_parse_floor`, `read_and_decode`, `engine` and `replay`, whose ratios are steadier on
+//! a noisy machine than figures from groups run a minute apart.
 //!
 //! Run: `cargo bench --bench engine` (add `-- replay` to run one group; set
-//! `CALLPULSE_BENCH_DUMP=/tmp/stream.jsonl` to keep the generated stream).
+//! `CALLPULSE_BENCH_DUMP=/tmp/stream.jsonl` to keep the generated stream,
+//! `CALLPULSE_BENCH_LINES` and `CALLPULSE_BENCH_CALLS_PER_SECOND` to change its shape).
 
 mod support;
 
@@ -184,7 +185,9 @@ fn engine_only(cfg: &Config, events: Vec<Event>) -> usize {
 
 /// What one replay did, for the sanity check.
 struct Outcome {
+    /// Records printed (center and queue scopes), and all records the engine closed.
     records: u64,
+    closed: u64,
     engine: Engine,
 }
 
@@ -196,9 +199,10 @@ fn replay(cfg: &Config, text: &[u8]) -> Outcome {
     };
     let mut engine = Engine::new(&cfg.engine, &[Granularity::Interval]);
     let mut writer = RecordWriter::new(std::io::sink(), Format::Json);
-    let mut records = 0u64;
+    let (mut records, mut all) = (0u64, 0u64);
     let mut drain = |engine: &mut Engine, writer: &mut RecordWriter<std::io::Sink>| {
         for closed in engine.take_records() {
+            all += 1;
             if !printed(closed.scope) {
                 continue;
             }
@@ -234,7 +238,11 @@ fn replay(cfg: &Config, text: &[u8]) -> Outcome {
     engine.flush();
     drain(&mut engine, &mut writer);
     writer.flush().expect("a sink takes everything");
-    Outcome { records, engine }
+    Outcome {
+        records,
+        closed: all,
+        engine,
+    }
 }
 
 /// Bytes per in-flight call: `n` calls offered in one queue that never finish, 10 ms apart,
@@ -298,7 +306,7 @@ fn report_setup(cfg: &Config, stream: &Stream) {
     let st = outcome.engine.stats();
     writeln!(
         out,
-        "sanity replay: read {} accepted {} rejected {} duplicates {} late {} revisions {} evicted {} records printed {}",
+        "sanity replay: read {} accepted {} rejected {} duplicates {} late {} revisions {} evicted {} records printed {} of {} closed",
         st.read,
         st.accepted,
         st.rejected_total(),
@@ -306,7 +314,8 @@ fn report_setup(cfg: &Config, stream: &Stream) {
         st.late,
         st.revisions,
         st.evicted_calls,
-        outcome.records
+        outcome.records,
+        outcome.closed
     )
     .unwrap();
     for (reason, n) in &st.rejected {
@@ -381,9 +390,23 @@ fn side_by_side(cfg: &Config, stream: &Stream, events: &[Event], rounds: usize) 
     );
 }
 
+/// The default stream, or another shape from `CALLPULSE_BENCH_LINES` (lines to generate) and
+/// `CALLPULSE_BENCH_CALLS_PER_SECOND` (fewer calls per second over more hours of event time).
+fn profile() -> Profile {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+    let mut p = Profile::default();
+    if let Some(lines) = var("CALLPULSE_BENCH_LINES") {
+        p.lines = lines as usize;
+    }
+    if let Some(rate) = var("CALLPULSE_BENCH_CALLS_PER_SECOND") {
+        p.calls_per_second = rate;
+    }
+    p
+}
+
 fn benches(c: &mut Criterion) {
     let cfg = config();
-    let stream = support::generate(&Profile::default());
+    let stream = support::generate(&profile());
     // `CALLPULSE_BENCH_DUMP=path` keeps the stream, to time `callpulse replay` on the same bytes.
     if let Some(path) = std::env::var_os("CALLPULSE_BENCH_DUMP") {
         std::fs::write(&path, &stream.text).expect("cannot write CALLPULSE_BENCH_DUMP");

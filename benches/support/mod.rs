@@ -5,8 +5,9 @@
 //! durations, ~3 % of calls written as one `call.completed` record instead, agents changing
 //! state now and then, and heartbeats of a few components. All events of all calls are merged
 //! by event time, so about a thousand calls are in flight at any instant, as in a busy center.
-//! Timestamps are RFC 3339 in `+08:00` with milliseconds; lines are ~100–170 bytes (CDR lines
-//! ~280). Seeded: the same arguments give the same bytes on every machine.
+//! Timestamps are RFC 3339 in `+08:00` with milliseconds; lines are 112–178 bytes, 143 on
+//! average (`call.completed` lines 265–352). Seeded: the same arguments give the same bytes on
+//! every machine.
 
 use std::fmt::Write as _;
 

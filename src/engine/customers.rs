@@ -33,7 +33,13 @@ impl Customers {
 
     /// Records an offer in `queue` at `at`; pushes to `now_repeats` the (queue, instant) of
     /// later offers that were not repeats before and are now.
-    pub fn record(&mut self, customer: &Id, at: Millis, queue: u32, now_repeats: &mut Vec<(u32, Millis)>) {
+    pub fn record(
+        &mut self,
+        customer: &Id,
+        at: Millis,
+        queue: u32,
+        now_repeats: &mut Vec<(u32, Millis)>,
+    ) {
         let window = self.window;
         let offers = self.offers.entry(customer.clone()).or_default();
         for &(t, q) in offers.iter() {
@@ -74,7 +80,10 @@ mod tests {
         assert!(!c.is_repeat(&id, 50));
         c.record(&id, 50, 1, &mut changed);
         assert!(changed.is_empty());
-        assert!(!c.is_repeat(&id, 10), "an earlier offer is not a repeat of a later one");
+        assert!(
+            !c.is_repeat(&id, 10),
+            "an earlier offer is not a repeat of a later one"
+        );
         c.record(&id, 10, 2, &mut changed);
         assert_eq!(changed, vec![(1, 50)]);
         // A third offer between them changes nothing already counted.
@@ -82,7 +91,10 @@ mod tests {
         assert!(c.is_repeat(&id, 30));
         c.record(&id, 30, 1, &mut changed);
         assert!(changed.is_empty());
-        assert!(c.is_repeat(&id, 150) && !c.is_repeat(&id, 151), "the window is inclusive");
+        assert!(
+            c.is_repeat(&id, 150) && !c.is_repeat(&id, 151),
+            "the window is inclusive"
+        );
         c.expire(40);
         assert_eq!(c.offers[&id], vec![(50, 1)]);
     }

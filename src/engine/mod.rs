@@ -404,7 +404,8 @@ impl Engine {
         let known = self.names.queues.len();
         let id = self.names.queues.intern(name);
         if id as usize == known {
-            self.store.set_queue_threshold(id, self.cfg.threshold_for(name));
+            self.store
+                .set_queue_threshold(id, self.cfg.threshold_for(name));
         }
         id
     }

@@ -96,7 +96,8 @@ impl Store {
     pub fn set_queue_threshold(&mut self, id: u32, threshold: Millis) {
         let idx = id as usize;
         if self.queue_thresholds.len() <= idx {
-            self.queue_thresholds.resize(idx + 1, self.default_threshold);
+            self.queue_thresholds
+                .resize(idx + 1, self.default_threshold);
         }
         self.queue_thresholds[idx] = threshold;
     }

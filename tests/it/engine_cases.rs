@@ -502,10 +502,20 @@ fn evicted_and_finished_calls_leave_no_state_behind() {
     }
     assert_eq!(engine.calls_in_flight(), 5_000);
     let bytes_full = engine.state_bytes();
-    engine.ingest(decode(&offered("2026-11-02T11:00:00Z", "late", "q")).unwrap(), Origin::default());
-    engine.ingest(decode(&offered("2026-11-02T11:05:00Z", "later", "q")).unwrap(), Origin::default());
+    engine.ingest(
+        decode(&offered("2026-11-02T11:00:00Z", "late", "q")).unwrap(),
+        Origin::default(),
+    );
+    engine.ingest(
+        decode(&offered("2026-11-02T11:05:00Z", "later", "q")).unwrap(),
+        Origin::default(),
+    );
     // "late" is tracked; "later" still waits in the reorder buffer for the watermark.
     assert_eq!(engine.calls_in_flight(), 1, "only the new call remains");
-    assert_eq!(engine.stats().evicted_calls, 2_500, "finished calls are forgotten, not evicted");
+    assert_eq!(
+        engine.stats().evicted_calls,
+        2_500,
+        "finished calls are forgotten, not evicted"
+    );
     assert!(engine.state_bytes() < bytes_full);
 }
