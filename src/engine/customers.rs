@@ -9,10 +9,13 @@
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Default)]
 pub struct Customers {
     offers: FxHashMap<Id, Vec<(Millis, u32)>>,
+    /// Offers in the order they were recorded, for expiry in amortised O(1) per offer.
+    recorded: VecDeque<(Millis, Id)>,
     window: Millis,
 }
 
@@ -20,6 +23,7 @@ impl Customers {
     pub fn new(window: Millis) -> Self {
         Customers {
             offers: FxHashMap::default(),
+            recorded: VecDeque::new(),
             window,
         }
     }
@@ -41,7 +45,11 @@ impl Customers {
         now_repeats: &mut Vec<(u32, Millis)>,
     ) {
         let window = self.window;
-        let offers = self.offers.entry(customer.clone()).or_default();
+        self.recorded.push_back((at, customer.clone()));
+        let offers = self
+            .offers
+            .entry(customer.clone())
+            .or_insert_with(|| Vec::with_capacity(1));
         for &(t, q) in offers.iter() {
             if t > at && t - at <= window && !repeats(offers, t, window) {
                 now_repeats.push((q, t));
@@ -51,12 +59,21 @@ impl Customers {
         offers.insert(pos, (at, queue));
     }
 
-    /// Forgets offers before `horizon`.
+    /// Forgets offers before `horizon`. Offers recorded out of order are forgotten when the
+    /// ones recorded before them are.
     pub fn expire(&mut self, horizon: Millis) {
-        self.offers.retain(|_, offers| {
-            offers.retain(|&(t, _)| t >= horizon);
-            !offers.is_empty()
-        });
+        while let Some((t, _)) = self.recorded.front() {
+            if *t >= horizon {
+                break;
+            }
+            let (_, customer) = self.recorded.pop_front().expect("front exists");
+            if let Some(offers) = self.offers.get_mut(&customer) {
+                offers.retain(|&(t, _)| t >= horizon);
+                if offers.is_empty() {
+                    self.offers.remove(&customer);
+                }
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -95,7 +112,11 @@ mod tests {
             c.is_repeat(&id, 150) && !c.is_repeat(&id, 151),
             "the window is inclusive"
         );
+        // Offers are forgotten in the order they were recorded: nothing before 50 yet.
         c.expire(40);
-        assert_eq!(c.offers[&id], vec![(50, 1)]);
+        assert_eq!(c.offers[&id].len(), 3);
+        c.expire(1_000);
+        assert_eq!(c.len(), 0);
+        assert!(c.recorded.is_empty());
     }
 }

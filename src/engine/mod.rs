@@ -17,6 +17,7 @@
 //! [`Engine::flush`], and take its output with [`Engine::take_records`] and friends.
 
 mod agents;
+mod call_table;
 pub mod calls;
 mod complaints;
 mod customers;
@@ -41,7 +42,8 @@ use crate::event::{Body, Event, Id};
 use crate::reject::{Origin, RejectReason, Rejection};
 use crate::time::{Calendar, Granularity, Millis, MINUTE};
 use agents::Agents;
-use calls::{Call, Contribution, Delta, Phase, Plan, Queues};
+use call_table::CallTable;
+use calls::{Contribution, Delta, Plan, Queues};
 use complaints::Complaints;
 use customers::Customers;
 use dedupe::Dedupe;
@@ -50,20 +52,13 @@ use reorder::{Queued, Reorder};
 use rustc_hash::FxHashMap;
 use store::Store;
 
-/// A call being tracked: offered, or known only from events that came before its offer.
-#[derive(Debug)]
-enum CallEntry {
-    Live(Call),
-    Orphan(Vec<Queued>),
-}
-
 /// The engine. See the module documentation.
 #[derive(Debug)]
 pub struct Engine {
     cfg: EngineConfig,
     store: Store,
     names: Names,
-    calls: FxHashMap<Id, CallEntry>,
+    calls: CallTable,
     customers: Customers,
     forecasts: FxHashMap<(u32, Millis, u32), f64>,
     agents: Agents,
@@ -95,7 +90,7 @@ impl Engine {
                 cfg.threshold,
             ),
             names: Names::default(),
-            calls: FxHashMap::default(),
+            calls: CallTable::new(cfg.call_timeout, cfg.wrapup_timeout),
             customers: Customers::new(cfg.repeat_window),
             forecasts: FxHashMap::default(),
             agents: Agents::default(),
@@ -186,6 +181,7 @@ impl Engine {
             self.apply(q);
         }
         self.close_through(watermark);
+        self.expire_calls(watermark);
         if watermark.saturating_sub(self.last_sweep) >= MINUTE {
             self.sweep(watermark);
         }
@@ -202,16 +198,7 @@ impl Engine {
         if self.max_seen > Millis::MIN {
             self.credit_through(self.max_seen);
         }
-        let orphans: Vec<Queued> = self
-            .calls
-            .drain()
-            .filter_map(|(_, e)| match e {
-                CallEntry::Orphan(events) => Some(events),
-                CallEntry::Live(_) => None,
-            })
-            .flatten()
-            .collect();
-        let mut orphans = orphans;
+        let mut orphans = self.calls.drain_orphans();
         orphans.sort();
         for q in orphans {
             self.reject_applied(RejectReason::NoOffer, &q);
@@ -239,17 +226,7 @@ impl Engine {
 
     /// Calls waiting in `queue` now, and when the longest-waiting one entered it.
     pub fn waiting(&self, queue: u32) -> (u64, Option<Millis>) {
-        let mut n = 0;
-        let mut oldest: Option<Millis> = None;
-        for entry in self.calls.values() {
-            if let CallEntry::Live(c) = entry {
-                if c.phase == Phase::Waiting && c.queue == queue {
-                    n += 1;
-                    oldest = Some(oldest.map_or(c.offered, |o| o.min(c.offered)));
-                }
-            }
-        }
-        (n, oldest)
+        self.calls.waiting(queue)
     }
 
     /// Agents of `queue` by current state.
@@ -274,9 +251,8 @@ impl Engine {
 
     /// Bytes held by the state that grows with traffic (calls, tallies, dedupe, buffer).
     pub fn state_bytes(&self) -> usize {
-        let call = std::mem::size_of::<(Id, CallEntry)>() + 1;
-        let cap = self.calls.capacity() * call;
-        cap + self.store.bytes()
+        self.calls.bytes()
+            + self.store.bytes()
             + self.dedupe.len() * 17
             + self.reorder.len() * std::mem::size_of::<Queued>()
             + self.customers.len() * 64
@@ -430,11 +406,7 @@ impl Engine {
         };
         let offered_at = reorder::order_of(&q.event).0;
         let repeat = customer.is_some_and(|c| self.customers.is_repeat(c, offered_at));
-        let entry = self.calls.get(&call_id);
-        let live = match entry {
-            Some(CallEntry::Live(call)) => Some(call),
-            _ => None,
-        };
+        let live = self.calls.live(&call_id);
         let first_offer = live.is_none();
         self.scratch.clear();
         let planned = calls::plan(live, body, q.event.ts, queues, repeat, &mut self.scratch);
@@ -444,12 +416,7 @@ impl Engine {
                 self.stats.accepted += 1;
                 self.stats.duplicates += 1;
             }
-            Ok(Plan::Orphan) => match self.calls.get_mut(&call_id) {
-                Some(CallEntry::Orphan(events)) => events.push(q),
-                _ => {
-                    self.calls.insert(call_id, CallEntry::Orphan(vec![q]));
-                }
-            },
+            Ok(Plan::Orphan) => self.calls.add_orphan(&call_id, q),
             Ok(Plan::Apply(call)) => {
                 if !self.scratch.iter().all(|c| self.store.writable(c.anchor)) {
                     return self.reject_applied(RejectReason::TooLate, &q);
@@ -473,13 +440,10 @@ impl Engine {
                     }
                 }
                 self.stats.accepted += 1;
-                if let Some(CallEntry::Orphan(mut pending)) =
-                    self.calls.insert(call_id, CallEntry::Live(call))
-                {
-                    pending.sort();
-                    for p in pending {
-                        self.apply_call(p);
-                    }
+                let mut pending = self.calls.set(&call_id, call);
+                pending.sort();
+                for p in pending {
+                    self.apply_call(p);
                 }
             }
         }
@@ -538,42 +502,20 @@ impl Engine {
         });
     }
 
+    /// Expires customers, forecasts and dedupe keys (once a minute of event time).
     /// Evicts calls silent for `call_timeout`, forgets finished calls after
-    /// `wrapup_timeout`, rejects orphan events whose offer never came, and expires customers
-    /// and dedupe keys.
-    fn sweep(&mut self, w: Millis) {
-        self.last_sweep = w;
-        let timeout = self.cfg.call_timeout;
-        let linger = self.cfg.wrapup_timeout;
-        let mut evicted = 0;
-        let mut expired_orphans = Vec::new();
-        self.calls.retain(|_, entry| match entry {
-            CallEntry::Live(c) => match c.phase {
-                Phase::Waiting | Phase::Answered => {
-                    let keep = c.last_event.saturating_add(timeout) >= w;
-                    evicted += u64::from(!keep);
-                    keep
-                }
-                _ => c.last_event.saturating_add(linger) >= w,
-            },
-            CallEntry::Orphan(events) => {
-                let newest = events
-                    .iter()
-                    .map(|q| q.event.ts)
-                    .max()
-                    .unwrap_or(Millis::MIN);
-                let keep = newest.saturating_add(timeout) >= w;
-                if !keep {
-                    expired_orphans.append(events);
-                }
-                keep
-            }
-        });
-        self.stats.evicted_calls += evicted;
-        expired_orphans.sort();
-        for q in expired_orphans {
+    /// `wrapup_timeout`, and rejects events whose call was never offered.
+    fn expire_calls(&mut self, w: Millis) {
+        let mut expired = self.calls.expire(w);
+        self.stats.evicted_calls += expired.evicted;
+        expired.orphans.sort();
+        for q in expired.orphans {
             self.reject_applied(RejectReason::NoOffer, &q);
         }
+    }
+
+    fn sweep(&mut self, w: Millis) {
+        self.last_sweep = w;
         let keep = self.cfg.repeat_window + self.cfg.grace + self.cfg.revision_horizon;
         self.customers.expire(w.saturating_sub(keep));
         let horizon = self.cfg.grace + self.cfg.revision_horizon;
