@@ -93,6 +93,7 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
         max_bytes: cfg.engine.max_event_bytes,
     };
     let mut engine = Engine::new(&cfg.engine, &[r.granularity]);
+    engine.set_agent_records(r.scopes.iter().any(|s| s == "agent"));
     let mut writer = RecordWriter::new(out, r.format);
     let mut rejects = match &r.rejected {
         Some(path) => Some(RejectWriter::new(std::io::BufWriter::new(

@@ -17,9 +17,21 @@ struct Agent {
 }
 
 /// Every agent seen, by interned agent id.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Agents {
     agents: Vec<Option<Agent>>,
+    /// Whether time is also credited to each agent's own tally (agent records), not only to
+    /// its queues.
+    pub per_agent: bool,
+}
+
+impl Default for Agents {
+    fn default() -> Self {
+        Agents {
+            agents: Vec::new(),
+            per_agent: true,
+        }
+    }
 }
 
 /// Agents in a state now, for the live view.
@@ -55,7 +67,7 @@ impl Agents {
             self.agents.resize(idx + 1, None);
         }
         if let Some(agent) = &mut self.agents[idx] {
-            credit(store, id, agent, ts);
+            credit(store, id, agent, ts, self.per_agent);
             agent.state = state;
             if !queues.is_empty() {
                 agent.queues = queues;
@@ -73,7 +85,7 @@ impl Agents {
     pub fn credit_all(&mut self, store: &mut Store, t: Millis) {
         for (id, agent) in self.agents.iter_mut().enumerate() {
             if let Some(agent) = agent {
-                credit(store, id as u32, agent, t);
+                credit(store, id as u32, agent, t, self.per_agent);
             }
         }
     }
@@ -100,14 +112,16 @@ impl Agents {
 }
 
 /// Logged-out time is nobody's: it is not credited.
-fn credit(store: &mut Store, id: u32, agent: &mut Agent, t: Millis) {
+fn credit(store: &mut Store, id: u32, agent: &mut Agent, t: Millis, per_agent: bool) {
     if t <= agent.credited {
         return;
     }
     if agent.state != AgentState::LoggedOut {
         let state = agent.state as usize;
         let add = |tally: &mut super::tally::Tally, ms: Millis| tally.agent_ms[state] += ms;
-        store.add_span(Scope::Agent(id), agent.credited, t, add);
+        if per_agent {
+            store.add_span(Scope::Agent(id), agent.credited, t, add);
+        }
         for &q in &agent.queues {
             store.add_span(Scope::Queue(q), agent.credited, t, add);
         }

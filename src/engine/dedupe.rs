@@ -1,11 +1,15 @@
 //! Duplicate detection: an event is a duplicate when its `event_id`, or (without an id) its
-//! whole content, was seen within the dedupe window. Keys are 64-bit digests of std's
-//! `DefaultHasher::new()` (fixed keys, so a restart of the same build computes the same ones); entries expire by event time.
+//! whole content, was seen within the dedupe window. Keys are 64-bit foldhash digests with a
+//! fixed seed (so a restart computes the same ones); entries expire by event time.
 
 use crate::event::Event;
 use crate::time::Millis;
+use foldhash::quality::FixedState;
 use rustc_hash::FxHashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+/// A fixed seed: the same event gets the same digest in every run of a build.
+const DIGEST: FixedState = FixedState::with_seed(0x6361_6c6c_7075_6c73);
 
 #[derive(Debug, Clone, Default)]
 pub struct Dedupe {
@@ -16,7 +20,7 @@ pub struct Dedupe {
 
 /// The dedupe key of an event: its id when it has one, else its content.
 pub fn key(event: &Event) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = DIGEST.build_hasher();
     match &event.event_id {
         Some(id) => (1u8, id.as_str()).hash(&mut h),
         None => (2u8, event.ts, &event.body).hash(&mut h),

@@ -111,6 +111,12 @@ impl Engine {
         }
     }
 
+    /// Whether to keep a tally per agent (agent records). On by default; a replay that prints
+    /// no agent records turns it off, which saves a tally per agent and interval.
+    pub fn set_agent_records(&mut self, on: bool) {
+        self.agents.per_agent = on;
+    }
+
     pub fn config(&self) -> &EngineConfig {
         &self.cfg
     }

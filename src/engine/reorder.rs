@@ -7,8 +7,8 @@
 use crate::event::{Body, Event};
 use crate::reject::Origin;
 use crate::time::Millis;
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::cmp::Ordering;
+use std::collections::VecDeque;
 
 /// An event waiting for the watermark.
 #[derive(Debug)]
@@ -69,26 +69,86 @@ impl Ord for Queued {
     }
 }
 
+/// Events sorted by their ordering key. Input that is already in order (the usual case)
+/// costs O(1) per event; an event that arrives out of order is inserted by binary search.
+/// Events live in a slab and the sorted queue holds only keys and slots, so nothing large
+/// moves when the queue shifts.
 #[derive(Debug, Default)]
 pub struct Reorder {
-    heap: BinaryHeap<Reverse<Queued>>,
+    order: VecDeque<((Millis, u8, u64), u32)>,
+    slab: Vec<Option<Queued>>,
+    free: Vec<u32>,
 }
 
 impl Reorder {
     pub fn push(&mut self, q: Queued) {
-        self.heap.push(Reverse(q));
+        let key = q.key();
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(q);
+                slot
+            }
+            None => {
+                self.slab.push(Some(q));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        match self.order.back() {
+            Some((last, _)) if *last > key => {
+                let at = self.order.partition_point(|(k, _)| *k <= key);
+                self.order.insert(at, (key, slot));
+            }
+            _ => self.order.push_back((key, slot)),
+        }
     }
 
     /// The earliest event if it lies before `watermark`.
     pub fn pop_before(&mut self, watermark: Millis) -> Option<Queued> {
-        if self.heap.peek()?.0.at < watermark {
-            self.heap.pop().map(|Reverse(q)| q)
-        } else {
-            None
+        let ((at, _, _), _) = *self.order.front()?;
+        if at >= watermark {
+            return None;
         }
+        let (_, slot) = self.order.pop_front()?;
+        self.free.push(slot);
+        self.slab[slot as usize].take()
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.order.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Body, Event, Id};
+
+    fn abandoned(ts: Millis, call: &str) -> Queued {
+        let event = Event {
+            ts,
+            event_id: None,
+            body: Body::Abandoned {
+                call: Id::new(call),
+            },
+        };
+        Queued::new(event, Origin::default(), ts as u64)
+    }
+
+    #[test]
+    fn events_leave_in_event_time_order_whatever_their_arrival() {
+        let mut r = Reorder::default();
+        for ts in [30, 10, 20, 50, 40, 10] {
+            r.push(abandoned(ts, "c"));
+        }
+        assert_eq!(r.len(), 6);
+        let mut out = Vec::new();
+        while let Some(q) = r.pop_before(45) {
+            out.push(q.at);
+        }
+        assert_eq!(out, [10, 10, 20, 30, 40]);
+        r.push(abandoned(45, "c"));
+        assert_eq!(r.pop_before(Millis::MAX).map(|q| q.at), Some(45));
+        assert_eq!(r.pop_before(Millis::MAX).map(|q| q.at), Some(50));
+        assert!(r.pop_before(Millis::MAX).is_none());
     }
 }
