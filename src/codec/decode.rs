@@ -3,10 +3,11 @@
 //! Order of checks (the first failing one names the reason): size, UTF-8, JSON syntax, object,
 //! duplicate keys, `v`, `type`, `ts`, then the fields of that type in schema order.
 
-use super::raw::{Field, RawEvent, Scalar};
+use super::raw::{Field, Fill, RawEvent, Scalar};
 use crate::event::{AgentState, Body, Channel, Completed, CompletedOutcome, Event, Id, Volume};
 use crate::reject::RejectReason;
 use crate::time::{rfc3339, Millis};
+use serde::de::DeserializeSeed;
 
 /// Instants outside [1970, 2100) are rejected as `bad_timestamp`: they are typos or units
 /// mistaken (seconds for milliseconds), never call-center events.
@@ -39,10 +40,18 @@ impl Decoder {
 
 /// Decodes one event from its JSON text.
 pub fn decode(text: &str) -> Result<Event, RejectReason> {
-    let raw: RawEvent = serde_json::from_str(text).map_err(|_| RejectReason::InvalidJson)?;
-    if !raw.is_object {
-        return Err(RejectReason::NotAnObject);
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => RejectReason::NotAnObject,
+            Err(_) => RejectReason::InvalidJson,
+        });
     }
+    let mut raw = RawEvent::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    Fill(&mut raw)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|_| RejectReason::InvalidJson)?;
     if let Some(field) = raw.duplicate {
         return Err(RejectReason::DuplicateField(field.name()));
     }

@@ -1,7 +1,7 @@
 //! One pass of serde_json over an event object into borrowed scalars, field by field, so that
 //! a field of the wrong type is reported by its name rather than failing the whole parse.
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
@@ -226,59 +226,43 @@ impl<'de> Deserialize<'de> for Key {
     }
 }
 
-impl<'de> Deserialize<'de> for RawEvent<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct EventVisitor;
-        impl<'de> Visitor<'de> for EventVisitor {
-            type Value = RawEvent<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut raw = RawEvent {
-                    is_object: true,
-                    ..RawEvent::default()
-                };
-                while let Some(Key(field)) = map.next_key::<Key>()? {
-                    match field {
-                        Some(field) => {
-                            let value = map.next_value::<Scalar<'de>>()?;
-                            let slot = &mut raw.fields[field as usize];
-                            if slot.is_some() && raw.duplicate.is_none() {
-                                raw.duplicate = Some(field);
-                            }
-                            *slot = Some(value);
-                        }
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
+/// Fills a [`RawEvent`] in place from a JSON object (one allocation-free pass; the event is
+/// never moved). Callers check that the text is an object first.
+pub(crate) struct Fill<'r, 'de>(pub &'r mut RawEvent<'de>);
+
+impl<'r, 'de> DeserializeSeed<'de> for Fill<'r, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'r, 'de> Visitor<'de> for Fill<'r, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let raw = self.0;
+        raw.is_object = true;
+        while let Some(Key(field)) = map.next_key::<Key>()? {
+            match field {
+                Some(field) => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    let slot = &mut raw.fields[field as usize];
+                    if slot.is_some() && raw.duplicate.is_none() {
+                        raw.duplicate = Some(field);
                     }
+                    *slot = Some(value);
                 }
-                Ok(raw)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(RawEvent::default())
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(RawEvent::default())
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(RawEvent::default())
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(RawEvent::default())
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(RawEvent::default())
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(RawEvent::default())
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(RawEvent::default())
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        d.deserialize_any(EventVisitor)
+        Ok(())
     }
 }

@@ -37,12 +37,15 @@ pub struct Line<'a> {
     pub too_long: bool,
 }
 
-/// Reads lines of at most `max` bytes (longer ones are cut and flagged).
+/// Reads lines of at most `max` bytes (longer ones are cut and flagged). A line that lies
+/// whole in the reader's buffer is returned in place, without copying.
 pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     number: u64,
     bytes_read: u64,
+    /// Bytes of `inner`'s buffer handed out as the last line, consumed on the next call.
+    lent: usize,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -52,6 +55,7 @@ impl<R: BufRead> LineReader<R> {
             buf: Vec::with_capacity(4096),
             number: 0,
             bytes_read: 0,
+            lent: 0,
         }
     }
 
@@ -62,20 +66,45 @@ impl<R: BufRead> LineReader<R> {
 
     /// The next line, or `None` at the end of input.
     pub fn next_line(&mut self, max: usize) -> io::Result<Option<Line<'_>>> {
+        if self.lent > 0 {
+            self.inner.consume(self.lent);
+            self.lent = 0;
+        }
+        // Fast path: the whole line is in the buffer.
+        let found = memchr::memchr(b'\n', fill(&mut self.inner)?);
+        if let Some(i) = found.filter(|&i| i <= max + 1) {
+            {
+                let chunk = self.inner.fill_buf()?;
+                self.lent = i + 1;
+                self.bytes_read += self.lent as u64;
+                self.number += 1;
+                let mut line = &chunk[..i];
+                if line.last() == Some(&b'\r') {
+                    line = &line[..i - 1];
+                }
+                let too_long = line.len() > max;
+                return Ok(Some(Line {
+                    number: self.number,
+                    bytes: &line[..line.len().min(max)],
+                    too_long,
+                }));
+            }
+        }
+        self.slow_line(max)
+    }
+
+    /// A line that spans buffer refills (or is too long): copied, and cut at `max`.
+    fn slow_line(&mut self, max: usize) -> io::Result<Option<Line<'_>>> {
         self.buf.clear();
         let mut too_long = false;
         let mut any = false;
         loop {
-            let chunk = match self.inner.fill_buf() {
-                Ok(c) => c,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let chunk = fill(&mut self.inner)?;
             if chunk.is_empty() {
                 break;
             }
             any = true;
-            let (take, done) = match memchr(chunk) {
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
                 Some(i) => (i + 1, true),
                 None => (chunk.len(), false),
             };
@@ -115,8 +144,15 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-fn memchr(haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == b'\n')
+/// `fill_buf`, retried when interrupted.
+fn fill<R: BufRead>(inner: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match inner.fill_buf() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            _ => break,
+        }
+    }
+    inner.fill_buf()
 }
 
 #[cfg(test)]
