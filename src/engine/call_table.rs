@@ -53,15 +53,23 @@ impl CallTable {
     }
 
     /// Stores the new state of call `id`; returns the events that were waiting for its offer.
-    pub fn set(&mut self, id: &Id, call: Call) -> Vec<Queued> {
+    /// A call whose wrap-up ended is complete and forgotten at once (a repeat of one of its
+    /// events is caught by the dedupe window).
+    pub fn set(&mut self, id: &Id, call: Call) -> Option<Vec<Queued>> {
+        if call.phase == Phase::WrappedUp {
+            return match self.map.remove(id) {
+                Some(Entry::Orphan(pending)) => Some(pending),
+                _ => None,
+            };
+        }
         let deadline = self.deadline_of(&call);
         match self.map.insert(id.clone(), Entry::Live(call)) {
             None => {
                 self.deadlines.push_back((deadline, id.clone()));
-                Vec::new()
+                None
             }
-            Some(Entry::Orphan(pending)) => pending,
-            Some(Entry::Live(_)) => Vec::new(),
+            Some(Entry::Orphan(pending)) => Some(pending),
+            Some(Entry::Live(_)) => None,
         }
     }
 

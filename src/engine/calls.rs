@@ -45,9 +45,7 @@ pub struct Call {
 /// What a call event adds to the tallies of one scope.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Delta {
-    Offered {
-        repeat: bool,
-    },
+    Offered,
     FlowedOut,
     FlowedIn,
     Answered {
@@ -93,13 +91,12 @@ pub struct Queues {
 }
 
 /// Plans `body` at `ts` for the call in state `call` (`None`: never offered), pushing the
-/// contributions to `out`. `repeat` says whether an offer's customer is a repeat contact.
+/// contributions to `out`. (Repeat contacts are the engine's to count, at commit.)
 pub fn plan(
     call: Option<&Call>,
     body: &Body,
     ts: Millis,
     q: Queues,
-    repeat: bool,
     out: &mut Vec<Contribution>,
 ) -> Result<Plan, RejectReason> {
     use Phase::*;
@@ -118,7 +115,7 @@ pub fn plan(
         }
         let queue = q.queue.ok_or(RejectReason::MissingField("queue"))?;
         let mut new = offered_call(queue, c.offered_at);
-        offer(&mut push, queue, c.offered_at, repeat);
+        offer(&mut push, queue, c.offered_at);
         match c.outcome {
             CompletedOutcome::Answered(at) => {
                 answer(&mut push, &new, at);
@@ -143,7 +140,7 @@ pub fn plan(
         return match body {
             Body::Offered { .. } => {
                 let queue = q.queue.ok_or(RejectReason::MissingField("queue"))?;
-                offer(&mut push, queue, ts, repeat);
+                offer(&mut push, queue, ts);
                 let mut new = offered_call(queue, ts);
                 new.last_event = ts;
                 Ok(Plan::Apply(new))
@@ -196,7 +193,7 @@ pub fn plan(
             }
             push(Scope::Queue(call.queue), call.offered, Delta::FlowedOut);
             push(Scope::Queue(to), ts, Delta::FlowedIn);
-            push(Scope::Queue(to), ts, Delta::Offered { repeat: false });
+            push(Scope::Queue(to), ts, Delta::Offered);
             new.queue = to;
             new.offered = ts;
             new.last_overflow = Some((ts, to));
@@ -249,9 +246,9 @@ fn offered_call(queue: u32, at: Millis) -> Call {
     }
 }
 
-fn offer(push: &mut impl FnMut(Scope, Millis, Delta), queue: u32, at: Millis, repeat: bool) {
-    push(Scope::Queue(queue), at, Delta::Offered { repeat });
-    push(Scope::Center, at, Delta::Offered { repeat });
+fn offer(push: &mut impl FnMut(Scope, Millis, Delta), queue: u32, at: Millis) {
+    push(Scope::Queue(queue), at, Delta::Offered);
+    push(Scope::Center, at, Delta::Offered);
 }
 
 /// The outcome of waiting (`Delta::Answered` or `Delta::Abandoned` from a wait). The queue's

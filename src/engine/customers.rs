@@ -28,14 +28,8 @@ impl Customers {
         }
     }
 
-    /// Whether an offer at `at` by `customer` follows an earlier one within the window.
-    pub fn is_repeat(&self, customer: &Id, at: Millis) -> bool {
-        self.offers
-            .get(customer)
-            .is_some_and(|offers| repeats(offers, at, self.window))
-    }
-
-    /// Records an offer in `queue` at `at`; pushes to `now_repeats` the (queue, instant) of
+    /// Records an offer in `queue` at `at` and says whether it is a repeat (an earlier offer of
+    /// the customer lies within the window). Pushes to `now_repeats` the (queue, instant) of
     /// later offers that were not repeats before and are now.
     pub fn record(
         &mut self,
@@ -43,7 +37,7 @@ impl Customers {
         at: Millis,
         queue: u32,
         now_repeats: &mut Vec<(u32, Millis)>,
-    ) {
+    ) -> bool {
         let window = self.window;
         self.recorded.push_back((at, customer.clone()));
         let offers = self
@@ -55,8 +49,10 @@ impl Customers {
                 now_repeats.push((q, t));
             }
         }
+        let repeat = repeats(offers, at, window);
         let pos = offers.partition_point(|&(t, _)| t <= at);
         offers.insert(pos, (at, queue));
+        repeat
     }
 
     /// Forgets offers before `horizon`. Offers recorded out of order are forgotten when the
@@ -94,27 +90,25 @@ mod tests {
         let mut c = Customers::new(100);
         let id = Id::new("u");
         let mut changed = Vec::new();
-        assert!(!c.is_repeat(&id, 50));
-        c.record(&id, 50, 1, &mut changed);
+        assert!(!c.record(&id, 50, 1, &mut changed));
         assert!(changed.is_empty());
-        assert!(
-            !c.is_repeat(&id, 10),
-            "an earlier offer is not a repeat of a later one"
-        );
-        c.record(&id, 10, 2, &mut changed);
+        let earlier = c.record(&id, 10, 2, &mut changed);
+        assert!(!earlier, "an earlier offer is not a repeat of a later one");
         assert_eq!(changed, vec![(1, 50)]);
         // A third offer between them changes nothing already counted.
         changed.clear();
-        assert!(c.is_repeat(&id, 30));
-        c.record(&id, 30, 1, &mut changed);
+        assert!(c.record(&id, 30, 1, &mut changed));
         assert!(changed.is_empty());
         assert!(
-            c.is_repeat(&id, 150) && !c.is_repeat(&id, 151),
+            c.record(&id, 150, 1, &mut changed),
             "the window is inclusive"
         );
+        let other = Id::new("v");
+        assert!(!c.record(&other, 0, 1, &mut changed));
+        assert!(!c.record(&other, 101, 1, &mut changed));
         // Offers are forgotten in the order they were recorded: nothing before 50 yet.
         c.expire(40);
-        assert_eq!(c.offers[&id].len(), 3);
+        assert_eq!(c.offers[&id].len(), 4);
         c.expire(1_000);
         assert_eq!(c.len(), 0);
         assert!(c.recorded.is_empty());

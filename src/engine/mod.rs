@@ -155,7 +155,7 @@ impl Engine {
     pub fn ingest(&mut self, event: Event, origin: Origin) {
         self.stats.read += 1;
         let digest = dedupe::key(&event);
-        if !self.dedupe.insert(digest, event.ts) {
+        if !self.dedupe.insert(digest) {
             self.stats.accepted += 1;
             self.stats.duplicates += 1;
             return;
@@ -259,7 +259,7 @@ impl Engine {
     pub fn state_bytes(&self) -> usize {
         self.calls.bytes()
             + self.store.bytes()
-            + self.dedupe.len() * 17
+            + self.dedupe.len() * 9
             + self.reorder.len() * std::mem::size_of::<Queued>()
             + self.customers.len() * 64
     }
@@ -411,11 +411,10 @@ impl Engine {
             to_queue: to_queue.map(|n| self.intern_queue(n)),
         };
         let offered_at = reorder::order_of(&q.event).0;
-        let repeat = customer.is_some_and(|c| self.customers.is_repeat(c, offered_at));
         let live = self.calls.live(&call_id);
         let first_offer = live.is_none();
         self.scratch.clear();
-        let planned = calls::plan(live, body, q.event.ts, queues, repeat, &mut self.scratch);
+        let planned = calls::plan(live, body, q.event.ts, queues, &mut self.scratch);
         match planned {
             Err(reason) => self.reject_applied(reason, &q),
             Ok(Plan::Duplicate) => {
@@ -435,8 +434,12 @@ impl Engine {
                 }
                 if let (Some(customer), Some(queue), true) = (customer, queues.queue, first_offer) {
                     let mut now_repeats = Vec::new();
-                    self.customers
-                        .record(customer, offered_at, queue, &mut now_repeats);
+                    if self
+                        .customers
+                        .record(customer, offered_at, queue, &mut now_repeats)
+                    {
+                        now_repeats.push((queue, offered_at));
+                    }
                     for (queue, at) in now_repeats {
                         if self.store.writable(at) {
                             for scope in [Scope::Queue(queue), Scope::Center] {
@@ -446,10 +449,11 @@ impl Engine {
                     }
                 }
                 self.stats.accepted += 1;
-                let mut pending = self.calls.set(&call_id, call);
-                pending.sort();
-                for p in pending {
-                    self.apply_call(p);
+                if let Some(mut pending) = self.calls.set(&call_id, call) {
+                    pending.sort();
+                    for p in pending {
+                        self.apply_call(p);
+                    }
                 }
             }
         }
@@ -544,10 +548,7 @@ fn scope_rank(scope: Scope) -> u8 {
 /// Adds one call delta to a tally under the scope's threshold.
 fn add_delta(t: &mut Tally, delta: Delta, threshold: Millis, short_abandon: Option<Millis>) {
     match delta {
-        Delta::Offered { repeat } => {
-            t.offered += 1;
-            t.repeat_contacts += u64::from(repeat);
-        }
+        Delta::Offered => t.offered += 1,
         Delta::FlowedOut => t.flowed_out += 1,
         Delta::FlowedIn => t.flowed_in += 1,
         Delta::Answered { wait } => {
