@@ -75,7 +75,9 @@ impl Period {
 pub struct Calendar {
     tz: Tz,
     interval: Millis,
-    cache: [Cell<Option<Period>>; 3],
+    /// The two most recent periods of each granularity: contributions alternate between the
+    /// period of a call's offer and the period of its end.
+    cache: [[Cell<Option<Period>>; 2]; 3],
 }
 
 /// Interval lengths the rule's reports use; each divides an hour.
@@ -105,24 +107,24 @@ impl Calendar {
 
     /// The period of granularity `g` that contains `t`.
     pub fn period(&self, g: Granularity, t: Millis) -> Period {
-        let cell = &self.cache[g.index()];
-        if let Some(p) = cell.get() {
-            if p.contains(t) {
+        let [newest, older] = &self.cache[g.index()];
+        match (newest.get(), older.get()) {
+            (Some(p), _) if p.contains(t) => return p,
+            (recent, Some(p)) if p.contains(t) => {
+                newest.set(Some(p));
+                older.set(recent);
                 return p;
             }
+            _ => {}
         }
         let p = match g {
             Granularity::Interval => self.interval_of(t),
             Granularity::Day => self.day_of(t),
             Granularity::Month => self.month_of(t),
         };
-        cell.set(Some(p));
+        older.set(newest.get());
+        newest.set(Some(p));
         p
-    }
-
-    /// The period of granularity `g` that starts at `start` (a start this calendar produced).
-    pub fn period_starting(&self, g: Granularity, start: Millis) -> Period {
-        self.period(g, start)
     }
 
     /// RFC 3339 text of `t` with the zone's offset at `t`.
