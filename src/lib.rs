@@ -12,7 +12,7 @@
 //! | [`event`] | the domain vocabulary: canonical call events, schema version 1 |
 //! | [`reject`] | stable reasons for rejected input, and where it came from |
 //! | [`time`] | instants, RFC 3339, the periods of a time zone |
-//! | [`engine`] | dedupe, reorder by event time, per-call state, agents, health, tallies per period |
+//! | [`engine`] | dedupe, reorder by event time, apply (per-call state, repeat contacts, agents, health, complaints), tallies per period |
 //! | [`kpi`] | the rule's formulas, each naming its clause |
 //! | [`record`] | a closed tally → a period record with every KPI |
 //! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |

@@ -1,0 +1,251 @@
+//! Applying one event, in event-time order, to the engine's state: calls, agents, health,
+//! surveys, complaints and forecasts. Every event ends here accepted or rejected with a reason.
+
+use super::calls::{self, Delta, Plan, Queues};
+use super::reorder::{self, Queued};
+use super::{Engine, Scope, Tally};
+use crate::codec::encode;
+use crate::event::{Body, Id};
+use crate::reject::{RejectReason, Rejection};
+use crate::time::{Millis, MINUTE};
+
+impl Engine {
+    pub(super) fn apply(&mut self, q: Queued) {
+        if q.event.body.call_id().is_some() {
+            return self.apply_call(q);
+        }
+        let ts = q.event.ts;
+        let outcome = match &q.event.body {
+            Body::AgentState {
+                agent,
+                state,
+                queues,
+            } => {
+                let id = self.names.agents.intern(agent);
+                if self.agents.in_time(id, ts) {
+                    let queues = queues.iter().map(|q| self.intern_queue(q)).collect();
+                    self.agents.change(&mut self.store, id, ts, *state, queues);
+                    Ok(())
+                } else {
+                    Err(RejectReason::TooLate)
+                }
+            }
+            Body::SystemStatus { component, up, .. } => {
+                self.health_report(component, ts, Some(*up))
+            }
+            Body::Heartbeat { component } => self.health_report(component, ts, None),
+            Body::Survey {
+                queue,
+                satisfied,
+                survey,
+                ..
+            } => self.writable(ts).map(|()| {
+                let q = self.intern_queue(queue);
+                for scope in [Scope::Queue(q), Scope::Center] {
+                    self.store.add(scope, ts, |t, _| {
+                        t.satisfaction.add(*satisfied);
+                        if let Some(name) = survey {
+                            t.surveys.entry(name.clone()).or_default().add(*satisfied);
+                        }
+                    });
+                }
+            }),
+            Body::ComplaintOpened {
+                complaint,
+                due,
+                queue,
+            } => {
+                let ok = self.writable(ts).and_then(|()| self.writable(*due));
+                ok.and_then(|()| {
+                    let queue = queue.as_ref().map(|q| self.intern_queue(q));
+                    self.complaints
+                        .open(&mut self.store, complaint, ts, *due, queue)
+                        .then_some(())
+                        .ok_or(RejectReason::ContradictsHistory)
+                })
+            }
+            Body::ComplaintClosed {
+                complaint,
+                satisfied,
+            } => self.writable(ts).map(|()| {
+                self.complaints
+                    .close(&mut self.store, complaint, ts, *satisfied);
+            }),
+            Body::Forecast {
+                queue,
+                interval_start,
+                minutes,
+                offered,
+            } => self.writable(*interval_start).map(|()| {
+                let q = self.intern_queue(queue);
+                let previous = self
+                    .forecasts
+                    .insert((q, *interval_start, *minutes), offered.0)
+                    .unwrap_or(0.0);
+                let len = Millis::from(*minutes) * MINUTE;
+                let change = offered.0 - previous;
+                let end = interval_start + len;
+                self.store
+                    .add_span(Scope::Queue(q), *interval_start, end, |t, ms| {
+                        t.forecast =
+                            Some(t.forecast.unwrap_or(0.0) + change * ms as f64 / len as f64);
+                    });
+            }),
+            _ => unreachable!("every event type is handled"),
+        };
+        match outcome {
+            Ok(()) => self.stats.accepted += 1,
+            Err(reason) => self.reject_applied(reason, &q),
+        }
+    }
+
+    fn health_report(
+        &mut self,
+        component: &Id,
+        ts: Millis,
+        status: Option<bool>,
+    ) -> Result<(), RejectReason> {
+        if !self.health.in_time(ts) {
+            return Err(RejectReason::TooLate);
+        }
+        let id = self.names.components.intern(component);
+        self.health.report(
+            &mut self.store,
+            id,
+            ts,
+            status,
+            component,
+            &mut self.outages,
+        );
+        Ok(())
+    }
+
+    fn writable(&self, anchor: Millis) -> Result<(), RejectReason> {
+        if self.store.writable(anchor) {
+            Ok(())
+        } else {
+            Err(RejectReason::TooLate)
+        }
+    }
+
+    fn intern_queue(&mut self, name: &Id) -> u32 {
+        let known = self.names.queues.len();
+        let id = self.names.queues.intern(name);
+        if id as usize == known {
+            self.store
+                .set_queue_threshold(id, self.cfg.threshold_for(name));
+        }
+        id
+    }
+
+    pub(super) fn apply_call(&mut self, q: Queued) {
+        let body = &q.event.body;
+        let call_id = body.call_id().expect("a call event").clone();
+        let (queue, customer) = match body {
+            Body::Offered {
+                queue, customer, ..
+            } => (Some(queue), customer.as_ref()),
+            Body::Completed(c) => (Some(&c.queue), c.customer.as_ref()),
+            _ => (None, None),
+        };
+        let to_queue = match body {
+            Body::Transferred { to_queue, .. } => to_queue.as_ref(),
+            _ => None,
+        };
+        let queues = Queues {
+            queue: queue.map(|n| self.intern_queue(n)),
+            to_queue: to_queue.map(|n| self.intern_queue(n)),
+        };
+        let offered_at = reorder::order_of(&q.event).0;
+        let live = self.calls.live(&call_id);
+        let first_offer = live.is_none();
+        self.scratch.clear();
+        let planned = calls::plan(live, body, q.event.ts, queues, &mut self.scratch);
+        match planned {
+            Err(reason) => self.reject_applied(reason, &q),
+            Ok(Plan::Duplicate) => {
+                self.stats.accepted += 1;
+                self.stats.duplicates += 1;
+            }
+            Ok(Plan::Orphan) => self.calls.add_orphan(&call_id, q),
+            Ok(Plan::Apply(call)) => {
+                if !self.scratch.iter().all(|c| self.store.writable(c.anchor)) {
+                    return self.reject_applied(RejectReason::TooLate, &q);
+                }
+                let short = self.cfg.short_abandon;
+                for c in &self.scratch {
+                    let delta = c.delta;
+                    self.store
+                        .add(c.scope, c.anchor, |t, thr| add_delta(t, delta, thr, short));
+                }
+                if let (Some(customer), Some(queue), true) = (customer, queues.queue, first_offer) {
+                    let mut now_repeats = Vec::new();
+                    if self
+                        .customers
+                        .record(customer, offered_at, queue, &mut now_repeats)
+                    {
+                        now_repeats.push((queue, offered_at));
+                    }
+                    for (queue, at) in now_repeats {
+                        if self.store.writable(at) {
+                            for scope in [Scope::Queue(queue), Scope::Center] {
+                                self.store.add(scope, at, |t, _| t.repeat_contacts += 1);
+                            }
+                        }
+                    }
+                }
+                self.stats.accepted += 1;
+                if let Some(mut pending) = self.calls.set(&call_id, call) {
+                    pending.sort();
+                    for p in pending {
+                        self.apply_call(p);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn reject_applied(&mut self, reason: RejectReason, q: &Queued) {
+        self.stats.reject(reason);
+        self.rejections.push(Rejection {
+            reason,
+            origin: q.origin,
+            bytes: encode(&q.event).into_bytes(),
+        });
+    }
+}
+
+/// Adds one call delta to a tally under the scope's threshold.
+fn add_delta(t: &mut Tally, delta: Delta, threshold: Millis, short_abandon: Option<Millis>) {
+    match delta {
+        Delta::Offered => t.offered += 1,
+        Delta::FlowedOut => t.flowed_out += 1,
+        Delta::FlowedIn => t.flowed_in += 1,
+        Delta::Answered { wait } => {
+            t.answered += 1;
+            t.answered_within += u64::from(wait <= threshold);
+            t.wait_sum += wait;
+            t.answered_waits.record(wait);
+        }
+        Delta::Abandoned { wait } => {
+            t.abandoned += 1;
+            t.abandoned_within += u64::from(wait <= threshold);
+            t.short_abandoned += u64::from(short_abandon.is_some_and(|s| wait < s));
+            t.abandon_wait_sum += wait;
+            t.abandoned_waits.record(wait);
+        }
+        Delta::Transferred => t.transferred += 1,
+        Delta::Handled { talk, resolved } => {
+            t.handled += 1;
+            t.talk_sum += talk;
+            if let Some(r) = resolved {
+                t.resolution_marked += 1;
+                t.resolved += u64::from(r);
+            }
+        }
+        Delta::Wrapup { wrap } => {
+            t.wrapups += 1;
+            t.wrap_sum += wrap;
+        }
+    }
+}
