@@ -198,6 +198,8 @@ fn replay(cfg: &Config, text: &[u8]) -> Outcome {
         max_bytes: cfg.engine.max_event_bytes,
     };
     let mut engine = Engine::new(&cfg.engine, &[Granularity::Interval]);
+    // As `callpulse replay` does when it prints no agent records.
+    engine.set_agent_records(false);
     let mut writer = RecordWriter::new(std::io::sink(), Format::Json);
     let (mut records, mut all) = (0u64, 0u64);
     let mut drain = |engine: &mut Engine, writer: &mut RecordWriter<std::io::Sink>| {

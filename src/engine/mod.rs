@@ -308,7 +308,6 @@ impl Engine {
         });
     }
 
-    /// Expires customers, forecasts and dedupe keys (once a minute of event time).
     /// Evicts calls silent for `call_timeout`, forgets finished calls after
     /// `wrapup_timeout`, and rejects events whose call was never offered.
     fn expire_calls(&mut self, w: Millis) {
@@ -320,6 +319,7 @@ impl Engine {
         }
     }
 
+    /// Expires customers, forecasts and dedupe keys (once a minute of event time).
     fn sweep(&mut self, w: Millis) {
         self.last_sweep = w;
         let keep = self.cfg.repeat_window + self.cfg.grace + self.cfg.revision_horizon;
