@@ -1,7 +1,7 @@
 //! Applying one event, in event-time order, to the engine's state: calls, agents, health,
 //! surveys, complaints and forecasts. Every event ends here accepted or rejected with a reason.
 
-use super::calls::{self, Delta, Plan, Queues};
+use super::calls::{self, Delta, Phase, Plan, Queues};
 use super::reorder::{self, Queued};
 use super::{Engine, Scope, Tally};
 use crate::codec::encode;
@@ -157,44 +157,56 @@ impl Engine {
             to_queue: to_queue.map(|n| self.intern_queue(n)),
         };
         let offered_at = reorder::order_of(&q.event).0;
-        let live = self.calls.live(&call_id);
-        let first_offer = live.is_none();
+        // One lookup of the call: planned against, then updated in place.
+        let mut existing = self.calls.live_mut(&call_id);
+        let first_offer = existing.is_none();
         self.scratch.clear();
-        let planned = calls::plan(live, body, q.event.ts, queues, &mut self.scratch);
-        match planned {
-            Err(reason) => self.reject_applied(reason, &q),
+        let planned = calls::plan(
+            existing.as_deref(),
+            body,
+            q.event.ts,
+            queues,
+            &mut self.scratch,
+        );
+        let call = match planned {
+            Ok(Plan::Apply(call)) => call,
             Ok(Plan::Duplicate) => {
                 self.stats.accepted += 1;
                 self.stats.duplicates += 1;
+                return;
             }
-            Ok(Plan::Orphan) => self.calls.add_orphan(&call_id, q),
-            Ok(Plan::Apply(call)) => {
-                if !self.scratch.iter().all(|c| self.store.writable(c.anchor)) {
-                    return self.reject_applied(RejectReason::TooLate, &q);
-                }
-                let short = self.cfg.short_abandon;
-                for c in &self.scratch {
-                    let delta = c.delta;
-                    self.store
-                        .add(c.scope, c.anchor, |t, thr| add_delta(t, delta, thr, short));
-                }
-                if let (Some(customer), Some(queue), true) = (customer, queues.queue, first_offer) {
-                    let mut now_repeats = Vec::new();
-                    if self
-                        .customers
-                        .record(customer, offered_at, queue, &mut now_repeats)
-                    {
-                        now_repeats.push((queue, offered_at));
+            Ok(Plan::Orphan) => return self.calls.add_orphan(&call_id, q),
+            Err(reason) => return self.reject_applied(reason, &q),
+        };
+        if !self.scratch.iter().all(|c| self.store.writable(c.anchor)) {
+            return self.reject_applied(RejectReason::TooLate, &q);
+        }
+        let short = self.cfg.short_abandon;
+        for c in &self.scratch {
+            let delta = c.delta;
+            self.store
+                .add(c.scope, c.anchor, |t, thr| add_delta(t, delta, thr, short));
+        }
+        if let (Some(customer), Some(queue), true) = (customer, queues.queue, first_offer) {
+            let mut now_repeats = Vec::new();
+            if self
+                .customers
+                .record(customer, offered_at, queue, &mut now_repeats)
+            {
+                now_repeats.push((queue, offered_at));
+            }
+            for (queue, at) in now_repeats {
+                if self.store.writable(at) {
+                    for scope in [Scope::Queue(queue), Scope::Center] {
+                        self.store.add(scope, at, |t, _| t.repeat_contacts += 1);
                     }
-                    for (queue, at) in now_repeats {
-                        if self.store.writable(at) {
-                            for scope in [Scope::Queue(queue), Scope::Center] {
-                                self.store.add(scope, at, |t, _| t.repeat_contacts += 1);
-                            }
-                        }
-                    }
                 }
-                self.stats.accepted += 1;
+            }
+        }
+        self.stats.accepted += 1;
+        match existing.take() {
+            Some(slot) if call.phase != Phase::WrappedUp => *slot = call,
+            _ => {
                 if let Some(mut pending) = self.calls.set(&call_id, call) {
                     pending.sort();
                     for p in pending {

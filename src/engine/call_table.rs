@@ -44,9 +44,10 @@ impl CallTable {
         }
     }
 
-    /// The offered call `id`, if any.
-    pub fn live(&self, id: &Id) -> Option<&Call> {
-        match self.map.get(id) {
+    /// The offered call `id`, if any, to plan against and update in place (a call that
+    /// becomes wrapped up goes through [`CallTable::set`], which forgets it).
+    pub fn live_mut(&mut self, id: &Id) -> Option<&mut Call> {
+        match self.map.get_mut(id) {
             Some(Entry::Live(call)) => Some(call),
             _ => None,
         }
