@@ -9,7 +9,7 @@ use crate::output::{Format, RecordWriter, RejectWriter};
 use crate::record::PeriodRecord;
 use crate::reject::{Origin, RejectReason};
 use crate::source;
-use crate::time::Granularity;
+use crate::time::{Granularity, Millis, MINUTE};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -40,7 +40,12 @@ pub struct Summary {
     pub records: u64,
     /// Service-level stability (9.3.1) per scope: (name, months, CV, score); month replays only.
     pub stability: Vec<(String, usize, Option<f64>, Option<f64>)>,
+    /// Outages (11.2.1) as lines for people: component, start, end or "still down", duration.
+    pub outages: Vec<String>,
 }
+
+/// The rule's limit on the recovery time of one outage (11.2.1).
+const OUTAGE_LIMIT: Millis = 30 * MINUTE;
 
 impl Summary {
     pub fn events_per_second(&self) -> f64 {
@@ -76,6 +81,9 @@ impl Summary {
                     "service-level stability {name}: needs two months with calls"
                 )?,
             }
+        }
+        for line in &self.outages {
+            writeln!(w, "{line}")?;
         }
         writeln!(
             w,
@@ -114,6 +122,7 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
     });
     let mut decoded_only = 0u64;
     for (index, file) in r.files.iter().enumerate() {
+        tracing::debug!(file = %file, "replaying");
         let mut lines = source::open(file).with_context(|| format!("cannot open {file}"))?;
         while let Some(line) = lines
             .next_line(decoder.max_bytes)
@@ -175,6 +184,7 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let outages = outage_lines(&mut engine);
     let mut stats = engine.stats();
     if r.decode_only {
         stats.read = decoded_only;
@@ -194,7 +204,52 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
         elapsed: started.elapsed(),
         records: printer.records,
         stability,
+        outages,
     })
+}
+
+/// Every outage that ended, and every component still down at the end of input, with its
+/// duration and whether it exceeded the rule's 30 minutes.
+fn outage_lines(engine: &mut Engine) -> Vec<String> {
+    let cal = engine.calendar().clone();
+    let verdict = |ms: Millis| {
+        if ms > OUTAGE_LIMIT {
+            "longer than 30 min (11.2.1)"
+        } else {
+            "within 30 min"
+        }
+    };
+    let mut lines: Vec<String> = engine
+        .take_outages()
+        .iter()
+        .map(|o| {
+            format!(
+                "outage {} ({}): {} to {}, {}, {}",
+                o.component,
+                o.cause,
+                cal.format(o.start),
+                cal.format(o.end),
+                format_duration_hms(o.duration()),
+                verdict(o.duration())
+            )
+        })
+        .collect();
+    let end = engine.watermark();
+    for (id, since) in engine.components_down() {
+        let name = engine.names().components.name(id);
+        lines.push(format!(
+            "outage {name}: down since {} at the end of input, {} so far, {}",
+            cal.format(since),
+            format_duration_hms(end - since),
+            verdict(end - since)
+        ));
+    }
+    lines
+}
+
+fn format_duration_hms(ms: Millis) -> String {
+    let s = ms / 1_000;
+    format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
 }
 
 struct Printer {
