@@ -26,8 +26,8 @@ use callpulse::engine::{Engine, Scope};
 use callpulse::event::Event;
 use callpulse::output::{Format, RecordWriter};
 use callpulse::record::PeriodRecord;
-use callpulse::reject::{Origin, RejectReason};
-use callpulse::source::LineReader;
+use callpulse::reject::Origin;
+use callpulse::source::{decode_line, feed_line, LineReader};
 use callpulse::time::{rfc3339, Granularity};
 use criterion::{
     black_box, criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput,
@@ -114,12 +114,7 @@ fn read_and_decode(text: &[u8], decoder: Decoder) -> u64 {
         if line.bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let decoded = if line.too_long {
-            Err(RejectReason::TooLarge)
-        } else {
-            decoder.decode(line.bytes)
-        };
-        black_box(&decoded);
+        let _ = black_box(decode_line(&decoder, &line));
         n += 1;
     }
     n
@@ -224,15 +219,7 @@ fn replay(cfg: &Config, text: &[u8]) -> Outcome {
             partition: 0,
             offset: line.number as i64,
         };
-        let decoded = if line.too_long {
-            Err(RejectReason::TooLarge)
-        } else {
-            decoder.decode(line.bytes)
-        };
-        match decoded {
-            Ok(event) => engine.ingest(event, origin),
-            Err(reason) => engine.reject(reason, origin, line.bytes),
-        }
+        feed_line(&mut engine, &decoder, &line, origin);
         if line.number % 4096 == 0 {
             drain(&mut engine, &mut writer);
         }

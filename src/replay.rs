@@ -7,7 +7,7 @@ use crate::engine::{Closed, Engine, Scope, Stats};
 use crate::kpi;
 use crate::output::{Format, RecordWriter, RejectWriter};
 use crate::record::PeriodRecord;
-use crate::reject::{Origin, RejectReason};
+use crate::reject::Origin;
 use crate::source;
 use crate::time::{Granularity, Millis, MINUTE};
 use anyhow::Context;
@@ -136,20 +136,12 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
                 partition: 0,
                 offset: line.number as i64,
             };
-            let decoded = if line.too_long {
-                Err(RejectReason::TooLarge)
-            } else {
-                decoder.decode(line.bytes)
-            };
             if r.decode_only {
                 decoded_only += 1;
-                std::hint::black_box(&decoded);
+                let _ = std::hint::black_box(source::decode_line(&decoder, &line));
                 continue;
             }
-            match decoded {
-                Ok(event) => engine.ingest(event, origin),
-                Err(reason) => engine.reject(reason, origin, line.bytes),
-            }
+            source::feed_line(&mut engine, &decoder, &line, origin);
             if line.number % 4096 == 0 {
                 drain(
                     &mut engine,
