@@ -21,6 +21,24 @@ pub struct Cli {
 pub enum Command {
     /// Run the KPI engine over JSON Lines files (or stdin) and print closed period records.
     Replay(ReplayArgs),
+    /// Write a simulated call center's events as JSON Lines: built-in demo data.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// How many hours of event time to simulate.
+    #[arg(long, default_value_t = 24.0)]
+    pub hours: f64,
+    /// Seed of the random streams: the same seed gives the same events.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First instant, RFC 3339 (the daily profile follows Beijing time).
+    #[arg(long, default_value = "2026-11-02T00:00:00+08:00")]
+    pub start: String,
+    /// Write here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Options shared by every command that runs the engine.

@@ -17,6 +17,7 @@
 //! | [`record`] | a closed tally → a period record with every KPI |
 //! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |
 //! | [`replay`] | the `replay` command: files → engine → records |
+//! | [`sim`] | a call-center simulator: built-in demo data (`simulate`) |
 //! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
 
 #![forbid(unsafe_code)]
@@ -31,5 +32,6 @@ pub mod output;
 pub mod record;
 pub mod reject;
 pub mod replay;
+pub mod sim;
 pub mod source;
 pub mod time;

@@ -3,8 +3,10 @@
 //! Exit codes: 0 success (rejected events do not change it), 1 an I/O or runtime error,
 //! 2 bad arguments, 64 an invalid configuration.
 
-use callpulse::cli::{Cli, Command};
+use callpulse::cli::{Cli, Command, SimulateArgs};
 use callpulse::replay::{self, Replay};
+use callpulse::sim::{SimConfig, Simulator};
+use callpulse::time::{rfc3339, HOUR};
 use clap::Parser as _;
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         )
         .init();
     match cli.command {
+        Command::Simulate(args) => simulate(&args),
         Command::Replay(args) => {
             let cfg = match args.engine.config() {
                 Ok(cfg) => cfg,
@@ -67,6 +70,52 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+    }
+}
+
+fn simulate(args: &SimulateArgs) -> ExitCode {
+    let Some(start) = rfc3339::parse(&args.start) else {
+        eprintln!(
+            "callpulse: --start must be RFC 3339 with an offset, got {:?}",
+            args.start
+        );
+        return ExitCode::from(2);
+    };
+    if !(args.hours > 0.0 && args.hours <= 24.0 * 400.0) {
+        eprintln!(
+            "callpulse: --hours must be more than 0 and at most 9600, got {}",
+            args.hours
+        );
+        return ExitCode::from(2);
+    }
+    let end = start + (args.hours * HOUR as f64) as i64;
+    let mut sim = Simulator::new(SimConfig {
+        seed: args.seed,
+        start,
+        ..SimConfig::default()
+    });
+    let result = (|| -> std::io::Result<()> {
+        let mut out: Box<dyn Write> = match &args.output {
+            Some(path) => Box::new(std::fs::File::create(path)?),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+        while let Some(line) = sim.next() {
+            if sim.now() >= end {
+                break;
+            }
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("callpulse: cannot write events: {e}");
+            ExitCode::from(1)
         }
     }
 }

@@ -131,3 +131,44 @@ fn options_override_the_configuration_file() {
     assert_eq!(first["start"], "2026-11-02T17:00:00+08:00");
     assert_eq!(first["end"], "2026-11-02T18:00:00+08:00");
 }
+
+#[test]
+fn simulated_demo_data_replays_with_only_its_deliberate_malformed_lines_rejected() {
+    let sim = callpulse(&["simulate", "--hours", "12", "--seed", "7"], None);
+    assert!(sim.status.success(), "{}", stderr(&sim));
+    let lines = sim
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert!(lines > 1_000, "{lines} lines");
+    let again = callpulse(&["simulate", "--hours", "12", "--seed", "7"], None);
+    assert_eq!(
+        sim.stdout, again.stdout,
+        "the same seed gives the same events"
+    );
+    let replay = callpulse(
+        &["replay", "--period=day", "--format=json", "-"],
+        Some(&sim.stdout),
+    );
+    assert!(replay.status.success());
+    let center: serde_json::Value =
+        serde_json::from_slice(replay.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert!(center["offered"].as_u64().unwrap() > 100, "{center}");
+    let err = stderr(&replay);
+    let rejected: u64 = err
+        .split_whitespace()
+        .skip_while(|w| *w != "rejected")
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(rejected * 1000 < lines as u64, "{err}");
+}
+
+#[test]
+fn simulate_refuses_a_start_without_an_offset() {
+    let out = callpulse(&["simulate", "--start", "2026-11-02T00:00:00"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
+}
