@@ -44,7 +44,8 @@ pub struct SimulateArgs {
 /// Options shared by every command that runs the engine.
 #[derive(Debug, Args, Clone, Default)]
 pub struct EngineArgs {
-    /// Configuration file (TOML); command-line options override it.
+    /// Configuration file (TOML); `CALLPULSE_ENGINE_<KEY>` variables override it, and
+    /// command-line options override both.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Interval length: 5m, 10m, 15m, 30m or 60m.
@@ -64,27 +65,8 @@ pub struct EngineArgs {
 impl EngineArgs {
     /// The configuration file (or the defaults) with these options applied, validated.
     pub fn config(&self) -> Result<Config, ConfigError> {
-        let (mut raw, name) = match &self.config {
-            Some(path) => {
-                let name = path.display().to_string();
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-                    source_name: name.clone(),
-                    problems: vec![crate::config::Problem {
-                        key: "(file)".into(),
-                        message: format!("cannot read: {e}"),
-                    }],
-                })?;
-                let raw: RawConfig = toml::from_str(&text).map_err(|e| ConfigError {
-                    source_name: name.clone(),
-                    problems: vec![crate::config::Problem {
-                        key: "(syntax)".into(),
-                        message: e.message().to_string(),
-                    }],
-                })?;
-                (raw, name)
-            }
-            None => (RawConfig::default(), "(command line)".to_string()),
-        };
+        let env = |var: &str| std::env::var(var).ok();
+        let (mut raw, name) = RawConfig::read(self.config.as_deref(), &env)?;
         let e = &mut raw.engine;
         for (slot, value) in [
             (&mut e.interval, &self.interval),

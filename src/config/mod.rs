@@ -2,14 +2,17 @@
 //! a typed [`Config`] that the rest of callpulse trusts. Validation reports every problem at
 //! once, each with its key and the bad value.
 
+mod env;
 mod raw;
 
+pub use env::variable as env_variable;
 pub use raw::RawConfig;
 
 use crate::kpi::StabilityBand;
 use crate::time::{self, Calendar, Millis, MINUTE};
 use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
+use serde::Deserialize;
 use std::fmt;
 use std::path::Path;
 
@@ -108,30 +111,72 @@ impl fmt::Display for ConfigError {
 impl Config {
     /// Reads and validates a TOML file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            source_name: name.clone(),
-            problems: vec![Problem {
-                key: "(file)".into(),
-                message: format!("cannot read: {e}"),
-            }],
-        })?;
-        Config::parse(&text, &name)
+        let (raw, name) = RawConfig::read(Some(path), &|_| None)?;
+        raw.validate().map_err(|problems| ConfigError {
+            source_name: name,
+            problems,
+        })
     }
 
     /// Parses and validates TOML text; `name` names it in errors.
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
-            source_name: name.into(),
-            problems: vec![Problem {
-                key: "(syntax)".into(),
-                message: e.message().to_string(),
-            }],
-        })?;
+        let (raw, _) = RawConfig::from_text(text, name, &|_| None)?;
         raw.validate().map_err(|problems| ConfigError {
             source_name: name.into(),
             problems,
         })
+    }
+}
+
+impl RawConfig {
+    /// The configuration file at `path` (or the defaults without one) with the environment
+    /// overrides that `env` finds; returns it with the name to use in errors.
+    pub fn read(
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(RawConfig, String), ConfigError> {
+        let (text, name) = match path {
+            Some(path) => {
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+                    source_name: name.clone(),
+                    problems: vec![Problem {
+                        key: "(file)".into(),
+                        message: format!("cannot read: {e}"),
+                    }],
+                })?;
+                (text, name)
+            }
+            None => (String::new(), "(defaults)".to_string()),
+        };
+        let (raw, used) = RawConfig::from_text(&text, &name, env)?;
+        let name = if used.is_empty() {
+            name
+        } else {
+            format!("{name} with {} from the environment", used.join(", "))
+        };
+        Ok((raw, name))
+    }
+
+    /// Parses TOML text and applies the environment overrides; returns the variables used.
+    pub fn from_text(
+        text: &str,
+        name: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(RawConfig, Vec<String>), ConfigError> {
+        let error = |problems| ConfigError {
+            source_name: name.into(),
+            problems,
+        };
+        let syntax = |e: toml::de::Error| {
+            error(vec![Problem {
+                key: "(syntax)".into(),
+                message: e.message().to_string(),
+            }])
+        };
+        let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        let used = env::apply(&mut table, env).map_err(error)?;
+        Ok((RawConfig::deserialize(table).map_err(syntax)?, used))
     }
 }
 

@@ -172,3 +172,41 @@ fn simulate_refuses_a_start_without_an_offset() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
 }
+
+#[test]
+fn environment_variables_override_the_file_and_options_override_both() {
+    let input = b"{\"type\":\"call.offered\",\"ts\":\"2026-11-02T09:00:00Z\",\"call_id\":\"c\",\"queue\":\"q\"}\n";
+    let run = |envs: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_callpulse"));
+        cmd.args(["replay", "--config=day-shanghai.toml", "--format=json"])
+            .args(args)
+            .arg("-")
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
+            .envs(envs.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let first = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice(o.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap()
+    };
+    let env = [
+        ("CALLPULSE_ENGINE_THRESHOLD", "25s"),
+        ("CALLPULSE_ENGINE_TIMEZONE", "UTC"),
+    ];
+    let o = run(&env, &[]);
+    assert_eq!(first(&o)["threshold_seconds"], 25.0);
+    assert_eq!(first(&o)["start"], "2026-11-02T09:00:00Z");
+    let o = run(&env, &["--threshold=40s"]);
+    assert_eq!(first(&o)["threshold_seconds"], 40.0);
+    let o = run(&[("CALLPULSE_ENGINE_THRESHOLD", "soon")], &[]);
+    assert_eq!(o.status.code(), Some(64));
+    assert!(
+        stderr(&o).contains("with CALLPULSE_ENGINE_THRESHOLD from the environment"),
+        "{}",
+        stderr(&o)
+    );
+}
