@@ -42,6 +42,8 @@ pub struct Summary {
     pub stability: Vec<(String, usize, Option<f64>, Option<f64>)>,
     /// Outages (11.2.1) as lines for people: component, start, end or "still down", duration.
     pub outages: Vec<String>,
+    /// The first rejected lines, when no `--rejected` file keeps them.
+    pub first_rejected: Vec<String>,
 }
 
 /// The rule's limit on the recovery time of one outage (11.2.1).
@@ -69,6 +71,15 @@ impl Summary {
         )?;
         for (reason, n) in &s.rejected {
             writeln!(w, "  rejected {reason}: {n}")?;
+        }
+        if !self.first_rejected.is_empty() {
+            writeln!(
+                w,
+                "first rejected lines (keep them all with --rejected FILE):"
+            )?;
+            for line in &self.first_rejected {
+                writeln!(w, "{line}")?;
+            }
         }
         for (name, months, cv, score) in &self.stability {
             match (cv, score) {
@@ -114,6 +125,7 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
         scopes: r.scopes.clone(),
         monthly: BTreeMap::new(),
         records: 0,
+        first_rejected: Vec::new(),
     };
     let bar = (r.progress && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -197,6 +209,7 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
         records: printer.records,
         stability,
         outages,
+        first_rejected: printer.first_rejected,
     })
 }
 
@@ -249,7 +262,12 @@ struct Printer {
     /// Latest monthly service level by scope name and month start.
     monthly: BTreeMap<String, BTreeMap<String, f64>>,
     records: u64,
+    /// The first rejected lines, shown in the summary when they are not kept in a file.
+    first_rejected: Vec<String>,
 }
+
+/// How many rejected lines the summary shows when no `--rejected` file keeps them all.
+const SHOWN_REJECTED: usize = 10;
 
 fn drain(
     engine: &mut Engine,
@@ -268,12 +286,22 @@ fn drain(
         printer.records += 1;
     }
     for rejection in engine.take_rejections() {
-        if let Some(w) = rejects {
-            let source = files
-                .get(rejection.origin.source as usize)
-                .map_or("-", String::as_str);
-            w.write(&rejection, source)
-                .context("cannot write rejected lines")?;
+        let source = files
+            .get(rejection.origin.source as usize)
+            .map_or("-", String::as_str);
+        match rejects {
+            Some(w) => w
+                .write(&rejection, source)
+                .context("cannot write rejected lines")?,
+            None if printer.first_rejected.len() < SHOWN_REJECTED => {
+                let text = String::from_utf8_lossy(&rejection.bytes);
+                let cut: String = text.chars().take(120).collect();
+                printer.first_rejected.push(format!(
+                    "  {source}:{} {}: {cut}",
+                    rejection.origin.offset, rejection.reason
+                ));
+            }
+            None => {}
         }
     }
     Ok(())

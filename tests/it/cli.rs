@@ -60,6 +60,10 @@ fn bad_events_do_not_change_the_exit_code_and_the_summary_counts_them() {
     assert!(err.contains("read 2 accepted 0 rejected 2"), "{err}");
     assert!(err.contains("rejected invalid_json: 1"), "{err}");
     assert!(err.contains("rejected unknown_type: 1"), "{err}");
+    assert!(
+        err.contains("-:1 invalid_json: not json"),
+        "the first rejected lines are shown: {err}"
+    );
     assert!(err.contains("events/s"), "{err}");
 }
 
