@@ -240,10 +240,10 @@ fn outage_lines(engine: &mut Engine) -> Vec<String> {
         })
         .collect();
     let end = engine.watermark();
-    for (id, since) in engine.components_down() {
+    for (id, since, cause) in engine.components_down() {
         let name = engine.names().components.name(id);
         lines.push(format!(
-            "outage {name}: down since {} at the end of input, {} so far, {}",
+            "outage {name} ({cause}): down since {} at the end of input, {} so far, {}",
             cal.format(since),
             format_duration_hms(end - since),
             verdict(end - since)

@@ -13,6 +13,9 @@ use serde::de::DeserializeSeed;
 /// mistaken (seconds for milliseconds), never call-center events.
 const MAX_TS: Millis = 4_102_444_800_000;
 
+/// The largest forecast volume accepted: more calls than any center takes in an interval.
+const MAX_VOLUME: f64 = 1e9;
+
 /// Decodes events of at most `max_bytes` bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Decoder {
@@ -149,8 +152,8 @@ pub fn decode(text: &str) -> Result<Event, RejectReason> {
             },
             offered: match raw.get(Field::Offered) {
                 None => return Err(RejectReason::MissingField("offered")),
-                Some(Scalar::Int(n)) if *n >= 0 => Volume(*n as f64),
-                Some(Scalar::Float(x)) if x.is_finite() && *x >= 0.0 => Volume(*x),
+                Some(Scalar::Int(n)) if (0..=MAX_VOLUME as i64).contains(n) => Volume(*n as f64),
+                Some(Scalar::Float(x)) if (0.0..=MAX_VOLUME).contains(x) => Volume(*x),
                 Some(Scalar::Int(_) | Scalar::Float(_)) => {
                     return Err(RejectReason::BadValue("offered"))
                 }

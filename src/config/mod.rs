@@ -53,6 +53,9 @@ pub struct EngineConfig {
     pub repeat_window: Millis,
     /// Complaints still open this long after their due date are forgotten.
     pub complaint_retention: Millis,
+    /// An event this far ahead of the newest one so far is taken for a bad clock and
+    /// rejected (`bad_timestamp`), so one wrong timestamp cannot fast-forward the engine.
+    pub max_time_jump: Millis,
     pub max_event_bytes: usize,
 }
 

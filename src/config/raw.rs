@@ -33,6 +33,7 @@ pub struct RawEngine {
     pub heartbeat_timeout: String,
     pub repeat_contact_window: String,
     pub complaint_retention: String,
+    pub max_time_jump: String,
     pub max_event_bytes: u64,
 }
 
@@ -52,6 +53,7 @@ impl Default for RawEngine {
             heartbeat_timeout: "30s".into(),
             repeat_contact_window: "24h".into(),
             complaint_retention: "90d".into(),
+            max_time_jump: "31d".into(),
             max_event_bytes: 65_536,
         }
     }
@@ -135,6 +137,7 @@ impl RawConfig {
                 &e.complaint_retention,
                 0,
             ),
+            max_time_jump: c.duration("engine.max_time_jump", &e.max_time_jump, MINUTE),
             max_event_bytes: match e.max_event_bytes {
                 n @ 64..=16_777_216 => n as usize,
                 n => {

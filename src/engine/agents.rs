@@ -1,5 +1,5 @@
-//! Agent states over time: each agent's time in each state, credited to the agent and to each
-//! of its queues, split exactly at period boundaries.
+//! Agent states over time: each agent's time in each state, credited to the agent, to each of
+//! its queues and once to the center, split exactly at period boundaries.
 //!
 //! Invariant: an agent's time up to `credited` has been added to the tallies; a state change
 //! at an instant before `credited` would rewrite closed time and is refused as `too_late`.
@@ -44,11 +44,12 @@ pub struct Staffing {
 }
 
 impl Agents {
-    /// Whether a state change at `ts` is still in time for agent `id`.
-    pub fn in_time(&self, id: u32, ts: Millis) -> bool {
+    /// Whether a state change at `ts` is still in time for agent `id`: not before the time
+    /// already credited, and (for an agent not seen yet) not past the revision horizon.
+    pub fn in_time(&self, store: &Store, id: u32, ts: Millis) -> bool {
         match self.agents.get(id as usize) {
             Some(Some(a)) => ts >= a.credited,
-            _ => true,
+            _ => store.writable(ts),
         }
     }
 
@@ -60,8 +61,11 @@ impl Agents {
         id: u32,
         ts: Millis,
         state: AgentState,
-        queues: Vec<u32>,
+        mut queues: Vec<u32>,
     ) {
+        // A queue named twice must not count the agent's time twice.
+        queues.sort_unstable();
+        queues.dedup();
         let idx = id as usize;
         if self.agents.len() <= idx {
             self.agents.resize(idx + 1, None);
@@ -122,6 +126,7 @@ fn credit(store: &mut Store, id: u32, agent: &mut Agent, t: Millis, per_agent: b
         if per_agent {
             store.add_span(Scope::Agent(id), agent.credited, t, add);
         }
+        store.add_span(Scope::Center, agent.credited, t, add);
         for &q in &agent.queues {
             store.add_span(Scope::Queue(q), agent.credited, t, add);
         }

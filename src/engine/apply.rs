@@ -1,7 +1,8 @@
 //! Applying one event, in event-time order, to the engine's state: calls, agents, health,
 //! surveys, complaints and forecasts. Every event ends here accepted or rejected with a reason.
 
-use super::calls::{self, Delta, Phase, Plan, Queues};
+use super::calls::{self, Delta, Plan, Queues};
+use super::complaints::Close;
 use super::reorder::{self, Queued};
 use super::{Engine, Scope, Tally};
 use crate::codec::encode;
@@ -22,7 +23,7 @@ impl Engine {
                 queues,
             } => {
                 let id = self.names.agents.intern(agent);
-                if self.agents.in_time(id, ts) {
+                if self.agents.in_time(&self.store, id, ts) {
                     let queues = queues.iter().map(|q| self.intern_queue(q)).collect();
                     self.agents.change(&mut self.store, id, ts, *state, queues);
                     Ok(())
@@ -67,9 +68,18 @@ impl Engine {
             Body::ComplaintClosed {
                 complaint,
                 satisfied,
-            } => self.writable(ts).map(|()| {
-                self.complaints
-                    .close(&mut self.store, complaint, ts, *satisfied);
+            } => self.writable(ts).and_then(|()| {
+                match self
+                    .complaints
+                    .close(&mut self.store, complaint, ts, *satisfied)
+                {
+                    Close::Counted => Ok(()),
+                    Close::Duplicate => {
+                        self.stats.duplicates += 1;
+                        Ok(())
+                    }
+                    Close::Unknown => Err(RejectReason::ContradictsHistory),
+                }
             }),
             Body::Forecast {
                 queue,
@@ -84,6 +94,9 @@ impl Engine {
                     .unwrap_or(0.0);
                 let len = Millis::from(*minutes) * MINUTE;
                 let change = offered.0 - previous;
+                if change == 0.0 {
+                    return; // the same forecast again: nothing changes, nothing is revised
+                }
                 let end = interval_start + len;
                 self.store
                     .add_span(Scope::Queue(q), *interval_start, end, |t, ms| {
@@ -205,8 +218,14 @@ impl Engine {
         }
         self.stats.accepted += 1;
         match existing.take() {
-            Some(slot) if call.phase != Phase::WrappedUp => *slot = call,
-            _ => {
+            Some(slot) => {
+                let phase_changed = slot.phase != call.phase;
+                *slot = call;
+                if phase_changed {
+                    self.calls.reschedule(&call_id);
+                }
+            }
+            None => {
                 if let Some(mut pending) = self.calls.set(&call_id, call) {
                     pending.sort();
                     for p in pending {

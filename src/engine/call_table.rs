@@ -1,15 +1,17 @@
 //! The calls being tracked, by `call_id`: offered calls, and events waiting for their call's
 //! offer (orphans). Each entry has a deadline in event time: an active call is evicted after
 //! `call_timeout` without events, a finished one forgotten after `wrapup_timeout`, orphans
-//! given up after `call_timeout`. Deadlines sit in a queue in roughly increasing order, so
-//! expiry costs amortised O(1) per call instead of a walk over every call.
+//! given up after `call_timeout`. Deadlines sit in a min-heap (an entry is pushed again when a
+//! call's deadline moves earlier, and stale entries are skipped), so expiry costs O(log n) per
+//! call instead of a walk over every call.
 
 use super::calls::{Call, Phase};
 use super::reorder::Queued;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 #[derive(Debug)]
 enum Entry {
@@ -29,7 +31,7 @@ pub struct Expired {
 #[derive(Debug)]
 pub struct CallTable {
     map: FxHashMap<Id, Entry>,
-    deadlines: VecDeque<(Millis, Id)>,
+    deadlines: BinaryHeap<Reverse<(Millis, Id)>>,
     timeout: Millis,
     linger: Millis,
 }
@@ -38,14 +40,14 @@ impl CallTable {
     pub fn new(timeout: Millis, linger: Millis) -> Self {
         CallTable {
             map: FxHashMap::default(),
-            deadlines: VecDeque::new(),
+            deadlines: BinaryHeap::new(),
             timeout,
             linger,
         }
     }
 
-    /// The offered call `id`, if any, to plan against and update in place (a call that
-    /// becomes wrapped up goes through [`CallTable::set`], which forgets it).
+    /// The offered call `id`, if any, to plan against and update in place (then
+    /// [`CallTable::reschedule`] it if its phase changed).
     pub fn live_mut(&mut self, id: &Id) -> Option<&mut Call> {
         match self.map.get_mut(id) {
             Some(Entry::Live(call)) => Some(call),
@@ -54,23 +56,27 @@ impl CallTable {
     }
 
     /// Stores the new state of call `id`; returns the events that were waiting for its offer.
-    /// A call whose wrap-up ended is complete and forgotten at once (a repeat of one of its
-    /// events is caught by the dedupe window).
     pub fn set(&mut self, id: &Id, call: Call) -> Option<Vec<Queued>> {
-        if call.phase == Phase::WrappedUp {
-            return match self.map.remove(id) {
-                Some(Entry::Orphan(pending)) => Some(pending),
-                _ => None,
-            };
-        }
         let deadline = self.deadline_of(&call);
         match self.map.insert(id.clone(), Entry::Live(call)) {
             None => {
-                self.deadlines.push_back((deadline, id.clone()));
+                self.deadlines.push(Reverse((deadline, id.clone())));
                 None
             }
-            Some(Entry::Orphan(pending)) => Some(pending),
+            Some(Entry::Orphan(pending)) => {
+                self.deadlines.push(Reverse((deadline, id.clone())));
+                Some(pending)
+            }
             Some(Entry::Live(_)) => None,
+        }
+    }
+
+    /// Queues the current deadline of call `id` again, after its phase changed (a finished
+    /// call is kept for `wrapup_timeout`, not `call_timeout`).
+    pub fn reschedule(&mut self, id: &Id) {
+        if let Some(Entry::Live(call)) = self.map.get(id) {
+            let deadline = self.deadline_of(call);
+            self.deadlines.push(Reverse((deadline, id.clone())));
         }
     }
 
@@ -81,7 +87,7 @@ impl CallTable {
             Some(Entry::Orphan(events)) => events.push(q),
             _ => {
                 self.map.insert(id.clone(), Entry::Orphan(vec![q]));
-                self.deadlines.push_back((deadline, id.clone()));
+                self.deadlines.push(Reverse((deadline, id.clone())));
             }
         }
     }
@@ -89,11 +95,11 @@ impl CallTable {
     /// Removes what has passed its deadline at watermark `w`.
     pub fn expire(&mut self, w: Millis) -> Expired {
         let mut out = Expired::default();
-        while let Some(&(at, _)) = self.deadlines.front() {
-            if at >= w {
+        while let Some(Reverse((at, _))) = self.deadlines.peek() {
+            if *at >= w {
                 break;
             }
-            let (_, id) = self.deadlines.pop_front().expect("front exists");
+            let Reverse((_, id)) = self.deadlines.pop().expect("peeked");
             let Some(entry) = self.map.get(&id) else {
                 continue;
             };
@@ -105,7 +111,7 @@ impl CallTable {
                 }
             };
             if deadline >= w {
-                self.deadlines.push_back((deadline, id));
+                self.deadlines.push(Reverse((deadline, id)));
                 continue;
             }
             match self.map.remove(&id) {

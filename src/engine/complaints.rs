@@ -1,6 +1,9 @@
 //! Complaints and their due dates (9.2.4). A complaint's fate is counted once: *on time* in
 //! the period in which it was closed by its due date, or *overdue* in the period of its due
-//! date when that passed while it was open. A late close is counted as closed, not on time.
+//! date when that passed while it was open (noticed at the next close step, or at a late
+//! close, whichever comes first). A late close is counted as closed, not on time. A second
+//! close of the same complaint is a duplicate; a close of a complaint never opened contradicts
+//! the history (it is rejected and kept).
 
 use super::scope::Scope;
 use super::store::Store;
@@ -20,7 +23,16 @@ struct Complaint {
 pub struct Complaints {
     open: FxHashMap<Id, Complaint>,
     dues: BTreeSet<(Millis, Id)>,
-    checked: Millis,
+    /// Closed complaints by the instant they were closed, to recognise a repeated close.
+    closed: FxHashMap<Id, Millis>,
+}
+
+/// What a `complaint.closed` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Close {
+    Counted,
+    Duplicate,
+    Unknown,
 }
 
 impl Complaints {
@@ -50,16 +62,29 @@ impl Complaints {
         true
     }
 
-    pub fn close(&mut self, store: &mut Store, id: &Id, ts: Millis, satisfied: Option<bool>) {
-        let complaint = self.open.remove(id);
-        let queue = complaint.as_ref().and_then(|c| c.queue);
-        let on_time = complaint
-            .as_ref()
-            .is_some_and(|c| !c.overdue && ts <= c.due);
-        if let Some(c) = &complaint {
-            self.dues.remove(&(c.due, id.clone()));
+    pub fn close(
+        &mut self,
+        store: &mut Store,
+        id: &Id,
+        ts: Millis,
+        satisfied: Option<bool>,
+    ) -> Close {
+        let Some(mut c) = self.open.remove(id) else {
+            return if self.closed.contains_key(id) {
+                Close::Duplicate
+            } else {
+                Close::Unknown
+            };
+        };
+        self.dues.remove(&(c.due, id.clone()));
+        if !c.overdue && ts > c.due {
+            c.overdue = true;
+            for scope in scopes(c.queue) {
+                store.add(scope, c.due, |t, _| t.complaints_overdue += 1);
+            }
         }
-        for scope in scopes(queue) {
+        let on_time = !c.overdue;
+        for scope in scopes(c.queue) {
             store.add(scope, ts, |t, _| {
                 t.complaints_closed += 1;
                 t.complaints_on_time += u64::from(on_time);
@@ -68,12 +93,13 @@ impl Complaints {
                 }
             });
         }
+        self.closed.insert(id.clone(), ts);
+        Close::Counted
     }
 
     /// Counts complaints whose due date passed before `t` while open; forgets those overdue
     /// for longer than `retention`.
     pub fn check(&mut self, store: &mut Store, t: Millis, retention: Millis) {
-        self.checked = self.checked.max(t);
         while let Some((due, id)) = self.dues.first().cloned() {
             if due >= t {
                 break;
@@ -87,6 +113,7 @@ impl Complaints {
             }
         }
         self.open.retain(|_, c| !c.overdue || c.due + retention > t);
+        self.closed.retain(|_, closed| *closed + retention > t);
     }
 }
 

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Default)]
 pub struct Customers {
-    offers: FxHashMap<Id, Vec<(Millis, u32)>>,
+    offers: FxHashMap<Id, VecDeque<(Millis, u32)>>,
     /// Offers in the order they were recorded, for expiry in amortised O(1) per offer.
     recorded: VecDeque<(Millis, Id)>,
     window: Millis,
@@ -43,15 +43,19 @@ impl Customers {
         let offers = self
             .offers
             .entry(customer.clone())
-            .or_insert_with(|| Vec::with_capacity(1));
-        for &(t, q) in offers.iter() {
-            if t > at && t - at <= window && !repeats(offers, t, window) {
-                now_repeats.push((q, t));
+            .or_insert_with(|| VecDeque::with_capacity(1));
+        // Offers are sorted by instant: only the nearest earlier offer decides whether this
+        // one is a repeat, and only the nearest later one can become a repeat because of it.
+        let before = offers.partition_point(|&(t, _)| t < at);
+        let repeat = before > 0 && at - offers[before - 1].0 <= window;
+        let after = offers.partition_point(|&(t, _)| t <= at);
+        if let Some(&(next, q)) = offers.get(after) {
+            let was = after > 0 && next - offers[after - 1].0 <= window;
+            if next - at <= window && !was {
+                now_repeats.push((q, next));
             }
         }
-        let repeat = repeats(offers, at, window);
-        let pos = offers.partition_point(|&(t, _)| t <= at);
-        offers.insert(pos, (at, queue));
+        offers.insert(after, (at, queue));
         repeat
     }
 
@@ -64,7 +68,8 @@ impl Customers {
             }
             let (_, customer) = self.recorded.pop_front().expect("front exists");
             if let Some(offers) = self.offers.get_mut(&customer) {
-                offers.retain(|&(t, _)| t >= horizon);
+                let old = offers.partition_point(|&(t, _)| t < horizon);
+                offers.drain(..old);
                 if offers.is_empty() {
                     self.offers.remove(&customer);
                 }
@@ -75,10 +80,6 @@ impl Customers {
     pub fn len(&self) -> usize {
         self.offers.len()
     }
-}
-
-fn repeats(offers: &[(Millis, u32)], at: Millis, window: Millis) -> bool {
-    offers.iter().any(|&(t, _)| t < at && at - t <= window)
 }
 
 #[cfg(test)]

@@ -158,14 +158,19 @@ impl Health {
         self.credited = t;
     }
 
-    /// Components down at `t`, with the instant each went down.
-    pub fn down_at(&self, t: Millis) -> Vec<(u32, Millis)> {
+    /// Components down at `t`: each with the instant it went down and the cause.
+    pub fn down_at(&self, t: Millis) -> Vec<(u32, Millis, &'static str)> {
         self.components
             .iter()
             .enumerate()
             .filter_map(|(id, c)| {
-                c.down_from(Millis::MIN, t + 1, self.timeout)
-                    .map(|s| (id as u32, s))
+                let since = c.down_from(Millis::MIN, t + 1, self.timeout)?;
+                let cause = if c.down_since.is_some() {
+                    "status"
+                } else {
+                    "heartbeat"
+                };
+                Some((id as u32, since, cause))
             })
             .collect()
     }

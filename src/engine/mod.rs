@@ -161,6 +161,11 @@ impl Engine {
             return;
         }
         let queued = Queued::new(event, origin, digest);
+        if self.max_seen != Millis::MIN
+            && queued.at > self.max_seen.saturating_add(self.cfg.max_time_jump)
+        {
+            return self.reject_applied(RejectReason::BadTimestamp, &queued);
+        }
         if queued.at > self.max_seen {
             self.max_seen = queued.at;
         }
@@ -240,8 +245,9 @@ impl Engine {
         self.agents.staffing(queue)
     }
 
-    /// Components down at the watermark, with the instant each went down.
-    pub fn components_down(&self) -> Vec<(u32, Millis)> {
+    /// Components down at the watermark: the instant each went down, and why (`status` or
+    /// `heartbeat`).
+    pub fn components_down(&self) -> Vec<(u32, Millis, &'static str)> {
         self.health.down_at(self.watermark)
     }
 

@@ -84,12 +84,16 @@ impl Store {
         self.closed_through
     }
 
-    /// Whether a contribution at `anchor` can still be recorded (its periods not yet dropped).
+    /// Whether a contribution at `anchor` can still be recorded: the interval containing it
+    /// has not passed the revision horizon. Judged on the interval whatever granularities are
+    /// kept, so what is accepted does not depend on the period of the records.
     pub fn writable(&self, anchor: Millis) -> bool {
-        self.granularities.iter().all(|&g| {
-            let end = self.calendar.period(g, anchor).end;
-            end.saturating_add(self.grace + self.horizon) > self.closed_through
-        })
+        self.live(self.calendar.period(Granularity::Interval, anchor))
+    }
+
+    /// Whether `period` is still kept (or may still be created).
+    fn live(&self, period: Period) -> bool {
+        period.end.saturating_add(self.grace + self.horizon) > self.closed_through
     }
 
     /// Sets the service-level threshold of queue `id` (queues without one use the default).
@@ -120,12 +124,14 @@ impl Store {
         let threshold = self.threshold(scope);
         for i in 0..self.granularities.len() {
             let period = self.calendar.period(self.granularities[i], anchor);
-            f(&mut self.slot(scope, period).tally, threshold);
+            if let Some(slot) = self.slot(scope, period) {
+                f(&mut slot.tally, threshold);
+            }
         }
     }
 
     /// Splits `[from, to)` over the periods of every granularity and applies `f` with the
-    /// milliseconds that fall into each.
+    /// milliseconds that fall into each. Periods past the revision horizon are skipped.
     pub fn add_span(
         &mut self,
         scope: Scope,
@@ -138,13 +144,24 @@ impl Store {
             while t < to {
                 let period = self.calendar.period(self.granularities[i], t);
                 let upto = period.end.min(to);
-                f(&mut self.slot(scope, period).tally, upto - t);
+                if upto <= t {
+                    debug_assert!(false, "a calendar period must contain its instant");
+                    break;
+                }
+                if let Some(slot) = self.slot(scope, period) {
+                    f(&mut slot.tally, upto - t);
+                }
                 t = upto;
             }
         }
     }
 
-    fn slot(&mut self, scope: Scope, period: Period) -> &mut Slot {
+    /// The slot of `scope` for `period`, created if needed; `None` once the period is past
+    /// the revision horizon (it is never re-created).
+    fn slot(&mut self, scope: Scope, period: Period) -> Option<&mut Slot> {
+        if !self.live(period) {
+            return None;
+        }
         let key = (scope, period.granularity, period.start);
         let threshold = self.threshold(scope);
         let grace = self.grace;
@@ -166,7 +183,7 @@ impl Store {
             slot.dirty = true;
             self.dirty.push(key);
         }
-        slot
+        Some(slot)
     }
 
     /// The close time of the earliest open slot.

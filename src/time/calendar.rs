@@ -202,7 +202,8 @@ impl Calendar {
     /// The first instant of local `date` (midnight, or the end of a gap that swallowed it).
     fn local_midnight(&self, date: NaiveDate) -> Millis {
         let mut local: NaiveDateTime = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-        for _ in 0..48 {
+        // Up to two days ahead: Pacific/Apia skipped all of 2011-12-30.
+        for _ in 0..96 {
             if let Some(instant) = self.tz.from_local_datetime(&local).earliest() {
                 return instant.timestamp_millis();
             }
@@ -319,27 +320,35 @@ mod tests {
 
     #[test]
     fn periods_tile_the_time_line() {
+        // A year of DST changes, and the day Pacific/Apia skipped (2011-12-30).
+        let spans = [
+            ("2026-01-01T00:00:00Z", "2026-12-31T00:00:00Z"),
+            ("2011-12-01T00:00:00Z", "2012-01-10T00:00:00Z"),
+        ];
         for tz in [
             "UTC",
             "Europe/Berlin",
             "America/Santiago",
             "Australia/Lord_Howe",
+            "Pacific/Apia",
         ] {
             let c = cal(tz, 15);
-            for g in Granularity::ALL {
-                let mut t = at("2026-01-01T00:00:00Z");
-                let stop = at("2026-12-31T00:00:00Z");
-                let step = if g == Granularity::Interval {
-                    7 * HOUR + 1
-                } else {
-                    0
-                };
-                while t < stop {
-                    let p = c.period(g, t);
-                    assert!(p.contains(t), "{tz} {g} {t}");
-                    let next = c.period(g, p.end);
-                    assert_eq!(next.start, p.end, "{tz} {g}");
-                    t = if step > 0 { t + step } else { p.end };
+            for (from, to) in spans {
+                for g in Granularity::ALL {
+                    let mut t = at(from);
+                    let stop = at(to);
+                    let step = if g == Granularity::Interval {
+                        7 * HOUR + 1
+                    } else {
+                        0
+                    };
+                    while t < stop {
+                        let p = c.period(g, t);
+                        assert!(p.contains(t), "{tz} {g} {t}");
+                        let next = c.period(g, p.end);
+                        assert_eq!(next.start, p.end, "{tz} {g}");
+                        t = if step > 0 { t + step } else { p.end };
+                    }
                 }
             }
         }

@@ -519,3 +519,135 @@ fn evicted_and_finished_calls_leave_no_state_behind() {
     );
     assert!(engine.state_bytes() < bytes_full);
 }
+
+#[test]
+fn one_timestamp_far_ahead_is_rejected_and_cannot_fast_forward_the_engine() {
+    let ev = [
+        r#"{"type":"system.heartbeat","ts":"2026-11-02T09:00:00Z","component":"ivr"}"#.to_string(),
+        offered("2099-11-02T09:00:00Z", "future", "q"),
+        offered("2026-11-02T09:01:00Z", "c1", "q"),
+        answered("2026-11-02T09:01:05Z", "c1"),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    assert_eq!(r.rejected("bad_timestamp"), 1);
+    assert_eq!(
+        r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .answered,
+        1
+    );
+    assert!(r.emitted.len() < 10, "{} records", r.emitted.len());
+}
+
+#[test]
+fn a_new_agent_cannot_rewrite_periods_past_the_revision_horizon() {
+    let ev = [
+        offered("2026-11-02T09:21:00Z", "c1", "q"),
+        r#"{"type":"agent.state","ts":"2025-11-02T09:00:00Z","agent_id":"a9","state":"available","queues":["q"]}"#.to_string(),
+        offered("2026-11-02T09:40:00Z", "c2", "q"),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    assert_eq!(r.rejected("too_late"), 1);
+    assert!(r.emitted.iter().all(|x| x.start.starts_with("2026-11-02")));
+}
+
+#[test]
+fn abandoned_calls_are_forgotten_after_the_wrapup_timeout_even_behind_a_future_record() {
+    use callpulse::codec::decode;
+    use callpulse::engine::Engine;
+    use callpulse::reject::Origin;
+    let cfg = config("[engine]\nwrapup_timeout = \"10m\"\ncall_timeout = \"12h\"");
+    let mut engine = Engine::new(&cfg.engine, IV);
+    let mut feed = |line: &str| engine.ingest(decode(line).unwrap(), Origin::default());
+    // A record dated far ahead of its offer first: its call is kept until then.
+    feed(
+        r#"{"type":"call.completed","ts":"2026-11-20T00:00:00Z","call_id":"odd","queue":"q","offered_at":"2026-11-02T08:59:00Z","answered_at":"2026-11-02T08:59:10Z","ended_at":"2026-11-19T23:00:00Z"}"#,
+    );
+    for i in 0..100 {
+        feed(&offered("2026-11-02T09:00:00Z", &format!("c{i}"), "q"));
+        feed(&abandoned("2026-11-02T09:00:30Z", &format!("c{i}")));
+    }
+    feed(r#"{"type":"system.heartbeat","ts":"2026-11-02T11:00:00Z","component":"ivr"}"#);
+    assert_eq!(
+        engine.calls_in_flight(),
+        1,
+        "only the odd record's call remains"
+    );
+}
+
+#[test]
+fn a_complaint_closed_late_counts_as_overdue_even_before_the_next_close_step() {
+    let ev = [
+        r#"{"type":"complaint.opened","ts":"2026-11-02T09:00:00Z","complaint_id":"k1","due":"2026-11-02T10:00:00Z","queue":"q"}"#,
+        r#"{"type":"complaint.opened","ts":"2026-11-02T09:00:00Z","complaint_id":"k2","due":"2026-11-02T10:00:00Z","queue":"q"}"#,
+        r#"{"type":"system.heartbeat","ts":"2026-11-02T09:58:00Z","component":"ivr"}"#,
+        r#"{"type":"complaint.closed","ts":"2026-11-02T10:02:00Z","complaint_id":"k1"}"#,
+        r#"{"type":"complaint.closed","ts":"2026-11-02T10:08:00Z","complaint_id":"k2"}"#,
+        r#"{"type":"complaint.closed","ts":"2026-11-02T10:09:00Z","complaint_id":"k2","satisfied":false}"#,
+        r#"{"type":"complaint.closed","ts":"2026-11-02T10:10:00Z","complaint_id":"never-opened"}"#,
+    ];
+    let r = run(&config(""), &[Granularity::Day], &ev);
+    let day = r.get("center", "day", "2026-11-02T00:00:00Z");
+    assert_eq!(
+        (
+            day.complaints_overdue,
+            day.complaints_on_time,
+            day.complaints_closed
+        ),
+        (2, 0, 2)
+    );
+    assert_eq!(day.complaints_on_time_rate, Some(0.0));
+    assert_eq!(
+        day.complaint_satisfaction, None,
+        "a repeated close is not counted again"
+    );
+    assert_eq!(r.stats.duplicates, 1);
+    assert_eq!(r.rejected("contradicts_history"), 1);
+}
+
+#[test]
+fn a_call_event_retried_after_wrap_up_is_a_duplicate() {
+    let ev = [
+        r#"{"type":"call.offered","ts":"2026-11-02T09:00:00Z","event_id":"e1","call_id":"c1","queue":"q"}"#.to_string(),
+        answered("2026-11-02T09:00:05Z", "c1"),
+        ended("2026-11-02T09:02:00Z", "c1", ""),
+        r#"{"type":"call.wrapup_ended","ts":"2026-11-02T09:02:30Z","call_id":"c1","agent_id":"a1"}"#.to_string(),
+        r#"{"type":"system.heartbeat","ts":"2026-11-02T09:03:00Z","component":"ivr"}"#.to_string(),
+        r#"{"type":"call.offered","ts":"2026-11-02T09:00:00Z","event_id":"e1-retry","call_id":"c1","queue":"q"}"#.to_string(),
+        r#"{"type":"call.ended","ts":"2026-11-02T09:02:00Z","event_id":"e3-retry","call_id":"c1"}"#.to_string(),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    let c = r.get("center", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!((c.offered, c.answered, c.handled), (1, 1, 1));
+    assert_eq!(r.stats.duplicates, 2);
+    assert_eq!(r.stats.rejected_total(), 0);
+}
+
+#[test]
+fn a_queue_named_twice_in_an_agent_state_counts_the_time_once_and_the_center_gets_it_once() {
+    let ev = [
+        r#"{"type":"agent.state","ts":"2026-11-02T09:00:00Z","agent_id":"a1","state":"available","queues":["q","q","r"]}"#,
+        r#"{"type":"agent.state","ts":"2026-11-02T09:10:00Z","agent_id":"a1","state":"logged_out"}"#,
+    ];
+    let r = run(&config(""), IV, &ev);
+    assert_eq!(
+        r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .agent_available_seconds,
+        600.0
+    );
+    let center = r.get("center", "interval", "2026-11-02T09:00:00Z");
+    assert_eq!(center.agent_available_seconds, 600.0);
+    assert_eq!(center.occupancy, Some(0.0));
+}
+
+#[test]
+fn what_is_too_late_does_not_depend_on_the_period_of_the_records() {
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        offered("2026-11-03T12:00:00Z", "c2", "q"),
+        offered("2026-11-02T09:30:00Z", "late", "q"),
+    ];
+    for g in [Granularity::Interval, Granularity::Day] {
+        let r = run(&config(""), &[g], &lines(&ev));
+        assert_eq!(r.rejected("too_late"), 1, "{g}");
+    }
+}
