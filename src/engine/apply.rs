@@ -188,7 +188,7 @@ impl Engine {
                 self.stats.duplicates += 1;
                 return;
             }
-            Ok(Plan::Orphan) => return self.calls.add_orphan(&call_id, q),
+            Ok(Plan::Orphan) => return self.calls.add_orphan(&call_id, q, self.watermark),
             Err(reason) => return self.reject_applied(reason, &q),
         };
         if !self.scratch.iter().all(|c| self.store.writable(c.anchor)) {
@@ -218,15 +218,9 @@ impl Engine {
         }
         self.stats.accepted += 1;
         match existing.take() {
-            Some(slot) => {
-                let phase_changed = slot.phase != call.phase;
-                *slot = call;
-                if phase_changed {
-                    self.calls.reschedule(&call_id);
-                }
-            }
+            Some(slot) => *slot = call,
             None => {
-                if let Some(mut pending) = self.calls.set(&call_id, call) {
+                if let Some(mut pending) = self.calls.set(&call_id, call, self.watermark) {
                     pending.sort();
                     for p in pending {
                         self.apply_call(p);

@@ -1,17 +1,18 @@
 //! The calls being tracked, by `call_id`: offered calls, and events waiting for their call's
 //! offer (orphans). Each entry has a deadline in event time: an active call is evicted after
 //! `call_timeout` without events, a finished one forgotten after `wrapup_timeout`, orphans
-//! given up after `call_timeout`. Deadlines sit in a min-heap (an entry is pushed again when a
-//! call's deadline moves earlier, and stale entries are skipped), so expiry costs O(log n) per
-//! call instead of a walk over every call.
+//! given up after `call_timeout`. Each entry is looked at `min(wrapup_timeout, call_timeout)`
+//! of watermark time after it was created, and again as often while it is kept. Checks are
+//! queued at watermark + that period, so the queue is sorted by construction: expiry costs O(1)
+//! per check, no entry can hold up the ones behind it (whatever its timestamps say), and the
+//! queue holds about one `wrapup_timeout` of calls.
 
 use super::calls::{Call, Phase};
 use super::reorder::Queued;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 #[derive(Debug)]
 enum Entry {
@@ -31,7 +32,8 @@ pub struct Expired {
 #[derive(Debug)]
 pub struct CallTable {
     map: FxHashMap<Id, Entry>,
-    deadlines: BinaryHeap<Reverse<(Millis, Id)>>,
+    /// When to look at an entry again, in increasing order.
+    checks: VecDeque<(Millis, Id)>,
     timeout: Millis,
     linger: Millis,
 }
@@ -40,14 +42,13 @@ impl CallTable {
     pub fn new(timeout: Millis, linger: Millis) -> Self {
         CallTable {
             map: FxHashMap::default(),
-            deadlines: BinaryHeap::new(),
+            checks: VecDeque::new(),
             timeout,
             linger,
         }
     }
 
-    /// The offered call `id`, if any, to plan against and update in place (then
-    /// [`CallTable::reschedule`] it if its phase changed).
+    /// The offered call `id`, if any, to plan against and update in place.
     pub fn live_mut(&mut self, id: &Id) -> Option<&mut Call> {
         match self.map.get_mut(id) {
             Some(Entry::Live(call)) => Some(call),
@@ -55,39 +56,31 @@ impl CallTable {
         }
     }
 
-    /// Stores the new state of call `id`; returns the events that were waiting for its offer.
-    pub fn set(&mut self, id: &Id, call: Call) -> Option<Vec<Queued>> {
-        let deadline = self.deadline_of(&call);
+    /// Stores the new state of call `id` at watermark `now`; returns the events that were
+    /// waiting for its offer.
+    pub fn set(&mut self, id: &Id, call: Call, now: Millis) -> Option<Vec<Queued>> {
         match self.map.insert(id.clone(), Entry::Live(call)) {
             None => {
-                self.deadlines.push(Reverse((deadline, id.clone())));
+                self.check_later(id.clone(), now);
                 None
             }
-            Some(Entry::Orphan(pending)) => {
-                self.deadlines.push(Reverse((deadline, id.clone())));
-                Some(pending)
-            }
+            Some(Entry::Orphan(pending)) => Some(pending),
             Some(Entry::Live(_)) => None,
         }
     }
 
-    /// Queues the current deadline of call `id` again, after its phase changed (a finished
-    /// call is kept for `wrapup_timeout`, not `call_timeout`).
-    pub fn reschedule(&mut self, id: &Id) {
-        if let Some(Entry::Live(call)) = self.map.get(id) {
-            let deadline = self.deadline_of(call);
-            self.deadlines.push(Reverse((deadline, id.clone())));
-        }
+    fn check_later(&mut self, id: Id, now: Millis) {
+        let every = self.linger.min(self.timeout).max(1);
+        self.checks.push_back((now.saturating_add(every), id));
     }
 
     /// Keeps an event of call `id` until the call's offer comes.
-    pub fn add_orphan(&mut self, id: &Id, q: Queued) {
-        let deadline = q.event.ts.saturating_add(self.timeout);
+    pub fn add_orphan(&mut self, id: &Id, q: Queued, now: Millis) {
         match self.map.get_mut(id) {
             Some(Entry::Orphan(events)) => events.push(q),
             _ => {
                 self.map.insert(id.clone(), Entry::Orphan(vec![q]));
-                self.deadlines.push(Reverse((deadline, id.clone())));
+                self.check_later(id.clone(), now);
             }
         }
     }
@@ -95,11 +88,11 @@ impl CallTable {
     /// Removes what has passed its deadline at watermark `w`.
     pub fn expire(&mut self, w: Millis) -> Expired {
         let mut out = Expired::default();
-        while let Some(Reverse((at, _))) = self.deadlines.peek() {
+        while let Some((at, _)) = self.checks.front() {
             if *at >= w {
                 break;
             }
-            let Reverse((_, id)) = self.deadlines.pop().expect("peeked");
+            let (_, id) = self.checks.pop_front().expect("front exists");
             let Some(entry) = self.map.get(&id) else {
                 continue;
             };
@@ -111,7 +104,7 @@ impl CallTable {
                 }
             };
             if deadline >= w {
-                self.deadlines.push(Reverse((deadline, id)));
+                self.check_later(id, w);
                 continue;
             }
             match self.map.remove(&id) {
@@ -128,7 +121,7 @@ impl CallTable {
 
     /// Removes every entry; returns the orphan events.
     pub fn drain_orphans(&mut self) -> Vec<Queued> {
-        self.deadlines.clear();
+        self.checks.clear();
         self.map
             .drain()
             .filter_map(|(_, e)| match e {
@@ -169,6 +162,6 @@ impl CallTable {
     /// Bytes held, estimated from the table's capacity.
     pub fn bytes(&self) -> usize {
         self.map.capacity() * (std::mem::size_of::<(Id, Entry)>() + 1)
-            + self.deadlines.capacity() * std::mem::size_of::<(Millis, Id)>()
+            + self.checks.capacity() * std::mem::size_of::<(Millis, Id)>()
     }
 }
