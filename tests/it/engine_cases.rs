@@ -566,7 +566,10 @@ fn abandoned_calls_are_forgotten_after_the_wrapup_timeout_even_behind_a_future_r
         feed(&offered("2026-11-02T09:00:00Z", &format!("c{i}"), "q"));
         feed(&abandoned("2026-11-02T09:00:30Z", &format!("c{i}")));
     }
+    // Entries are looked at every wrapup_timeout of watermark time: two heartbeats 30 min
+    // apart give every finished call its check.
     feed(r#"{"type":"system.heartbeat","ts":"2026-11-02T11:00:00Z","component":"ivr"}"#);
+    feed(r#"{"type":"system.heartbeat","ts":"2026-11-02T11:30:00Z","component":"ivr"}"#);
     assert_eq!(
         engine.calls_in_flight(),
         1,
