@@ -91,40 +91,22 @@ impl Stream {
     }
 }
 
-/// xorshift64*: tiny, fast and good enough for synthetic traffic.
-pub struct Rng(u64);
+/// The simulator's generator (xorshift64*), with the two draws this generator needs.
+use callpulse::sim::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
-    }
+trait Draws {
+    fn chance(&mut self, p: f64) -> bool;
+    /// Exponential with the given mean in seconds, in milliseconds (at least 1).
+    fn exp_ms(&mut self, mean_s: f64) -> i64;
+}
 
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    pub fn chance(&mut self, p: f64) -> bool {
+impl Draws for Rng {
+    fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
-    /// Exponential with the given mean, in milliseconds (at least 1).
-    pub fn exp_ms(&mut self, mean_s: f64) -> i64 {
-        let u = 1.0 - self.unit();
-        ((-u.ln() * mean_s * 1_000.0) as i64).max(1)
+    fn exp_ms(&mut self, mean_s: f64) -> i64 {
+        (self.exponential(mean_s * 1_000.0) as i64).max(1)
     }
 }
 

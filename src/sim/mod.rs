@@ -9,10 +9,11 @@
 
 mod rng;
 
+pub use rng::Rng;
+
 use crate::codec::encode;
 use crate::event::{AgentState, Body, Channel, Event, Id};
 use crate::time::{Millis, HOUR, MINUTE, SECOND};
-use rng::Rng;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
