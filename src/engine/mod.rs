@@ -281,9 +281,9 @@ impl Engine {
                 .period(Granularity::Interval, t.saturating_sub(self.cfg.grace));
             self.next_boundary = interval.end.saturating_add(self.cfg.grace);
         }
-        if self.store.next_close().is_some_and(|c| c <= t) || self.store.closed_through() < t {
-            let from = self.records.len();
-            self.store.close_through(t, &mut self.records);
+        let from = self.records.len();
+        self.store.close_through(t, &mut self.records);
+        if self.records.len() > from {
             self.sort_records(from);
         }
     }

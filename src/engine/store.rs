@@ -79,11 +79,6 @@ impl Store {
         &self.calendar
     }
 
-    /// Every period with `end + grace ≤ closed_through` is final.
-    pub fn closed_through(&self) -> Millis {
-        self.closed_through
-    }
-
     /// Whether a contribution at `anchor` can still be recorded: the interval containing it
     /// has not passed the revision horizon. Judged on the interval whatever granularities are
     /// kept, so what is accepted does not depend on the period of the records.
@@ -184,11 +179,6 @@ impl Store {
             self.dirty.push(key);
         }
         Some(slot)
-    }
-
-    /// The close time of the earliest open slot.
-    pub fn next_close(&self) -> Option<Millis> {
-        self.closing.peek().map(|Reverse((t, _))| *t)
     }
 
     /// Finalises every period with `end + grace ≤ t`, emits revisions of changed final

@@ -15,14 +15,14 @@
 //! * reordered within the lateness: every event arrives at `ts + d`, where `d` is random in
 //!   `[0, lateness − (ts − offered_at)]` for a completed record and `[0, lateness]` for every
 //!   other event (both ends included), ties broken at random. The engine's watermark is the
-//!   highest `ts` seen minus the lateness, and a completed record is ordered at its
-//!   `offered_at` but pushes the watermark with its `ts` (= `ended_at`, written when the call is
-//!   over), so its delay budget is what its `ts` leaves of the lateness. That is why the tests
-//!   with completed records use lateness = grace = 1 h (a completed call lasts under 30 min
-//!   here); the lifecycle-only tests use lateness 60 s (30 s, the default, when in order).
-//!   Nothing so ordered is ever late, and the tests check it (`stats.late == 0`). With the
-//!   default lateness an in-order stream with completed records has late events, and late
-//!   offers lose repeat contacts: that test is ignored as an engine bug (see (1c)).
+//!   highest ordering instant seen minus the lateness, and a completed record is ordered (and
+//!   moves the watermark) at its `offered_at` while it arrives at its `ts` (= `ended_at`,
+//!   written when the call is over), so its delay budget is what its `ts` leaves of the
+//!   lateness. That is why the tests with completed records use lateness = grace = 1 h (a
+//!   completed call lasts under 30 min here); the lifecycle-only tests use lateness 60 s (30 s,
+//!   the default, when in order). Nothing so ordered is ever late, and the tests check it
+//!   (`stats.late == 0`). With the default lateness an in-order stream with completed records
+//!   has late events, and the final figures must still equal the oracle's (see (1c)).
 //!
 //! Each proptest runs 64 cases (`PROPTEST_CASES=n` for more); failures are not persisted (no
 //! files are written).
@@ -667,9 +667,8 @@ proptest! {
     }
 
     /// (1c) Completed records in an in-order stream under the default configuration (lateness
-    /// 30 s): the events after a completed record in event time are late, and a late offer
-    /// loses its repeat contact when `sweep` has already expired the customer by the
-    /// watermark (minimal case: `late_offer_within_the_window_is_a_repeat_contact`).
+    /// 30 s): completed records arrive late, and a late offer must still find its customer's
+    /// earlier offers (minimal case: `late_offer_within_the_window_is_a_repeat_contact`).
     #[test]
     fn in_order_stream_with_completed_records_at_default_lateness_matches_oracle(s in scenario(true)) {
         let cfg = engine_config(&s, defaults().lateness, defaults().grace);
@@ -928,8 +927,8 @@ fn defaults() -> EngineConfig {
 
 /// Minimal case of (1c): customer `x` is offered at T0 and again at T0 + 26 min, within the
 /// 30 min repeat window, in event-time order; between the two, a completed record offered at
-/// T0 + 25 min and ended at T0 + 35 min moves the watermark to T0 + 34:30, so the second offer
-/// is late, and `sweep` has already forgotten `x` (last offer + window < watermark).
+/// T0 + 25 min and ended at T0 + 35 min arrives first. Customers are kept for the window plus
+/// the revision horizon, so however late the second offer is applied it still finds `x`.
 #[test]
 fn late_offer_within_the_window_is_a_repeat_contact() {
     let t0 = DAY0 + 8 * HOUR;
