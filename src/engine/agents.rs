@@ -95,23 +95,34 @@ impl Agents {
     }
 
     /// Agents of `queue` by current state.
-    pub fn staffing(&self, queue: u32) -> Staffing {
-        let mut s = Staffing::default();
-        for a in self
-            .agents
-            .iter()
-            .flatten()
-            .filter(|a| a.queues.contains(&queue))
-        {
-            match a.state {
-                AgentState::Available => s.available += 1,
-                AgentState::OnCall => s.on_call += 1,
-                AgentState::WrapUp => s.wrap_up += 1,
-                AgentState::NotReady => s.not_ready += 1,
-                AgentState::LoggedOut => {}
+    /// Agents by current state: per queue (an agent of several queues counts in each), and
+    /// center-wide (each agent once).
+    pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
+        let mut queues: Vec<Staffing> = Vec::new();
+        let mut center = Staffing::default();
+        for a in self.agents.iter().flatten() {
+            center.count(a.state);
+            for &q in &a.queues {
+                let q = q as usize;
+                if queues.len() <= q {
+                    queues.resize(q + 1, Staffing::default());
+                }
+                queues[q].count(a.state);
             }
         }
-        s
+        (queues, center)
+    }
+}
+
+impl Staffing {
+    fn count(&mut self, state: AgentState) {
+        match state {
+            AgentState::Available => self.available += 1,
+            AgentState::OnCall => self.on_call += 1,
+            AgentState::WrapUp => self.wrap_up += 1,
+            AgentState::NotReady => self.not_ready += 1,
+            AgentState::LoggedOut => {}
+        }
     }
 }
 

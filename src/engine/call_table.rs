@@ -141,18 +141,23 @@ impl CallTable {
     }
 
     /// Calls waiting in `queue`, and the offer instant of the longest-waiting one.
-    pub fn waiting(&self, queue: u32) -> (u64, Option<Millis>) {
-        let mut n = 0;
-        let mut oldest: Option<Millis> = None;
+    /// Calls waiting now by queue id: how many, and when the longest-waiting one entered.
+    pub fn waiting(&self) -> Vec<(u64, Option<Millis>)> {
+        let mut by_queue: Vec<(u64, Option<Millis>)> = Vec::new();
         for entry in self.map.values() {
             if let Entry::Live(c) = entry {
-                if c.phase == Phase::Waiting && c.queue == queue {
-                    n += 1;
-                    oldest = Some(oldest.map_or(c.offered, |o| o.min(c.offered)));
+                if c.phase == Phase::Waiting {
+                    let q = c.queue as usize;
+                    if by_queue.len() <= q {
+                        by_queue.resize(q + 1, (0, None));
+                    }
+                    let (n, oldest) = &mut by_queue[q];
+                    *n += 1;
+                    *oldest = Some(oldest.map_or(c.offered, |o| o.min(c.offered)));
                 }
             }
         }
-        (n, oldest)
+        by_queue
     }
 
     pub fn len(&self) -> usize {

@@ -24,6 +24,7 @@ mod complaints;
 mod customers;
 mod dedupe;
 mod health;
+pub mod live;
 mod reorder;
 pub mod scope;
 mod stats;
@@ -32,6 +33,7 @@ pub mod tally;
 
 pub use agents::Staffing;
 pub use health::Outage;
+pub use live::{Live, WaitBuckets, Window};
 pub use scope::{Names, Scope};
 pub use stats::Stats;
 pub use store::Closed;
@@ -66,6 +68,7 @@ pub struct Engine {
     complaints: Complaints,
     dedupe: Dedupe,
     reorder: Reorder,
+    live: Live,
     max_seen: Millis,
     watermark: Millis,
     next_boundary: Millis,
@@ -98,6 +101,11 @@ impl Engine {
             complaints: Complaints::default(),
             dedupe: Dedupe::new(cfg.dedupe_window),
             reorder: Reorder::default(),
+            live: Live::new(
+                std::iter::once(cfg.threshold)
+                    .chain(cfg.queue_thresholds.values().copied())
+                    .chain(cfg.short_abandon),
+            ),
             max_seen: Millis::MIN,
             watermark: Millis::MIN,
             next_boundary: Millis::MIN,
@@ -235,14 +243,15 @@ impl Engine {
         std::mem::take(&mut self.outages)
     }
 
-    /// Calls waiting in `queue` now, and when the longest-waiting one entered it.
-    pub fn waiting(&self, queue: u32) -> (u64, Option<Millis>) {
-        self.calls.waiting(queue)
+    /// Calls waiting now, indexed by queue id: how many, and when the longest-waiting one
+    /// entered its queue. One pass over the calls in flight.
+    pub fn waiting(&self) -> Vec<(u64, Option<Millis>)> {
+        self.calls.waiting()
     }
 
-    /// Agents of `queue` by current state.
-    pub fn staffing(&self, queue: u32) -> Staffing {
-        self.agents.staffing(queue)
+    /// Agents by current state, indexed by queue id, and center-wide (each agent once).
+    pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
+        self.agents.staffing()
     }
 
     /// Components down at the watermark: the instant each went down, and why (`status` or
@@ -254,6 +263,40 @@ impl Engine {
     /// The live tally of `scope` in the period of `g` containing `t`.
     pub fn tally(&self, scope: Scope, g: Granularity, t: Millis) -> Option<&Tally> {
         self.store.tally(scope, g, t)
+    }
+
+    /// Call sums of `scope` (a queue or the center) over the `minutes` minutes of event time
+    /// ending with the minute containing `at`.
+    pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
+        self.live.window(scope, at, minutes)
+    }
+
+    /// The rolling windows and all-time wait buckets.
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
+    /// All-time tallies of the center, queues and components since the engine started.
+    pub fn totals(&self) -> impl Iterator<Item = (Scope, &Tally)> {
+        self.store.totals()
+    }
+
+    /// The service-level threshold of a scope.
+    pub fn threshold(&self, scope: Scope) -> Millis {
+        self.store.threshold(scope)
+    }
+
+    /// Highest event time seen (`Millis::MIN` before any event).
+    pub fn latest(&self) -> Millis {
+        self.max_seen
+    }
+
+    /// Credits agent and component time up to the watermark, so live tallies of the current
+    /// periods include time still running (the engine otherwise credits it at period ends).
+    pub fn settle(&mut self) {
+        if self.watermark > Millis::MIN {
+            self.credit_through(self.watermark);
+        }
     }
 
     /// Calls tracked now (offered and not yet finished, or waiting for their offer).

@@ -48,6 +48,9 @@ pub struct Store {
     closed_through: Millis,
     default_threshold: Millis,
     queue_thresholds: Vec<Millis>,
+    /// All-time sums of the center, queues and components (not agents): every contribution
+    /// accepted since start, whatever its period. The live service exports them as counters.
+    totals: FxHashMap<Scope, Tally>,
     pub revisions: u64,
 }
 
@@ -71,6 +74,7 @@ impl Store {
             closed_through: Millis::MIN,
             default_threshold,
             queue_thresholds: Vec::new(),
+            totals: FxHashMap::default(),
             revisions: 0,
         }
     }
@@ -117,6 +121,11 @@ impl Store {
     /// gets the scope's service-level threshold.
     pub fn add(&mut self, scope: Scope, anchor: Millis, f: impl Fn(&mut Tally, Millis)) {
         let threshold = self.threshold(scope);
+        if self.writable(anchor) {
+            if let Some(total) = self.total(scope) {
+                f(total, threshold);
+            }
+        }
         for i in 0..self.granularities.len() {
             let period = self.calendar.period(self.granularities[i], anchor);
             if let Some(slot) = self.slot(scope, period) {
@@ -134,6 +143,11 @@ impl Store {
         to: Millis,
         f: impl Fn(&mut Tally, Millis),
     ) {
+        if to > from && self.writable(from) {
+            if let Some(total) = self.total(scope) {
+                f(total, to - from);
+            }
+        }
         for i in 0..self.granularities.len() {
             let mut t = from;
             while t < to {
@@ -217,6 +231,16 @@ impl Store {
             self.dropping.pop();
             self.slots.remove(&key);
         }
+    }
+
+    /// The all-time tally of `scope` (kept for the center, queues and components).
+    fn total(&mut self, scope: Scope) -> Option<&mut Tally> {
+        (!matches!(scope, Scope::Agent(_))).then(|| self.totals.entry(scope).or_default())
+    }
+
+    /// All-time tallies, by scope.
+    pub fn totals(&self) -> impl Iterator<Item = (Scope, &Tally)> {
+        self.totals.iter().map(|(s, t)| (*s, t))
     }
 
     /// The live tally of `scope` for the period of granularity `g` containing `t`, if any.

@@ -1,0 +1,302 @@
+//! Live views of call outcomes between period records: rolling windows over the last minutes
+//! and exact wait-time buckets, per queue and center-wide.
+//!
+//! A rolling window is made of one-minute buckets of event time (the minute of the call's
+//! anchor, as for periods): "the last 15 minutes" at time `t` is the minute containing `t`
+//! and the 14 before it. Every bucket is a set of sums, so windows of several instances add
+//! up. Wait buckets count waits `≤` each bound exactly, in milliseconds, so a bucket at the
+//! service-level threshold counts what the service level counts.
+
+use super::calls::Delta;
+use super::scope::Scope;
+use crate::kpi;
+use crate::time::{Millis, MINUTE, SECOND};
+use rustc_hash::FxHashMap;
+
+/// The longest rolling window kept, in minutes.
+pub const MAX_WINDOW_MINUTES: i64 = 60;
+const RING: usize = MAX_WINDOW_MINUTES as usize + 4;
+
+/// Default wait-time bucket bounds, in seconds; configured thresholds are added to them.
+pub const DEFAULT_WAIT_BOUNDS_S: [i64; 12] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
+
+/// The call sums of one scope over a window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub offered: u64,
+    pub answered: u64,
+    pub answered_within: u64,
+    pub abandoned: u64,
+    pub abandoned_within: u64,
+    pub short_abandoned: u64,
+    pub wait_sum: Millis,
+}
+
+impl Window {
+    pub fn merge(&mut self, o: &Window) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.answered_within += o.answered_within;
+        self.abandoned += o.abandoned;
+        self.abandoned_within += o.abandoned_within;
+        self.short_abandoned += o.short_abandoned;
+        self.wait_sum += o.wait_sum;
+    }
+
+    /// Clause 9.3.1, as for period records.
+    pub fn service_level(&self) -> Option<f64> {
+        kpi::service_level(self.answered_within, self.offered, self.short_abandoned)
+    }
+
+    /// Clause 9.3.2.
+    pub fn answer_rate(&self) -> Option<f64> {
+        kpi::answer_rate(self.answered, self.offered, self.short_abandoned)
+    }
+
+    pub fn abandon_rate(&self) -> Option<f64> {
+        kpi::abandon_rate(self.abandoned, self.offered, self.short_abandoned)
+    }
+
+    /// Clause 9.3.3.
+    pub fn asa_seconds(&self) -> Option<f64> {
+        kpi::asa_seconds(self.wait_sum, self.answered)
+    }
+}
+
+/// Cumulative counts of waits `≤` each bound (Prometheus `le` buckets), plus sum and count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaitBuckets {
+    /// Cumulative counts, one per bound of [`Live::bounds`].
+    pub le: Vec<u64>,
+    pub count: u64,
+    pub sum: Millis,
+}
+
+impl WaitBuckets {
+    fn observe(&mut self, bounds: &[Millis], wait: Millis) {
+        if self.le.len() != bounds.len() {
+            self.le.resize(bounds.len(), 0);
+        }
+        // Bounds are sorted: every bucket from the first that holds `wait` counts it.
+        let first = bounds.partition_point(|&b| b < wait);
+        for c in &mut self.le[first..] {
+            *c += 1;
+        }
+        self.count += 1;
+        self.sum += wait;
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ScopeLive {
+    /// `(minute number, sums)`; a bucket whose minute is not the one asked for is stale.
+    ring: Box<[(i64, Window); RING]>,
+    answered: WaitBuckets,
+    abandoned: WaitBuckets,
+}
+
+impl Default for ScopeLive {
+    fn default() -> Self {
+        ScopeLive {
+            ring: Box::new([(i64::MIN, Window::default()); RING]),
+            answered: WaitBuckets::default(),
+            abandoned: WaitBuckets::default(),
+        }
+    }
+}
+
+/// Rolling windows and wait buckets of the center and every queue.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    bounds: Vec<Millis>,
+    scopes: FxHashMap<Scope, ScopeLive>,
+}
+
+impl Live {
+    /// Wait buckets at the default bounds plus each of `extra` (thresholds), sorted, unique.
+    pub fn new(extra: impl IntoIterator<Item = Millis>) -> Self {
+        let mut bounds: Vec<Millis> = DEFAULT_WAIT_BOUNDS_S.iter().map(|s| s * SECOND).collect();
+        bounds.extend(extra.into_iter().filter(|&b| b > 0));
+        bounds.sort_unstable();
+        bounds.dedup();
+        Live {
+            bounds,
+            scopes: FxHashMap::default(),
+        }
+    }
+
+    /// The wait bucket bounds, in milliseconds, ascending.
+    pub fn bounds(&self) -> &[Millis] {
+        &self.bounds
+    }
+
+    /// Records one call delta of a queue or the center; other scopes are not tracked.
+    pub fn add(
+        &mut self,
+        scope: Scope,
+        anchor: Millis,
+        delta: Delta,
+        threshold: Millis,
+        short_abandon: Option<Millis>,
+    ) {
+        if !matches!(scope, Scope::Queue(_) | Scope::Center) {
+            return;
+        }
+        let s = self.scopes.entry(scope).or_default();
+        let minute = anchor.div_euclid(MINUTE);
+        let slot = &mut s.ring[minute.rem_euclid(RING as i64) as usize];
+        if slot.0 != minute {
+            if slot.0 > minute {
+                // Older than the ring holds: only the wait buckets (all-time) take it.
+                return observe_waits(s, &self.bounds, delta);
+            }
+            *slot = (minute, Window::default());
+        }
+        let w = &mut slot.1;
+        match delta {
+            Delta::Offered => w.offered += 1,
+            Delta::Answered { wait } => {
+                w.answered += 1;
+                w.answered_within += u64::from(wait <= threshold);
+                w.wait_sum += wait;
+            }
+            Delta::Abandoned { wait } => {
+                w.abandoned += 1;
+                w.abandoned_within += u64::from(wait <= threshold);
+                w.short_abandoned += u64::from(short_abandon.is_some_and(|s| wait < s));
+            }
+            _ => {}
+        }
+        observe_waits(s, &self.bounds, delta);
+    }
+
+    /// The sums of `scope` over the `minutes` minutes ending with the minute containing `at`
+    /// (`minutes` is capped at [`MAX_WINDOW_MINUTES`]).
+    pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
+        let mut sum = Window::default();
+        let Some(s) = self.scopes.get(&scope) else {
+            return sum;
+        };
+        let last = at.div_euclid(MINUTE);
+        let first = last - minutes.clamp(1, MAX_WINDOW_MINUTES) + 1;
+        for (minute, w) in s.ring.iter() {
+            if (first..=last).contains(minute) {
+                sum.merge(w);
+            }
+        }
+        sum
+    }
+
+    /// All-time wait buckets of answered and of abandoned calls of `scope`.
+    pub fn waits(&self, scope: Scope) -> Option<(&WaitBuckets, &WaitBuckets)> {
+        self.scopes.get(&scope).map(|s| (&s.answered, &s.abandoned))
+    }
+}
+
+fn observe_waits(s: &mut ScopeLive, bounds: &[Millis], delta: Delta) {
+    match delta {
+        Delta::Answered { wait } => s.answered.observe(bounds, wait),
+        Delta::Abandoned { wait } => s.abandoned.observe(bounds, wait),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Millis = 1_800_000_000_000; // a whole minute
+
+    fn answered(wait: Millis) -> Delta {
+        Delta::Answered { wait }
+    }
+
+    #[test]
+    fn a_window_covers_the_current_minute_and_the_ones_before_it() {
+        let mut live = Live::new([]);
+        let q = Scope::Queue(0);
+        for m in 0..20 {
+            live.add(
+                q,
+                T0 + m * MINUTE + 30 * SECOND,
+                Delta::Offered,
+                20_000,
+                None,
+            );
+        }
+        let at = T0 + 19 * MINUTE + 59_999;
+        assert_eq!(live.window(q, at, 15).offered, 15);
+        assert_eq!(live.window(q, at, 60).offered, 20);
+        assert_eq!(live.window(q, at, 1).offered, 1);
+        assert_eq!(
+            live.window(q, T0 + 20 * MINUTE, 15).offered,
+            14,
+            "a new minute pushes the oldest one out"
+        );
+        assert_eq!(live.window(Scope::Queue(1), at, 15), Window::default());
+    }
+
+    #[test]
+    fn the_threshold_counts_20_000_ms_in_and_20_001_ms_out() {
+        let mut live = Live::new([20_000]);
+        let q = Scope::Queue(0);
+        for wait in [20_000, 20_001] {
+            live.add(q, T0, Delta::Offered, 20_000, None);
+            live.add(q, T0, answered(wait), 20_000, None);
+        }
+        let w = live.window(q, T0, 15);
+        assert_eq!((w.offered, w.answered, w.answered_within), (2, 2, 1));
+        assert_eq!(w.service_level(), Some(0.5));
+        assert_eq!(w.asa_seconds(), Some(20.0005));
+        let (a, _) = live.waits(q).unwrap();
+        let at_20 = live.bounds().iter().position(|&b| b == 20_000).unwrap();
+        assert_eq!(
+            a.le[at_20], 1,
+            "the 20 s bucket holds 20.000 s and not 20.001 s"
+        );
+        assert_eq!(a.le[at_20 + 1], 2);
+        assert_eq!((a.count, a.sum), (2, 40_001));
+    }
+
+    #[test]
+    fn a_configured_threshold_becomes_a_bucket_bound() {
+        let live = Live::new([12_500, 20_000, 0]);
+        assert!(live.bounds().contains(&12_500));
+        assert_eq!(
+            live.bounds().iter().filter(|&&b| b == 20_000).count(),
+            1,
+            "bounds are unique"
+        );
+        assert!(live.bounds().windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_delta_older_than_the_ring_feeds_only_the_wait_buckets() {
+        let mut live = Live::new([]);
+        let q = Scope::Queue(0);
+        let now = T0 + 100 * MINUTE;
+        live.add(q, now, Delta::Offered, 20_000, None);
+        // Same ring slot as `now`, RING minutes earlier.
+        let old = now - RING as i64 * MINUTE;
+        live.add(q, old, answered(1_000), 20_000, None);
+        assert_eq!(live.window(q, now, 60).answered, 0);
+        assert_eq!(live.window(q, now, 60).offered, 1);
+        assert_eq!(live.waits(q).unwrap().0.count, 1);
+    }
+
+    #[test]
+    fn short_abandons_leave_the_denominator_and_agent_scopes_are_ignored() {
+        let mut live = Live::new([]);
+        let q = Scope::Queue(0);
+        for _ in 0..2 {
+            live.add(q, T0, Delta::Offered, 20_000, Some(5_000));
+        }
+        live.add(q, T0, Delta::Abandoned { wait: 3_000 }, 20_000, Some(5_000));
+        live.add(q, T0, answered(1_000), 20_000, Some(5_000));
+        let w = live.window(q, T0, 15);
+        assert_eq!(w.short_abandoned, 1);
+        assert_eq!(w.service_level(), Some(1.0));
+        live.add(Scope::Agent(0), T0, Delta::Offered, 20_000, None);
+        assert!(live.waits(Scope::Agent(0)).is_none());
+    }
+}
