@@ -4,9 +4,11 @@
 
 mod env;
 mod raw;
+mod service;
 
-pub use env::variable as env_variable;
+pub use env::{variable as env_variable, Environment};
 pub use raw::RawConfig;
+pub use service::{KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
 
 use crate::kpi::StabilityBand;
 use crate::time::{self, Calendar, Millis, MINUTE};
@@ -21,6 +23,8 @@ use std::path::Path;
 pub struct Config {
     pub engine: EngineConfig,
     pub stability: Vec<StabilityBand>,
+    pub kafka: KafkaConfig,
+    pub service: ServiceConfig,
 }
 
 /// What the KPI engine needs: time zone and periods, thresholds, lateness and limits.
@@ -114,7 +118,7 @@ impl fmt::Display for ConfigError {
 impl Config {
     /// Reads and validates a TOML file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let (raw, name) = RawConfig::read(Some(path), &|_| None)?;
+        let (raw, name) = RawConfig::read(Some(path), &Environment::default())?;
         raw.validate().map_err(|problems| ConfigError {
             source_name: name,
             problems,
@@ -123,7 +127,7 @@ impl Config {
 
     /// Parses and validates TOML text; `name` names it in errors.
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
-        let (raw, _) = RawConfig::from_text(text, name, &|_| None)?;
+        let (raw, _) = RawConfig::from_text(text, name, &Environment::default())?;
         raw.validate().map_err(|problems| ConfigError {
             source_name: name.into(),
             problems,
@@ -136,7 +140,7 @@ impl RawConfig {
     /// overrides that `env` finds; returns it with the name to use in errors.
     pub fn read(
         path: Option<&Path>,
-        env: &dyn Fn(&str) -> Option<String>,
+        env: &Environment,
     ) -> Result<(RawConfig, String), ConfigError> {
         let (text, name) = match path {
             Some(path) => {
@@ -165,7 +169,7 @@ impl RawConfig {
     pub fn from_text(
         text: &str,
         name: &str,
-        env: &dyn Fn(&str) -> Option<String>,
+        env: &Environment,
     ) -> Result<(RawConfig, Vec<String>), ConfigError> {
         let error = |problems| ConfigError {
             source_name: name.into(),

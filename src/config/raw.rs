@@ -1,5 +1,6 @@
 //! The configuration exactly as written in TOML, with the defaults of every key.
 
+use super::service::{self, RawHttp, RawKafka, RawService};
 use super::{Checker, Config, EngineConfig, Problem};
 use crate::kpi::StabilityBand;
 use crate::time::{MINUTE, SECOND};
@@ -14,6 +15,9 @@ pub struct RawConfig {
     /// Per-queue settings, by queue name.
     pub queues: BTreeMap<String, RawQueue>,
     pub stability: RawStability,
+    pub kafka: RawKafka,
+    pub http: RawHttp,
+    pub service: RawService,
 }
 
 /// `[engine]`: durations are text such as `20s`, `15m`, `24h`.
@@ -174,8 +178,15 @@ impl RawConfig {
                 score: band.score,
             });
         }
+        let kafka = service::kafka(&mut c, &self.kafka);
+        let service = service::service(&mut c, &self.http, &self.service);
         if c.problems.is_empty() {
-            Ok(Config { engine, stability })
+            Ok(Config {
+                engine,
+                stability,
+                kafka,
+                service,
+            })
         } else {
             Err(c.problems)
         }

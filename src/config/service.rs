@@ -1,0 +1,170 @@
+//! `[kafka]`, `[http]` and `[service]`: what the live service (`callpulse run` and `demo`)
+//! needs beyond the engine.
+
+use super::Checker;
+use crate::time::{Millis, SECOND};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+/// `[kafka]` as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawKafka {
+    /// Bootstrap servers, `host:port[,host:port…]`.
+    pub brokers: String,
+    pub group_id: String,
+    pub topics: Vec<String>,
+    pub dead_letter_topic: String,
+    /// Any librdkafka setting, passed through as is (TLS, SASL, timeouts…).
+    pub client: BTreeMap<String, String>,
+}
+
+impl Default for RawKafka {
+    fn default() -> Self {
+        RawKafka {
+            brokers: "127.0.0.1:9092".into(),
+            group_id: "callpulse".into(),
+            topics: vec!["call-events".into()],
+            dead_letter_topic: "call-events.dead-letter".into(),
+            client: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[http]` as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawHttp {
+    pub listen: String,
+}
+
+/// The documented default address of `/metrics`, the API and the wallboard.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9898";
+
+impl Default for RawHttp {
+    fn default() -> Self {
+        RawHttp {
+            listen: DEFAULT_LISTEN.into(),
+        }
+    }
+}
+
+/// `[service]` as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawService {
+    pub keep_intervals: String,
+    pub idle_after: String,
+    pub ready_max_lag: u64,
+    pub shutdown_timeout: String,
+}
+
+impl Default for RawService {
+    fn default() -> Self {
+        RawService {
+            keep_intervals: "24h".into(),
+            idle_after: "10s".into(),
+            ready_max_lag: 1_000,
+            shutdown_timeout: "10s".into(),
+        }
+    }
+}
+
+/// Kafka settings of `callpulse run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaConfig {
+    pub brokers: String,
+    pub group_id: String,
+    pub topics: Vec<String>,
+    pub dead_letter_topic: String,
+    pub client: BTreeMap<String, String>,
+}
+
+/// The live service's own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    pub listen: SocketAddr,
+    /// How long closed interval records stay in memory for `/api/v1/intervals`.
+    pub keep_intervals: Millis,
+    /// With no message for this long and no lag, the watermark follows the wall clock.
+    pub idle_after: Millis,
+    /// `/readyz` answers ready only while every assigned partition lags by at most this.
+    pub ready_max_lag: u64,
+    /// Longest time from SIGINT/SIGTERM to exit.
+    pub shutdown_timeout: Millis,
+}
+
+/// librdkafka settings that callpulse sets itself: passing them would break its guarantees.
+const MANAGED: [(&str, &str); 5] = [
+    ("bootstrap.servers", "set kafka.brokers instead"),
+    ("group.id", "set kafka.group_id instead"),
+    (
+        "enable.auto.offset.store",
+        "callpulse stores offsets after applying events",
+    ),
+    (
+        "enable.partition.eof",
+        "callpulse needs it to know it has caught up",
+    ),
+    ("isolation.level", "callpulse reads committed messages only"),
+];
+
+pub(super) fn kafka(c: &mut Checker, k: &RawKafka) -> KafkaConfig {
+    for (key, value) in [
+        ("kafka.brokers", &k.brokers),
+        ("kafka.group_id", &k.group_id),
+        ("kafka.dead_letter_topic", &k.dead_letter_topic),
+    ] {
+        if value.trim().is_empty() {
+            c.problem(key, "must not be empty");
+        }
+    }
+    if k.topics.is_empty() || k.topics.iter().any(|t| t.trim().is_empty()) {
+        c.problem(
+            "kafka.topics",
+            format!("needs at least one topic name, got {:?}", k.topics),
+        );
+    }
+    if k.topics.contains(&k.dead_letter_topic) {
+        c.problem(
+            "kafka.dead_letter_topic",
+            format!(
+                "must not be one of kafka.topics, got {:?}",
+                k.dead_letter_topic
+            ),
+        );
+    }
+    for (key, why) in MANAGED {
+        if k.client.contains_key(key) {
+            c.problem(format!("kafka.client.\"{key}\""), why);
+        }
+    }
+    KafkaConfig {
+        brokers: k.brokers.trim().into(),
+        group_id: k.group_id.trim().into(),
+        topics: k.topics.iter().map(|t| t.trim().to_string()).collect(),
+        dead_letter_topic: k.dead_letter_topic.trim().into(),
+        client: k.client.clone(),
+    }
+}
+
+pub(super) fn service(c: &mut Checker, h: &RawHttp, s: &RawService) -> ServiceConfig {
+    let listen = h.listen.parse().unwrap_or_else(|_| {
+        c.problem(
+            "http.listen",
+            format!(
+                "must be an IP address and port such as {DEFAULT_LISTEN}, got {:?}",
+                h.listen
+            ),
+        );
+        DEFAULT_LISTEN.parse().expect("the default address parses")
+    });
+    ServiceConfig {
+        listen,
+        keep_intervals: c.duration("service.keep_intervals", &s.keep_intervals, 0),
+        idle_after: c.duration("service.idle_after", &s.idle_after, SECOND),
+        ready_max_lag: s.ready_max_lag,
+        shutdown_timeout: c.duration("service.shutdown_timeout", &s.shutdown_timeout, SECOND),
+    }
+}
