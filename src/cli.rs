@@ -1,6 +1,6 @@
 //! Command-line arguments, and how they override the configuration file.
 
-use crate::config::{Config, ConfigError, RawConfig};
+use crate::config::{Config, ConfigError, Environment, RawConfig};
 use crate::output::Format;
 use crate::time::Granularity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -21,8 +21,39 @@ pub struct Cli {
 pub enum Command {
     /// Run the KPI engine over JSON Lines files (or stdin) and print closed period records.
     Replay(ReplayArgs),
-    /// Write a simulated call center's events as JSON Lines: built-in demo data.
+    /// Write a simulated call center's events as JSON Lines (or to Kafka): built-in demo data.
     Simulate(SimulateArgs),
+    /// Consume call events from Kafka and serve live KPIs: /metrics, /api/v1, a live page.
+    Run(RunArgs),
+    /// The live service fed by the built-in simulator instead of Kafka: live KPIs at once.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// HTTP address of /metrics, the API and the live page [default: http.listen, 127.0.0.1:9898].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// HTTP address of the live page, /metrics and the API [default: http.listen, 127.0.0.1:9898].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Seed of the simulator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulate this far back at start (e.g. 2h) instead of from local midnight.
+    #[arg(long, value_name = "DURATION")]
+    pub backfill: Option<String>,
+    /// Also write each rejected line here, with its reason.
+    #[arg(long, value_name = "FILE")]
+    pub rejected: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -33,12 +64,23 @@ pub struct SimulateArgs {
     /// Seed of the random streams: the same seed gives the same events.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// First instant, RFC 3339 (the daily profile follows Beijing time).
-    #[arg(long, default_value = "2026-11-02T00:00:00+08:00")]
-    pub start: String,
+    /// First instant, RFC 3339, or `now` (the daily profile follows Beijing time)
+    /// [default: 2026-11-02T00:00:00+08:00; with --brokers, now].
+    #[arg(long)]
+    pub start: Option<String>,
     /// Write here instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "brokers")]
     pub output: Option<PathBuf>,
+    /// Send the events to Kafka (bootstrap servers) instead, keyed by call id.
+    #[arg(long, value_name = "HOST:PORT", requires = "topic")]
+    pub brokers: Option<String>,
+    /// Topic to send to (with --brokers).
+    #[arg(long, requires = "brokers")]
+    pub topic: Option<String>,
+    /// Events per second to send (with --brokers); 0 sends as fast as the broker takes them.
+    /// Simulated time runs faster than the clock when the rate asks for it.
+    #[arg(long, default_value_t = 0.0, requires = "brokers")]
+    pub rate: f64,
 }
 
 /// Options shared by every command that runs the engine.
@@ -65,7 +107,7 @@ pub struct EngineArgs {
 impl EngineArgs {
     /// The configuration file (or the defaults) with these options applied, validated.
     pub fn config(&self) -> Result<Config, ConfigError> {
-        let env = |var: &str| std::env::var(var).ok();
+        let env = Environment::of_process();
         let (mut raw, name) = RawConfig::read(self.config.as_deref(), &env)?;
         let e = &mut raw.engine;
         for (slot, value) in [

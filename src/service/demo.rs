@@ -1,0 +1,68 @@
+//! `callpulse demo`'s input: the built-in simulator, paced by the wall clock, instead of Kafka.
+//!
+//! The simulated day starts at local midnight (or `--backfill` ago) and is replayed at once,
+//! so today's KPIs are there from the first second; from then on each event is applied when
+//! the wall clock reaches its time. Rejected lines (the simulator writes a few malformed ones
+//! on purpose) are counted, kept for `/api/v1/rejected` and, with `--rejected`, written to a
+//! file.
+
+use super::kafka::wall_clock;
+use super::shutdown::Shutdown;
+use super::state::Shared;
+use crate::output::RejectWriter;
+use crate::reject::Origin;
+use crate::sim::{SimConfig, Simulator};
+use crate::time::Millis;
+use std::io::Write;
+use std::time::Duration;
+
+/// Runs the simulator from `start` until shutdown, feeding the shared state.
+pub fn run(
+    shared: Shared,
+    sim: SimConfig,
+    mut rejected: Option<RejectWriter<Box<dyn Write + Send>>>,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let mut sim = Simulator::new(sim);
+    let mut held: Option<(Millis, String)> = None;
+    let mut offset: i64 = 0;
+    shared.lock().process.input_ready = true;
+    while !shutdown.is_triggered() {
+        let now = wall_clock();
+        {
+            let mut state = shared.lock();
+            loop {
+                let (at, line) = match held.take() {
+                    Some(h) => h,
+                    None => match sim.next() {
+                        Some(line) => (sim.now(), line),
+                        None => break,
+                    },
+                };
+                if at > now {
+                    held = Some((at, line));
+                    break;
+                }
+                offset += 1;
+                let origin = Origin {
+                    source: 0,
+                    partition: 0,
+                    offset,
+                };
+                state.feed(line.as_bytes(), origin, now);
+            }
+            state.idle_advance(now);
+            let rejections = state.drain();
+            state.keep_rejected(&rejections, now);
+            state.process.dead_letters += rejections.len() as u64;
+            if let Some(w) = rejected.as_mut() {
+                for r in &rejections {
+                    w.write(r, "demo")?;
+                }
+                w.flush()?;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}

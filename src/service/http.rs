@@ -1,0 +1,198 @@
+//! The HTTP side of the service (axum, one port): `/metrics`, the JSON API, health probes and
+//! the live page at `/`.
+
+use super::kpis::{self, LiveWindow};
+use super::metrics;
+use super::state::Shared;
+use crate::time::{rfc3339, Millis};
+use axum::extract::{Query, State as AxumState};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use prometheus::Registry;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct App {
+    shared: Shared,
+    registry: Arc<Registry>,
+}
+
+/// The router of a service over `shared`.
+pub fn router(shared: Shared) -> Router {
+    let registry = Arc::new(metrics::registry(&shared));
+    Router::new()
+        .route("/", get(page))
+        .route("/metrics", get(metrics_text))
+        .route("/api/v1/kpis", get(kpis_json))
+        .route("/api/v1/intervals", get(intervals_json))
+        .route("/api/v1/outages", get(outages_json))
+        .route("/api/v1/rejected", get(rejected_json))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .with_state(App { shared, registry })
+}
+
+/// A `400 Bad Request` with a JSON body naming the problem.
+fn bad_request(message: String) -> Response {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+fn error(status: StatusCode, message: String) -> Response {
+    #[derive(Serialize)]
+    struct Body {
+        error: String,
+    }
+    (status, Json(Body { error: message })).into_response()
+}
+
+async fn page() -> Html<&'static str> {
+    Html(include_str!("page.html"))
+}
+
+async fn metrics_text(AxumState(app): AxumState<App>) -> Response {
+    let text = metrics::render(&app.registry);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct KpisQuery {
+    window: Option<String>,
+    queue: Option<String>,
+}
+
+async fn kpis_json(AxumState(app): AxumState<App>, Query(q): Query<KpisQuery>) -> Response {
+    let name = q.window.as_deref().unwrap_or("15m");
+    let Some(window) = LiveWindow::parse(name) else {
+        return bad_request(format!(
+            "window must be one of 15m, 60m, today, interval, got {name:?}"
+        ));
+    };
+    let mut state = app.shared.lock();
+    match kpis::snapshot(&mut state, window, q.queue.as_deref()) {
+        Some(snapshot) => Json(snapshot).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no queue named {:?} has been seen",
+                q.queue.unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct IntervalsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    queue: Option<String>,
+}
+
+/// Parses an optional RFC 3339 bound of `/api/v1/intervals`; the error names it.
+fn bound(key: &str, value: Option<&str>, default: Millis) -> Result<Millis, String> {
+    match value {
+        None => Ok(default),
+        Some(text) => rfc3339::parse(text).ok_or_else(|| {
+            format!("{key} must be an RFC 3339 time with an offset, got {text:?}")
+        }),
+    }
+}
+
+async fn intervals_json(
+    AxumState(app): AxumState<App>,
+    Query(q): Query<IntervalsQuery>,
+) -> Response {
+    let (from, to) = match (
+        bound("from", q.from.as_deref(), Millis::MIN),
+        bound("to", q.to.as_deref(), Millis::MAX),
+    ) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(e), _) | (_, Err(e)) => return bad_request(e),
+    };
+    let state = app.shared.lock();
+    let records: Vec<_> = state
+        .intervals(from, to)
+        .filter(|r| match &q.queue {
+            Some(queue) => r.queue.as_deref() == Some(queue.as_str()),
+            None => true,
+        })
+        .collect();
+    Json(records).into_response()
+}
+
+async fn outages_json(AxumState(app): AxumState<App>) -> Response {
+    #[derive(Serialize)]
+    struct Row {
+        component: String,
+        start: String,
+        end: String,
+        seconds: f64,
+        cause: &'static str,
+        /// Recovered within the 30 minutes of clause 11.2.1.
+        within_30_minutes: bool,
+    }
+    let state = app.shared.lock();
+    let calendar = state.engine.calendar();
+    let rows: Vec<Row> = state
+        .outages()
+        .map(|o| Row {
+            component: o.component.clone(),
+            start: calendar.format(o.start),
+            end: calendar.format(o.end),
+            seconds: o.duration() as f64 / 1_000.0,
+            cause: o.cause,
+            within_30_minutes: o.duration() <= 30 * crate::time::MINUTE,
+        })
+        .collect();
+    Json(rows).into_response()
+}
+
+async fn rejected_json(AxumState(app): AxumState<App>) -> Response {
+    #[derive(Serialize)]
+    struct Row {
+        reason: String,
+        source: String,
+        partition: i32,
+        offset: i64,
+        at: String,
+        bytes: String,
+    }
+    let state = app.shared.lock();
+    let calendar = state.engine.calendar();
+    let rows: Vec<Row> = state
+        .rejected()
+        .map(|(r, at)| Row {
+            reason: r.reason.code(),
+            source: state
+                .sources
+                .get(r.origin.source as usize)
+                .cloned()
+                .unwrap_or_default(),
+            partition: r.origin.partition,
+            offset: r.origin.offset,
+            at: calendar.format(*at),
+            bytes: String::from_utf8_lossy(&r.bytes).into_owned(),
+        })
+        .collect();
+    Json(rows).into_response()
+}
+
+async fn readyz(AxumState(app): AxumState<App>) -> Response {
+    match app.shared.lock().ready() {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {why}\n"),
+        )
+            .into_response(),
+    }
+}

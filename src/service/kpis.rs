@@ -1,0 +1,253 @@
+//! The live snapshot of `/api/v1/kpis`: per queue and center-wide, the call KPIs of one
+//! window, calls waiting now, the longest current wait and agents by state; and each
+//! component's state and availability today.
+
+use super::state::State;
+use crate::engine::{Scope, Staffing, Tally, Window};
+use crate::kpi;
+use crate::time::{seconds, Granularity, Millis, MINUTE};
+use serde::Serialize;
+
+/// A window of the live views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveWindow {
+    /// The current minute and the 14 before it.
+    Last15m,
+    /// The current minute and the 59 before it.
+    Last60m,
+    /// Today in the configured time zone, so far.
+    Today,
+    /// The current interval, so far.
+    Interval,
+}
+
+impl LiveWindow {
+    pub const ALL: [LiveWindow; 4] = [
+        LiveWindow::Last15m,
+        LiveWindow::Last60m,
+        LiveWindow::Today,
+        LiveWindow::Interval,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LiveWindow::Last15m => "15m",
+            LiveWindow::Last60m => "60m",
+            LiveWindow::Today => "today",
+            LiveWindow::Interval => "interval",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LiveWindow> {
+        LiveWindow::ALL.into_iter().find(|w| w.name() == text)
+    }
+
+    /// `[from, to)` of this window at live time `at`.
+    pub fn span(self, state: &State, at: Millis) -> (Millis, Millis) {
+        let minute = at.div_euclid(MINUTE) * MINUTE;
+        match self {
+            LiveWindow::Last15m => (minute - 14 * MINUTE, minute + MINUTE),
+            LiveWindow::Last60m => (minute - 59 * MINUTE, minute + MINUTE),
+            LiveWindow::Today | LiveWindow::Interval => {
+                let g = self.granularity().expect("a calendar window");
+                let p = state.engine.calendar().period(g, at);
+                (p.start, p.end)
+            }
+        }
+    }
+
+    fn granularity(self) -> Option<Granularity> {
+        match self {
+            LiveWindow::Today => Some(Granularity::Day),
+            LiveWindow::Interval => Some(Granularity::Interval),
+            _ => None,
+        }
+    }
+
+    /// The call sums of `scope` in this window at live time `at`.
+    pub fn sums(self, state: &State, scope: Scope, at: Millis) -> Window {
+        match self {
+            LiveWindow::Last15m => state.engine.window(scope, at, 15),
+            LiveWindow::Last60m => state.engine.window(scope, at, 60),
+            LiveWindow::Today | LiveWindow::Interval => {
+                let g = self.granularity().expect("a calendar window");
+                state
+                    .engine
+                    .tally(scope, g, at)
+                    .map_or_else(Window::default, window_of)
+            }
+        }
+    }
+}
+
+/// The call sums of a period tally.
+pub fn window_of(t: &Tally) -> Window {
+    Window {
+        offered: t.offered,
+        answered: t.answered,
+        answered_within: t.answered_within,
+        abandoned: t.abandoned,
+        abandoned_within: t.abandoned_within,
+        short_abandoned: t.short_abandoned,
+        wait_sum: t.wait_sum,
+    }
+}
+
+/// The whole snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub window: &'static str,
+    pub from: String,
+    pub to: String,
+    /// The live clock: newest event time (or wall clock while the input is idle).
+    pub as_of: Option<String>,
+    /// Events before this instant have been applied.
+    pub watermark: Option<String>,
+    pub center: Option<ScopeKpis>,
+    pub queues: Vec<ScopeKpis>,
+    pub components: Vec<ComponentNow>,
+}
+
+/// KPIs of one queue (or the center) in the window, and its state now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeKpis {
+    /// `null` for the center.
+    pub queue: Option<String>,
+    pub threshold_seconds: f64,
+    pub offered: u64,
+    pub answered: u64,
+    pub answered_within_threshold: u64,
+    pub abandoned: u64,
+    pub abandoned_within_threshold: u64,
+    pub short_abandoned: u64,
+    pub service_level: Option<f64>,
+    pub answer_rate: Option<f64>,
+    pub abandon_rate: Option<f64>,
+    pub asa_seconds: Option<f64>,
+    pub waiting: u64,
+    pub longest_wait_seconds: Option<f64>,
+    pub agents_available: u32,
+    pub agents_on_call: u32,
+    pub agents_wrap_up: u32,
+    pub agents_not_ready: u32,
+}
+
+/// A component now, and its availability today.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentNow {
+    pub component: String,
+    pub up: bool,
+    pub down_since: Option<String>,
+    pub down_cause: Option<&'static str>,
+    pub availability_today: Option<f64>,
+}
+
+/// Builds the snapshot of `window`, for one queue or all of them. `None` when `queue` is
+/// not known.
+pub fn snapshot(state: &mut State, window: LiveWindow, queue: Option<&str>) -> Option<Snapshot> {
+    state.engine.settle();
+    let state = &*state;
+    let at = state.clock();
+    let calendar = state.engine.calendar();
+    let time = |t: Millis| (t > Millis::MIN).then(|| calendar.format(t));
+    let names = &state.engine.names().queues;
+    let wanted: Vec<u32> = match queue {
+        Some(name) => vec![names.get(name)?],
+        None => {
+            let mut ids: Vec<u32> = (0..names.len() as u32).collect();
+            ids.sort_by(|a, b| names.name(*a).cmp(names.name(*b)));
+            ids
+        }
+    };
+    let (from, to) = if at > Millis::MIN {
+        window.span(state, at)
+    } else {
+        (0, 0)
+    };
+    let waiting = state.engine.waiting();
+    let (staffing, center_staff) = state.engine.staffing();
+    let kpis = |scope: Scope, wait: (u64, Option<Millis>), staff: Staffing| {
+        let w = if at > Millis::MIN {
+            window.sums(state, scope, at)
+        } else {
+            Window::default()
+        };
+        ScopeKpis {
+            queue: state.engine.names().of(scope).map(|n| n.to_string()),
+            threshold_seconds: seconds(state.engine.threshold(scope)),
+            offered: w.offered,
+            answered: w.answered,
+            answered_within_threshold: w.answered_within,
+            abandoned: w.abandoned,
+            abandoned_within_threshold: w.abandoned_within,
+            short_abandoned: w.short_abandoned,
+            service_level: w.service_level(),
+            answer_rate: w.answer_rate(),
+            abandon_rate: w.abandon_rate(),
+            asa_seconds: w.asa_seconds(),
+            waiting: wait.0,
+            longest_wait_seconds: wait.1.map(|since| seconds((at - since).max(0))),
+            agents_available: staff.available,
+            agents_on_call: staff.on_call,
+            agents_wrap_up: staff.wrap_up,
+            agents_not_ready: staff.not_ready,
+        }
+    };
+    let queues = wanted
+        .iter()
+        .map(|&q| {
+            let wait = waiting.get(q as usize).copied().unwrap_or((0, None));
+            let staff = staffing.get(q as usize).copied().unwrap_or_default();
+            kpis(Scope::Queue(q), wait, staff)
+        })
+        .collect();
+    let center = queue.is_none().then(|| {
+        let wait = waiting.iter().fold((0, None), |(n, o), (m, p)| {
+            (n + m, o.into_iter().chain(*p).min())
+        });
+        kpis(Scope::Center, wait, center_staff)
+    });
+    Some(Snapshot {
+        window: window.name(),
+        from: time(from).unwrap_or_default(),
+        to: time(to).unwrap_or_default(),
+        as_of: time(at),
+        watermark: time(state.engine.watermark()),
+        center,
+        queues,
+        components: components(state, at),
+    })
+}
+
+/// Every component known, with its state now and its availability today so far.
+pub fn components(state: &State, at: Millis) -> Vec<ComponentNow> {
+    let names = &state.engine.names().components;
+    let down = state.engine.components_down();
+    let calendar = state.engine.calendar();
+    let mut out: Vec<ComponentNow> = (0..names.len() as u32)
+        .map(|id| {
+            let d = down.iter().find(|(c, _, _)| *c == id);
+            ComponentNow {
+                component: names.name(id).to_string(),
+                up: d.is_none(),
+                down_since: d.map(|(_, since, _)| calendar.format(*since)),
+                down_cause: d.map(|(_, _, cause)| *cause),
+                availability_today: availability_today(state, Scope::Component(id), at),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.component.cmp(&b.component));
+    out
+}
+
+/// Availability (clause 9.4.1) of a component, or of the center (all components), from the
+/// start of today to the watermark. `None` before anything reported today.
+pub fn availability_today(state: &State, scope: Scope, at: Millis) -> Option<f64> {
+    let day = state.engine.calendar().period(Granularity::Day, at);
+    let tally = state.engine.tally(scope, Granularity::Day, at)?;
+    let elapsed = state.engine.watermark().min(day.end) - day.start;
+    if !tally.monitored || elapsed <= 0 {
+        return None;
+    }
+    kpi::availability(tally.down_ms, elapsed)
+}

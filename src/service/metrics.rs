@@ -1,0 +1,715 @@
+//! `/metrics`: the Prometheus text exposition of the live service, from an explicit registry.
+//!
+//! Counters are all-time sums since the process started, so several instances (one consumer
+//! group) add up, and every ratio is computed in PromQL from summed counters. Gauges are the
+//! live views (rolling windows, calls waiting, agents). Every family is declared in
+//! [`CATALOGUE`], which the README's metric table follows.
+
+use super::kpis::{self, LiveWindow};
+use super::state::{Shared, State};
+use crate::engine::{Scope, Staffing, Tally, WaitBuckets};
+use crate::event::AgentState;
+use crate::time::{seconds, Millis};
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::{
+    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
+};
+use prometheus::{Encoder, Registry, TextEncoder};
+use std::collections::HashMap;
+
+use MetricType::{COUNTER, GAUGE, HISTOGRAM};
+
+/// One family: name, type, labels, help.
+pub struct Family {
+    pub name: &'static str,
+    pub kind: MetricType,
+    pub labels: &'static [&'static str],
+    pub help: &'static str,
+}
+
+const fn f(
+    name: &'static str,
+    kind: MetricType,
+    labels: &'static [&'static str],
+    help: &'static str,
+) -> Family {
+    Family {
+        name,
+        kind,
+        labels,
+        help,
+    }
+}
+
+/// A call count of a tally: metric suffix, help, value (seconds for durations).
+type Count = (&'static str, &'static str, fn(&Tally) -> f64);
+
+/// The counts exported per queue (`callpulse_<suffix>{queue}`) and center-wide
+/// (`callpulse_center_<suffix>`).
+const COUNTS: [Count; 22] = [
+    (
+        "calls_offered_total",
+        "Calls offered (center: each call once, at its first offer).",
+        |t| t.offered as f64,
+    ),
+    ("calls_answered_total", "Calls answered by an agent.", |t| {
+        t.answered as f64
+    }),
+    (
+        "calls_answered_within_threshold_total",
+        "Calls answered with a wait at most the service-level threshold (9.3.1).",
+        |t| t.answered_within as f64,
+    ),
+    (
+        "calls_abandoned_total",
+        "Calls the caller hung up on before answer.",
+        |t| t.abandoned as f64,
+    ),
+    (
+        "calls_abandoned_within_threshold_total",
+        "Calls abandoned with a wait at most the service-level threshold.",
+        |t| t.abandoned_within as f64,
+    ),
+    (
+        "calls_short_abandoned_total",
+        "Calls abandoned before the short-abandon limit (0 unless one is configured).",
+        |t| t.short_abandoned as f64,
+    ),
+    (
+        "calls_flowed_out_total",
+        "Calls that left the queue for another before answer.",
+        |t| t.flowed_out as f64,
+    ),
+    (
+        "calls_flowed_in_total",
+        "Calls that came from another queue before answer (also offered).",
+        |t| t.flowed_in as f64,
+    ),
+    (
+        "calls_transferred_total",
+        "Answered calls the agent transferred.",
+        |t| t.transferred as f64,
+    ),
+    ("calls_handled_total", "Conversations that ended.", |t| {
+        t.handled as f64
+    }),
+    (
+        "calls_resolution_marked_total",
+        "Ended calls with a first-contact resolution mark.",
+        |t| t.resolution_marked as f64,
+    ),
+    (
+        "calls_resolved_total",
+        "Ended calls marked resolved at first contact.",
+        |t| t.resolved as f64,
+    ),
+    (
+        "repeat_contacts_total",
+        "Offers from a customer already offered within the repeat window (9.1.3).",
+        |t| t.repeat_contacts as f64,
+    ),
+    (
+        "answer_wait_seconds_total",
+        "Total wait (queue and ring) of answered calls.",
+        |t| seconds(t.wait_sum),
+    ),
+    (
+        "abandon_wait_seconds_total",
+        "Total wait of abandoned calls.",
+        |t| seconds(t.abandon_wait_sum),
+    ),
+    (
+        "talk_seconds_total",
+        "Total talk time of ended conversations.",
+        |t| seconds(t.talk_sum),
+    ),
+    ("wrapups_total", "After-call work finished.", |t| {
+        t.wrapups as f64
+    }),
+    ("wrapup_seconds_total", "Total after-call work time.", |t| {
+        seconds(t.wrap_sum)
+    }),
+    (
+        "survey_responses_total",
+        "Satisfaction survey answers (9.2.1).",
+        |t| t.satisfaction.responses as f64,
+    ),
+    ("survey_satisfied_total", "Satisfied survey answers.", |t| {
+        t.satisfaction.satisfied as f64
+    }),
+    (
+        "complaints_on_time_total",
+        "Complaints closed by their due time (9.5).",
+        |t| t.complaints_on_time as f64,
+    ),
+    (
+        "complaints_overdue_total",
+        "Complaints past their due time when closed or still open.",
+        |t| t.complaints_overdue as f64,
+    ),
+];
+
+const AGENT_STATES: [(&str, AgentState); 4] = [
+    ("available", AgentState::Available),
+    ("on_call", AgentState::OnCall),
+    ("wrap_up", AgentState::WrapUp),
+    ("not_ready", AgentState::NotReady),
+];
+
+/// Families besides the [`COUNTS`] (which exist per queue and per center).
+pub const CATALOGUE: [Family; 31] = [
+    f(
+        "callpulse_queue_threshold_seconds",
+        GAUGE,
+        &["queue"],
+        "Service-level threshold of the queue.",
+    ),
+    f(
+        "callpulse_agent_state_seconds_total",
+        COUNTER,
+        &["queue", "state"],
+        "Agent time by state, credited to each queue of the agent.",
+    ),
+    f(
+        "callpulse_wait_seconds",
+        HISTOGRAM,
+        &["queue", "outcome"],
+        "Wait of answered and abandoned calls; a bucket at every configured threshold.",
+    ),
+    f(
+        "callpulse_center_wait_seconds",
+        HISTOGRAM,
+        &["outcome"],
+        "Wait of answered and abandoned calls, center-wide.",
+    ),
+    f(
+        "callpulse_service_level_ratio",
+        GAUGE,
+        &["queue", "window"],
+        "Answered within threshold / offered over the window (9.3.1).",
+    ),
+    f(
+        "callpulse_answer_rate_ratio",
+        GAUGE,
+        &["queue", "window"],
+        "Answered / offered over the window (9.3.2).",
+    ),
+    f(
+        "callpulse_abandon_rate_ratio",
+        GAUGE,
+        &["queue", "window"],
+        "Abandoned / offered over the window.",
+    ),
+    f(
+        "callpulse_asa_seconds",
+        GAUGE,
+        &["queue", "window"],
+        "Average speed of answer over the window (9.3.3).",
+    ),
+    f(
+        "callpulse_center_service_level_ratio",
+        GAUGE,
+        &["window"],
+        "Center-wide service level over the window (9.3.1).",
+    ),
+    f(
+        "callpulse_center_answer_rate_ratio",
+        GAUGE,
+        &["window"],
+        "Center-wide answer rate over the window (9.3.2).",
+    ),
+    f(
+        "callpulse_center_abandon_rate_ratio",
+        GAUGE,
+        &["window"],
+        "Center-wide abandon rate over the window.",
+    ),
+    f(
+        "callpulse_center_asa_seconds",
+        GAUGE,
+        &["window"],
+        "Center-wide average speed of answer over the window (9.3.3).",
+    ),
+    f(
+        "callpulse_calls_waiting",
+        GAUGE,
+        &["queue"],
+        "Calls waiting in the queue now.",
+    ),
+    f(
+        "callpulse_longest_wait_seconds",
+        GAUGE,
+        &["queue"],
+        "Wait so far of the longest-waiting call now.",
+    ),
+    f(
+        "callpulse_agents",
+        GAUGE,
+        &["queue", "state"],
+        "Agents of the queue by current state.",
+    ),
+    f(
+        "callpulse_center_calls_waiting",
+        GAUGE,
+        &[],
+        "Calls waiting now, center-wide.",
+    ),
+    f(
+        "callpulse_center_agents",
+        GAUGE,
+        &["state"],
+        "Agents by current state, each once.",
+    ),
+    f(
+        "callpulse_component_up",
+        GAUGE,
+        &["component"],
+        "1 while the component is up, 0 while down (9.4.1).",
+    ),
+    f(
+        "callpulse_component_availability_ratio",
+        GAUGE,
+        &["component"],
+        "Up time / time so far today (9.4.1).",
+    ),
+    f(
+        "callpulse_component_down_seconds_total",
+        COUNTER,
+        &["component"],
+        "Down time of the component.",
+    ),
+    f(
+        "callpulse_center_availability_ratio",
+        GAUGE,
+        &[],
+        "Time with every component up / time so far today (9.4.1).",
+    ),
+    f(
+        "callpulse_events_read_total",
+        COUNTER,
+        &[],
+        "Input messages read, whatever became of them.",
+    ),
+    f(
+        "callpulse_events_accepted_total",
+        COUNTER,
+        &[],
+        "Events accepted (duplicates included).",
+    ),
+    f(
+        "callpulse_events_rejected_total",
+        COUNTER,
+        &["reason"],
+        "Events rejected, by reason; each is kept as a dead letter.",
+    ),
+    f(
+        "callpulse_events_duplicate_total",
+        COUNTER,
+        &[],
+        "Events dropped as duplicates.",
+    ),
+    f(
+        "callpulse_events_late_total",
+        COUNTER,
+        &[],
+        "Events that arrived after the watermark had passed them.",
+    ),
+    f(
+        "callpulse_record_revisions_total",
+        COUNTER,
+        &[],
+        "Period records emitted again because a final period changed.",
+    ),
+    f(
+        "callpulse_dead_letters_total",
+        COUNTER,
+        &[],
+        "Rejected events written to the dead-letter output.",
+    ),
+    f(
+        "callpulse_consumer_lag_messages",
+        GAUGE,
+        &["topic", "partition"],
+        "Messages behind the end of each assigned partition.",
+    ),
+    f(
+        "callpulse_calls_in_flight",
+        GAUGE,
+        &[],
+        "Calls tracked now (offered, not yet finished).",
+    ),
+    f(
+        "callpulse_watermark_timestamp_seconds",
+        GAUGE,
+        &[],
+        "Events before this instant have been applied.",
+    ),
+];
+
+/// Families of the process that have no place above.
+pub const PROCESS: [Family; 4] = [
+    f(
+        "callpulse_events_pending",
+        GAUGE,
+        &[],
+        "Events read but not yet accepted or rejected (reorder buffer).",
+    ),
+    f(
+        "callpulse_dead_letter_errors_total",
+        COUNTER,
+        &[],
+        "Failed attempts to write a dead letter.",
+    ),
+    f(
+        "callpulse_engine_state_bytes",
+        GAUGE,
+        &[],
+        "Bytes of engine state that grows with traffic.",
+    ),
+    f(
+        "callpulse_ready",
+        GAUGE,
+        &[],
+        "1 when /readyz answers ready.",
+    ),
+];
+
+/// Every metric name the service exposes (without histogram and process suffixes).
+pub fn names() -> Vec<String> {
+    let mut out: Vec<String> = COUNTS
+        .iter()
+        .flat_map(|(s, _, _)| [format!("callpulse_{s}"), format!("callpulse_center_{s}")])
+        .collect();
+    out.extend(CATALOGUE.iter().chain(&PROCESS).map(|f| f.name.to_string()));
+    out.push("callpulse_event_delay_seconds".into());
+    out
+}
+
+/// The registry of a service: its state, the event-delay histogram and the process metrics.
+pub fn registry(shared: &Shared) -> Registry {
+    let registry = Registry::new();
+    let delays = shared.lock().delays.clone();
+    registry
+        .register(Box::new(delays))
+        .expect("a fresh registry takes the delay histogram");
+    registry
+        .register(Box::new(StateCollector::new(shared.clone())))
+        .expect("the state collector's names are unique");
+    #[cfg(target_os = "linux")]
+    registry
+        .register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))
+        .expect("process metrics have their own names");
+    registry
+}
+
+/// The text exposition of `registry`.
+pub fn render(registry: &Registry) -> String {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    TextEncoder::new()
+        .encode(&registry.gather(), &mut buf)
+        .expect("the text encoder writes to memory");
+    String::from_utf8(buf).expect("the text exposition is UTF-8")
+}
+
+/// Collects every family of [`COUNTS`], [`CATALOGUE`] and [`PROCESS`] from the state.
+struct StateCollector {
+    shared: Shared,
+    descs: Vec<Desc>,
+}
+
+impl StateCollector {
+    fn new(shared: Shared) -> Self {
+        let mut descs = Vec::new();
+        for (suffix, help, _) in COUNTS {
+            for (name, labels) in [
+                (format!("callpulse_{suffix}"), vec!["queue".to_string()]),
+                (format!("callpulse_center_{suffix}"), vec![]),
+            ] {
+                descs.push(desc(name, help, labels));
+            }
+        }
+        for fam in CATALOGUE.iter().chain(&PROCESS) {
+            let labels = fam.labels.iter().map(|l| l.to_string()).collect();
+            descs.push(desc(fam.name.into(), fam.help, labels));
+        }
+        StateCollector { shared, descs }
+    }
+}
+
+fn desc(name: String, help: &str, labels: Vec<String>) -> Desc {
+    Desc::new(name, help.into(), labels, HashMap::new()).expect("catalogue names are valid")
+}
+
+impl Collector for StateCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.descs.iter().collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let mut state = self.shared.lock();
+        state.engine.settle();
+        let mut out = Out::default();
+        collect(&state, &mut out);
+        out.families
+            .into_values()
+            .filter(|f| !f.get_metric().is_empty())
+            .collect()
+    }
+}
+
+/// Families by name, in catalogue order of first use.
+#[derive(Default)]
+struct Out {
+    families: std::collections::BTreeMap<String, MetricFamily>,
+}
+
+impl Out {
+    fn family(&mut self, name: &str, kind: MetricType, help: &str) -> &mut MetricFamily {
+        self.families.entry(name.to_string()).or_insert_with(|| {
+            let mut fam = MetricFamily::default();
+            fam.set_name(name.to_string());
+            fam.set_help(help.to_string());
+            fam.set_field_type(kind);
+            fam
+        })
+    }
+
+    fn push(&mut self, fam: &Family, labels: &[&str], value: f64) {
+        debug_assert_eq!(fam.labels.len(), labels.len(), "{}", fam.name);
+        let mut m = metric(fam.labels, labels);
+        match fam.kind {
+            COUNTER => {
+                let mut c = Counter::default();
+                c.set_value(value);
+                m.set_counter(c);
+            }
+            _ => {
+                let mut g = Gauge::default();
+                g.set_value(value);
+                m.set_gauge(g);
+            }
+        }
+        self.family(fam.name, fam.kind, fam.help)
+            .mut_metric()
+            .push(m);
+    }
+
+    fn counts(&mut self, scope: Scope, queue: &str, t: &Tally) {
+        for (suffix, help, value) in COUNTS {
+            let (name, names, values): (String, &[&str], Vec<&str>) = match scope {
+                Scope::Center => (format!("callpulse_center_{suffix}"), &[], vec![]),
+                _ => (format!("callpulse_{suffix}"), &["queue"], vec![queue]),
+            };
+            let mut m = metric(names, &values);
+            let mut c = Counter::default();
+            c.set_value(value(t));
+            m.set_counter(c);
+            self.family(&name, COUNTER, help).mut_metric().push(m);
+        }
+    }
+
+    fn histogram(&mut self, fam: &Family, labels: &[&str], bounds: &[Millis], b: &WaitBuckets) {
+        let mut h = Histogram::default();
+        h.set_sample_count(b.count);
+        h.set_sample_sum(seconds(b.sum));
+        let buckets = bounds
+            .iter()
+            .enumerate()
+            .map(|(i, &bound)| {
+                let mut bucket = Bucket::default();
+                bucket.set_upper_bound(seconds(bound));
+                bucket.set_cumulative_count(b.le.get(i).copied().unwrap_or(0));
+                bucket
+            })
+            .collect();
+        h.set_bucket(buckets);
+        let mut m = metric(fam.labels, labels);
+        m.set_histogram(h);
+        self.family(fam.name, HISTOGRAM, fam.help)
+            .mut_metric()
+            .push(m);
+    }
+}
+
+fn metric(names: &[&str], values: &[&str]) -> Metric {
+    let mut m = Metric::default();
+    m.set_label(
+        names
+            .iter()
+            .zip(values)
+            .map(|(n, v)| {
+                let mut l = LabelPair::default();
+                l.set_name(n.to_string());
+                l.set_value(v.to_string());
+                l
+            })
+            .collect(),
+    );
+    m
+}
+
+fn family(name: &str) -> &'static Family {
+    CATALOGUE
+        .iter()
+        .chain(&PROCESS)
+        .find(|f| f.name == name)
+        .expect("every family used is in the catalogue")
+}
+
+fn collect(state: &State, out: &mut Out) {
+    let engine = &state.engine;
+    let names = engine.names();
+    let at = state.clock();
+    let bounds = engine.live().bounds();
+    let mut totals: Vec<(Scope, &Tally)> = engine.totals().collect();
+    totals.sort_by_key(|(s, _)| *s);
+    for (scope, t) in &totals {
+        let name = names.of(*scope).map_or("", |n| n.as_str());
+        match scope {
+            Scope::Center | Scope::Queue(_) => out.counts(*scope, name, t),
+            Scope::Component(_) => out.push(
+                family("callpulse_component_down_seconds_total"),
+                &[name],
+                seconds(t.down_ms),
+            ),
+            Scope::Agent(_) => {}
+        }
+        if let Scope::Queue(_) = scope {
+            for (state_name, agent_state) in AGENT_STATES {
+                out.push(
+                    family("callpulse_agent_state_seconds_total"),
+                    &[name, state_name],
+                    seconds(t.agent_ms(agent_state)),
+                );
+            }
+        }
+    }
+    let waiting = engine.waiting();
+    let (staffing, center_staff) = engine.staffing();
+    let queue_ids = 0..names.queues.len() as u32;
+    for scope in queue_ids.map(Scope::Queue).chain([Scope::Center]) {
+        let queue = names.of(scope).map_or("", |n| n.as_str());
+        let center = scope == Scope::Center;
+        let labels = |rest: &[&'static str]| -> Vec<&str> {
+            let mut l = if center { vec![] } else { vec![queue] };
+            l.extend_from_slice(rest);
+            l
+        };
+        let prefix = if center {
+            "callpulse_center_"
+        } else {
+            "callpulse_"
+        };
+        if at > Millis::MIN {
+            for window in LiveWindow::ALL {
+                let w = window.sums(state, scope, at);
+                for (suffix, value) in [
+                    ("service_level_ratio", w.service_level()),
+                    ("answer_rate_ratio", w.answer_rate()),
+                    ("abandon_rate_ratio", w.abandon_rate()),
+                    ("asa_seconds", w.asa_seconds()),
+                ] {
+                    if let Some(v) = value {
+                        out.push(
+                            family(&format!("{prefix}{suffix}")),
+                            &labels(&[window.name()]),
+                            v,
+                        );
+                    }
+                }
+            }
+        }
+        if let Some((answered, abandoned)) = engine.live().waits(scope) {
+            let fam = family(&format!("{prefix}wait_seconds"));
+            out.histogram(fam, &labels(&["answered"]), bounds, answered);
+            out.histogram(fam, &labels(&["abandoned"]), bounds, abandoned);
+        }
+        let staff: Staffing = match scope {
+            Scope::Queue(q) => {
+                out.push(
+                    family("callpulse_queue_threshold_seconds"),
+                    &[queue],
+                    seconds(engine.threshold(scope)),
+                );
+                let (n, oldest) = waiting.get(q as usize).copied().unwrap_or((0, None));
+                out.push(family("callpulse_calls_waiting"), &[queue], n as f64);
+                let longest = oldest.map_or(0.0, |since| seconds((at - since).max(0)));
+                out.push(family("callpulse_longest_wait_seconds"), &[queue], longest);
+                staffing.get(q as usize).copied().unwrap_or_default()
+            }
+            _ => {
+                let n: u64 = waiting.iter().map(|(n, _)| n).sum();
+                out.push(family("callpulse_center_calls_waiting"), &[], n as f64);
+                center_staff
+            }
+        };
+        let agents = family(&format!("{prefix}agents"));
+        for (state_name, count) in [
+            ("available", staff.available),
+            ("on_call", staff.on_call),
+            ("wrap_up", staff.wrap_up),
+            ("not_ready", staff.not_ready),
+        ] {
+            out.push(agents, &labels(&[state_name]), f64::from(count));
+        }
+    }
+    for c in kpis::components(state, at) {
+        out.push(
+            family("callpulse_component_up"),
+            &[&c.component],
+            f64::from(u8::from(c.up)),
+        );
+        if let Some(a) = c.availability_today {
+            out.push(
+                family("callpulse_component_availability_ratio"),
+                &[&c.component],
+                a,
+            );
+        }
+    }
+    if let Some(a) = kpis::availability_today(state, Scope::Center, at) {
+        out.push(family("callpulse_center_availability_ratio"), &[], a);
+    }
+    let stats = engine.stats();
+    let p = &state.process;
+    for (name, value) in [
+        ("callpulse_events_read_total", stats.read),
+        ("callpulse_events_accepted_total", stats.accepted),
+        ("callpulse_events_duplicate_total", stats.duplicates),
+        ("callpulse_events_late_total", stats.late),
+        ("callpulse_record_revisions_total", stats.revisions),
+        ("callpulse_dead_letters_total", p.dead_letters),
+        ("callpulse_dead_letter_errors_total", p.dead_letter_errors),
+        ("callpulse_events_pending", stats.pending()),
+        ("callpulse_calls_in_flight", engine.calls_in_flight() as u64),
+        ("callpulse_engine_state_bytes", engine.state_bytes() as u64),
+        ("callpulse_ready", u64::from(state.ready().is_ok())),
+    ] {
+        out.push(family(name), &[], value as f64);
+    }
+    for (reason, n) in &stats.rejected {
+        out.push(
+            family("callpulse_events_rejected_total"),
+            &[&reason.code()],
+            *n as f64,
+        );
+    }
+    for ((topic, partition), part) in &p.partitions {
+        if let Some(lag) = part.lag {
+            out.push(
+                family("callpulse_consumer_lag_messages"),
+                &[topic, &partition.to_string()],
+                lag.max(0) as f64,
+            );
+        }
+    }
+    if engine.watermark() > Millis::MIN {
+        out.push(
+            family("callpulse_watermark_timestamp_seconds"),
+            &[],
+            seconds(engine.watermark()),
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! The state the live service shares between its input (a Kafka consumer or the demo
+//! simulator) and its HTTP handlers: the engine, recent records, and what the process did.
+//! The input locks it once per batch of messages; a handler locks it once per request.
+
+use crate::codec::Decoder;
+use crate::config::Config;
+use crate::engine::{Engine, Outage, Scope};
+use crate::reject::{Origin, Rejection};
+use crate::record::PeriodRecord;
+use crate::time::{Granularity, Millis};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+/// Outages and rejected inputs kept for the API.
+const KEEP_RECENT: usize = 100;
+
+/// The state of one service, behind a mutex.
+#[derive(Clone)]
+pub struct Shared(Arc<Mutex<State>>);
+
+impl Shared {
+    pub fn new(state: State) -> Self {
+        Shared(Arc::new(Mutex::new(state)))
+    }
+
+    /// Locks the state; a panic elsewhere while it was held does not make it unusable.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One input partition as the service sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Partition {
+    /// Messages behind the end of the partition, from the client's statistics (`None` until
+    /// known).
+    pub lag: Option<i64>,
+    /// The end of the partition was reached at least once since it was assigned.
+    pub reached_end: bool,
+    /// Next offset to read.
+    pub position: Option<i64>,
+}
+
+/// What the process did, beside the engine's own counts.
+#[derive(Debug, Default)]
+pub struct Process {
+    /// Input messages (or simulated lines) taken, whatever became of them.
+    pub messages: u64,
+    pub dead_letters: u64,
+    pub dead_letter_errors: u64,
+    /// Assigned partitions by (topic, partition).
+    pub partitions: BTreeMap<(String, i32), Partition>,
+    /// The input is connected and has an assignment (the demo always has).
+    pub input_ready: bool,
+    /// Dead letters could not be written: offsets do not advance until they are.
+    pub dead_letters_blocked: bool,
+    /// Most recent wall-clock advance of the watermark for an idle input.
+    pub idle_advanced_to: Option<Millis>,
+}
+
+/// The shared state: the engine and what the service keeps beside it.
+pub struct State {
+    pub engine: Engine,
+    pub decoder: Decoder,
+    pub config: Config,
+    pub process: Process,
+    /// Names of the inputs, by `Origin::source`.
+    pub sources: Vec<String>,
+    /// Final interval records (latest revision) by (start, scope), for `/api/v1/intervals`.
+    intervals: BTreeMap<(Millis, Scope), PeriodRecord>,
+    outages: VecDeque<Outage>,
+    rejected: VecDeque<(Rejection, Millis)>,
+    pub started: Instant,
+    /// Delay from event time to applied, seconds (observed per batch, exported as histogram).
+    pub delays: prometheus::Histogram,
+}
+
+/// Buckets of the event-time → applied delay histogram, in seconds.
+pub const DELAY_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
+
+impl State {
+    pub fn new(config: Config, sources: Vec<String>) -> Self {
+        let mut engine = Engine::new(
+            &config.engine,
+            &[Granularity::Interval, Granularity::Day, Granularity::Month],
+        );
+        engine.set_agent_records(false);
+        let delays = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "callpulse_event_delay_seconds",
+                "Delay from an event's time to its arrival in the engine.",
+            )
+            .buckets(DELAY_BUCKETS.to_vec()),
+        )
+        .expect("static histogram options are valid");
+        State {
+            decoder: Decoder {
+                max_bytes: config.engine.max_event_bytes,
+            },
+            engine,
+            config,
+            process: Process::default(),
+            sources,
+            intervals: BTreeMap::new(),
+            outages: VecDeque::new(),
+            rejected: VecDeque::new(),
+            started: Instant::now(),
+            delays,
+        }
+    }
+
+    /// Decodes one input message and feeds it to the engine; `now` is the wall clock.
+    pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) {
+        self.process.messages += 1;
+        match self.decoder.decode(bytes) {
+            Ok(event) => {
+                self.delays
+                    .observe((now - event.ts).max(0) as f64 / 1_000.0);
+                self.engine.ingest(event, origin);
+            }
+            Err(reason) => self.engine.reject(reason, origin, bytes),
+        }
+    }
+
+    /// After a batch: keeps the records that closed and the outages that ended, and returns
+    /// the rejections to be written as dead letters.
+    pub fn drain(&mut self) -> Vec<Rejection> {
+        for closed in self.engine.take_records() {
+            if closed.period.granularity != Granularity::Interval {
+                continue;
+            }
+            let record = PeriodRecord::new(&closed, self.engine.names(), self.engine.calendar());
+            self.intervals
+                .insert((closed.period.start, closed.scope), record);
+        }
+        let horizon = self.engine.watermark().saturating_sub(self.config.service.keep_intervals);
+        while let Some(entry) = self.intervals.first_entry() {
+            if entry.key().0 >= horizon {
+                break;
+            }
+            entry.remove();
+        }
+        for outage in self.engine.take_outages() {
+            if self.outages.len() == KEEP_RECENT {
+                self.outages.pop_front();
+            }
+            tracing::warn!(
+                component = %outage.component,
+                cause = outage.cause,
+                seconds = outage.duration() as f64 / 1_000.0,
+                "outage ended"
+            );
+            self.outages.push_back(outage);
+        }
+        self.engine.take_rejections()
+    }
+
+    /// Keeps the most recent rejections for the API (the demo's dead letters).
+    pub fn keep_rejected(&mut self, rejections: &[Rejection], now: Millis) {
+        for r in rejections {
+            if self.rejected.len() == KEEP_RECENT {
+                self.rejected.pop_front();
+            }
+            self.rejected.push_back((r.clone(), now));
+        }
+    }
+
+    /// Advances the watermark with the wall clock while the input is idle and caught up.
+    pub fn idle_advance(&mut self, now: Millis) {
+        let to = now.saturating_sub(self.config.engine.lateness);
+        if to > self.engine.watermark() {
+            self.engine.advance_to(to);
+            self.process.idle_advanced_to = Some(to);
+        }
+    }
+
+    /// The live clock: the newest event time, or the wall clock the watermark was advanced
+    /// to while the input was idle.
+    pub fn clock(&self) -> Millis {
+        let advanced = self
+            .process
+            .idle_advanced_to
+            .map_or(Millis::MIN, |t| t + self.config.engine.lateness);
+        self.engine.latest().max(advanced)
+    }
+
+    /// Interval records with `from ≤ start < to`, oldest first.
+    pub fn intervals(&self, from: Millis, to: Millis) -> impl Iterator<Item = &PeriodRecord> {
+        let lo = (from, Scope::Center);
+        self.intervals
+            .range(lo..)
+            .take_while(move |((start, _), _)| *start < to)
+            .map(|(_, r)| r)
+    }
+
+    pub fn outages(&self) -> impl Iterator<Item = &Outage> {
+        self.outages.iter()
+    }
+
+    pub fn rejected(&self) -> impl Iterator<Item = &(Rejection, Millis)> {
+        self.rejected.iter()
+    }
+
+    /// Whether `/readyz` answers ready: the input has its partitions, each has reached its
+    /// end once or lags by at most `ready_max_lag`, and dead letters are flowing.
+    pub fn ready(&self) -> Result<(), String> {
+        if !self.process.input_ready {
+            return Err("no partitions assigned yet".into());
+        }
+        if self.process.dead_letters_blocked {
+            return Err("dead letters cannot be written; offsets are held".into());
+        }
+        let max = self.config.service.ready_max_lag as i64;
+        let behind: Vec<String> = self
+            .process
+            .partitions
+            .iter()
+            .filter(|(_, p)| match p.lag {
+                Some(lag) => lag > max,
+                None => !p.reached_end,
+            })
+            .map(|((t, p), s)| format!("{t}[{p}] lag {}", s.lag.map_or("unknown".into(), |l| l.to_string())))
+            .collect();
+        if behind.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("catching up: {}", behind.join(", ")))
+        }
+    }
+}

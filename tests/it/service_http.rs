@@ -1,0 +1,321 @@
+//! The live service's HTTP side: handlers through the router (no socket) on a state fed with
+//! hand-made events, and the `demo` process over a real socket, checked by promtool and
+//! stopped by SIGTERM.
+
+use crate::support::service::{promtool_check, sample, Service};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use callpulse::config::Config;
+use callpulse::reject::Origin;
+use callpulse::service::{http, Shared, State};
+use callpulse::time::rfc3339;
+use serde_json::Value;
+use std::time::Duration;
+use tower::ServiceExt as _;
+
+fn offered(ts: &str, call: &str, queue: &str) -> String {
+    format!(r#"{{"type":"call.offered","ts":"{ts}","call_id":"{call}","queue":"{queue}"}}"#)
+}
+fn answered(ts: &str, call: &str) -> String {
+    format!(r#"{{"type":"call.answered","ts":"{ts}","call_id":"{call}","agent_id":"a1"}}"#)
+}
+fn abandoned(ts: &str, call: &str) -> String {
+    format!(r#"{{"type":"call.abandoned","ts":"{ts}","call_id":"{call}"}}"#)
+}
+fn heartbeat(ts: &str) -> String {
+    format!(r#"{{"type":"system.heartbeat","ts":"{ts}","component":"acd"}}"#)
+}
+
+/// A state fed with four calls of queue `q1` at 10:00 UTC: waits of 20.000 s, 20.001 s and
+/// 5 s answered, one abandoned after 30 s; one call of `q2`; and a bad line. Lateness 0.
+fn fed_state(extra: &[String]) -> Shared {
+    let mut cfg = Config::default();
+    cfg.engine.lateness = 0;
+    let shared = Shared::new(State::new(cfg, vec!["test".into()]));
+    let mut lines = vec![
+        offered("2026-11-02T10:00:00Z", "c1", "q1"),
+        offered("2026-11-02T10:00:00Z", "c2", "q1"),
+        offered("2026-11-02T10:00:00Z", "c3", "q1"),
+        offered("2026-11-02T10:00:00Z", "c4", "q1"),
+        offered("2026-11-02T10:00:00Z", "c5", "q2"),
+        answered("2026-11-02T10:00:05Z", "c3"),
+        answered("2026-11-02T10:00:20Z", "c1"),
+        answered("2026-11-02T10:00:20.001Z", "c2"),
+        abandoned("2026-11-02T10:00:30Z", "c4"),
+        "not json".to_string(),
+        heartbeat("2026-11-02T10:01:00Z"),
+    ];
+    lines.extend_from_slice(extra);
+    let now = rfc3339::parse("2026-11-02T10:01:00Z").unwrap();
+    let mut state = shared.lock();
+    for (i, line) in lines.iter().enumerate() {
+        let origin = Origin {
+            source: 0,
+            partition: 0,
+            offset: i as i64,
+        };
+        state.feed(line.as_bytes(), origin, now);
+    }
+    let rejected = state.drain();
+    state.keep_rejected(&rejected, now);
+    state.process.input_ready = true;
+    drop(state);
+    shared
+}
+
+async fn get(shared: &Shared, uri: &str) -> (StatusCode, String) {
+    let response = http::router(shared.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[tokio::test]
+async fn kpis_of_a_queue_follow_the_rule_with_20_000_s_in_and_20_001_s_out() {
+    let shared = fed_state(&[]);
+    let (status, body) = get(&shared, "/api/v1/kpis?window=15m&queue=q1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v = json(&body);
+    assert_eq!(v["window"], "15m");
+    assert_eq!(v["from"], "2026-11-02T09:47:00Z");
+    assert_eq!(v["to"], "2026-11-02T10:02:00Z");
+    assert!(v["center"].is_null(), "one queue asked for: no center");
+    let q = &v["queues"][0];
+    assert_eq!(q["queue"], "q1");
+    assert_eq!(q["offered"], 4);
+    assert_eq!(q["answered"], 3);
+    assert_eq!(
+        q["answered_within_threshold"], 2,
+        "20.000 s counts, 20.001 s does not"
+    );
+    assert_eq!(q["abandoned"], 1);
+    assert_eq!(q["service_level"], 0.5);
+    assert_eq!(q["answer_rate"], 0.75);
+    assert_eq!(q["asa_seconds"].as_f64().unwrap(), 45.001 / 3.0);
+    assert_eq!(q["waiting"], 0);
+}
+
+#[tokio::test]
+async fn every_window_and_the_center_count_each_call_once() {
+    let shared = fed_state(&[]);
+    for window in ["15m", "60m", "today", "interval"] {
+        let (status, body) = get(&shared, &format!("/api/v1/kpis?window={window}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v = json(&body);
+        assert_eq!(v["center"]["offered"], 5, "{window}");
+        assert_eq!(v["center"]["answered_within_threshold"], 2, "{window}");
+        let names: Vec<&str> = v["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["queue"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["q1", "q2"]);
+        assert_eq!(v["queues"][1]["waiting"], 1, "c5 is still waiting");
+        assert_eq!(v["center"]["waiting"], 1);
+        assert_eq!(v["queues"][1]["longest_wait_seconds"], 60.0);
+    }
+    let v = json(&get(&shared, "/api/v1/kpis?window=today").await.1);
+    assert_eq!(v["from"], "2026-11-02T00:00:00Z");
+    assert_eq!(v["to"], "2026-11-03T00:00:00Z");
+    let v = json(&get(&shared, "/api/v1/kpis?window=interval").await.1);
+    assert_eq!(v["from"], "2026-11-02T10:00:00Z");
+    assert_eq!(v["to"], "2026-11-02T10:15:00Z");
+}
+
+#[tokio::test]
+async fn a_rolling_window_forgets_calls_older_than_its_minutes() {
+    // 20 minutes later: the 15-minute window is empty, the 60-minute one still has them.
+    let shared = fed_state(&[heartbeat("2026-11-02T10:20:00Z")]);
+    let v15 = json(&get(&shared, "/api/v1/kpis?window=15m&queue=q1").await.1);
+    assert_eq!(v15["queues"][0]["offered"], 0);
+    assert!(
+        v15["queues"][0]["service_level"].is_null(),
+        "no calls: no ratio"
+    );
+    let v60 = json(&get(&shared, "/api/v1/kpis?window=60m&queue=q1").await.1);
+    assert_eq!(v60["queues"][0]["offered"], 4);
+}
+
+#[tokio::test]
+async fn bad_queries_are_answered_with_the_reason() {
+    let shared = fed_state(&[]);
+    let (status, body) = get(&shared, "/api/v1/kpis?window=5h").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("5h"), "{body}");
+    let (status, body) = get(&shared, "/api/v1/kpis?queue=nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("nope"), "{body}");
+    let (status, body) = get(&shared, "/api/v1/intervals?from=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("yesterday"), "{body}");
+}
+
+#[tokio::test]
+async fn metrics_carry_the_counters_and_a_bucket_exactly_at_the_threshold() {
+    let shared = fed_state(&[]);
+    let (status, text) = get(&shared, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let q1 = r#"queue="q1""#;
+    assert_eq!(
+        sample(&text, "callpulse_calls_offered_total", q1),
+        Some(4.0)
+    );
+    assert_eq!(
+        sample(&text, "callpulse_calls_answered_within_threshold_total", q1),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(&text, "callpulse_center_calls_offered_total", ""),
+        Some(5.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "callpulse_wait_seconds_bucket",
+            r#"queue="q1",outcome="answered",le="20""#
+        ),
+        Some(2.0),
+        "5 s and 20.000 s, not 20.001 s"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "callpulse_wait_seconds_bucket",
+            r#"queue="q1",outcome="answered",le="30""#
+        ),
+        Some(3.0)
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "callpulse_service_level_ratio",
+            r#"queue="q1",window="15m""#
+        ),
+        Some(0.5)
+    );
+    assert_eq!(
+        sample(&text, "callpulse_calls_waiting", r#"queue="q2""#),
+        Some(1.0)
+    );
+    assert_eq!(sample(&text, "callpulse_events_read_total", ""), Some(11.0));
+    assert_eq!(
+        sample(
+            &text,
+            "callpulse_events_rejected_total",
+            r#"reason="invalid_json""#
+        ),
+        Some(1.0)
+    );
+    // The last heartbeat is still in the reorder buffer: read = accepted + rejected + pending.
+    assert_eq!(
+        sample(&text, "callpulse_events_accepted_total", ""),
+        Some(9.0)
+    );
+    assert_eq!(sample(&text, "callpulse_events_pending", ""), Some(1.0));
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "promtool check metrics");
+    }
+}
+
+#[tokio::test]
+async fn closed_intervals_are_served_with_the_replay_fields_and_filters() {
+    // 10:21 passes the 10:00–10:15 interval's end plus the 5-minute grace.
+    let shared = fed_state(&[heartbeat("2026-11-02T10:21:00Z")]);
+    let (status, body) = get(&shared, "/api/v1/intervals?queue=q1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let records = json(&body);
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 1, "{body}");
+    let r = &records[0];
+    assert_eq!(r["start"], "2026-11-02T10:00:00Z");
+    assert_eq!(r["offered"], 4);
+    assert_eq!(r["service_level"], 0.5);
+    assert_eq!(r["revision"], 0);
+    let all = json(&get(&shared, "/api/v1/intervals").await.1);
+    let scopes: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r["scope"].as_str().unwrap(),
+                r["queue"]
+                    .as_str()
+                    .or(r["component"].as_str())
+                    .unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(scopes, ["center:", "queue:q1", "queue:q2", "component:acd"]);
+    let later = json(
+        &get(&shared, "/api/v1/intervals?from=2026-11-02T10:15:00Z")
+            .await
+            .1,
+    );
+    assert_eq!(later.as_array().unwrap().len(), 0);
+    let earlier = json(
+        &get(&shared, "/api/v1/intervals?to=2026-11-02T10:00:00%2B00:00")
+            .await
+            .1,
+    );
+    assert_eq!(earlier.as_array().unwrap().len(), 0, "`to` is exclusive");
+}
+
+#[tokio::test]
+async fn probes_and_the_rejected_lines_are_served() {
+    let shared = fed_state(&[]);
+    assert_eq!(get(&shared, "/healthz").await.0, StatusCode::OK);
+    assert_eq!(get(&shared, "/readyz").await.0, StatusCode::OK);
+    shared.lock().process.input_ready = false;
+    let (status, body) = get(&shared, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("no partitions"), "{body}");
+    let rejected = json(&get(&shared, "/api/v1/rejected").await.1);
+    assert_eq!(rejected[0]["reason"], "invalid_json");
+    assert_eq!(rejected[0]["bytes"], "not json");
+    assert_eq!(rejected[0]["offset"], 9);
+    let (status, page) = get(&shared, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("/api/v1/kpis"));
+}
+
+#[test]
+fn the_demo_serves_live_kpis_over_a_socket_and_stops_on_sigterm() {
+    let service = Service::start(&["demo", "--backfill", "2h", "--seed", "7"], &[]);
+    let read = service.wait_for("events", Duration::from_secs(60), |m| {
+        sample(m, "callpulse_events_read_total", "").filter(|n| *n > 100.0)
+    });
+    assert!(read > 100.0);
+    let (status, text) = service.get("/metrics");
+    assert_eq!(status, 200);
+    for name in ["sales", "support", "vip"] {
+        let series = format!(r#"queue="{name}""#);
+        assert!(
+            sample(&text, "callpulse_calls_offered_total", &series).is_some_and(|n| n > 0.0),
+            "{name} has calls"
+        );
+    }
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "promtool check metrics");
+    }
+    let (status, body) = service.get("/api/v1/kpis?window=60m");
+    assert_eq!(status, 200);
+    let v = json(&body);
+    assert_eq!(v["queues"].as_array().unwrap().len(), 3, "{body}");
+    assert!(v["center"]["offered"].as_u64().unwrap() > 0, "{body}");
+    assert_eq!(service.get("/healthz").0, 200);
+    assert_eq!(service.get("/readyz").0, 200);
+    let status = service.terminate(Duration::from_secs(20));
+    assert!(status.success(), "exit after SIGTERM: {status:?}");
+}
