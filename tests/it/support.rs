@@ -8,6 +8,9 @@ use callpulse::reject::{Origin, Rejection};
 use callpulse::time::Granularity;
 use std::collections::BTreeMap;
 
+pub mod kafka;
+pub mod service;
+
 /// A configuration from TOML text (panics on invalid text: tests write valid configs).
 pub fn config(toml_text: &str) -> Config {
     let raw: RawConfig = toml::from_str(toml_text).expect("test config parses");
