@@ -17,7 +17,9 @@
 //! | [`record`] | a closed tally → a period record with every KPI |
 //! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |
 //! | [`replay`] | the `replay` command: files → engine → records |
-//! | [`sim`] | a call-center simulator: built-in demo data (`simulate`) |
+//! | [`service`] | the live service: Kafka (or the simulator) → engine → `/metrics`, `/api/v1`, dead letters |
+//! | [`produce`] | a paced Kafka producer of event lines (`simulate --brokers`) |
+//! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
 //! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
 
 #![forbid(unsafe_code)]

@@ -48,7 +48,7 @@ impl Window {
         kpi::service_level(self.answered_within, self.offered, self.short_abandoned)
     }
 
-    /// Clause 9.3.2.
+    /// Clause 9.3.3.
     pub fn answer_rate(&self) -> Option<f64> {
         kpi::answer_rate(self.answered, self.offered, self.short_abandoned)
     }
@@ -57,7 +57,7 @@ impl Window {
         kpi::abandon_rate(self.abandoned, self.offered, self.short_abandoned)
     }
 
-    /// Clause 9.3.3.
+    /// Clause 9.3.2.
     pub fn asa_seconds(&self) -> Option<f64> {
         kpi::asa_seconds(self.wait_sum, self.answered)
     }

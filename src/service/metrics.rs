@@ -139,7 +139,7 @@ const COUNTS: [Count; 22] = [
     }),
     (
         "complaints_on_time_total",
-        "Complaints closed by their due time (9.5).",
+        "Complaints closed by their due time (9.2.4).",
         |t| t.complaints_on_time as f64,
     ),
     (
@@ -192,7 +192,7 @@ pub const CATALOGUE: [Family; 31] = [
         "callpulse_answer_rate_ratio",
         GAUGE,
         &["queue", "window"],
-        "Answered / offered over the window (9.3.2).",
+        "Answered / offered over the window (9.3.3).",
     ),
     f(
         "callpulse_abandon_rate_ratio",
@@ -204,7 +204,7 @@ pub const CATALOGUE: [Family; 31] = [
         "callpulse_asa_seconds",
         GAUGE,
         &["queue", "window"],
-        "Average speed of answer over the window (9.3.3).",
+        "Average speed of answer over the window (9.3.2).",
     ),
     f(
         "callpulse_center_service_level_ratio",
@@ -216,7 +216,7 @@ pub const CATALOGUE: [Family; 31] = [
         "callpulse_center_answer_rate_ratio",
         GAUGE,
         &["window"],
-        "Center-wide answer rate over the window (9.3.2).",
+        "Center-wide answer rate over the window (9.3.3).",
     ),
     f(
         "callpulse_center_abandon_rate_ratio",
@@ -228,7 +228,7 @@ pub const CATALOGUE: [Family; 31] = [
         "callpulse_center_asa_seconds",
         GAUGE,
         &["window"],
-        "Center-wide average speed of answer over the window (9.3.3).",
+        "Center-wide average speed of answer over the window (9.3.2).",
     ),
     f(
         "callpulse_calls_waiting",

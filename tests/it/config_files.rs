@@ -30,6 +30,8 @@ fn the_reference_config_equals_the_built_in_defaults() {
         format!("{:?}", defaults.engine)
     );
     assert_eq!(file.stability, defaults.stability);
+    assert_eq!(file.kafka, defaults.kafka);
+    assert_eq!(file.service, defaults.service);
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -3,8 +3,12 @@
 mod cli;
 mod config_files;
 mod engine_cases;
+mod fault_injection;
 mod golden;
+mod kafka_harness;
 mod oracle;
 mod properties;
 mod rejections;
+mod service_http;
+mod service_kafka;
 mod support;

@@ -319,3 +319,20 @@ fn the_demo_serves_live_kpis_over_a_socket_and_stops_on_sigterm() {
     let status = service.terminate(Duration::from_secs(20));
     assert!(status.success(), "exit after SIGTERM: {status:?}");
 }
+
+#[test]
+fn every_metric_family_is_documented_in_the_readme() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for name in callpulse::service::metrics::names() {
+        let suffix = name
+            .trim_start_matches("callpulse_")
+            .trim_start_matches("center_");
+        assert!(
+            readme.contains(&format!("`{name}`"))
+                || readme.contains(&format!("`{suffix}`"))
+                || readme.contains(&format!("..._{suffix}`")),
+            "{name} is not in the README's metric tables"
+        );
+    }
+}

@@ -123,23 +123,25 @@ impl Drop for Service {
     }
 }
 
-/// GET `url`: status and body, whatever the status.
+/// GET `url`: status and body, whatever the status; panics when there is no answer.
 pub fn get(url: &str) -> (u16, String) {
+    try_get(url).unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
+/// GET `url`: status and body, or why there was no answer.
+pub fn try_get(url: &str) -> Result<(u16, String), String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
-    let mut response = agent
-        .get(url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
     let body = response
         .body_mut()
         .read_to_string()
-        .unwrap_or_else(|e| panic!("GET {url} body: {e}"));
-    (status, body)
+        .map_err(|e| e.to_string())?;
+    Ok((status, body))
 }
 
 /// The value of the sample `name{labels}` (labels exactly as printed, `""` for none) in a

@@ -1,0 +1,443 @@
+//! `callpulse run` against a real Kafka-protocol broker (tansu), with kafka-python as the
+//! independent client on the other side: what it produces reaches `/metrics` and
+//! `/api/v1/kpis` with the right values, bad messages land in the dead-letter topic with
+//! their reason, a restart resumes from the committed offsets, two instances of one group
+//! split the partitions, and a real Prometheus server computes the same service level.
+
+use crate::support::kafka::{kafka_python, kafka_python_with_input, Broker};
+use crate::support::service::{sample, try_get, Service};
+use callpulse::codec::decode;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(90);
+
+/// Environment of a `callpulse run` reading `topic` in `group` from `broker`.
+fn env<'a>(broker: &'a str, topic: &'a str, group: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("CALLPULSE_KAFKA_BROKERS", broker),
+        ("CALLPULSE_KAFKA_TOPICS", topic),
+        ("CALLPULSE_KAFKA_GROUP_ID", group),
+        ("CALLPULSE_KAFKA_DEAD_LETTER_TOPIC", "dead-letters"),
+        ("CALLPULSE_ENGINE_LATENESS", "0s"),
+        ("CALLPULSE_KAFKA_CLIENT_AUTO_COMMIT_INTERVAL_MS", "500"),
+    ]
+}
+
+fn produce(broker: &Broker, topic: &str, lines: &[String]) {
+    let mut input = lines.join("\n");
+    input.push('\n');
+    let out = kafka_python_with_input(
+        &[
+            "produce",
+            "--brokers",
+            &broker.bootstrap(),
+            "--topic",
+            topic,
+            "--key-field",
+            "call_id",
+            "-",
+        ],
+        input.as_bytes(),
+    );
+    let sent: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(sent["sent"].as_u64(), Some(lines.len() as u64), "{out}");
+}
+
+fn offered(ts: &str, call: &str, queue: &str) -> String {
+    format!(r#"{{"type":"call.offered","ts":"{ts}","call_id":"{call}","queue":"{queue}"}}"#)
+}
+fn answered(ts: &str, call: &str) -> String {
+    format!(r#"{{"type":"call.answered","ts":"{ts}","call_id":"{call}","agent_id":"a1"}}"#)
+}
+fn abandoned(ts: &str, call: &str) -> String {
+    format!(r#"{{"type":"call.abandoned","ts":"{ts}","call_id":"{call}"}}"#)
+}
+fn heartbeat(ts: &str) -> String {
+    format!(r#"{{"type":"system.heartbeat","ts":"{ts}","component":"acd"}}"#)
+}
+
+/// Four calls of q1 (waits 5 s, 20.000 s, 20.001 s answered; one abandoned), one of q2,
+/// two bad messages, and a heartbeat that moves the watermark past them.
+fn known_day() -> (Vec<String>, Vec<&'static str>) {
+    let bad = vec![
+        "not json",
+        r#"{"type":"call.parked","ts":"2026-11-02T10:00:01Z"}"#,
+    ];
+    let mut lines = vec![
+        offered("2026-11-02T10:00:00Z", "c1", "q1"),
+        offered("2026-11-02T10:00:00Z", "c2", "q1"),
+        offered("2026-11-02T10:00:00Z", "c3", "q1"),
+        offered("2026-11-02T10:00:00Z", "c4", "q1"),
+        offered("2026-11-02T10:00:00Z", "c5", "q2"),
+        answered("2026-11-02T10:00:05Z", "c3"),
+        answered("2026-11-02T10:00:20Z", "c1"),
+        answered("2026-11-02T10:00:20.001Z", "c2"),
+        abandoned("2026-11-02T10:00:30Z", "c4"),
+    ];
+    lines.extend(bad.iter().map(|s| s.to_string()));
+    lines.push(heartbeat("2026-11-02T10:05:00Z"));
+    (lines, bad)
+}
+
+fn metric(service: &Service, name: &str, labels: &str) -> Option<f64> {
+    sample(&service.get("/metrics").1, name, labels)
+}
+
+fn wait_read(service: &Service, n: f64) {
+    service.wait_for(&format!("{n} events read"), WAIT, |m| {
+        sample(m, "callpulse_events_read_total", "").filter(|r| *r >= n)
+    });
+}
+
+#[test]
+fn events_from_kafka_python_reach_metrics_and_the_api_and_bad_ones_the_dead_letter_topic() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    broker.create_topic("calls", 3);
+    broker.create_topic("dead-letters", 1);
+    let bootstrap = broker.bootstrap();
+    // No idle advance: the 2026-11-02 events keep defining the live clock.
+    let mut vars = env(&bootstrap, "calls", "kpis");
+    vars.push(("CALLPULSE_SERVICE_IDLE_AFTER", "1h"));
+    let service = Service::start(&["run"], &vars);
+    let (lines, bad) = known_day();
+    produce(&broker, "calls", &lines);
+    wait_read(&service, lines.len() as f64);
+    service.wait_for("dead letters", WAIT, |m| {
+        sample(m, "callpulse_dead_letters_total", "").filter(|n| *n >= 2.0)
+    });
+
+    let m = service.get("/metrics").1;
+    let q1 = r#"queue="q1""#;
+    assert_eq!(sample(&m, "callpulse_calls_offered_total", q1), Some(4.0));
+    assert_eq!(sample(&m, "callpulse_calls_answered_total", q1), Some(3.0));
+    assert_eq!(
+        sample(&m, "callpulse_calls_answered_within_threshold_total", q1),
+        Some(2.0)
+    );
+    assert_eq!(sample(&m, "callpulse_calls_abandoned_total", q1), Some(1.0));
+    assert_eq!(
+        sample(&m, "callpulse_center_calls_offered_total", ""),
+        Some(5.0)
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "callpulse_events_rejected_total",
+            r#"reason="invalid_json""#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "callpulse_events_rejected_total",
+            r#"reason="unknown_type""#
+        ),
+        Some(1.0)
+    );
+    let v: Value =
+        serde_json::from_str(&service.get("/api/v1/kpis?window=today&queue=q1").1).unwrap();
+    let q = &v["queues"][0];
+    assert_eq!(q["service_level"], 0.5, "{v}");
+    assert_eq!(q["answer_rate"], 0.75, "{v}");
+    assert_eq!(q["asa_seconds"].as_f64().unwrap(), 45.001 / 3.0);
+
+    // The dead letters, read back by kafka-python: original bytes and reason headers.
+    let out = kafka_python(&[
+        "consume",
+        "--brokers",
+        &bootstrap,
+        "--topic",
+        "dead-letters",
+        "--expect",
+        "2",
+    ]);
+    let letters: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(letters.len(), 2, "{out}");
+    let mut by_value: BTreeMap<String, &Value> = BTreeMap::new();
+    for l in &letters {
+        by_value.insert(l["value"].as_str().unwrap().to_string(), &l["headers"]);
+    }
+    assert_eq!(
+        by_value[bad[0]]["callpulse.reason"], "invalid_json",
+        "{out}"
+    );
+    assert_eq!(
+        by_value[bad[1]]["callpulse.reason"], "unknown_type",
+        "{out}"
+    );
+    for h in by_value.values() {
+        assert_eq!(h["callpulse.source.topic"], "calls");
+        let partition: i32 = h["callpulse.source.partition"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0..3).contains(&partition), "{h}");
+        assert!(h["callpulse.source.offset"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .is_ok());
+    }
+
+    // A real Prometheus scrapes the counters; its PromQL service level equals the API's.
+    if let Some(prom) = Prometheus::start(&service.base) {
+        let promql = "sum(callpulse_calls_answered_within_threshold_total{queue=\"q1\"}) \
+                      / sum(callpulse_calls_offered_total{queue=\"q1\"})";
+        let value = prom.query_until(promql, WAIT);
+        assert_eq!(
+            value,
+            q["service_level"].as_f64().unwrap(),
+            "PromQL vs /api/v1/kpis"
+        );
+    }
+    let status = service.terminate(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn a_restarted_instance_resumes_from_the_committed_offsets_and_loses_nothing() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    broker.create_topic("calls", 2);
+    broker.create_topic("dead-letters", 1);
+    let bootstrap = broker.bootstrap();
+    let vars = env(&bootstrap, "calls", "restart");
+    let (first, _) = known_day();
+    produce(&broker, "calls", &first);
+    let service = Service::start(&["run"], &vars);
+    wait_read(&service, first.len() as f64);
+    assert!(service.terminate(Duration::from_secs(30)).success());
+    let committed: Value = serde_json::from_str(&kafka_python(&[
+        "committed",
+        "--brokers",
+        &bootstrap,
+        "--group",
+        "restart",
+        "--topic",
+        "calls",
+    ]))
+    .unwrap();
+    let ends: Value = serde_json::from_str(&kafka_python(&[
+        "end-offsets",
+        "--brokers",
+        &bootstrap,
+        "--topic",
+        "calls",
+    ]))
+    .unwrap();
+    assert_eq!(committed, ends, "SIGTERM commits every offset read");
+
+    let second: Vec<String> = (0..20)
+        .map(|i| offered("2026-11-02T11:00:00Z", &format!("d{i}"), "q1"))
+        .chain([heartbeat("2026-11-02T11:05:00Z")])
+        .collect();
+    produce(&broker, "calls", &second);
+    let service = Service::start(&["run"], &vars);
+    wait_read(&service, second.len() as f64);
+    sleep(Duration::from_secs(2));
+    let m = service.get("/metrics").1;
+    assert_eq!(
+        sample(&m, "callpulse_events_read_total", ""),
+        Some(second.len() as f64),
+        "nothing read twice"
+    );
+    assert_eq!(
+        sample(&m, "callpulse_calls_offered_total", r#"queue="q1""#),
+        Some(20.0)
+    );
+    assert!(service.terminate(Duration::from_secs(30)).success());
+}
+
+#[test]
+fn two_instances_of_one_group_split_the_partitions_and_their_counters_add_up() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    broker.create_topic("calls", 4);
+    broker.create_topic("dead-letters", 1);
+    let bootstrap = broker.bootstrap();
+    let mut vars = env(&bootstrap, "calls", "pair");
+    // Once caught up, the wall clock closes everything: all events are applied.
+    vars.push(("CALLPULSE_SERVICE_IDLE_AFTER", "1s"));
+    let a = Service::start(&["run"], &vars);
+    let b = Service::start(&["run"], &vars);
+    for s in [&a, &b] {
+        let deadline = Instant::now() + WAIT;
+        while s.get("/readyz").0 != 200 {
+            assert!(Instant::now() < deadline, "not ready:\n{}", s.log());
+            sleep(Duration::from_millis(200));
+        }
+    }
+    let start = callpulse::time::rfc3339::format(
+        callpulse::service::kafka::wall_clock() - 3 * callpulse::time::HOUR,
+        &chrono_tz::UTC,
+    );
+    let sim = Command::new(env!("CARGO_BIN_EXE_callpulse"))
+        .args(["simulate", "--hours", "2", "--seed", "3", "--start", &start])
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(sim.stdout).unwrap();
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let offers = lines
+        .iter()
+        .filter(|l| decode(l).is_ok_and(|e| e.body.type_name() == "call.offered"))
+        .count() as f64;
+    produce(&broker, "calls", &lines);
+
+    let total = lines.len() as f64;
+    let deadline = Instant::now() + WAIT;
+    let (read_a, read_b) = loop {
+        let ra = metric(&a, "callpulse_events_read_total", "").unwrap_or(0.0);
+        let rb = metric(&b, "callpulse_events_read_total", "").unwrap_or(0.0);
+        if ra + rb >= total {
+            break (ra, rb);
+        }
+        assert!(Instant::now() < deadline, "read {ra} + {rb} of {total}");
+        sleep(Duration::from_millis(200));
+    };
+    assert_eq!(read_a + read_b, total, "each message read once");
+    assert!(
+        read_a > 0.0 && read_b > 0.0,
+        "both instances got partitions"
+    );
+    let sum = |name: &str| {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let pending: f64 = [&a, &b]
+                .iter()
+                .map(|s| metric(s, "callpulse_events_pending", "").unwrap_or(0.0))
+                .sum();
+            if pending == 0.0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "events still pending");
+            sleep(Duration::from_millis(200));
+        }
+        metric(&a, name, "").unwrap_or(0.0) + metric(&b, name, "").unwrap_or(0.0)
+    };
+    assert_eq!(sum("callpulse_center_calls_offered_total"), offers);
+    let accepted = sum("callpulse_events_accepted_total");
+    let rejected: f64 = [&a, &b]
+        .iter()
+        .flat_map(|s| {
+            let m = s.get("/metrics").1;
+            m.lines()
+                .filter(|l| l.starts_with("callpulse_events_rejected_total{"))
+                .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .sum();
+    assert_eq!(accepted + rejected, total, "accepted + rejected = read");
+}
+
+/// A Prometheus server scraping one target every second, on a free port, killed on drop.
+struct Prometheus {
+    child: std::process::Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    /// `None` outside CI when prometheus is not installed.
+    fn start(target: &str) -> Option<Prometheus> {
+        if Command::new("prometheus")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "prometheus is needed (Debian package prometheus)"
+            );
+            eprintln!("skipping the Prometheus check: prometheus not installed");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let target = target.trim_start_matches("http://");
+        std::fs::write(
+            dir.path().join("prometheus.yml"),
+            format!(
+                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\n\
+                 scrape_configs:\n  - job_name: callpulse\n    static_configs:\n      \
+                 - targets: ['{target}']\n"
+            ),
+        )
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                dir.path().join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("log")).unwrap())
+            .spawn()
+            .expect("prometheus starts");
+        Some(Prometheus {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        })
+    }
+
+    /// Runs an instant query until it has a result.
+    fn query_until(&self, promql: &str, within: Duration) -> f64 {
+        let url = format!("{}/api/v1/query?query={}", self.base, encode(promql));
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok((200, body)) = try_get(&url) {
+                let v: Value = serde_json::from_str(&body).unwrap();
+                if let Some(value) = v["data"]["result"][0]["value"][1].as_str() {
+                    return value.parse().unwrap();
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no answer from Prometheus to {promql}"
+            );
+            sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Percent-encodes a query parameter.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
