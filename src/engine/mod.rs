@@ -70,6 +70,9 @@ pub struct Engine {
     reorder: Reorder,
     live: Live,
     max_seen: Millis,
+    /// Whether `ingest` advances the watermark from the newest event (one ordered input) or
+    /// the caller does (several partitions: see [`Engine::set_caller_watermark`]).
+    caller_watermark: bool,
     watermark: Millis,
     next_boundary: Millis,
     last_sweep: Millis,
@@ -107,6 +110,7 @@ impl Engine {
                     .chain(cfg.short_abandon),
             ),
             max_seen: Millis::MIN,
+            caller_watermark: false,
             watermark: Millis::MIN,
             next_boundary: Millis::MIN,
             last_sweep: Millis::MIN,
@@ -123,6 +127,16 @@ impl Engine {
     /// no agent records turns it off, which saves a tally per agent and interval.
     pub fn set_agent_records(&mut self, on: bool) {
         self.agents.per_agent = on;
+    }
+
+    /// Leaves the watermark to the caller: `ingest` no longer advances it from the newest
+    /// event, and the caller calls [`Engine::advance_to`]. An input of several partitions
+    /// needs this: read from a backlog, one partition runs ahead of another, and a watermark
+    /// taken from the newest event overall would make the slower partitions' events late.
+    /// The live service advances to the minimum over its partitions of each one's newest
+    /// event time, minus the lateness.
+    pub fn set_caller_watermark(&mut self, on: bool) {
+        self.caller_watermark = on;
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -183,8 +197,10 @@ impl Engine {
         } else {
             self.reorder.push(queued);
         }
-        let w = self.max_seen.saturating_sub(self.cfg.lateness);
-        self.advance_to(w);
+        if !self.caller_watermark {
+            let w = self.max_seen.saturating_sub(self.cfg.lateness);
+            self.advance_to(w);
+        }
     }
 
     /// Moves the watermark to `watermark` (if later): releases the events before it in

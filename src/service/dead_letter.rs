@@ -18,24 +18,24 @@ pub const SOURCE_TOPIC: &str = "callpulse.source.topic";
 pub const SOURCE_PARTITION: &str = "callpulse.source.partition";
 pub const SOURCE_OFFSET: &str = "callpulse.source.offset";
 
-/// Collects the indices of the dead letters whose delivery failed.
+/// The delivery reports of dead letters: (write call, index in it, error if it failed).
 #[derive(Default)]
 pub struct Deliveries {
-    failed: Mutex<Vec<(usize, String)>>,
+    reports: Mutex<Vec<(u64, usize, Option<String>)>>,
 }
 
 impl ClientContext for Deliveries {}
 
 impl ProducerContext for Deliveries {
-    type DeliveryOpaque = Box<usize>;
+    type DeliveryOpaque = Box<(u64, usize)>;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, index: Box<usize>) {
-        if let Err((e, _)) = result {
-            self.failed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((*index, e.to_string()));
-        }
+    fn delivery(&self, result: &DeliveryResult<'_>, id: Box<(u64, usize)>) {
+        let (call, index) = *id;
+        let error = result.as_ref().err().map(|(e, _)| e.to_string());
+        self.reports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((call, index, error));
     }
 }
 
@@ -44,6 +44,8 @@ pub struct DeadLetters {
     producer: BaseProducer<Deliveries>,
     topic: String,
     timeout: Duration,
+    /// Number of the current `write` call: reports of earlier calls are ignored.
+    call: std::cell::Cell<u64>,
 }
 
 /// Why dead letters were not all written.
@@ -57,31 +59,35 @@ impl DeadLetters {
     pub fn new(client: &ClientConfig, topic: &str) -> Result<Self, KafkaError> {
         let mut config = client.clone();
         if config.get("message.timeout.ms").is_none() {
-            config.set("message.timeout.ms", "10000");
+            config.set("message.timeout.ms", "5000");
         }
         let timeout = config
             .get("message.timeout.ms")
             .and_then(|ms| ms.parse().ok())
-            .map_or(Duration::from_secs(10), Duration::from_millis);
-        config.set("enable.idempotence", "false");
+            .map_or(Duration::from_secs(5), Duration::from_millis);
         Ok(DeadLetters {
             producer: config.create_with_context(Deliveries::default())?,
             topic: topic.to_string(),
             timeout,
+            call: std::cell::Cell::new(0),
         })
     }
 
     /// Writes every rejection and waits for the broker's acknowledgement. Returns the
-    /// rejections that could not be written (to retry) with the last error.
+    /// rejections not acknowledged (to retry) with the last error: a letter counts as written
+    /// only once its delivery report says so.
     pub fn write<'a>(
         &self,
         rejections: &'a [Rejection],
         sources: &[String],
     ) -> Result<(), (Vec<&'a Rejection>, NotWritten)> {
+        let call = self.call.get() + 1;
+        self.call.set(call);
         let mut last_error = String::new();
-        let mut unsent = Vec::new();
         for (i, r) in rejections.iter().enumerate() {
-            let source = sources.get(r.origin.source as usize).map_or("", String::as_str);
+            let source = sources
+                .get(r.origin.source as usize)
+                .map_or("", String::as_str);
             let (partition, offset) = (r.origin.partition.to_string(), r.origin.offset.to_string());
             let reason = r.reason.code();
             let headers = OwnedHeaders::new()
@@ -89,9 +95,12 @@ impl DeadLetters {
                 .insert(header(SOURCE_TOPIC, source))
                 .insert(header(SOURCE_PARTITION, &partition))
                 .insert(header(SOURCE_OFFSET, &offset));
-            let mut record = BaseRecord::<(), [u8], Box<usize>>::with_opaque_to(&self.topic, Box::new(i))
-                .payload(&r.bytes[..])
-                .headers(headers);
+            let mut record = BaseRecord::<(), [u8], Box<(u64, usize)>>::with_opaque_to(
+                &self.topic,
+                Box::new((call, i)),
+            )
+            .payload(&r.bytes[..])
+            .headers(headers);
             loop {
                 match self.producer.send(record) {
                     Ok(()) => break,
@@ -101,45 +110,46 @@ impl DeadLetters {
                     }
                     Err((e, _)) => {
                         last_error = e.to_string();
-                        unsent.push(i);
                         break;
                     }
                 }
             }
         }
-        let flushed = self.producer.flush(self.timeout + Duration::from_secs(1));
-        if let Err(e) = &flushed {
+        if let Err(e) = self.producer.flush(self.timeout + Duration::from_secs(1)) {
             last_error = e.to_string();
+            // What is still queued will not be waited for: it counts as not written (a later
+            // delivery makes a duplicate dead letter, never a lost one).
+            self.producer
+                .purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
         }
-        let mut failed: Vec<usize> = std::mem::take(
+        let mut written = vec![false; rejections.len()];
+        let reports = std::mem::take(
             &mut *self
                 .producer
                 .context()
-                .failed
+                .reports
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
-        )
-        .into_iter()
-        .map(|(i, e)| {
-            last_error = e;
-            i
-        })
-        .collect();
-        failed.extend(unsent);
-        if failed.is_empty() && flushed.is_ok() {
+        );
+        for (c, i, error) in reports {
+            match error {
+                _ if c != call || i >= written.len() => {}
+                None => written[i] = true,
+                Some(e) => last_error = e,
+            }
+        }
+        let failed: Vec<&Rejection> = rejections
+            .iter()
+            .zip(&written)
+            .filter(|(_, ok)| !**ok)
+            .map(|(r, _)| r)
+            .collect();
+        if failed.is_empty() {
             return Ok(());
         }
-        if flushed.is_err() && failed.is_empty() {
-            // Still queued after the timeout: treat every letter as not written (a later
-            // delivery makes a duplicate dead letter, never a lost one).
-            failed = (0..rejections.len()).collect();
-            self.producer.purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
-        }
-        failed.sort_unstable();
-        failed.dedup();
         let n = failed.len();
         Err((
-            failed.into_iter().map(|i| &rejections[i]).collect(),
+            failed,
             NotWritten {
                 failed: n,
                 error: last_error,

@@ -101,9 +101,8 @@ struct IntervalsQuery {
 fn bound(key: &str, value: Option<&str>, default: Millis) -> Result<Millis, String> {
     match value {
         None => Ok(default),
-        Some(text) => rfc3339::parse(text).ok_or_else(|| {
-            format!("{key} must be an RFC 3339 time with an offset, got {text:?}")
-        }),
+        Some(text) => rfc3339::parse(text)
+            .ok_or_else(|| format!("{key} must be an RFC 3339 time with an offset, got {text:?}")),
     }
 }
 

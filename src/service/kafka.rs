@@ -74,7 +74,10 @@ impl ClientContext for Context {
 impl ConsumerContext for Context {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
-            tracing::info!(partitions = tpl.count(), "partitions revoked; committing offsets");
+            tracing::info!(
+                partitions = tpl.count(),
+                "partitions revoked; committing offsets"
+            );
             if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
                 // Nothing stored yet is not an error worth more than a note.
                 tracing::info!(error = %e, "commit on revocation");
@@ -92,7 +95,12 @@ impl ConsumerContext for Context {
 
 /// Consumes until `shutdown`; returns after committing the stored offsets.
 pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::Result<()> {
-    let idle_after = shared.lock().config.service.idle_after;
+    let idle_after = {
+        let mut state = shared.lock();
+        // Partitions are read side by side: the watermark is the slowest one's.
+        state.engine.set_caller_watermark(true);
+        state.config.service.idle_after
+    };
     let base = client_config(k);
     let mut cc = base.clone();
     cc.set("group.id", &k.group_id)
@@ -133,7 +141,7 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
                             partition: m.partition(),
                             offset: m.offset(),
                         };
-                        state.feed(m.payload().unwrap_or_default(), origin, now);
+                        let ts = state.feed(m.payload().unwrap_or_default(), origin, now);
                         high.insert((source, m.partition()), m.offset());
                         let p = state
                             .process
@@ -141,12 +149,15 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
                             .entry((m.topic().to_string(), m.partition()))
                             .or_default();
                         p.position = Some(m.offset() + 1);
+                        p.newest = p.newest.max(ts);
+                        p.at_end = false;
                         last_message = Instant::now();
                     }
                     Err(KafkaError::PartitionEOF(p)) => {
                         for ((_, partition), part) in state.process.partitions.iter_mut() {
                             if *partition == p {
                                 part.reached_end = true;
+                                part.at_end = true;
                                 part.lag = Some(0);
                             }
                         }
@@ -160,6 +171,7 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
                 next = consumer.poll(Duration::ZERO);
             }
             update_partitions(&consumer, &mut state.process);
+            state.advance_by_partitions();
             let caught_up = state.process.input_ready
                 && state
                     .process
@@ -192,6 +204,25 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             letters = retry.len(),
             "stopping with dead letters unwritten; their offsets stay uncommitted"
         );
+    } else {
+        // Apply what is still buffered (its offsets are stored): every event read ends
+        // accepted or rejected, and the rejected ones are written before the last commit.
+        let rejections = {
+            let mut state = shared.lock();
+            state.engine.flush();
+            state.drain()
+        };
+        if let Err(unwritten) = write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
+            for r in &unwritten {
+                tracing::error!(
+                    reason = %r.reason,
+                    partition = r.origin.partition,
+                    offset = r.origin.offset,
+                    bytes = %String::from_utf8_lossy(&r.bytes),
+                    "dead letter not written at shutdown; kept in this log"
+                );
+            }
+        }
     }
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => tracing::info!("offsets committed"),
@@ -233,10 +264,13 @@ fn write_dead_letters(
                     "cannot write dead letters; offsets are held until they are written"
                 );
                 pending = failed;
+                let until = Instant::now() + pause;
+                while Instant::now() < until && !shutdown.is_triggered() {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
                 if shutdown.is_triggered() {
                     return Err(pending);
                 }
-                std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_secs(10));
             }
         }
@@ -248,7 +282,9 @@ fn update_partitions(consumer: &BaseConsumer<Context>, process: &mut super::stat
     let ctx = consumer.context();
     let rebalanced = std::mem::take(&mut *ctx.rebalanced.lock().unwrap_or_else(|e| e.into_inner()));
     if rebalanced {
-        let assignment = consumer.assignment().unwrap_or_else(|_| TopicPartitionList::new());
+        let assignment = consumer
+            .assignment()
+            .unwrap_or_else(|_| TopicPartitionList::new());
         let mut now: BTreeMap<(String, i32), Partition> = BTreeMap::new();
         for e in assignment.elements() {
             let key = (e.topic().to_string(), e.partition());
@@ -261,7 +297,9 @@ fn update_partitions(consumer: &BaseConsumer<Context>, process: &mut super::stat
             for e in positions.elements() {
                 if let (Offset::Offset(o), Some(p)) = (
                     e.offset(),
-                    process.partitions.get_mut(&(e.topic().to_string(), e.partition())),
+                    process
+                        .partitions
+                        .get_mut(&(e.topic().to_string(), e.partition())),
                 ) {
                     p.position = Some(o);
                 }

@@ -5,8 +5,8 @@
 use crate::codec::Decoder;
 use crate::config::Config;
 use crate::engine::{Engine, Outage, Scope};
-use crate::reject::{Origin, Rejection};
 use crate::record::PeriodRecord;
+use crate::reject::{Origin, Rejection};
 use crate::time::{Granularity, Millis};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,6 +40,10 @@ pub struct Partition {
     pub reached_end: bool,
     /// Next offset to read.
     pub position: Option<i64>,
+    /// Newest event time read from the partition.
+    pub newest: Option<Millis>,
+    /// Read to its end, and nothing came since.
+    pub at_end: bool,
 }
 
 /// What the process did, beside the engine's own counts.
@@ -112,16 +116,44 @@ impl State {
         }
     }
 
-    /// Decodes one input message and feeds it to the engine; `now` is the wall clock.
-    pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) {
+    /// Decodes one input message and feeds it to the engine; `now` is the wall clock. Returns
+    /// the event's time when it decoded.
+    pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) -> Option<Millis> {
         self.process.messages += 1;
         match self.decoder.decode(bytes) {
             Ok(event) => {
-                self.delays
-                    .observe((now - event.ts).max(0) as f64 / 1_000.0);
+                let ts = event.ts;
+                self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
                 self.engine.ingest(event, origin);
+                Some(ts)
             }
-            Err(reason) => self.engine.reject(reason, origin, bytes),
+            Err(reason) => {
+                self.engine.reject(reason, origin, bytes);
+                None
+            }
+        }
+    }
+
+    /// The watermark of an input of several partitions (with
+    /// [`Engine::set_caller_watermark`]): the oldest of the partitions' newest event times,
+    /// minus the lateness, so a partition read from behind never makes another's events late.
+    /// A partition read to its end does not hold the others back; one that has neither
+    /// delivered an event nor reached its end holds everything. With every partition at its
+    /// end, the newest event time of all.
+    pub fn advance_by_partitions(&mut self) {
+        let mut oldest: Option<Millis> = None;
+        let mut newest: Option<Millis> = None;
+        for p in self.process.partitions.values() {
+            match (p.newest, p.at_end) {
+                (_, true) => {}
+                (Some(t), false) => oldest = Some(oldest.map_or(t, |o| o.min(t))),
+                (None, false) => return,
+            }
+            newest = newest.max(p.newest);
+        }
+        if let Some(t) = oldest.or(newest) {
+            let lateness = self.config.engine.lateness;
+            self.engine.advance_to(t.saturating_sub(lateness));
         }
     }
 
@@ -136,7 +168,10 @@ impl State {
             self.intervals
                 .insert((closed.period.start, closed.scope), record);
         }
-        let horizon = self.engine.watermark().saturating_sub(self.config.service.keep_intervals);
+        let horizon = self
+            .engine
+            .watermark()
+            .saturating_sub(self.config.service.keep_intervals);
         while let Some(entry) = self.intervals.first_entry() {
             if entry.key().0 >= horizon {
                 break;
@@ -222,7 +257,12 @@ impl State {
                 Some(lag) => lag > max,
                 None => !p.reached_end,
             })
-            .map(|((t, p), s)| format!("{t}[{p}] lag {}", s.lag.map_or("unknown".into(), |l| l.to_string())))
+            .map(|((t, p), s)| {
+                format!(
+                    "{t}[{p}] lag {}",
+                    s.lag.map_or("unknown".into(), |l| l.to_string())
+                )
+            })
             .collect();
         if behind.is_empty() {
             Ok(())

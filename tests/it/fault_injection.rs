@@ -168,7 +168,8 @@ impl Service {
     }
 
     /// Triggers shutdown and waits for the input to commit and return.
-    fn stop(mut self) {
+    /// Stops the input and returns the engine's final counts and the dead letters written.
+    fn stop(mut self) -> (Stats, u64) {
         self.shutdown.trigger();
         let thread = self.thread.take().expect("stopped once");
         eventually("the input stops after shutdown", || {
@@ -182,6 +183,9 @@ impl Service {
             .join()
             .expect("the input thread panicked")
             .expect("the input returned an error");
+        // Shutdown applies what was still buffered: the final figures come after it.
+        let s = self.shared.lock();
+        (s.engine.stats(), s.process.dead_letters)
     }
 }
 
@@ -489,14 +493,10 @@ fn assert_dead_letters_match(
 fn assert_read_once(stats: &Stats, messages: u64, produced: usize) {
     assert_eq!(stats.read, produced as u64, "read == produced: {stats:?}");
     assert_eq!(messages, produced as u64, "messages taken == produced");
-    assert!(
-        stats.accepted + stats.rejected_total() <= stats.read,
-        "more decided than read: {stats:?}"
-    );
     assert_eq!(
-        stats.accepted + stats.rejected_total() + stats.pending(),
+        stats.accepted + stats.rejected_total(),
         stats.read,
-        "{stats:?}"
+        "after shutdown every event read is accepted or rejected: {stats:?}"
     );
 }
 
@@ -557,17 +557,11 @@ fn a_broker_outage_loses_no_event_and_reads_none_twice() {
     service.wait_until_settled(lines.len() as u64);
     let recovered = started.elapsed();
 
-    let (stats, messages, written, errors) = {
+    let (messages, errors) = {
         let s = service.shared.lock();
-        let p = &s.process;
-        (
-            s.engine.stats(),
-            p.messages,
-            p.dead_letters,
-            p.dead_letter_errors,
-        )
+        (s.process.messages, s.process.dead_letter_errors)
     };
-    service.stop();
+    let (stats, written) = service.stop();
 
     assert_read_once(&stats, messages, lines.len());
     assert!(stats.rejected_total() > 0, "{stats:?}");
@@ -612,8 +606,7 @@ fn a_dead_letter_topic_refusing_writes_holds_the_offsets_back_until_it_accepts()
     producer.flush();
     let first = Service::start(&cfg);
     first.wait_until_settled(BATCH as u64);
-    let first_stats = first.stats();
-    first.stop();
+    let (first_stats, _) = first.stop();
     wait_until_committed_to_the_end(&cluster, group);
     let held = committed(&cluster, group);
 
@@ -675,15 +668,11 @@ fn a_dead_letter_topic_refusing_writes_holds_the_offsets_back_until_it_accepts()
     let total = lines.len() + 1;
     second.wait_until_settled((total - BATCH) as u64);
     wait_until_committed_to_the_end(&cluster, group);
-    let (stats, messages, errors) = {
+    let (messages, errors) = {
         let s = second.shared.lock();
-        (
-            s.engine.stats(),
-            s.process.messages,
-            s.process.dead_letter_errors,
-        )
+        (s.process.messages, s.process.dead_letter_errors)
     };
-    second.stop();
+    let (stats, _) = second.stop();
 
     assert!(errors > 0);
     // The second instance resumed from the first one's offsets: it read the second batch only.
@@ -712,7 +701,6 @@ fn a_dead_letter_topic_refusing_writes_holds_the_offsets_back_until_it_accepts()
 }
 
 #[test]
-#[ignore = "fails: the live engine's watermark runs ahead of the slower partitions"]
 fn a_backlog_read_from_several_partitions_is_applied_not_rejected_as_too_late() {
     const LINES: usize = 1_000;
     let cluster = cluster();
@@ -724,8 +712,7 @@ fn a_backlog_read_from_several_partitions_is_applied_not_rejected_as_too_late() 
     // Each partition holds its events in event-time order, keyed as the contract asks.
     let service = Service::start(&config(&cluster, "backlog", &[]));
     service.wait_until_settled(LINES as u64);
-    let stats = service.stats();
-    service.stop();
+    let (stats, _) = service.stop();
 
     assert_eq!(
         stats.rejected_total(),

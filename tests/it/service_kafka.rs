@@ -108,8 +108,12 @@ fn events_from_kafka_python_reach_metrics_and_the_api_and_bad_ones_the_dead_lett
     let (lines, bad) = known_day();
     produce(&broker, "calls", &lines);
     wait_read(&service, lines.len() as f64);
-    service.wait_for("dead letters", WAIT, |m| {
-        sample(m, "callpulse_dead_letters_total", "").filter(|n| *n >= 2.0)
+    // Every partition read to its end: the watermark reaches the newest event, 10:05 (the
+    // heartbeat itself, at the watermark, stays pending).
+    service.wait_for("dead letters and the watermark at 10:05", WAIT, |m| {
+        let letters = sample(m, "callpulse_dead_letters_total", "")?;
+        let watermark = sample(m, "callpulse_watermark_timestamp_seconds", "")?;
+        (letters >= 2.0 && watermark >= 1_793_613_900.0).then_some(())
     });
 
     let m = service.get("/metrics").1;
