@@ -214,3 +214,38 @@ fn environment_variables_override_the_file_and_options_override_both() {
         stderr(&o)
     );
 }
+
+#[test]
+fn run_reports_every_problem_of_its_service_config_at_once_with_exit_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[kafka]\ntopics = []\n[kafka.client]\n\"group.id\" = \"x\"\n[http]\nlisten = \"nope\"\n",
+    )
+    .unwrap();
+    let out = callpulse(&["run", "--config", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+    let err = stderr(&out);
+    for key in ["kafka.topics", "kafka.client.\"group.id\"", "http.listen"] {
+        assert!(err.contains(key), "{key} missing from:\n{err}");
+    }
+}
+
+#[test]
+fn run_with_an_unknown_librdkafka_setting_names_it_and_exits_1() {
+    let out = Command::new(env!("CARGO_BIN_EXE_callpulse"))
+        .args(["run", "--listen", "127.0.0.1:0"])
+        .env("CALLPULSE_KAFKA_CLIENT_NO_SUCH_SETTING", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no.such.setting"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bad_listen_address_is_a_usage_error() {
+    let out = callpulse(&["demo", "--listen", "localhost"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("\"localhost\""), "{}", stderr(&out));
+}
