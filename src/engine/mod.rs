@@ -74,6 +74,7 @@ pub struct Engine {
     /// the caller does (several partitions: see [`Engine::set_caller_watermark`]).
     caller_watermark: bool,
     watermark: Millis,
+    credited: Millis,
     next_boundary: Millis,
     last_sweep: Millis,
     scratch: Vec<Contribution>,
@@ -112,6 +113,7 @@ impl Engine {
             max_seen: Millis::MIN,
             caller_watermark: false,
             watermark: Millis::MIN,
+            credited: Millis::MIN,
             next_boundary: Millis::MIN,
             last_sweep: Millis::MIN,
             scratch: Vec::with_capacity(8),
@@ -307,12 +309,15 @@ impl Engine {
         self.max_seen
     }
 
-    /// Credits agent and component time up to the watermark, so live tallies of the current
-    /// periods include time still running (the engine otherwise credits it at period ends).
-    pub fn settle(&mut self) {
-        if self.watermark > Millis::MIN {
-            self.credit_through(self.watermark);
-        }
+    /// Agent and component time is in the tallies up to this instant: the engine credits it
+    /// when the watermark passes an interval's end plus the grace (`Millis::MIN` before).
+    pub fn credited_through(&self) -> Millis {
+        self.credited
+    }
+
+    /// Events in the reorder buffer, waiting for the watermark to pass them.
+    pub fn buffered(&self) -> usize {
+        self.reorder.len()
     }
 
     /// Calls tracked now (offered and not yet finished, or waiting for their offer).
@@ -348,6 +353,7 @@ impl Engine {
     }
 
     fn credit_through(&mut self, t: Millis) {
+        self.credited = self.credited.max(t);
         self.agents.credit_all(&mut self.store, t);
         self.health.credit_all(&mut self.store, t);
         self.complaints

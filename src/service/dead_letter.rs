@@ -17,6 +17,12 @@ pub const REASON: &str = "callpulse.reason";
 pub const SOURCE_TOPIC: &str = "callpulse.source.topic";
 pub const SOURCE_PARTITION: &str = "callpulse.source.partition";
 pub const SOURCE_OFFSET: &str = "callpulse.source.offset";
+/// Set, to the original length in bytes, when the payload was cut to [`MAX_PAYLOAD`].
+pub const TRUNCATED: &str = "callpulse.truncated";
+
+/// Longest dead-letter payload: well under the 1 MB a broker takes by default, so an
+/// oversized input (rejected as `too_large`) cannot block the dead letters for good.
+pub const MAX_PAYLOAD: usize = 512 * 1024;
 
 /// The delivery reports of dead letters: (write call, index in it, error if it failed).
 #[derive(Default)]
@@ -90,16 +96,21 @@ impl DeadLetters {
                 .map_or("", String::as_str);
             let (partition, offset) = (r.origin.partition.to_string(), r.origin.offset.to_string());
             let reason = r.reason.code();
-            let headers = OwnedHeaders::new()
+            let mut headers = OwnedHeaders::new()
                 .insert(header(REASON, &reason))
                 .insert(header(SOURCE_TOPIC, source))
                 .insert(header(SOURCE_PARTITION, &partition))
                 .insert(header(SOURCE_OFFSET, &offset));
+            let original = r.bytes.len().to_string();
+            if r.bytes.len() > MAX_PAYLOAD {
+                headers = headers.insert(header(TRUNCATED, &original));
+            }
+            let payload = &r.bytes[..r.bytes.len().min(MAX_PAYLOAD)];
             let mut record = BaseRecord::<(), [u8], Box<(u64, usize)>>::with_opaque_to(
                 &self.topic,
                 Box::new((call, i)),
             )
-            .payload(&r.bytes[..])
+            .payload(payload)
             .headers(headers);
             loop {
                 match self.producer.send(record) {

@@ -16,6 +16,9 @@ use crate::time::Millis;
 use std::io::Write;
 use std::time::Duration;
 
+/// Lines applied under one lock of the state.
+const CHUNK: usize = 10_000;
+
 /// Runs the simulator from `start` until shutdown, feeding the shared state.
 pub fn run(
     shared: Shared,
@@ -29,9 +32,17 @@ pub fn run(
     shared.lock().process.input_ready = true;
     while !shutdown.is_triggered() {
         let now = wall_clock();
+        let mut backlog = false;
         {
             let mut state = shared.lock();
+            let mut fed = 0;
             loop {
+                if fed == CHUNK {
+                    // The backfill: let HTTP in between chunks.
+                    backlog = true;
+                    break;
+                }
+                fed += 1;
                 let (at, line) = match held.take() {
                     Some(h) => h,
                     None => match sim.next() {
@@ -62,7 +73,9 @@ pub fn run(
                 w.flush()?;
             }
         }
-        std::thread::sleep(Duration::from_millis(100));
+        if !backlog {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     Ok(())
 }

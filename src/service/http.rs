@@ -77,8 +77,8 @@ async fn kpis_json(AxumState(app): AxumState<App>, Query(q): Query<KpisQuery>) -
             "window must be one of 15m, 60m, today, interval, got {name:?}"
         ));
     };
-    let mut state = app.shared.lock();
-    match kpis::snapshot(&mut state, window, q.queue.as_deref()) {
+    let state = app.shared.lock();
+    match kpis::snapshot(&state, window, q.queue.as_deref()) {
         Some(snapshot) => Json(snapshot).into_response(),
         None => error(
             StatusCode::NOT_FOUND,

@@ -9,7 +9,7 @@ use super::dead_letter::DeadLetters;
 use super::shutdown::Shutdown;
 use super::state::{Partition, Shared};
 use crate::config::KafkaConfig;
-use crate::reject::{Origin, Rejection};
+use crate::reject::Rejection;
 use crate::time::Millis;
 use anyhow::Context as _;
 use rdkafka::config::ClientConfig;
@@ -17,7 +17,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Reb
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
-use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use rdkafka::{ClientContext, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -25,17 +25,36 @@ use std::time::{Duration, Instant};
 /// Messages applied under one lock of the state.
 const BATCH: usize = 4_096;
 
-/// The librdkafka settings of both the consumer and the dead-letter producer: the
-/// passed-through `kafka.client` table, then what callpulse needs.
+/// The librdkafka settings shared by the consumer and the dead-letter producer: the
+/// passed-through `kafka.client` table and the brokers.
 pub fn client_config(k: &KafkaConfig) -> ClientConfig {
     let mut c = ClientConfig::new();
-    // Faster than librdkafka's defaults for a consumer that keeps up (performance notes).
-    c.set("fetch.queue.backoff.ms", "20");
-    c.set("statistics.interval.ms", "1000");
     for (key, value) in &k.client {
         c.set(key, value);
     }
     c.set("bootstrap.servers", &k.brokers);
+    c
+}
+
+/// The consumer's settings: the shared ones, callpulse's own, and defaults that the
+/// `kafka.client` table may override.
+fn consumer_config(k: &KafkaConfig) -> ClientConfig {
+    let mut c = client_config(k);
+    for (key, default) in [
+        // Faster than librdkafka's 1 s for a consumer that keeps up (performance notes).
+        ("fetch.queue.backoff.ms", "20"),
+        // Lag per partition comes from the client statistics.
+        ("statistics.interval.ms", "1000"),
+        ("auto.offset.reset", "earliest"),
+    ] {
+        if c.get(key).is_none() {
+            c.set(key, default);
+        }
+    }
+    c.set("group.id", &k.group_id)
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "true")
+        .set("isolation.level", "read_committed");
     c
 }
 
@@ -93,7 +112,11 @@ impl ConsumerContext for Context {
     }
 }
 
-/// Consumes until `shutdown`; returns after committing the stored offsets.
+/// Consumes until `shutdown`; returns after applying what was read and committing.
+///
+/// A batch's offsets are stored only up to the first event it still holds in the engine's
+/// reorder buffer, and only once the batch's dead letters are acknowledged: a restart reads
+/// again from the first event not yet applied.
 pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::Result<()> {
     let idle_after = {
         let mut state = shared.lock();
@@ -101,66 +124,41 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
         state.engine.set_caller_watermark(true);
         state.config.service.idle_after
     };
-    let base = client_config(k);
-    let mut cc = base.clone();
-    cc.set("group.id", &k.group_id)
-        .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "true")
-        .set("isolation.level", "read_committed");
-    if cc.get("auto.offset.reset").is_none() {
-        cc.set("auto.offset.reset", "earliest");
-    }
-    let consumer: BaseConsumer<Context> = cc
+    let consumer: BaseConsumer<Context> = consumer_config(k)
         .create_with_context(Context::default())
         .context("cannot create the Kafka consumer (check [kafka] and [kafka.client])")?;
     let topics: Vec<&str> = k.topics.iter().map(String::as_str).collect();
     consumer
         .subscribe(&topics)
         .with_context(|| format!("cannot subscribe to {topics:?}"))?;
-    let dead_letters = DeadLetters::new(&base, &k.dead_letter_topic)
+    let dead_letters = DeadLetters::new(&client_config(k), &k.dead_letter_topic)
         .context("cannot create the dead-letter producer")?;
     tracing::info!(brokers = %k.brokers, group = %k.group_id, ?topics, "consuming");
 
     let mut last_message = Instant::now();
-    let mut retry: Vec<Rejection> = Vec::new();
+    let mut unwritten: Vec<Rejection> = Vec::new();
     while !shutdown.is_triggered() {
         let first = consumer.poll(Duration::from_millis(100));
         let now = wall_clock();
-        let mut high: BTreeMap<(usize, i32), i64> = BTreeMap::new();
-        let mut rejections = std::mem::take(&mut retry);
-        {
+        let (rejections, offsets) = {
             let mut state = shared.lock();
             let mut next = first;
             let mut n = 0;
             while let Some(result) = next {
                 match result {
                     Ok(m) => {
-                        let source = k.topics.iter().position(|t| t == m.topic()).unwrap_or(0);
-                        let origin = Origin {
-                            source: source as u32,
-                            partition: m.partition(),
-                            offset: m.offset(),
-                        };
-                        let ts = state.feed(m.payload().unwrap_or_default(), origin, now);
-                        high.insert((source, m.partition()), m.offset());
-                        let p = state
-                            .process
-                            .partitions
-                            .entry((m.topic().to_string(), m.partition()))
-                            .or_default();
-                        p.position = Some(m.offset() + 1);
-                        p.newest = p.newest.max(ts);
-                        p.at_end = false;
+                        state.take_message(
+                            m.topic(),
+                            m.partition(),
+                            m.offset(),
+                            m.payload().unwrap_or_default(),
+                            now,
+                        );
                         last_message = Instant::now();
                     }
-                    Err(KafkaError::PartitionEOF(p)) => {
-                        for ((_, partition), part) in state.process.partitions.iter_mut() {
-                            if *partition == p {
-                                part.reached_end = true;
-                                part.at_end = true;
-                                part.lag = Some(0);
-                            }
-                        }
+                    Err(KafkaError::PartitionEOF(p)) => state.reached_end(p),
+                    Err(e @ KafkaError::MessageConsumptionFatal(_)) => {
+                        return Err(e).context("the consumer cannot go on");
                     }
                     Err(e) => tracing::warn!(error = %e, "consumer"),
                 }
@@ -172,63 +170,62 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             }
             update_partitions(&consumer, &mut state.process);
             state.advance_by_partitions();
-            let caught_up = state.process.input_ready
-                && state
-                    .process
-                    .partitions
-                    .values()
-                    .all(|p| p.reached_end && p.lag.unwrap_or(0) == 0);
+            let caught_up =
+                state.process.input_ready && state.process.partitions.values().all(|p| p.at_end);
             if caught_up && last_message.elapsed() >= Duration::from_millis(idle_after as u64) {
                 state.idle_advance(now);
             }
-            rejections.extend(state.drain());
-        }
+            let rejections = state.drain();
+            state.keep_rejected(&rejections, now);
+            (rejections, state.safe_offsets())
+        };
         if !rejections.is_empty() {
-            match write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
-                Ok(()) => {}
-                Err(unwritten) => {
-                    // Shutting down with letters unwritten: keep their offsets unstored.
-                    retry = unwritten;
-                    break;
-                }
+            if let Err(left) = write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
+                // Shutting down with letters unwritten: their offsets stay unstored.
+                unwritten = left;
+                break;
             }
         }
-        for ((source, partition), offset) in high {
-            if let Err(e) = consumer.store_offset(&k.topics[source], partition, offset) {
-                tracing::debug!(error = %e, partition, "offset not stored (partition revoked?)");
-            }
-        }
+        store(&consumer, &offsets);
     }
-    if !retry.is_empty() {
-        tracing::error!(
-            letters = retry.len(),
-            "stopping with dead letters unwritten; their offsets stay uncommitted"
-        );
-    } else {
-        // Apply what is still buffered (its offsets are stored): every event read ends
-        // accepted or rejected, and the rejected ones are written before the last commit.
-        let rejections = {
+    if unwritten.is_empty() {
+        // Apply what is still buffered: every event read ends accepted or rejected, the
+        // rejected ones are written, and then every offset read is stored.
+        let (rejections, offsets) = {
             let mut state = shared.lock();
             state.engine.flush();
-            state.drain()
+            let rejections = state.drain();
+            state.keep_rejected(&rejections, wall_clock());
+            (rejections, state.safe_offsets())
         };
-        if let Err(unwritten) = write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
-            for r in &unwritten {
-                tracing::error!(
-                    reason = %r.reason,
-                    partition = r.origin.partition,
-                    offset = r.origin.offset,
-                    bytes = %String::from_utf8_lossy(&r.bytes),
-                    "dead letter not written at shutdown; kept in this log"
-                );
-            }
+        match write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
+            Ok(()) => store(&consumer, &offsets),
+            Err(left) => unwritten = left,
         }
+    }
+    for r in &unwritten {
+        tracing::error!(
+            reason = %r.reason,
+            partition = r.origin.partition,
+            offset = r.origin.offset,
+            bytes = %String::from_utf8_lossy(&r.bytes),
+            "dead letter not written at shutdown: kept in this log, its offset not stored"
+        );
     }
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => tracing::info!("offsets committed"),
         Err(e) => tracing::info!(error = %e, "final commit"),
     }
     Ok(())
+}
+
+/// Stores each (topic, partition, last offset applied) for the next commit.
+fn store(consumer: &BaseConsumer<Context>, offsets: &[(String, i32, i64)]) {
+    for (topic, partition, offset) in offsets {
+        if let Err(e) = consumer.store_offset(topic, *partition, *offset) {
+            tracing::debug!(error = %e, partition, "offset not stored (partition revoked?)");
+        }
+    }
 }
 
 /// Writes dead letters until every one is acknowledged, retrying with a growing pause; gives
@@ -293,22 +290,14 @@ fn update_partitions(consumer: &BaseConsumer<Context>, process: &mut super::stat
         }
         process.partitions = now;
         process.input_ready = assignment.count() > 0;
-        if let Ok(positions) = consumer.position() {
-            for e in positions.elements() {
-                if let (Offset::Offset(o), Some(p)) = (
-                    e.offset(),
-                    process
-                        .partitions
-                        .get_mut(&(e.topic().to_string(), e.partition())),
-                ) {
-                    p.position = Some(o);
-                }
-            }
-        }
     }
     let lag = ctx.lag.lock().unwrap_or_else(|e| e.into_inner());
     for (key, p) in process.partitions.iter_mut() {
-        if let Some(l) = lag.get(key) {
+        // At its end a partition lags by nothing, whatever the statistics say (under
+        // read_committed they count a transaction marker as one message behind).
+        if p.at_end {
+            p.lag = Some(0);
+        } else if let Some(l) = lag.get(key) {
             p.lag = Some(*l);
         }
     }

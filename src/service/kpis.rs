@@ -97,8 +97,9 @@ pub fn window_of(t: &Tally) -> Window {
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
     pub window: &'static str,
-    pub from: String,
-    pub to: String,
+    /// `null` before the first event.
+    pub from: Option<String>,
+    pub to: Option<String>,
     /// The live clock: newest event time (or wall clock while the input is idle).
     pub as_of: Option<String>,
     /// Events before this instant have been applied.
@@ -144,9 +145,7 @@ pub struct ComponentNow {
 
 /// Builds the snapshot of `window`, for one queue or all of them. `None` when `queue` is
 /// not known.
-pub fn snapshot(state: &mut State, window: LiveWindow, queue: Option<&str>) -> Option<Snapshot> {
-    state.engine.settle();
-    let state = &*state;
+pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Option<Snapshot> {
     let at = state.clock();
     let calendar = state.engine.calendar();
     let time = |t: Millis| (t > Millis::MIN).then(|| calendar.format(t));
@@ -162,7 +161,7 @@ pub fn snapshot(state: &mut State, window: LiveWindow, queue: Option<&str>) -> O
     let (from, to) = if at > Millis::MIN {
         window.span(state, at)
     } else {
-        (0, 0)
+        (Millis::MIN, Millis::MIN)
     };
     let waiting = state.engine.waiting();
     let (staffing, center_staff) = state.engine.staffing();
@@ -209,8 +208,8 @@ pub fn snapshot(state: &mut State, window: LiveWindow, queue: Option<&str>) -> O
     });
     Some(Snapshot {
         window: window.name(),
-        from: time(from).unwrap_or_default(),
-        to: time(to).unwrap_or_default(),
+        from: time(from),
+        to: time(to),
         as_of: time(at),
         watermark: time(state.engine.watermark()),
         center,
@@ -241,11 +240,12 @@ pub fn components(state: &State, at: Millis) -> Vec<ComponentNow> {
 }
 
 /// Availability (clause 9.4.1) of a component, or of the center (all components), from the
-/// start of today to the watermark. `None` before anything reported today.
+/// start of today to the last instant the engine credited (the last interval close). `None`
+/// before anything reported today.
 pub fn availability_today(state: &State, scope: Scope, at: Millis) -> Option<f64> {
     let day = state.engine.calendar().period(Granularity::Day, at);
     let tally = state.engine.tally(scope, Granularity::Day, at)?;
-    let elapsed = state.engine.watermark().min(day.end) - day.start;
+    let elapsed = state.engine.credited_through().min(day.end) - day.start;
     if !tally.monitored || elapsed <= 0 {
         return None;
     }

@@ -448,8 +448,7 @@ impl Collector for StateCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        let mut state = self.shared.lock();
-        state.engine.settle();
+        let state = self.shared.lock();
         let mut out = Out::default();
         collect(&state, &mut out);
         out.families

@@ -74,12 +74,14 @@ pub fn serve(
             _ = shutdown.wait() => None,
             result = &mut done_rx => Some(result),
         };
+        // One deadline for the whole shutdown: the input's drain and commit, then HTTP.
+        let deadline = tokio::time::Instant::now() + timeout;
         let input_result = match early {
             Some(result) => result.unwrap_or_else(|_| Err(anyhow::anyhow!("input thread died"))),
             None => {
                 tracing::info!("shutting down");
                 shutdown.trigger();
-                match tokio::time::timeout(timeout, done_rx).await {
+                match tokio::time::timeout_at(deadline, done_rx).await {
                     Ok(result) => {
                         result.unwrap_or_else(|_| Err(anyhow::anyhow!("input thread died")))
                     }
@@ -92,7 +94,8 @@ pub fn serve(
         };
         shutdown.trigger();
         http_stop.trigger();
-        match tokio::time::timeout(timeout, server).await {
+        let http_deadline = deadline.max(tokio::time::Instant::now() + Duration::from_millis(200));
+        match tokio::time::timeout_at(http_deadline, server).await {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(e))) => tracing::warn!(error = %e, "HTTP server"),
             Ok(Err(e)) => tracing::warn!(error = %e, "HTTP server task"),

@@ -639,7 +639,7 @@ fn a_dead_letter_topic_refusing_writes_holds_the_offsets_back_until_it_accepts()
     second.wait_for("the malformed message read, its dead letter refused", |s| {
         s.process.dead_letters_blocked
             && s.process.dead_letter_errors >= 3
-            && s.process.partitions.get(&key).and_then(|p| p.position) > Some(noise_at.1)
+            && s.process.partitions.get(&key).and_then(|p| p.read_through) >= Some(noise_at.1)
     });
     let (blocked, written) = {
         let s = second.shared.lock();
@@ -667,7 +667,16 @@ fn a_dead_letter_topic_refusing_writes_holds_the_offsets_back_until_it_accepts()
     cluster.clear_request_errors(RDKafkaApiKey::Produce);
     let total = lines.len() + 1;
     second.wait_until_settled((total - BATCH) as u64);
-    wait_until_committed_to_the_end(&cluster, group);
+    // Offsets move past the malformed message; the events still waiting in the reorder
+    // buffer are committed at shutdown, once applied.
+    eventually("the committed offset passes the malformed message", || {
+        let c = committed(&cluster, group);
+        if c[0].is_some_and(|o| o > noise_at.1) {
+            Ok(())
+        } else {
+            Err(format!("committed {c:?}"))
+        }
+    });
     let (messages, errors) = {
         let s = second.shared.lock();
         (s.process.messages, s.process.dead_letter_errors)
