@@ -8,7 +8,8 @@ use crate::event::{Body, Event};
 use crate::reject::Origin;
 use crate::time::Millis;
 use std::cmp::Ordering;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// An event waiting for the watermark.
 #[derive(Debug)]
@@ -33,7 +34,7 @@ impl Queued {
         }
     }
 
-    fn key(&self) -> (Millis, u8, u64) {
+    fn key(&self) -> Key {
         (self.at, self.rank, self.digest)
     }
 }
@@ -69,13 +70,17 @@ impl Ord for Queued {
     }
 }
 
-/// Events sorted by their ordering key. Input that is already in order (the usual case)
-/// costs O(1) per event; an event that arrives out of order is inserted by binary search.
-/// Events live in a slab and the sorted queue holds only keys and slots, so nothing large
-/// moves when the queue shifts.
+/// The ordering key of a queued event: instant, rank of its type, digest.
+type Key = (Millis, u8, u64);
+
+/// Events ordered by their ordering key, in a binary min-heap: O(log n) per event whatever
+/// the arrival order. Input in order costs little (a push sifts up no further than its
+/// parent); input from several partitions read at different speeds may hold many events
+/// out of order, which a sorted queue would pay for with a shift per insert. Events live in
+/// a slab and the heap holds only keys and slots, so nothing large moves.
 #[derive(Debug, Default)]
 pub struct Reorder {
-    order: VecDeque<((Millis, u8, u64), u32)>,
+    order: BinaryHeap<Reverse<(Key, u32)>>,
     slab: Vec<Option<Queued>>,
     free: Vec<u32>,
 }
@@ -93,22 +98,16 @@ impl Reorder {
                 (self.slab.len() - 1) as u32
             }
         };
-        match self.order.back() {
-            Some((last, _)) if *last > key => {
-                let at = self.order.partition_point(|(k, _)| *k <= key);
-                self.order.insert(at, (key, slot));
-            }
-            _ => self.order.push_back((key, slot)),
-        }
+        self.order.push(Reverse((key, slot)));
     }
 
     /// The earliest event if it lies before `watermark`.
     pub fn pop_before(&mut self, watermark: Millis) -> Option<Queued> {
-        let ((at, _, _), _) = *self.order.front()?;
+        let Reverse(((at, _, _), _)) = *self.order.peek()?;
         if at >= watermark {
             return None;
         }
-        let (_, slot) = self.order.pop_front()?;
+        let Reverse((_, slot)) = self.order.pop()?;
         self.free.push(slot);
         self.slab[slot as usize].take()
     }

@@ -126,12 +126,19 @@ impl DeadLetters {
                 }
             }
         }
-        if let Err(e) = self.producer.flush(self.timeout + Duration::from_secs(1)) {
-            last_error = e.to_string();
-            // What is still queued will not be waited for: it counts as not written (a later
-            // delivery makes a duplicate dead letter, never a lost one).
-            self.producer
-                .purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
+        // Serve delivery reports until none is outstanding. (rdkafka's `flush` waits in
+        // 100 ms steps, which would stall the input for every batch with a rejection.)
+        let deadline = std::time::Instant::now() + self.timeout + Duration::from_secs(1);
+        while self.producer.in_flight_count() > 0 {
+            if std::time::Instant::now() > deadline {
+                last_error = "dead letters unacknowledged after message.timeout.ms".into();
+                // What is still queued will not be waited for: it counts as not written (a
+                // later delivery makes a duplicate dead letter, never a lost one).
+                self.producer
+                    .purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
+                break;
+            }
+            self.producer.poll(Duration::from_millis(1));
         }
         let mut written = vec![false; rejections.len()];
         let reports = std::mem::take(

@@ -14,7 +14,7 @@ use crate::time::Millis;
 use anyhow::Context as _;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, TopicPartitionList};
@@ -38,7 +38,7 @@ pub fn client_config(k: &KafkaConfig) -> ClientConfig {
 
 /// The consumer's settings: the shared ones, callpulse's own, and defaults that the
 /// `kafka.client` table may override.
-fn consumer_config(k: &KafkaConfig) -> ClientConfig {
+pub fn consumer_config(k: &KafkaConfig) -> ClientConfig {
     let mut c = client_config(k);
     for (key, default) in [
         // Faster than librdkafka's 1 s for a consumer that keeps up (performance notes).
@@ -69,6 +69,16 @@ struct Context {
 }
 
 impl ClientContext for Context {
+    fn error(&self, error: KafkaError, reason: &str) {
+        match error {
+            // Reaching a partition's end is how the service knows it caught up.
+            KafkaError::PartitionEOF(_) | KafkaError::Global(RDKafkaErrorCode::PartitionEOF) => {
+                tracing::debug!(%reason, "partition end")
+            }
+            e => tracing::warn!(error = %e, %reason, "librdkafka"),
+        }
+    }
+
     fn stats(&self, stats: Statistics) {
         let mut lag = self.lag.lock().unwrap_or_else(|e| e.into_inner());
         lag.clear();
