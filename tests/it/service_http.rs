@@ -2,6 +2,7 @@
 //! hand-made events, and the `demo` process over a real socket, checked by promtool and
 //! stopped by SIGTERM.
 
+use crate::support::lines::{abandoned, answered, heartbeat, offered};
 use crate::support::service::{promtool_check, sample, Service};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -12,19 +13,6 @@ use callpulse::time::rfc3339;
 use serde_json::Value;
 use std::time::Duration;
 use tower::ServiceExt as _;
-
-fn offered(ts: &str, call: &str, queue: &str) -> String {
-    format!(r#"{{"type":"call.offered","ts":"{ts}","call_id":"{call}","queue":"{queue}"}}"#)
-}
-fn answered(ts: &str, call: &str) -> String {
-    format!(r#"{{"type":"call.answered","ts":"{ts}","call_id":"{call}","agent_id":"a1"}}"#)
-}
-fn abandoned(ts: &str, call: &str) -> String {
-    format!(r#"{{"type":"call.abandoned","ts":"{ts}","call_id":"{call}"}}"#)
-}
-fn heartbeat(ts: &str) -> String {
-    format!(r#"{{"type":"system.heartbeat","ts":"{ts}","component":"acd"}}"#)
-}
 
 /// A state fed with four calls of queue `q1` at 10:00 UTC: waits of 20.000 s, 20.001 s and
 /// 5 s answered, one abandoned after 30 s; one call of `q2`; and a bad line. Lateness 0.

@@ -5,6 +5,7 @@
 //! split the partitions, and a real Prometheus server computes the same service level.
 
 use crate::support::kafka::{kafka_python, kafka_python_with_input, Broker};
+use crate::support::lines::{abandoned, answered, heartbeat, offered};
 use crate::support::service::{sample, try_get, Service};
 use callpulse::codec::decode;
 use serde_json::Value;
@@ -45,19 +46,6 @@ fn produce(broker: &Broker, topic: &str, lines: &[String]) {
     );
     let sent: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(sent["sent"].as_u64(), Some(lines.len() as u64), "{out}");
-}
-
-fn offered(ts: &str, call: &str, queue: &str) -> String {
-    format!(r#"{{"type":"call.offered","ts":"{ts}","call_id":"{call}","queue":"{queue}"}}"#)
-}
-fn answered(ts: &str, call: &str) -> String {
-    format!(r#"{{"type":"call.answered","ts":"{ts}","call_id":"{call}","agent_id":"a1"}}"#)
-}
-fn abandoned(ts: &str, call: &str) -> String {
-    format!(r#"{{"type":"call.abandoned","ts":"{ts}","call_id":"{call}"}}"#)
-}
-fn heartbeat(ts: &str) -> String {
-    format!(r#"{{"type":"system.heartbeat","ts":"{ts}","component":"acd"}}"#)
 }
 
 /// Four calls of q1 (waits 5 s, 20.000 s, 20.001 s answered; one abandoned), one of q2,

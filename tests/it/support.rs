@@ -9,6 +9,7 @@ use callpulse::time::Granularity;
 use std::collections::BTreeMap;
 
 pub mod kafka;
+pub mod lines;
 pub mod service;
 
 /// A configuration from TOML text (panics on invalid text: tests write valid configs).
