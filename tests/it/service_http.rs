@@ -2,7 +2,7 @@
 //! hand-made events, and the `demo` process over a real socket, checked by promtool and
 //! stopped by SIGTERM.
 
-use crate::support::lines::{abandoned, answered, heartbeat, offered};
+use crate::support::lines::{heartbeat, q1_threshold_calls};
 use crate::support::service::{promtool_check, sample, Service};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -20,19 +20,9 @@ fn fed_state(extra: &[String]) -> Shared {
     let mut cfg = Config::default();
     cfg.engine.lateness = 0;
     let shared = Shared::new(State::new(cfg, vec!["test".into()]));
-    let mut lines = vec![
-        offered("2026-11-02T10:00:00Z", "c1", "q1"),
-        offered("2026-11-02T10:00:00Z", "c2", "q1"),
-        offered("2026-11-02T10:00:00Z", "c3", "q1"),
-        offered("2026-11-02T10:00:00Z", "c4", "q1"),
-        offered("2026-11-02T10:00:00Z", "c5", "q2"),
-        answered("2026-11-02T10:00:05Z", "c3"),
-        answered("2026-11-02T10:00:20Z", "c1"),
-        answered("2026-11-02T10:00:20.001Z", "c2"),
-        abandoned("2026-11-02T10:00:30Z", "c4"),
-        "not json".to_string(),
-        heartbeat("2026-11-02T10:01:00Z"),
-    ];
+    let mut lines = q1_threshold_calls();
+    lines.push("not json".to_string());
+    lines.push(heartbeat("2026-11-02T10:01:00Z"));
     lines.extend_from_slice(extra);
     let now = rfc3339::parse("2026-11-02T10:01:00Z").unwrap();
     let mut state = shared.lock();

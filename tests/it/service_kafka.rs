@@ -5,7 +5,7 @@
 //! split the partitions, and a real Prometheus server computes the same service level.
 
 use crate::support::kafka::{kafka_python, kafka_python_with_input, Broker};
-use crate::support::lines::{abandoned, answered, heartbeat, offered};
+use crate::support::lines::{heartbeat, offered, q1_threshold_calls};
 use crate::support::service::{sample, try_get, Service};
 use callpulse::codec::decode;
 use serde_json::Value;
@@ -55,17 +55,7 @@ fn known_day() -> (Vec<String>, Vec<&'static str>) {
         "not json",
         r#"{"type":"call.parked","ts":"2026-11-02T10:00:01Z"}"#,
     ];
-    let mut lines = vec![
-        offered("2026-11-02T10:00:00Z", "c1", "q1"),
-        offered("2026-11-02T10:00:00Z", "c2", "q1"),
-        offered("2026-11-02T10:00:00Z", "c3", "q1"),
-        offered("2026-11-02T10:00:00Z", "c4", "q1"),
-        offered("2026-11-02T10:00:00Z", "c5", "q2"),
-        answered("2026-11-02T10:00:05Z", "c3"),
-        answered("2026-11-02T10:00:20Z", "c1"),
-        answered("2026-11-02T10:00:20.001Z", "c2"),
-        abandoned("2026-11-02T10:00:30Z", "c4"),
-    ];
+    let mut lines = q1_threshold_calls();
     lines.extend(bad.iter().map(|s| s.to_string()));
     lines.push(heartbeat("2026-11-02T10:05:00Z"));
     (lines, bad)
