@@ -32,8 +32,8 @@ pub enum Body {
     Ringing { call: Id, agent: Id },
     /// `call.answered`: an agent took the call.
     Answered { call: Id, agent: Id },
-    /// `call.abandoned`: the caller hung up before an agent took the call.
-    Abandoned { call: Id },
+    /// `call.abandoned`: the call left its queue unanswered; `cause` says who ended the wait.
+    Abandoned { call: Id, cause: Unanswered },
     /// `call.transferred`: overflow to `to_queue` before answer, a transfer after it.
     Transferred { call: Id, to_queue: Option<Id> },
     /// `call.ended`: the conversation ended.
@@ -183,6 +183,56 @@ impl AgentState {
     }
 }
 
+/// Why a call left its queue unanswered (`cause` of `call.abandoned`). The caller's own
+/// choices are abandons; the others are waits the system ended (`timed_out` in the tallies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Unanswered {
+    /// The caller hung up (the default).
+    #[default]
+    Caller,
+    /// The caller left the queue by pressing a key (for a callback or voicemail).
+    Key,
+    /// The queue's longest wait passed.
+    Timeout,
+    /// The queue had no agent who could take the call.
+    NoAgents,
+    /// The system withdrew the call from the queue.
+    Withdrawn,
+    /// The call failed on the way to an agent (incompatible channels, a restart).
+    Failed,
+}
+
+impl Unanswered {
+    pub const ALL: [Unanswered; 6] = [
+        Unanswered::Caller,
+        Unanswered::Key,
+        Unanswered::Timeout,
+        Unanswered::NoAgents,
+        Unanswered::Withdrawn,
+        Unanswered::Failed,
+    ];
+
+    pub fn parse(text: &str) -> Option<Unanswered> {
+        Unanswered::ALL.into_iter().find(|c| c.name() == text)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Unanswered::Caller => "caller",
+            Unanswered::Key => "key",
+            Unanswered::Timeout => "timeout",
+            Unanswered::NoAgents => "no_agents",
+            Unanswered::Withdrawn => "withdrawn",
+            Unanswered::Failed => "failed",
+        }
+    }
+
+    /// The caller gave up (an abandon), rather than the system ending the wait.
+    pub fn by_caller(self) -> bool {
+        matches!(self, Unanswered::Caller | Unanswered::Key)
+    }
+}
+
 /// A forecast volume: a non-negative finite number, hashed by its bits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Volume(pub f64);
@@ -221,7 +271,7 @@ impl Body {
             Body::Offered { call, .. }
             | Body::Ringing { call, .. }
             | Body::Answered { call, .. }
-            | Body::Abandoned { call }
+            | Body::Abandoned { call, .. }
             | Body::Transferred { call, .. }
             | Body::Ended { call, .. }
             | Body::WrapupEnded { call, .. } => Some(call),

@@ -4,7 +4,9 @@
 //! duplicate keys, `v`, `type`, `ts`, then the fields of that type in schema order.
 
 use super::raw::{Field, Fill, RawEvent, Scalar};
-use crate::event::{AgentState, Body, Channel, Completed, CompletedOutcome, Event, Id, Volume};
+use crate::event::{
+    AgentState, Body, Channel, Completed, CompletedOutcome, Event, Id, Unanswered, Volume,
+};
 use crate::reject::RejectReason;
 use crate::time::{rfc3339, Millis};
 use serde::de::DeserializeSeed;
@@ -91,6 +93,10 @@ pub fn decode(text: &str) -> Result<Event, RejectReason> {
         },
         "call.abandoned" => Body::Abandoned {
             call: r.id(Field::CallId)?,
+            cause: match r.opt_str(Field::Cause)? {
+                None => Unanswered::Caller,
+                Some(name) => Unanswered::parse(name).ok_or(RejectReason::BadValue("cause"))?,
+            },
         },
         "call.transferred" => Body::Transferred {
             call: r.id(Field::CallId)?,

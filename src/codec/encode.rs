@@ -1,7 +1,7 @@
 //! An [`Event`] back to canonical JSON (schema version 1), timestamps in UTC with
 //! milliseconds. `decode(encode(e)) == e` for every event (a property test holds it).
 
-use crate::event::{Body, CompletedOutcome, Event};
+use crate::event::{Body, CompletedOutcome, Event, Unanswered};
 use crate::time::Millis;
 use serde_json::{json, Map, Value};
 
@@ -38,7 +38,12 @@ pub fn encode(event: &Event) -> String {
             put("call_id", json!(call.as_str()));
             put("agent_id", json!(agent.as_str()));
         }
-        Body::Abandoned { call } => put("call_id", json!(call.as_str())),
+        Body::Abandoned { call, cause } => {
+            put("call_id", json!(call.as_str()));
+            if *cause != Unanswered::Caller {
+                put("cause", json!(cause.name()));
+            }
+        }
         Body::Transferred { call, to_queue } => {
             put("call_id", json!(call.as_str()));
             put("to_queue", json!(to_queue.as_ref().map(|q| q.as_str())));

@@ -38,9 +38,10 @@ pub(crate) enum Field {
     Interval,
     IntervalMinutes,
     Offered,
+    Cause,
 }
 
-pub(crate) const FIELD_COUNT: usize = Field::Offered as usize + 1;
+pub(crate) const FIELD_COUNT: usize = Field::Cause as usize + 1;
 
 impl Field {
     pub(crate) fn name(self) -> &'static str {
@@ -74,6 +75,7 @@ impl Field {
             Field::Interval => "interval_start",
             Field::IntervalMinutes => "interval_minutes",
             Field::Offered => "offered",
+            Field::Cause => "cause",
         }
     }
 
@@ -108,6 +110,7 @@ impl Field {
             "interval_start" => Field::Interval,
             "interval_minutes" => Field::IntervalMinutes,
             "offered" => Field::Offered,
+            "cause" => Field::Cause,
             _ => return None,
         })
     }

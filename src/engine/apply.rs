@@ -261,6 +261,10 @@ fn add_delta(t: &mut Tally, delta: Delta, threshold: Millis, short_abandon: Opti
             t.abandon_wait_sum += wait;
             t.abandoned_waits.record(wait);
         }
+        Delta::TimedOut { wait } => {
+            t.timed_out += 1;
+            t.timed_out_wait_sum += wait;
+        }
         Delta::Transferred => t.transferred += 1,
         Delta::Handled { talk, resolved } => {
             t.handled += 1;

@@ -9,7 +9,7 @@
 //! changing anything, so the engine can refuse the whole event (`too_late`) atomically.
 
 use super::scope::Scope;
-use crate::event::{Body, CompletedOutcome};
+use crate::event::{Body, CompletedOutcome, Unanswered};
 use crate::reject::RejectReason;
 use crate::time::Millis;
 
@@ -52,6 +52,10 @@ pub enum Delta {
         wait: Millis,
     },
     Abandoned {
+        wait: Millis,
+    },
+    /// The system ended the wait (a timeout, no agents, a withdrawal, a failure).
+    TimedOut {
         wait: Millis,
     },
     Transferred,
@@ -128,7 +132,7 @@ pub fn plan(
                 }
             }
             CompletedOutcome::Abandoned(at) => {
-                abandon(&mut push, &new, at);
+                abandon(&mut push, &new, at, Unanswered::Caller);
                 new.phase = Abandoned;
                 new.outcome_at = at;
             }
@@ -164,8 +168,8 @@ pub fn plan(
             new.phase = Answered;
             new.outcome_at = ts;
         }
-        (Body::Abandoned { .. }, Waiting) if ts >= call.offered => {
-            abandon(&mut push, call, ts);
+        (Body::Abandoned { cause, .. }, Waiting) if ts >= call.offered => {
+            abandon(&mut push, call, ts, *cause);
             new.phase = Abandoned;
             new.outcome_at = ts;
         }
@@ -275,8 +279,18 @@ fn answer(push: &mut impl FnMut(Scope, Millis, Delta), call: &Call, at: Millis) 
     outcome(push, call, at, |wait| Delta::Answered { wait });
 }
 
-fn abandon(push: &mut impl FnMut(Scope, Millis, Delta), call: &Call, at: Millis) {
-    outcome(push, call, at, |wait| Delta::Abandoned { wait });
+/// An unanswered exit: an abandon when the caller chose it, else a wait the system ended.
+fn abandon(
+    push: &mut impl FnMut(Scope, Millis, Delta),
+    call: &Call,
+    at: Millis,
+    cause: Unanswered,
+) {
+    if cause.by_caller() {
+        outcome(push, call, at, |wait| Delta::Abandoned { wait });
+    } else {
+        outcome(push, call, at, |wait| Delta::TimedOut { wait });
+    }
 }
 
 /// Handle time is counted in the period in which the conversation ended.

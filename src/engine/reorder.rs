@@ -128,6 +128,7 @@ mod tests {
             event_id: None,
             body: Body::Abandoned {
                 call: Id::new(call),
+                cause: Default::default(),
             },
         };
         Queued::new(event, Origin::default(), ts as u64)

@@ -87,6 +87,11 @@ pub struct Tally {
     pub abandoned_within: u64,
     /// Abandoned with a wait < the short-abandon threshold (0 unless one is configured).
     pub short_abandoned: u64,
+    /// Unanswered because the system ended the wait (timeout, no agents, withdrawn, failed);
+    /// not abandons.
+    pub timed_out: u64,
+    /// Total wait of those calls.
+    pub timed_out_wait_sum: Millis,
     /// Left this queue for another before answer (overflow).
     pub flowed_out: u64,
     /// Arrived in this queue from another before answer; also counted in `offered`.
@@ -141,6 +146,8 @@ impl Tally {
         self.abandoned += o.abandoned;
         self.abandoned_within += o.abandoned_within;
         self.short_abandoned += o.short_abandoned;
+        self.timed_out += o.timed_out;
+        self.timed_out_wait_sum += o.timed_out_wait_sum;
         self.flowed_out += o.flowed_out;
         self.flowed_in += o.flowed_in;
         self.wait_sum += o.wait_sum;

@@ -46,7 +46,7 @@ type Count = (&'static str, &'static str, fn(&Tally) -> f64);
 
 /// The counts exported per queue (`callpulse_<suffix>{queue}`) and center-wide
 /// (`callpulse_center_<suffix>`).
-const COUNTS: [Count; 22] = [
+const COUNTS: [Count; 23] = [
     (
         "calls_offered_total",
         "Calls offered (center: each call once, at its first offer).",
@@ -74,6 +74,11 @@ const COUNTS: [Count; 22] = [
         "calls_short_abandoned_total",
         "Calls abandoned before the short-abandon limit (0 unless one is configured).",
         |t| t.short_abandoned as f64,
+    ),
+    (
+        "calls_timed_out_total",
+        "Calls that left the queue unanswered because the system ended the wait (timeout, no agents, withdrawn, failed).",
+        |t| t.timed_out as f64,
     ),
     (
         "calls_flowed_out_total",

@@ -304,6 +304,7 @@ impl Simulator {
                     w.gave_up = true;
                     self.emit(Body::Abandoned {
                         call: call_id(call),
+                        cause: Default::default(),
                     });
                 }
             }

@@ -654,3 +654,36 @@ fn what_is_too_late_does_not_depend_on_the_period_of_the_records() {
         assert_eq!(r.rejected("too_late"), 1, "{g}");
     }
 }
+
+#[test]
+fn a_wait_the_system_ended_is_unanswered_but_not_an_abandon() {
+    let ev = [
+        offered("2026-11-02T09:00:00Z", "c1", "q"),
+        abandoned("2026-11-02T09:00:10Z", "c1"),
+        offered("2026-11-02T09:01:00Z", "c2", "q"),
+        r#"{"type":"call.abandoned","ts":"2026-11-02T09:03:00Z","call_id":"c2","cause":"timeout"}"#
+            .to_string(),
+        offered("2026-11-02T09:02:00Z", "c3", "q"),
+        r#"{"type":"call.abandoned","ts":"2026-11-02T09:02:05Z","call_id":"c3","cause":"no_agents"}"#
+            .to_string(),
+        offered("2026-11-02T09:04:00Z", "c4", "q"),
+        r#"{"type":"call.abandoned","ts":"2026-11-02T09:04:30Z","call_id":"c4","cause":"key"}"#
+            .to_string(),
+        offered("2026-11-02T09:05:00Z", "c5", "q"),
+        answered("2026-11-02T09:05:05Z", "c5"),
+    ];
+    let r = run(&config(""), IV, &lines(&ev));
+    for who in ["center", "queue:q"] {
+        let rec = r.get(who, "interval", "2026-11-02T09:00:00Z");
+        assert_eq!(rec.offered, 5, "{who}");
+        // The caller's hang-up and the caller's key press are abandons.
+        assert_eq!(rec.abandoned, 2, "{who}");
+        assert_eq!(rec.abandon_wait_seconds_sum, 40.0, "{who}");
+        // The timeout and the empty queue are waits the system ended.
+        assert_eq!(rec.timed_out, 2, "{who}");
+        assert_eq!(rec.timed_out_wait_seconds_sum, 125.0, "{who}");
+        assert_eq!(rec.answer_rate, Some(0.2), "{who}");
+        assert_eq!(rec.service_level, Some(0.2), "{who}");
+        assert_eq!(rec.abandon_rate, Some(0.4), "{who}");
+    }
+}

@@ -31,7 +31,9 @@ use crate::oracle::{self, Rules};
 use callpulse::codec::{self, Decoder};
 use callpulse::config::{Config, EngineConfig};
 use callpulse::engine::{Closed, Engine, Names, Stats};
-use callpulse::event::{AgentState, Body, Channel, Completed, CompletedOutcome, Event, Id, Volume};
+use callpulse::event::{
+    AgentState, Body, Channel, Completed, CompletedOutcome, Event, Id, Unanswered, Volume,
+};
 use callpulse::reject::Origin;
 use callpulse::time::{Granularity, Millis};
 use proptest::prelude::*;
@@ -422,7 +424,13 @@ fn build(
                     }
                 }
                 Outcome::Abandon(_) => {
-                    evs.push((at, Body::Abandoned { call: call.clone() }));
+                    evs.push((
+                        at,
+                        Body::Abandoned {
+                            call: call.clone(),
+                            cause: Unanswered::Caller,
+                        },
+                    ));
                     if let Some(after) = spec.end_after_abandon {
                         evs.push((
                             at + after,
@@ -1176,7 +1184,9 @@ fn event_of(
         (i(), i())
             .prop_map(|(call, agent)| Body::Answered { call, agent })
             .boxed(),
-        i().prop_map(|call| Body::Abandoned { call }).boxed(),
+        (i(), prop::sample::select(Unanswered::ALL.to_vec()))
+            .prop_map(|(call, cause)| Body::Abandoned { call, cause })
+            .boxed(),
         (i(), oi())
             .prop_map(|(call, to_queue)| Body::Transferred { call, to_queue })
             .boxed(),

@@ -31,6 +31,7 @@ const DECODE_CASES: &[(&[u8], &str)] = &[
     (b"{\"type\":\"call.offered\",\"ts\":0,\"call_id\":\"\",\"queue\":\"q\"}", "bad_value:call_id"),
     (b"{\"type\":\"survey.response\",\"ts\":0,\"queue\":\"q\",\"satisfied\":true,\"score\":9}", "bad_value:score"),
     (b"{\"type\":\"system.status\",\"ts\":0,\"component\":\"acd\",\"status\":\"flaky\"}", "bad_value:status"),
+    (b"{\"type\":\"call.abandoned\",\"ts\":0,\"call_id\":\"c\",\"cause\":\"bored\"}", "bad_value:cause"),
     (b"{\"type\":\"forecast.interval\",\"ts\":0,\"queue\":\"q\",\"interval_start\":0,\"interval_minutes\":15,\"offered\":1.7e308}", "bad_value:offered"),
     (b"{\"type\":\"call.abandoned\",\"ts\":\"2026-11-02 9:00\",\"call_id\":\"c\"}", "bad_timestamp"),
     (b"{\"type\":\"call.abandoned\",\"ts\":\"2026-11-02T09:00:00\",\"call_id\":\"c\"}", "bad_timestamp"),
