@@ -8,6 +8,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`source`] | where events come from: JSON Lines files, gzip, stdin |
+//! | [`adapter`] | other input formats (Asterisk queue_log, CSV call records) → canonical events |
 //! | [`codec`] | bytes → [`event::Event`] or a [`reject::RejectReason`]; and back to canonical JSON |
 //! | [`event`] | the domain vocabulary: canonical call events, schema version 1 |
 //! | [`reject`] | stable reasons for rejected input, and where it came from |
@@ -24,6 +25,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod adapter;
 pub mod cli;
 pub mod codec;
 pub mod config;

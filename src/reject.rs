@@ -39,11 +39,15 @@ pub enum RejectReason {
     TooLate,
     /// A call event whose `call.offered` never came before the call was evicted.
     NoOffer,
+    /// A record an input adapter recognises but that carries nothing callpulse counts (a
+    /// phantom call, a call that never left the IVR, an informational queue_log line); the
+    /// text says why.
+    Skipped(&'static str),
 }
 
 impl RejectReason {
     /// Every reason without a field, and one example of each reason with a field.
-    pub const EXAMPLES: [RejectReason; 15] = [
+    pub const EXAMPLES: [RejectReason; 16] = [
         RejectReason::NotUtf8,
         RejectReason::TooLarge,
         RejectReason::InvalidJson,
@@ -59,6 +63,7 @@ impl RejectReason {
         RejectReason::ContradictsHistory,
         RejectReason::TooLate,
         RejectReason::NoOffer,
+        RejectReason::Skipped("phantom"),
     ];
 
     /// The stable code, for example `missing_field:queue`.
@@ -85,6 +90,7 @@ impl fmt::Display for RejectReason {
             RejectReason::ContradictsHistory => f.write_str("contradicts_history"),
             RejectReason::TooLate => f.write_str("too_late"),
             RejectReason::NoOffer => f.write_str("no_offer"),
+            RejectReason::Skipped(why) => write!(f, "skipped:{why}"),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The one integration-test binary of callpulse: each module proves one part of the contract.
 
+mod adapter_csv;
+mod adapter_queue_log;
 mod cli;
 mod config_files;
 mod engine_cases;

@@ -1,0 +1,77 @@
+//! Input formats: one input record (a line of a file, one Kafka message) → canonical events.
+//!
+//! Most call centers do not write callpulse's canonical JSON. An adapter reads what they do
+//! write — Asterisk's `queue_log`, one CSV/TSV row per call — and turns each record into zero or
+//! more canonical [`Event`]s, or into a [`RejectReason`] that is counted and kept like any bad
+//! event. Adapters may keep state across records (a queue_log caller queued twice, the agents'
+//! queues), so one adapter reads one stream, in order.
+
+pub mod csv;
+pub mod queue_log;
+
+use crate::codec::Decoder;
+use crate::event::Event;
+use crate::reject::RejectReason;
+
+/// The input formats callpulse reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum InputFormat {
+    /// Canonical JSON events, one per line or message (schema version 1).
+    #[default]
+    Canonical,
+    /// Asterisk's `queue_log`: `epoch|callid|queue|agent|EVENT|data...`, one line per record.
+    #[value(name = "queue_log")]
+    QueueLog,
+    /// One CSV/TSV row per call, read with a column mapping (`--mapping FILE`).
+    Csv,
+}
+
+impl InputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Canonical => "canonical",
+            InputFormat::QueueLog => "queue_log",
+            InputFormat::Csv => "csv",
+        }
+    }
+}
+
+/// One stream's reader of input records.
+#[derive(Debug)]
+pub enum Adapter {
+    Canonical(Decoder),
+    QueueLog(queue_log::QueueLog),
+    Csv(csv::Csv),
+}
+
+impl Adapter {
+    /// Reads one record (a line without its line end, or one message), appending the events it
+    /// gives to `out` (none for a CSV header). A record the adapter cannot use is an `Err`
+    /// with the reason, and nothing is appended.
+    pub fn read(&mut self, bytes: &[u8], out: &mut Vec<Event>) -> Result<(), RejectReason> {
+        match self {
+            Adapter::Canonical(decoder) => {
+                out.push(decoder.decode(bytes)?);
+                Ok(())
+            }
+            Adapter::QueueLog(q) => q.read(bytes, out),
+            Adapter::Csv(c) => c.read(bytes, out),
+        }
+    }
+
+    /// A new file begins (its first line may be a header).
+    pub fn start_file(&mut self) {
+        if let Adapter::Csv(c) = self {
+            c.start_file();
+        }
+    }
+
+    /// The input is not in event-time order (an export sorted by line or agent): a replay
+    /// must sort its events before the engine sees them.
+    pub fn needs_sorting(&self) -> bool {
+        match self {
+            Adapter::Csv(c) => c.needs_sorting(),
+            _ => false,
+        }
+    }
+}
