@@ -1,5 +1,6 @@
 //! Command-line arguments, and how they override the configuration file.
 
+use crate::adapter::InputFormat;
 use crate::config::{Config, ConfigError, Environment, RawConfig};
 use crate::output::Format;
 use crate::time::Granularity;
@@ -19,11 +20,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the KPI engine over JSON Lines files (or stdin) and print closed period records.
+    /// Run the KPI engine over input files (or stdin) and print closed period records.
     Replay(ReplayArgs),
+    /// Read input files in any input format and write them as canonical JSON events.
+    Convert(ConvertArgs),
+    /// Send input files' events to a Kafka topic as canonical JSON, keyed by call id.
+    Produce(ProduceArgs),
     /// Write a simulated call center's events as JSON Lines (or to Kafka): built-in demo data.
     Simulate(SimulateArgs),
-    /// Consume call events from Kafka and serve live KPIs: /metrics, /api/v1, a live page.
+    /// Consume call events from Kafka (or follow a file) and serve live KPIs: /metrics, /api/v1, a live page.
     Run(RunArgs),
     /// The live service fed by the built-in simulator instead of Kafka: live KPIs at once.
     Demo(DemoArgs),
@@ -33,6 +38,15 @@ pub enum Command {
 pub struct RunArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Follow this file (e.g. /var/log/asterisk/queue_log) instead of consuming Kafka
+    /// [default: input.follow].
+    #[arg(long, value_name = "FILE")]
+    pub follow: Option<PathBuf>,
+    /// Where the follower remembers how far it has read [default: input.position_file].
+    #[arg(long, value_name = "FILE")]
+    pub position_file: Option<PathBuf>,
     /// HTTP address of /metrics, the API and the live page [default: http.listen, 127.0.0.1:9898].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
@@ -107,8 +121,14 @@ pub struct EngineArgs {
 impl EngineArgs {
     /// The configuration file (or the defaults) with these options applied, validated.
     pub fn config(&self) -> Result<Config, ConfigError> {
+        self.config_with(|_| {})
+    }
+
+    /// The same, with the options of a command's own (`more` sets them on the raw file).
+    pub fn config_with(&self, more: impl FnOnce(&mut RawConfig)) -> Result<Config, ConfigError> {
         let env = Environment::of_process();
         let (mut raw, name) = RawConfig::read(self.config.as_deref(), &env)?;
+        more(&mut raw);
         let e = &mut raw.engine;
         for (slot, value) in [
             (&mut e.interval, &self.interval),
@@ -124,6 +144,30 @@ impl EngineArgs {
             source_name: name,
             problems,
         })
+    }
+}
+
+/// What the input records are; overrides `[input]` of the configuration.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Input format: canonical JSON events, Asterisk queue_log lines, or CSV/TSV call records
+    /// [default: input.format, canonical].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+    /// Column mapping of the csv format (TOML), e.g. config/mappings/anonymous-bank-1999.toml.
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+}
+
+impl InputArgs {
+    /// Sets these options on the raw configuration.
+    pub fn apply(&self, raw: &mut RawConfig) {
+        if let Some(format) = self.input_format {
+            raw.input.format = format.name().into();
+        }
+        if let Some(path) = &self.mapping {
+            raw.input.mapping = path.display().to_string();
+        }
     }
 }
 
@@ -156,6 +200,8 @@ pub enum ScopeArg {
 pub struct ReplayArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Period of the printed records.
     #[arg(long, value_enum, default_value = "interval")]
     pub period: PeriodArg,
@@ -179,7 +225,50 @@ pub struct ReplayArgs {
     /// Only read and decode, print nothing but the summary (measures parsing alone).
     #[arg(long, hide = true)]
     pub decode_only: bool,
-    /// JSON Lines files, plain or gzip-compressed; `-` reads stdin.
+    /// Input files, plain or gzip-compressed, read in order as one stream; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the canonical events here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Keep each rejected record here, with its reason and position.
+    #[arg(long, value_name = "FILE")]
+    pub rejected: Option<PathBuf>,
+    /// Input files, plain or gzip-compressed, read in order as one stream; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProduceArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Kafka bootstrap servers [default: kafka.brokers].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub brokers: Option<String>,
+    /// Topic to send to [default: the first of kafka.topics].
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Events per second; 0 sends as fast as the broker takes them.
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
+    /// Keep each rejected record here, with its reason and position.
+    #[arg(long, value_name = "FILE")]
+    pub rejected: Option<PathBuf>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Input files, plain or gzip-compressed, read in order as one stream; `-` reads stdin.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
 }

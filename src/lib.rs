@@ -17,6 +17,7 @@
 //! | [`kpi`] | the rule's formulas, each naming its clause |
 //! | [`record`] | a closed tally → a period record with every KPI |
 //! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |
+//! | [`convert`] | the `convert` and `produce` commands: files → canonical JSON lines, or to Kafka |
 //! | [`replay`] | the `replay` command: files → engine → records |
 //! | [`service`] | the live service: Kafka (or the simulator) → engine → `/metrics`, `/api/v1`, dead letters |
 //! | [`produce`] | a paced Kafka producer of event lines (`simulate --brokers`) |
@@ -29,6 +30,7 @@ pub mod adapter;
 pub mod cli;
 pub mod codec;
 pub mod config;
+pub mod convert;
 pub mod engine;
 pub mod event;
 pub mod kpi;

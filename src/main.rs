@@ -3,8 +3,14 @@
 //! Exit codes: 0 success (rejected events do not change it), 1 an I/O or runtime error,
 //! 2 bad arguments, 64 an invalid configuration.
 
-use callpulse::cli::{Cli, Command, DemoArgs, EngineArgs, RunArgs, SimulateArgs};
+use anyhow::Context as _;
+use callpulse::adapter::Adapter;
+use callpulse::cli::{
+    Cli, Command, ConvertArgs, DemoArgs, EngineArgs, InputArgs, ProduceArgs, RunArgs, SimulateArgs,
+};
+use callpulse::codec::Decoder;
 use callpulse::config::Config;
+use callpulse::convert;
 use callpulse::output::RejectWriter;
 use callpulse::produce::LineProducer;
 use callpulse::replay::{self, Replay};
@@ -42,13 +48,12 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate(&args),
         Command::Run(args) => run(&args),
         Command::Demo(args) => demo(args),
+        Command::Convert(args) => convert(&args),
+        Command::Produce(args) => produce(&args),
         Command::Replay(args) => {
-            let cfg = match args.engine.config() {
-                Ok(cfg) => cfg,
-                Err(e) => {
-                    eprintln!("callpulse: {e}");
-                    return ExitCode::from(64);
-                }
+            let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
+                Ok(both) => both,
+                Err(code) => return code,
             };
             let r = Replay {
                 files: args.files,
@@ -65,7 +70,7 @@ fn main() -> ExitCode {
             };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            match replay::run(&cfg, &r, &mut out) {
+            match replay::run(&cfg, &r, &mut adapter, &mut out) {
                 Ok(summary) => {
                     let _ = out.flush();
                     let _ = summary.write_to(&mut std::io::stderr());
@@ -81,9 +86,109 @@ fn main() -> ExitCode {
     }
 }
 
+/// The configuration with the input options, and the input format's adapter (a bad mapping
+/// file is an invalid configuration: exit 64).
+fn input_config(engine: &EngineArgs, input: &InputArgs) -> Result<(Config, Adapter), ExitCode> {
+    let invalid = |e: callpulse::config::ConfigError| {
+        eprintln!("callpulse: {e}");
+        ExitCode::from(64)
+    };
+    let cfg = engine
+        .config_with(|raw| input.apply(raw))
+        .map_err(invalid)?;
+    let adapter = Adapter::new(&cfg.input, decoder(&cfg)).map_err(invalid)?;
+    Ok((cfg, adapter))
+}
+
+fn decoder(cfg: &Config) -> Decoder {
+    Decoder {
+        max_bytes: cfg.engine.max_event_bytes,
+    }
+}
+
+fn convert(args: &ConvertArgs) -> ExitCode {
+    let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
+        Ok(both) => both,
+        Err(code) => return code,
+    };
+    let result = (|| -> anyhow::Result<convert::Converted> {
+        let mut out: Box<dyn Write> = match &args.output {
+            Some(path) => Box::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
+            ),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+        convert::convert(
+            &args.files,
+            &mut adapter,
+            cfg.engine.max_event_bytes,
+            args.rejected.as_deref(),
+            &mut out,
+        )
+    })();
+    match result {
+        Ok(done) => {
+            let _ = done.write_to(&mut std::io::stderr(), "written");
+            ExitCode::SUCCESS
+        }
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("callpulse: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn produce(args: &ProduceArgs) -> ExitCode {
+    let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
+        Ok(both) => both,
+        Err(code) => return code,
+    };
+    if !(args.rate >= 0.0 && args.rate.is_finite()) {
+        eprintln!(
+            "callpulse: --rate must be 0 or more events per second, got {}",
+            args.rate
+        );
+        return ExitCode::from(2);
+    }
+    let brokers = args.brokers.clone().unwrap_or(cfg.kafka.brokers.clone());
+    let topic = args
+        .topic
+        .clone()
+        .unwrap_or_else(|| cfg.kafka.topics[0].clone());
+    let result = (|| -> anyhow::Result<()> {
+        let producer = LineProducer::new(&brokers, &topic, Some(args.rate))?;
+        let progress = !args.no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let done = convert::produce(
+            &args.files,
+            &mut adapter,
+            cfg.engine.max_event_bytes,
+            args.rejected.as_deref(),
+            producer,
+            progress,
+        )?;
+        let _ = done.write_to(&mut std::io::stderr(), &format!("sent to {topic}"));
+        Ok(())
+    })();
+    exit_code(result)
+}
+
 /// The configuration of `run` and `demo`: file, environment and options, and `--listen`.
-fn service_config(engine: &EngineArgs, listen: Option<&str>) -> Result<Config, ExitCode> {
-    let mut cfg = engine.config().map_err(|e| {
+fn service_config(
+    engine: &EngineArgs,
+    listen: Option<&str>,
+    more: impl FnOnce(&mut callpulse::config::RawConfig),
+) -> Result<Config, ExitCode> {
+    let mut cfg = engine.config_with(more).map_err(|e| {
         eprintln!("callpulse: {e}");
         ExitCode::from(64)
     })?;
@@ -107,15 +212,40 @@ fn exit_code(result: anyhow::Result<()>) -> ExitCode {
 }
 
 fn run(args: &RunArgs) -> ExitCode {
-    let cfg = match service_config(&args.engine, args.listen.as_deref()) {
+    let cfg = match service_config(&args.engine, args.listen.as_deref(), |raw| {
+        args.input.apply(raw);
+        if let Some(path) = &args.follow {
+            raw.input.follow = path.display().to_string();
+        }
+        if let Some(path) = &args.position_file {
+            raw.input.position_file = path.display().to_string();
+        }
+    }) {
         Ok(cfg) => cfg,
         Err(code) => return code,
     };
-    let kafka_cfg = cfg.kafka.clone();
+    let adapter = match Adapter::new(&cfg.input, decoder(&cfg)) {
+        Ok(adapter) => adapter,
+        Err(e) => {
+            eprintln!("callpulse: {e}");
+            return ExitCode::from(64);
+        }
+    };
     let listen = cfg.service.listen;
-    let shared = Shared::new(State::new(cfg, kafka_cfg.topics.clone()));
+    let input = cfg.input.clone();
+    if let Some(path) = input.follow.clone() {
+        let state = State::new(cfg, vec![path.display().to_string()]).with_adapter(adapter);
+        return exit_code(service::serve(
+            Shared::new(state),
+            listen,
+            Shutdown::new(),
+            move |shared, shutdown| service::follow::run(shared, &input, shutdown),
+        ));
+    }
+    let kafka_cfg = cfg.kafka.clone();
+    let state = State::new(cfg, kafka_cfg.topics.clone()).with_adapter(adapter);
     exit_code(service::serve(
-        shared,
+        Shared::new(state),
         listen,
         Shutdown::new(),
         move |shared, shutdown| kafka::consume(shared, &kafka_cfg, shutdown),
@@ -149,7 +279,7 @@ fn demo(mut args: DemoArgs) -> ExitCode {
     if args.engine.lateness.is_none() && std::env::var_os("CALLPULSE_ENGINE_LATENESS").is_none() {
         args.engine.lateness = Some("2s".into());
     }
-    let cfg = match service_config(&args.engine, args.listen.as_deref()) {
+    let cfg = match service_config(&args.engine, args.listen.as_deref(), |_| {}) {
         Ok(cfg) => cfg,
         Err(code) => return code,
     };

@@ -44,6 +44,19 @@ impl LineProducer {
 
     /// Sends one line, keyed by its call id when it has one; waits as the rate requires.
     pub fn send(&mut self, line: &str) -> anyhow::Result<()> {
+        let key = decode(line)
+            .ok()
+            .and_then(|e| e.body.call_id().map(|id| id.to_string()));
+        self.send_keyed(line, key.as_deref())
+    }
+
+    /// Events sent so far (not all acknowledged yet).
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Sends one line with `key`; waits as the rate requires.
+    pub fn send_keyed(&mut self, line: &str, key: Option<&str>) -> anyhow::Result<()> {
         if let Some(rate) = self.rate {
             let due = Duration::from_secs_f64(self.sent as f64 / rate);
             let elapsed = self.started.elapsed();
@@ -51,11 +64,8 @@ impl LineProducer {
                 std::thread::sleep(due - elapsed);
             }
         }
-        let key = decode(line)
-            .ok()
-            .and_then(|e| e.body.call_id().map(|id| id.to_string()));
         let mut record = BaseRecord::<str, str>::to(&self.topic).payload(line);
-        if let Some(key) = key.as_deref() {
+        if let Some(key) = key {
             record = record.key(key);
         }
         loop {

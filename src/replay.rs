@@ -1,14 +1,15 @@
-//! `callpulse replay`: runs the engine over JSON Lines files in event time, as fast as the
-//! machine allows, and writes the closed period records.
+//! `callpulse replay`: runs the engine over input files (any input format) in event time, as
+//! fast as the machine allows, and writes the closed period records.
 
-use crate::codec::Decoder;
+use crate::adapter::Adapter;
 use crate::config::Config;
 use crate::engine::{Closed, Engine, Scope, Stats};
+use crate::event::Event;
 use crate::kpi;
 use crate::output::{Format, RecordWriter, RejectWriter};
 use crate::record::PeriodRecord;
-use crate::reject::Origin;
-use crate::source;
+use crate::reject::{Origin, RejectReason};
+use crate::source::{self, Progress, Sink};
 use crate::time::{Granularity, Millis, MINUTE};
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ pub struct Replay {
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub stats: Stats,
+    /// Input records (non-blank lines) read; a queue_log line can give several events.
+    pub records_read: u64,
     pub elapsed: Duration,
     pub records: u64,
     /// Service-level stability (9.3.1) per scope: (name, months, CV, score); month replays only.
@@ -69,6 +72,13 @@ impl Summary {
             s.evicted_calls,
             self.records
         )?;
+        if self.records_read != s.read {
+            writeln!(
+                w,
+                "  from {} input lines (a queue_log line can give several events, a CSV header none)",
+                self.records_read
+            )?;
+        }
         for (reason, n) in &s.rejected {
             writeln!(w, "  rejected {reason}: {n}")?;
         }
@@ -105,74 +115,50 @@ impl Summary {
     }
 }
 
-/// Runs a replay, writing records to `out`.
-pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summary> {
+/// Runs a replay through `adapter`, writing records to `out`.
+pub fn run(
+    cfg: &Config,
+    r: &Replay,
+    adapter: &mut Adapter,
+    out: &mut dyn Write,
+) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let decoder = Decoder {
-        max_bytes: cfg.engine.max_event_bytes,
-    };
     let mut engine = Engine::new(&cfg.engine, &[r.granularity]);
     engine.set_agent_records(r.scopes.iter().any(|s| s == "agent"));
-    let mut writer = RecordWriter::new(out, r.format);
-    let mut rejects = match &r.rejected {
+    let rejects = match &r.rejected {
         Some(path) => Some(RejectWriter::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?,
         ))),
         None => None,
     };
-    let mut printer = Printer {
-        scopes: r.scopes.clone(),
-        monthly: BTreeMap::new(),
-        records: 0,
-        first_rejected: Vec::new(),
-    };
     let bar = (r.progress && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
     });
-    let mut decoded_only = 0u64;
-    for (index, file) in r.files.iter().enumerate() {
-        tracing::debug!(file = %file, "replaying");
-        let mut lines = source::open(file).with_context(|| format!("cannot open {file}"))?;
-        while let Some(line) = lines
-            .next_line(decoder.max_bytes)
-            .with_context(|| format!("cannot read {file}"))?
-        {
-            if line.bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let origin = Origin {
-                source: index as u32,
-                partition: 0,
-                offset: line.number as i64,
-            };
-            if r.decode_only {
-                decoded_only += 1;
-                let _ = std::hint::black_box(source::decode_line(&decoder, &line));
-                continue;
-            }
-            source::feed_line(&mut engine, &decoder, &line, origin);
-            if line.number % 4096 == 0 {
-                drain(
-                    &mut engine,
-                    &mut writer,
-                    &mut rejects,
-                    &mut printer,
-                    &r.files,
-                )?;
-                if let Some(bar) = &bar {
-                    let s = engine.stats();
-                    bar.set_message(format!(
-                        "{file}: {} events, {} rejected",
-                        s.read,
-                        s.rejected_total()
-                    ));
-                }
-            }
-        }
-    }
+    let mut sink = EngineSink {
+        engine: &mut engine,
+        writer: RecordWriter::new(out, r.format),
+        rejects,
+        printer: Printer {
+            scopes: r.scopes.clone(),
+            monthly: BTreeMap::new(),
+            records: 0,
+            first_rejected: Vec::new(),
+        },
+        files: &r.files,
+        bar,
+        decode_only: r.decode_only,
+    };
+    let progress = source::read_files(&r.files, adapter, cfg.engine.max_event_bytes, &mut sink)?;
+    let EngineSink {
+        mut writer,
+        mut rejects,
+        mut printer,
+        bar,
+        ..
+    } = sink;
     engine.flush();
     drain(
         &mut engine,
@@ -191,7 +177,7 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
     let outages = outage_lines(&mut engine);
     let mut stats = engine.stats();
     if r.decode_only {
-        stats.read = decoded_only;
+        stats.read = progress.records;
     }
     let stability = printer
         .monthly
@@ -205,12 +191,64 @@ pub fn run(cfg: &Config, r: &Replay, out: &mut dyn Write) -> anyhow::Result<Summ
         .collect();
     Ok(Summary {
         stats,
+        records_read: progress.records,
         elapsed: started.elapsed(),
         records: printer.records,
         stability,
         outages,
         first_rejected: printer.first_rejected,
     })
+}
+
+/// The engine as the sink of the input files: records drained every few thousand lines.
+struct EngineSink<'a, 'w> {
+    engine: &'a mut Engine,
+    writer: RecordWriter<&'w mut dyn Write>,
+    rejects: Option<RejectWriter<std::io::BufWriter<std::fs::File>>>,
+    printer: Printer,
+    files: &'a [String],
+    bar: Option<indicatif::ProgressBar>,
+    /// Read and convert only (a measurement aid).
+    decode_only: bool,
+}
+
+impl Sink for EngineSink<'_, '_> {
+    fn event(&mut self, event: Event, origin: Origin) -> anyhow::Result<()> {
+        if self.decode_only {
+            std::hint::black_box(event);
+        } else {
+            self.engine.ingest(event, origin);
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, reason: RejectReason, origin: Origin, bytes: &[u8]) -> anyhow::Result<()> {
+        if !self.decode_only {
+            self.engine.reject(reason, origin, bytes);
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self, progress: &Progress) -> anyhow::Result<()> {
+        drain(
+            self.engine,
+            &mut self.writer,
+            &mut self.rejects,
+            &mut self.printer,
+            self.files,
+        )?;
+        if let Some(bar) = &self.bar {
+            let s = self.engine.stats();
+            bar.set_message(format!(
+                "{}: {} records, {} events, {} rejected",
+                self.files[progress.file],
+                progress.records,
+                s.read,
+                s.rejected_total()
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Every outage that ended, and every component still down at the end of input, with its

@@ -10,6 +10,7 @@ pub mod csv;
 pub mod queue_log;
 
 use crate::codec::Decoder;
+use crate::config::{ConfigError, InputConfig, Problem};
 use crate::event::Event;
 use crate::reject::RejectReason;
 
@@ -41,10 +42,33 @@ impl InputFormat {
 pub enum Adapter {
     Canonical(Decoder),
     QueueLog(queue_log::QueueLog),
-    Csv(csv::Csv),
+    Csv(Box<csv::Csv>),
 }
 
 impl Adapter {
+    /// The adapter of `input`: for `csv`, its mapping file is read and validated, and every
+    /// problem in it is reported at once (an invalid configuration, exit code 64).
+    pub fn new(input: &InputConfig, decoder: Decoder) -> Result<Adapter, ConfigError> {
+        Ok(match input.format {
+            InputFormat::Canonical => Adapter::Canonical(decoder),
+            InputFormat::QueueLog => Adapter::QueueLog(queue_log::QueueLog::new()),
+            InputFormat::Csv => {
+                let path = input.mapping.as_deref().ok_or_else(|| ConfigError {
+                    source_name: "(input.mapping)".into(),
+                    problems: vec![Problem {
+                        key: "input.mapping".into(),
+                        message: "the csv format needs a mapping file (--mapping FILE)".into(),
+                    }],
+                })?;
+                let mapping = csv::Mapping::load(path).map_err(|e| ConfigError {
+                    source_name: e.source_name,
+                    problems: e.problems,
+                })?;
+                Adapter::Csv(Box::new(csv::Csv::new(mapping)))
+            }
+        })
+    }
+
     /// Reads one record (a line without its line end, or one message), appending the events it
     /// gives to `out` (none for a CSV header). A record the adapter cannot use is an `Err`
     /// with the reason, and nothing is appended.

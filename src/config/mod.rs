@@ -3,10 +3,12 @@
 //! once, each with its key and the bad value.
 
 mod env;
+mod input;
 mod raw;
 mod service;
 
 pub use env::{variable as env_variable, Environment};
+pub use input::InputConfig;
 pub use raw::RawConfig;
 pub use service::{KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
 
@@ -23,6 +25,7 @@ use std::path::Path;
 pub struct Config {
     pub engine: EngineConfig,
     pub stability: Vec<StabilityBand>,
+    pub input: InputConfig,
     pub kafka: KafkaConfig,
     pub service: ServiceConfig,
 }

@@ -1,5 +1,6 @@
 //! The configuration exactly as written in TOML, with the defaults of every key.
 
+use super::input::{self, RawInput};
 use super::service::{self, RawHttp, RawKafka, RawService};
 use super::{Checker, Config, EngineConfig, Problem};
 use crate::kpi::StabilityBand;
@@ -15,6 +16,7 @@ pub struct RawConfig {
     /// Per-queue settings, by queue name.
     pub queues: BTreeMap<String, RawQueue>,
     pub stability: RawStability,
+    pub input: RawInput,
     pub kafka: RawKafka,
     pub http: RawHttp,
     pub service: RawService,
@@ -178,12 +180,14 @@ impl RawConfig {
                 score: band.score,
             });
         }
+        let input = input::input(&mut c, &self.input);
         let kafka = service::kafka(&mut c, &self.kafka);
         let service = service::service(&mut c, &self.http, &self.service);
         if c.problems.is_empty() {
             Ok(Config {
                 engine,
                 stability,
+                input,
                 kafka,
                 service,
             })

@@ -34,6 +34,7 @@ pub mod tally;
 pub use agents::Staffing;
 pub use health::Outage;
 pub use live::{Live, WaitBuckets, Window};
+pub use reorder::order_of;
 pub use scope::{Names, Scope};
 pub use stats::Stats;
 pub use store::Closed;

@@ -162,7 +162,7 @@ const AGENT_STATES: [(&str, AgentState); 4] = [
 ];
 
 /// Families besides the [`COUNTS`] (which exist per queue and per center).
-pub const CATALOGUE: [Family; 31] = [
+pub const CATALOGUE: [Family; 32] = [
     f(
         "callpulse_queue_threshold_seconds",
         GAUGE,
@@ -290,10 +290,16 @@ pub const CATALOGUE: [Family; 31] = [
         "Time with every component up / time so far today (9.4.1).",
     ),
     f(
+        "callpulse_input_records_total",
+        COUNTER,
+        &[],
+        "Input records read (Kafka messages or lines of a followed file), whatever became of them.",
+    ),
+    f(
         "callpulse_events_read_total",
         COUNTER,
         &[],
-        "Input messages read, whatever became of them.",
+        "Events read: the events the input records gave, plus the records rejected whole.",
     ),
     f(
         "callpulse_events_accepted_total",
@@ -679,6 +685,7 @@ fn collect(state: &State, out: &mut Out) {
     let stats = engine.stats();
     let p = &state.process;
     for (name, value) in [
+        ("callpulse_input_records_total", p.messages),
         ("callpulse_events_read_total", stats.read),
         ("callpulse_events_accepted_total", stats.accepted),
         ("callpulse_events_duplicate_total", stats.duplicates),

@@ -13,6 +13,7 @@
 
 pub mod dead_letter;
 pub mod demo;
+pub mod follow;
 pub mod http;
 pub mod kafka;
 pub mod kpis;

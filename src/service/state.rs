@@ -1,12 +1,14 @@
-//! The state the live service shares between its input (a Kafka consumer or the demo
-//! simulator) and its HTTP handlers: the engine, recent records, and what the process did.
+//! The state the live service shares between its input (a Kafka consumer, a followed file or
+//! the demo simulator) and its HTTP handlers: the engine, recent records, and what the process did.
 //! The input locks it once per batch of messages; a handler locks it once per request.
 
+use crate::adapter::Adapter;
 use crate::codec::Decoder;
 use crate::config::Config;
 use crate::engine::{Engine, Outage, Scope};
+use crate::event::Event;
 use crate::record::PeriodRecord;
-use crate::reject::{Origin, Rejection};
+use crate::reject::{Origin, RejectReason, Rejection};
 use crate::time::{Granularity, Millis};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -80,7 +82,10 @@ pub struct Process {
 /// The shared state: the engine and what the service keeps beside it.
 pub struct State {
     pub engine: Engine,
-    pub decoder: Decoder,
+    /// Reads input records (canonical JSON unless another input format is configured).
+    pub adapter: Adapter,
+    /// Events of the record being fed (reused).
+    scratch: Vec<Event>,
     pub config: Config,
     pub process: Process,
     /// Names of the inputs, by `Origin::source`.
@@ -115,9 +120,10 @@ impl State {
         )
         .expect("static histogram options are valid");
         State {
-            decoder: Decoder {
+            adapter: Adapter::Canonical(Decoder {
                 max_bytes: config.engine.max_event_bytes,
-            },
+            }),
+            scratch: Vec::new(),
             engine,
             config,
             process: Process::default(),
@@ -130,22 +136,41 @@ impl State {
         }
     }
 
-    /// Decodes one input message and feeds it to the engine; `now` is the wall clock. Returns
-    /// the event's time when it decoded.
+    /// Reads input records with `adapter` instead of as canonical JSON.
+    pub fn with_adapter(mut self, adapter: Adapter) -> Self {
+        self.adapter = adapter;
+        self
+    }
+
+    /// Reads one input record (message or line) and feeds its events to the engine; `now` is
+    /// the wall clock. Returns the newest time of its events, if it gave any.
     pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) -> Option<Millis> {
         self.process.messages += 1;
-        match self.decoder.decode(bytes) {
-            Ok(event) => {
-                let ts = event.ts;
-                self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
-                self.engine.ingest(event, origin);
-                Some(ts)
+        let too_long = bytes.len() > self.config.engine.max_event_bytes;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = if too_long {
+            Err(RejectReason::TooLarge)
+        } else {
+            self.adapter.read(bytes, &mut scratch)
+        };
+        let newest = match result {
+            Ok(()) => {
+                let mut newest = None;
+                for event in scratch.drain(..) {
+                    let ts = event.ts;
+                    self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
+                    self.engine.ingest(event, origin);
+                    newest = newest.max(Some(ts));
+                }
+                newest
             }
             Err(reason) => {
                 self.engine.reject(reason, origin, bytes);
                 None
             }
-        }
+        };
+        self.scratch = scratch;
+        newest
     }
 
     /// Takes one Kafka message: feeds its event and keeps track of its partition.

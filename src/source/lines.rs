@@ -6,15 +6,33 @@ use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use super::files::Counting;
 
 const BUFFER: usize = 1 << 20;
 
 /// Opens `path` (`-` for stdin), decompressing gzip transparently.
 pub fn open(path: &str) -> io::Result<LineReader<Box<dyn BufRead + Send>>> {
+    open_counted(path, Arc::new(AtomicU64::new(0)))
+}
+
+/// [`open`], adding the bytes read from the file (compressed, for gzip) to `count`.
+pub fn open_counted(
+    path: &str,
+    count: Arc<AtomicU64>,
+) -> io::Result<LineReader<Box<dyn BufRead + Send>>> {
     let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(io::stdin())
+        Box::new(Counting {
+            inner: io::stdin(),
+            count,
+        })
     } else {
-        Box::new(File::open(Path::new(path))?)
+        Box::new(Counting {
+            inner: File::open(Path::new(path))?,
+            count,
+        })
     };
     let mut buffered = BufReader::with_capacity(BUFFER, raw);
     let is_gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);

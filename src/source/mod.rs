@@ -1,9 +1,14 @@
-//! Where events come from. For now: JSON Lines files, gzip-compressed or not, and stdin.
+//! Where events come from: files (gzip-compressed or not) and stdin, read line by line, each
+//! line read by the input format's [`Adapter`].
 
+pub mod files;
 pub mod lines;
+pub mod tail;
 
-pub use lines::{open, Line, LineReader};
+pub use files::{read_files, Progress, Sink};
+pub use lines::{open, open_counted, Line, LineReader};
 
+use crate::adapter::Adapter;
 use crate::codec::Decoder;
 use crate::engine::Engine;
 use crate::event::Event;
@@ -24,5 +29,36 @@ pub fn feed_line(engine: &mut Engine, decoder: &Decoder, line: &Line, origin: Or
     match decode_line(decoder, line) {
         Ok(event) => engine.ingest(event, origin),
         Err(reason) => engine.reject(reason, origin, line.bytes),
+    }
+}
+
+/// Feeds one input record (a line, or one message) through `adapter` to the engine: the events
+/// it gives, or its bytes with the reason it was rejected. `scratch` is reused between calls.
+/// Returns how many events it gave.
+pub fn feed_record(
+    engine: &mut Engine,
+    adapter: &mut Adapter,
+    bytes: &[u8],
+    too_long: bool,
+    origin: Origin,
+    scratch: &mut Vec<Event>,
+) -> usize {
+    if too_long {
+        engine.reject(RejectReason::TooLarge, origin, bytes);
+        return 0;
+    }
+    scratch.clear();
+    match adapter.read(bytes, scratch) {
+        Ok(()) => {
+            let n = scratch.len();
+            for event in scratch.drain(..) {
+                engine.ingest(event, origin);
+            }
+            n
+        }
+        Err(reason) => {
+            engine.reject(reason, origin, bytes);
+            0
+        }
     }
 }

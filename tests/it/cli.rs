@@ -249,3 +249,67 @@ fn a_bad_listen_address_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("\"localhost\""), "{}", stderr(&out));
 }
+
+#[test]
+fn converted_queue_log_replays_to_the_same_records_as_the_queue_log_itself() {
+    let files = ["queue_log/queue_log.1", "queue_log/queue_log"];
+    let mut direct = vec!["replay", "--format=json", "--input-format=queue_log"];
+    direct.extend(files);
+    let direct = callpulse(&direct, None);
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    let mut convert = vec!["convert", "--input-format", "queue_log"];
+    convert.extend(files);
+    let converted = callpulse(&convert, None);
+    assert!(converted.status.success(), "{}", stderr(&converted));
+    let summary = stderr(&converted);
+    assert!(summary.starts_with("lines 82 events written"), "{summary}");
+    for line in String::from_utf8_lossy(&converted.stdout).lines() {
+        callpulse::codec::decode(line).unwrap_or_else(|r| panic!("{r}: {line}"));
+    }
+    let replayed = callpulse(&["replay", "--format=json", "-"], Some(&converted.stdout));
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(
+        String::from_utf8_lossy(&direct.stdout),
+        String::from_utf8_lossy(&replayed.stdout)
+    );
+    assert!(!direct.stdout.is_empty());
+}
+
+#[test]
+fn the_csv_format_without_a_mapping_is_an_invalid_configuration() {
+    let out = callpulse(&["replay", "--input-format", "csv", "-"], None);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("input.mapping"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_mapping_with_problems_exits_64_naming_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("bad.toml");
+    std::fs::write(
+        &mapping,
+        "[csv]\ndelimiter = \"\"\ntimezone = \"Mars/Base\"\n",
+    )
+    .unwrap();
+    let out = callpulse(
+        &[
+            "convert",
+            "--input-format=csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "-",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("\"Mars/Base\""), "{err}");
+    assert!(err.contains("delimiter"), "{err}");
+}
+
+#[test]
+fn an_unknown_input_format_is_a_usage_error() {
+    let out = callpulse(&["replay", "--input-format", "xml", "-"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("xml"), "{}", stderr(&out));
+}

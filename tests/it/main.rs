@@ -2,6 +2,7 @@
 
 mod adapter_csv;
 mod adapter_queue_log;
+mod anonymous_bank;
 mod cli;
 mod config_files;
 mod engine_cases;
@@ -11,6 +12,7 @@ mod kafka_harness;
 mod oracle;
 mod properties;
 mod rejections;
+mod service_follow;
 mod service_http;
 mod service_kafka;
 mod support;
