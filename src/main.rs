@@ -224,7 +224,7 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(cfg) => cfg,
         Err(code) => return code,
     };
-    let adapter = match Adapter::new(&cfg.input, decoder(&cfg)) {
+    let mut adapter = match Adapter::new(&cfg.input, decoder(&cfg)) {
         Ok(adapter) => adapter,
         Err(e) => {
             eprintln!("callpulse: {e}");
@@ -242,6 +242,14 @@ fn run(args: &RunArgs) -> ExitCode {
             move |shared, shutdown| service::follow::run(shared, &input, shutdown),
         ));
     }
+    if adapter.learns_header() {
+        eprintln!(
+            "callpulse: invalid configuration {}:\n  csv.names: a Kafka message is one row without a header line: name the columns in csv.names (or set header = false and name columns by position)",
+            cfg.input.mapping.as_deref().unwrap_or(std::path::Path::new("")).display()
+        );
+        return ExitCode::from(64);
+    }
+    adapter.headerless();
     let kafka_cfg = cfg.kafka.clone();
     let state = State::new(cfg, kafka_cfg.topics.clone()).with_adapter(adapter);
     exit_code(service::serve(

@@ -90,6 +90,22 @@ impl Adapter {
         }
     }
 
+    /// Whether each file's header line names the columns (a CSV mapping with `header = true`
+    /// and no `csv.names`).
+    pub fn learns_header(&self) -> bool {
+        match self {
+            Adapter::Csv(c) => c.learns_header(),
+            _ => false,
+        }
+    }
+
+    /// The records come without header lines (Kafka messages).
+    pub fn headerless(&mut self) {
+        if let Adapter::Csv(c) = self {
+            c.headerless();
+        }
+    }
+
     /// The input is not in event-time order (an export sorted by line or agent): a replay
     /// must sort its events before the engine sees them.
     pub fn needs_sorting(&self) -> bool {

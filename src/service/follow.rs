@@ -50,7 +50,30 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
             .with_context(|| format!("cannot open {}", input.rejected_file.display()))?,
     ));
     let source = path.display().to_string();
-    shared.lock().process.input_ready = true;
+    let resumed_file = match &resumed {
+        Resumed::Same => Some(path.to_path_buf()),
+        Resumed::Rotated { from } => Some(from.clone()),
+        Resumed::Fresh | Resumed::Lost => None,
+    };
+    {
+        let mut state = shared.lock();
+        match resumed_file {
+            // Resumed inside a file whose header names the columns: read its header again.
+            Some(file) if tail.position().line > 0 && state.adapter.learns_header() => {
+                let header = first_line(&file)
+                    .with_context(|| format!("cannot read the header of {}", file.display()))?;
+                state.adapter.start_file();
+                let mut none = Vec::new();
+                if let Err(reason) = state.adapter.read(&header, &mut none) {
+                    tracing::warn!(file = %file.display(), %reason, "the header line read again is not usable");
+                }
+            }
+            // Resumed inside a file: its header, if any, was read before.
+            Some(_) if tail.position().line > 0 => state.adapter.headerless(),
+            _ => {}
+        }
+        state.process.input_ready = true;
+    }
     let pause = Duration::from_millis(input.poll_interval as u64);
     let mut lines: Vec<TailLine> = Vec::new();
     while !shutdown.is_triggered() {
@@ -62,6 +85,10 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
         {
             let mut state = shared.lock();
             for line in &lines {
+                if line.number == 1 {
+                    // A new file (the first, or after a rotation): a CSV header comes first.
+                    state.adapter.start_file();
+                }
                 if line.bytes.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
@@ -115,6 +142,17 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
     }
     rejected.flush().context("cannot write rejected lines")?;
     save(&tail, &input.position_file)
+}
+
+/// The first line of `file`, without its line end.
+fn first_line(file: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::BufRead;
+    let mut line = Vec::new();
+    std::io::BufReader::new(std::fs::File::open(file)?).read_until(b'\n', &mut line)?;
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    Ok(line)
 }
 
 fn save(tail: &Tail, file: &Path) -> anyhow::Result<()> {

@@ -313,3 +313,21 @@ fn an_unknown_input_format_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("xml"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_csv_mapping_that_learns_its_columns_from_a_header_is_refused_for_kafka() {
+    let mapping =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/anonymous-bank-1999.toml");
+    let out = callpulse(
+        &[
+            "run",
+            "--input-format",
+            "csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+    assert!(stderr(&out).contains("csv.names"), "{}", stderr(&out));
+}

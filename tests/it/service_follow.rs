@@ -124,3 +124,87 @@ fn a_followed_queue_log_is_applied_as_it_grows_and_a_restart_reads_each_line_onc
     assert_eq!(offered(&second), Some(2.0));
     assert!(second.terminate(WAIT).success());
 }
+
+/// A row of the Anonymous Bank layout for a call that entered the queue at `local` (a
+/// date-time in Asia/Jerusalem), waited `wait` s and was served for 60 s.
+fn bank_row(id: u32, local: chrono::NaiveDateTime, wait: i64) -> String {
+    let t = |d: chrono::NaiveDateTime| d.format("%-H:%M:%S").to_string();
+    let served = local + chrono::Duration::seconds(wait);
+    format!(
+        "AA0101\t{id}\t0\t0\tPS\t{}\t{}\t{}\t5\t{}\t{}\t{wait}\tAGENT\t{}\t{}\t60\tDORIT",
+        local.format("%y%m%d"),
+        t(local - chrono::Duration::seconds(5)),
+        t(local),
+        t(local),
+        t(served),
+        t(served),
+        t(served + chrono::Duration::seconds(60)),
+    )
+}
+
+#[test]
+fn a_followed_csv_export_reads_its_header_again_when_a_restart_resumes_inside_it() {
+    use chrono::TimeZone as _;
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("calls.tsv");
+    let position = dir.path().join("position.json");
+    let rejected = dir.path().join("rejected.tsv");
+    let mapping =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/anonymous-bank-1999.toml");
+    let local = |ago: i64| {
+        chrono_tz::Asia::Jerusalem
+            .timestamp_opt(now() as i64 - ago, 0)
+            .unwrap()
+            .naive_local()
+    };
+    let header = "vru+line\tcall_id\tcustomer_id\tpriority\ttype\tdate\tvru_entry\tvru_exit\tvru_time\tq_start\tq_exit\tq_time\toutcome\tser_start\tser_exit\tser_time\tserver";
+    append(&export, &[header.to_string(), bank_row(1, local(600), 10)]);
+    let args = [
+        "run",
+        "--input-format",
+        "csv",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--follow",
+        export.to_str().unwrap(),
+        "--position-file",
+        position.to_str().unwrap(),
+    ];
+    let envs = [
+        ("CALLPULSE_INPUT_REJECTED_FILE", rejected.to_str().unwrap()),
+        ("CALLPULSE_ENGINE_TIMEZONE", "Asia/Jerusalem"),
+    ];
+    let answered = |s: &Service| {
+        sample(
+            &s.get("/metrics").1,
+            "callpulse_calls_answered_total",
+            "queue=\"PS\"",
+        )
+    };
+    let first = Service::start(&args, &envs);
+    first.wait_for("the first row", WAIT, |m| {
+        (sample(m, "callpulse_calls_answered_total", "queue=\"PS\"") == Some(1.0)).then_some(())
+    });
+    assert!(first.terminate(WAIT).success());
+
+    append(&export, &[bank_row(2, local(300), 30)]);
+    let second = Service::start(&args, &envs);
+    second.wait_for("the row written while stopped", WAIT, |m| {
+        (sample(m, "callpulse_calls_answered_total", "queue=\"PS\"") == Some(1.0)).then_some(())
+    });
+    let m = second.get("/metrics").1;
+    // One record, the new row: the header was read again (not counted), nothing rejected.
+    assert_eq!(
+        sample(&m, "callpulse_input_records_total", ""),
+        Some(1.0),
+        "{m}"
+    );
+    assert!(!m.contains("callpulse_events_rejected_total{"), "{m}");
+    assert_eq!(
+        sample(&m, "callpulse_answer_wait_seconds_total", "queue=\"PS\""),
+        Some(30.0)
+    );
+    assert_eq!(answered(&second), Some(1.0));
+    assert!(second.terminate(WAIT).success());
+    assert_eq!(std::fs::read_to_string(&rejected).unwrap_or_default(), "");
+}

@@ -100,6 +100,17 @@ impl Csv {
         }
     }
 
+    /// Whether the column names come from each file's header line (`header = true` without
+    /// `csv.names`): a stream without header lines (Kafka) cannot be read with this mapping.
+    pub fn learns_header(&self) -> bool {
+        self.mapping.header && self.mapping.names.is_none()
+    }
+
+    /// The stream has no header lines (one row per Kafka message): the first record is a row.
+    pub fn headerless(&mut self) {
+        self.expect_header = false;
+    }
+
     /// The export is not in event-time order.
     pub fn needs_sorting(&self) -> bool {
         self.mapping.sort()
