@@ -231,6 +231,24 @@ fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::from(64);
         }
     };
+    // What a live stream cannot do: wait for its end to sort, or (Kafka) learn the columns
+    // from a header line.
+    let mut problems = Vec::new();
+    if adapter.needs_sorting() {
+        problems.push("csv.sort: a live stream cannot wait for its end to be sorted: set sort = false (rows out of order by more than engine.lateness are applied late, with revisions)");
+    }
+    if cfg.input.follow.is_none() && adapter.learns_header() {
+        problems.push("csv.names: a Kafka message is one row without a header line: name the columns in csv.names (or set header = false and name columns by position)");
+    }
+    if !problems.is_empty() {
+        let mapping = cfg.input.mapping.clone().unwrap_or_default();
+        eprintln!(
+            "callpulse: invalid configuration {}:\n  {}",
+            mapping.display(),
+            problems.join("\n  ")
+        );
+        return ExitCode::from(64);
+    }
     let listen = cfg.service.listen;
     let input = cfg.input.clone();
     if let Some(path) = input.follow.clone() {
@@ -241,13 +259,6 @@ fn run(args: &RunArgs) -> ExitCode {
             Shutdown::new(),
             move |shared, shutdown| service::follow::run(shared, &input, shutdown),
         ));
-    }
-    if adapter.learns_header() {
-        eprintln!(
-            "callpulse: invalid configuration {}:\n  csv.names: a Kafka message is one row without a header line: name the columns in csv.names (or set header = false and name columns by position)",
-            cfg.input.mapping.as_deref().unwrap_or(std::path::Path::new("")).display()
-        );
-        return ExitCode::from(64);
     }
     adapter.headerless();
     let kafka_cfg = cfg.kafka.clone();

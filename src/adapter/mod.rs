@@ -99,6 +99,16 @@ impl Adapter {
         }
     }
 
+    /// A new adapter for another stream of the same input (another Kafka partition): the same
+    /// format and mapping, none of this one's state.
+    pub fn fresh(&self) -> Adapter {
+        match self {
+            Adapter::Canonical(d) => Adapter::Canonical(*d),
+            Adapter::QueueLog(_) => Adapter::QueueLog(queue_log::QueueLog::new()),
+            Adapter::Csv(c) => Adapter::Csv(Box::new(c.fresh())),
+        }
+    }
+
     /// The records come without header lines (Kafka messages).
     pub fn headerless(&mut self) {
         if let Adapter::Csv(c) = self {

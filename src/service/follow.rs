@@ -2,21 +2,24 @@
 //! (Asterisk's `queue_log`, a CSV export growing row by row) instead of Kafka.
 //!
 //! Every `input.poll_interval` (200 ms) the lines written since are read, through the input
-//! format's adapter, into the engine. Caught up with the writer, the watermark follows the wall
-//! clock (minus the lateness): the lines were written as things happened, so nothing older is
-//! coming. Rejected lines are appended to `input.rejected_file` with their reasons. The
-//! position (file identity, offset, line) is saved after every poll that applied lines, and at
-//! shutdown after the engine has applied everything it holds, so a restart neither reads a line
-//! twice nor skips one; after a crash, at most one poll's lines are read again.
+//! format's adapter, into the engine ([`crate::source::tail`] follows rotations and
+//! truncations). Caught up with the writer, the watermark follows the wall clock (minus the
+//! lateness): the lines were written as things happened, so nothing older is coming. Rejected
+//! lines are appended to `input.rejected_file` with their reasons, naming the file and line
+//! they were read from. The position is saved after every poll that applied lines, and at
+//! shutdown after the engine has applied everything it holds, so a restart neither reads a
+//! line twice nor skips one; after a crash, at most one poll's lines are read again.
+//! `/readyz` answers ready once the file is open and its backlog read.
 
 use super::kafka::wall_clock;
 use super::shutdown::Shutdown;
-use super::state::Shared;
+use super::state::{Shared, State};
 use crate::config::InputConfig;
 use crate::output::RejectWriter;
-use crate::reject::Origin;
+use crate::reject::{Origin, RejectReason};
 use crate::source::tail::{Position, Resumed, Tail, TailLine};
 use anyhow::Context as _;
+use std::io::{BufRead as _, Read as _};
 use std::path::Path;
 use std::time::Duration;
 
@@ -30,17 +33,25 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
         .with_context(|| format!("cannot read {}", input.position_file.display()))?;
     let (mut tail, resumed) =
         Tail::start(path, saved).with_context(|| format!("cannot follow {}", path.display()))?;
+    let resumed_line = tail.position()?.map_or(0, |p| p.line);
     match &resumed {
+        Resumed::Fresh if !tail.is_open() => {
+            tracing::warn!(path = %path.display(), "waiting for the file to appear")
+        }
         Resumed::Fresh => tracing::info!(path = %path.display(), "following from the start"),
         Resumed::Same => {
-            tracing::info!(path = %path.display(), line = tail.position().line, "following from the saved position")
+            tracing::info!(path = %path.display(), line = resumed_line, "following from the saved position")
         }
-        Resumed::Rotated { from } => {
-            tracing::info!(path = %path.display(), rotated = %from.display(), "rotated while stopped: reading the rest of the old file first")
-        }
-        Resumed::Lost => {
-            tracing::warn!(path = %path.display(), "the file read before is gone or shorter: following the current file from its start")
-        }
+        Resumed::Rotated { from, then } => tracing::info!(
+            path = %path.display(),
+            rotated = %from.display(),
+            then = then.len(),
+            "rotated while stopped: reading the rest of the rotated files first"
+        ),
+        Resumed::Lost => tracing::warn!(
+            path = %path.display(),
+            "the file read before is gone, shorter or changed: following the current file from its start"
+        ),
     }
     let mut rejected = RejectWriter::new(std::io::BufWriter::new(
         std::fs::OpenOptions::new()
@@ -49,31 +60,7 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
             .open(&input.rejected_file)
             .with_context(|| format!("cannot open {}", input.rejected_file.display()))?,
     ));
-    let source = path.display().to_string();
-    let resumed_file = match &resumed {
-        Resumed::Same => Some(path.to_path_buf()),
-        Resumed::Rotated { from } => Some(from.clone()),
-        Resumed::Fresh | Resumed::Lost => None,
-    };
-    {
-        let mut state = shared.lock();
-        match resumed_file {
-            // Resumed inside a file whose header names the columns: read its header again.
-            Some(file) if tail.position().line > 0 && state.adapter.learns_header() => {
-                let header = first_line(&file)
-                    .with_context(|| format!("cannot read the header of {}", file.display()))?;
-                state.adapter.start_file();
-                let mut none = Vec::new();
-                if let Err(reason) = state.adapter.read(&header, &mut none) {
-                    tracing::warn!(file = %file.display(), %reason, "the header line read again is not usable");
-                }
-            }
-            // Resumed inside a file: its header, if any, was read before.
-            Some(_) if tail.position().line > 0 => state.adapter.headerless(),
-            _ => {}
-        }
-        state.process.input_ready = true;
-    }
+    resume_header(&shared, &resumed, path, resumed_line)?;
     let pause = Duration::from_millis(input.poll_interval as u64);
     let mut lines: Vec<TailLine> = Vec::new();
     while !shutdown.is_triggered() {
@@ -85,38 +72,13 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
         {
             let mut state = shared.lock();
             for line in &lines {
-                if line.number == 1 {
-                    // A new file (the first, or after a rotation): a CSV header comes first.
-                    state.adapter.start_file();
-                }
-                if line.bytes.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                let origin = Origin {
-                    source: 0,
-                    partition: 0,
-                    offset: line.number as i64,
-                };
-                if line.too_long {
-                    state.process.messages += 1;
-                    state
-                        .engine
-                        .reject(crate::reject::RejectReason::TooLarge, origin, &line.bytes);
-                } else {
-                    state.feed(&line.bytes, origin, now);
-                }
+                feed(&mut state, line, now);
             }
             if caught_up {
                 state.idle_advance(now);
+                state.process.input_ready |= tail.is_open();
             }
-            let rejections = state.drain();
-            state.keep_rejected(&rejections, now);
-            state.process.dead_letters += rejections.len() as u64;
-            for r in &rejections {
-                rejected
-                    .write(r, &source)
-                    .context("cannot write rejected lines")?;
-            }
+            write_rejections(&mut state, &mut rejected, now)?;
         }
         if !lines.is_empty() {
             rejected.flush().context("cannot write rejected lines")?;
@@ -127,28 +89,99 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
         }
     }
     // Apply what the engine holds, keep its rejections, then remember where we are.
-    let rejections = {
+    {
         let mut state = shared.lock();
         state.engine.flush();
-        let rejections = state.drain();
-        state.keep_rejected(&rejections, wall_clock());
-        state.process.dead_letters += rejections.len() as u64;
-        rejections
-    };
-    for r in &rejections {
-        rejected
-            .write(r, &source)
-            .context("cannot write rejected lines")?;
+        write_rejections(&mut state, &mut rejected, wall_clock())?;
     }
     rejected.flush().context("cannot write rejected lines")?;
     save(&tail, &input.position_file)
 }
 
-/// The first line of `file`, without its line end.
-fn first_line(file: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::BufRead;
+/// Feeds one line, its origin naming the file it was read from (a rotated one included).
+fn feed(state: &mut State, line: &TailLine, now: i64) {
+    if line.number == 1 {
+        // A new file (the first, or after a rotation): a CSV header comes first.
+        state.adapter.start_file();
+    }
+    if line.bytes.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    let name = line.file.display().to_string();
+    let source = match state.sources.iter().position(|s| *s == name) {
+        Some(i) => i,
+        None => {
+            state.sources.push(name);
+            state.sources.len() - 1
+        }
+    };
+    let origin = Origin {
+        source: source as u32,
+        partition: 0,
+        offset: line.number as i64,
+    };
+    let max = state.config.engine.max_event_bytes;
+    if line.too_long || line.bytes.len() > max {
+        // Kept cut to the longest event: a runaway line must not fill memory.
+        state.process.messages += 1;
+        let kept = &line.bytes[..line.bytes.len().min(max)];
+        state.engine.reject(RejectReason::TooLarge, origin, kept);
+    } else {
+        state.feed(&line.bytes, origin, now);
+    }
+}
+
+fn write_rejections(
+    state: &mut State,
+    rejected: &mut RejectWriter<std::io::BufWriter<std::fs::File>>,
+    now: i64,
+) -> anyhow::Result<()> {
+    let rejections = state.drain();
+    state.keep_rejected(&rejections, now);
+    state.process.dead_letters += rejections.len() as u64;
+    for r in &rejections {
+        let source = state
+            .sources
+            .get(r.origin.source as usize)
+            .map_or("", String::as_str);
+        rejected
+            .write(r, source)
+            .context("cannot write rejected lines")?;
+    }
+    Ok(())
+}
+
+/// A restart that resumes inside a file whose header names the columns reads that header
+/// again; one whose mapping names them knows there is no header to skip.
+fn resume_header(shared: &Shared, resumed: &Resumed, path: &Path, line: u64) -> anyhow::Result<()> {
+    let file = match resumed {
+        Resumed::Same => path,
+        Resumed::Rotated { from, .. } => from.as_path(),
+        Resumed::Fresh | Resumed::Lost => return Ok(()),
+    };
+    if line == 0 {
+        return Ok(());
+    }
+    let mut state = shared.lock();
+    if !state.adapter.learns_header() {
+        state.adapter.headerless();
+        return Ok(());
+    }
+    let header = first_line(file, state.config.engine.max_event_bytes)
+        .with_context(|| format!("cannot read the header of {}", file.display()))?;
+    state.adapter.start_file();
+    if let Err(reason) = state.adapter.read(&header, &mut Vec::new()) {
+        tracing::warn!(file = %file.display(), %reason, "the header line read again is not usable");
+    }
+    Ok(())
+}
+
+/// The first line of `file` (at most `max` bytes), without its line end.
+fn first_line(file: &Path, max: usize) -> std::io::Result<Vec<u8>> {
     let mut line = Vec::new();
-    std::io::BufReader::new(std::fs::File::open(file)?).read_until(b'\n', &mut line)?;
+    std::io::BufReader::new(std::fs::File::open(file)?)
+        .take(max as u64 + 2)
+        .read_until(b'\n', &mut line)?;
     while matches!(line.last(), Some(b'\n' | b'\r')) {
         line.pop();
     }
@@ -156,7 +189,13 @@ fn first_line(file: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 fn save(tail: &Tail, file: &Path) -> anyhow::Result<()> {
-    tail.position()
+    let Some(position) = tail
+        .position()
+        .context("cannot read the followed file for its position")?
+    else {
+        return Ok(()); // no file opened yet: nothing to remember
+    };
+    position
         .save(file)
         .with_context(|| format!("cannot save the position in {}", file.display()))
 }

@@ -84,6 +84,8 @@ pub struct State {
     pub engine: Engine,
     /// Reads input records (canonical JSON unless another input format is configured).
     pub adapter: Adapter,
+    /// The adapter of each Kafka partition, by (source, partition): made from `adapter`.
+    partition_adapters: BTreeMap<(u32, i32), Adapter>,
     /// Events of the record being fed (reused).
     scratch: Vec<Event>,
     pub config: Config,
@@ -97,6 +99,49 @@ pub struct State {
     pub started: Instant,
     /// Delay from event time to applied, seconds (observed per batch, exported as histogram).
     pub delays: prometheus::Histogram,
+}
+
+/// The fields [`State::feed`] needs, borrowed apart from the adapter that reads.
+struct Feeder<'a> {
+    engine: &'a mut Engine,
+    process: &'a mut Process,
+    delays: &'a prometheus::Histogram,
+    scratch: &'a mut Vec<Event>,
+    max_bytes: usize,
+}
+
+impl Feeder<'_> {
+    fn feed(
+        &mut self,
+        adapter: &mut Adapter,
+        bytes: &[u8],
+        origin: Origin,
+        now: Millis,
+    ) -> Option<Millis> {
+        self.process.messages += 1;
+        self.scratch.clear();
+        let result = if bytes.len() > self.max_bytes {
+            Err(RejectReason::TooLarge)
+        } else {
+            adapter.read(bytes, self.scratch)
+        };
+        match result {
+            Ok(()) => {
+                let mut newest = None;
+                for event in self.scratch.drain(..) {
+                    let ts = event.ts;
+                    self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
+                    self.engine.ingest(event, origin);
+                    newest = newest.max(Some(ts));
+                }
+                newest
+            }
+            Err(reason) => {
+                self.engine.reject(reason, origin, bytes);
+                None
+            }
+        }
+    }
 }
 
 /// Buckets of the event-time → applied delay histogram, in seconds.
@@ -123,6 +168,7 @@ impl State {
             adapter: Adapter::Canonical(Decoder {
                 max_bytes: config.engine.max_event_bytes,
             }),
+            partition_adapters: BTreeMap::new(),
             scratch: Vec::new(),
             engine,
             config,
@@ -142,35 +188,17 @@ impl State {
         self
     }
 
-    /// Reads one input record (message or line) and feeds its events to the engine; `now` is
-    /// the wall clock. Returns the newest time of its events, if it gave any.
+    /// Reads one input record (message or line) with the input's adapter and feeds its events
+    /// to the engine; `now` is the wall clock. Returns the newest time of its events, if any.
     pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) -> Option<Millis> {
-        self.process.messages += 1;
-        let too_long = bytes.len() > self.config.engine.max_event_bytes;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let result = if too_long {
-            Err(RejectReason::TooLarge)
-        } else {
-            self.adapter.read(bytes, &mut scratch)
+        let mut feeder = Feeder {
+            engine: &mut self.engine,
+            process: &mut self.process,
+            delays: &self.delays,
+            scratch: &mut self.scratch,
+            max_bytes: self.config.engine.max_event_bytes,
         };
-        let newest = match result {
-            Ok(()) => {
-                let mut newest = None;
-                for event in scratch.drain(..) {
-                    let ts = event.ts;
-                    self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
-                    self.engine.ingest(event, origin);
-                    newest = newest.max(Some(ts));
-                }
-                newest
-            }
-            Err(reason) => {
-                self.engine.reject(reason, origin, bytes);
-                None
-            }
-        };
-        self.scratch = scratch;
-        newest
+        feeder.feed(&mut self.adapter, bytes, origin, now)
     }
 
     /// Takes one Kafka message: feeds its event and keeps track of its partition.
@@ -196,7 +224,19 @@ impl State {
             offset,
         };
         let buffered = self.engine.buffered();
-        let ts = self.feed(bytes, origin, now);
+        // Each partition is its own ordered stream (one PBX's queue_log, say): its own adapter.
+        let adapter = self
+            .partition_adapters
+            .entry((origin.source, partition))
+            .or_insert_with(|| self.adapter.fresh());
+        let mut feeder = Feeder {
+            engine: &mut self.engine,
+            process: &mut self.process,
+            delays: &self.delays,
+            scratch: &mut self.scratch,
+            max_bytes: self.config.engine.max_event_bytes,
+        };
+        let ts = feeder.feed(adapter, bytes, origin, now);
         let held = self.engine.buffered() > buffered;
         let p = self
             .process
@@ -366,7 +406,7 @@ impl State {
     /// end once or lags by at most `ready_max_lag`, and dead letters are flowing.
     pub fn ready(&self) -> Result<(), String> {
         if !self.process.input_ready {
-            return Err("no partitions assigned yet".into());
+            return Err("the input is not ready yet: no partitions assigned, or the followed file not open or not caught up".into());
         }
         if self.process.dead_letters_blocked {
             return Err("dead letters cannot be written; offsets are held".into());

@@ -239,3 +239,69 @@ fn agents_in_two_queues_who_pause_are_not_ready_in_each_of_their_queues() {
     );
     assert_eq!(r.get("center", "day", DAY).agent_not_ready_seconds, 840.0);
 }
+
+/// Replays one queue_log written from `lines` (a temporary file) through the adapter and the
+/// engine, as `callpulse replay` does.
+fn replay_lines(lines: &[String]) -> Replayed {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue_log");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    replay_files(
+        &config(""),
+        &mut Adapter::QueueLog(QueueLog::new()),
+        &[path],
+        &[Granularity::Day],
+    )
+}
+
+/// A line at `secs` seconds after 2026-11-02T09:00:00Z.
+fn at(secs: i64, rest: &str) -> String {
+    format!("{}|{rest}", 1_793_610_000 + secs)
+}
+
+#[test]
+fn a_restart_ends_no_call_the_engine_was_never_offered_so_it_causes_no_no_offer() {
+    let r = replay_lines(&[
+        at(0, "NONE|sales|PJSIP/bob|ADDMEMBER|"),
+        at(0, "NONE|sales|PJSIP/alice|ADDMEMBER|"),
+        // Callers that entered their queue before the log begins: a ring, an answer.
+        at(1, "r1|sales|PJSIP/bob|RINGNOANSWER|1000"),
+        at(2, "c1|sales|PJSIP/alice|CONNECT|20|c|0"),
+        at(3, "w1|sales|NONE|ENTERQUEUE||x|1"),
+        at(60, "NONE|NONE|NONE|QUEUESTART|"),
+    ])
+    .run;
+    // The ring and the answer are the engine's to reject; the restart (line 6) adds nothing.
+    let no_offer: Vec<i64> = r
+        .rejections
+        .iter()
+        .filter(|x| x.reason == RejectReason::NoOffer)
+        .map(|x| x.origin.offset)
+        .collect();
+    assert!(!no_offer.is_empty());
+    assert!(!no_offer.contains(&6), "no_offer at lines {no_offer:?}");
+    assert_eq!(no_offer.iter().filter(|&&line| line >= 5).count(), 0);
+    // w1, offered, ends at the restart: timed out (failed).
+    let sales = r.get("queue:sales", "day", DAY);
+    assert_eq!((sales.offered, sales.timed_out, sales.answered), (1, 1, 0));
+}
+
+#[test]
+fn a_line_with_a_far_future_epoch_is_rejected_by_the_engine_and_the_callers_after_it_count() {
+    let mut lines = vec![
+        at(0, "u0|sales|NONE|ENTERQUEUE||x|1"),
+        // 2096-10-02: a valid epoch for the adapter, a jump the engine refuses.
+        "4000000000|NONE|NONE|NONE|CONFIGRELOAD|".to_string(),
+        // The adapter forgot u0 at the outlier; its answer still names the call u0.
+        at(10, "u0|sales|PJSIP/bob|CONNECT|10|c|0"),
+    ];
+    for i in 1..=3 {
+        lines.push(at(i * 60, &format!("u{i}|sales|NONE|ENTERQUEUE||x|1")));
+        lines.push(at(i * 60 + 5, &format!("u{i}|sales|NONE|ABANDON|1|1|5")));
+    }
+    let r = replay_lines(&lines).run;
+    assert_eq!(r.rejected("bad_timestamp"), 1);
+    assert_eq!(r.stats.rejected_total(), 1);
+    let sales = r.get("queue:sales", "day", DAY);
+    assert_eq!((sales.offered, sales.answered, sales.abandoned), (4, 1, 3));
+}

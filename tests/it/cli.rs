@@ -331,3 +331,30 @@ fn a_csv_mapping_that_learns_its_columns_from_a_header_is_refused_for_kafka() {
     assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
     assert!(stderr(&out).contains("csv.names"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_csv_mapping_that_sorts_is_refused_for_a_live_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("sorting.toml");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/calls-positions.toml"),
+    )
+    .unwrap();
+    let sorting = text.replace("header = false\n", "header = false\nsort = true\n");
+    assert_ne!(sorting, text);
+    std::fs::write(&mapping, sorting).unwrap();
+    let out = callpulse(
+        &[
+            "run",
+            "--input-format",
+            "csv",
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--follow",
+            dir.path().join("calls.csv").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+    assert!(stderr(&out).contains("csv.sort"), "{}", stderr(&out));
+}

@@ -45,6 +45,8 @@ pub struct Figures {
     pub abandoned: u64,
     pub abandoned_within: u64,
     pub short_abandoned: u64,
+    pub timed_out: u64,
+    pub timed_out_wait_sum: Millis,
     pub flowed_out: u64,
     pub flowed_in: u64,
     pub wait_sum: Millis,
@@ -76,6 +78,8 @@ impl Figures {
             abandoned: t.abandoned,
             abandoned_within: t.abandoned_within,
             short_abandoned: t.short_abandoned,
+            timed_out: t.timed_out,
+            timed_out_wait_sum: t.timed_out_wait_sum,
             flowed_out: t.flowed_out,
             flowed_in: t.flowed_in,
             wait_sum: t.wait_sum,
@@ -184,6 +188,14 @@ impl Sink<'_> {
             f.short_abandoned += u64::from(short);
             f.abandon_wait_sum += wait;
             f.abandoned_waits += 1;
+        });
+    }
+
+    /// A wait the system ended (timeout, no agents…): unanswered, not an abandon.
+    fn timed_out(&mut self, scope: Option<&str>, anchor: Millis, wait: Millis) {
+        self.add(scope, anchor, |f| {
+            f.timed_out += 1;
+            f.timed_out_wait_sum += wait;
         });
     }
 
@@ -306,9 +318,14 @@ pub fn expected(events: &[Event], rules: &Rules) -> BTreeMap<Key, Figures> {
                     sink.answered(None, first_at, t - first_at);
                     stage = Stage::Answered { at: t };
                 }
-                (Body::Abandoned { .. }, Stage::Waiting) => {
-                    sink.abandoned(Some(&seg_queue), seg_at, t - seg_at);
-                    sink.abandoned(None, first_at, t - first_at);
+                (Body::Abandoned { cause, .. }, Stage::Waiting) => {
+                    if cause.by_caller() {
+                        sink.abandoned(Some(&seg_queue), seg_at, t - seg_at);
+                        sink.abandoned(None, first_at, t - first_at);
+                    } else {
+                        sink.timed_out(Some(&seg_queue), seg_at, t - seg_at);
+                        sink.timed_out(None, first_at, t - first_at);
+                    }
                     stage = Stage::Abandoned;
                 }
                 // A transfer by the agent: only the first one of a call counts.

@@ -428,7 +428,12 @@ fn build(
                         at,
                         Body::Abandoned {
                             call: call.clone(),
-                            cause: Unanswered::Caller,
+                            // Every third unanswered call timed out rather than abandoned.
+                            cause: if n % 3 == 0 {
+                                Unanswered::Timeout
+                            } else {
+                                Unanswered::Caller
+                            },
                         },
                     ));
                     if let Some(after) = spec.end_after_abandon {

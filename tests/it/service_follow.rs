@@ -149,8 +149,15 @@ fn a_followed_csv_export_reads_its_header_again_when_a_restart_resumes_inside_it
     let export = dir.path().join("calls.tsv");
     let position = dir.path().join("position.json");
     let rejected = dir.path().join("rejected.tsv");
-    let mapping =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/anonymous-bank-1999.toml");
+    // The bank's mapping, for a live export in time order (a live stream is never sorted).
+    let bank = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/anonymous-bank-1999.toml"),
+    )
+    .unwrap();
+    let live = bank.replace("sort = true", "sort = false");
+    assert_ne!(live, bank);
+    let mapping = dir.path().join("bank-live.toml");
+    std::fs::write(&mapping, live).unwrap();
     let local = |ago: i64| {
         chrono_tz::Asia::Jerusalem
             .timestamp_opt(now() as i64 - ago, 0)

@@ -571,3 +571,69 @@ fn queue_log_lines_as_kafka_messages_and_callpulse_produce_give_the_same_counts(
         decode(m["value"].as_str().unwrap()).expect("canonical JSON");
     }
 }
+
+#[test]
+fn each_partition_of_queue_log_lines_is_its_own_stream_so_one_pbx_restart_ends_only_its_calls() {
+    let Some(broker) = Broker::start() else {
+        return;
+    };
+    broker.create_topic("pbxs", 2);
+    broker.create_topic("dead-letters", 1);
+    let bootstrap = broker.bootstrap();
+    let t = 1_793_610_000u64;
+    // PBX A (partition 0): a call waits 30 s and is answered. PBX B (partition 1) restarts
+    // while it waits: B's restart must not end A's call.
+    let pbx_a = [
+        format!("{t}|a.1|sales|NONE|ENTERQUEUE||0123456789|1"),
+        format!("{}|a.1|sales|PJSIP/alice|CONNECT|30|a.2|2", t + 30),
+        format!("{}|a.1|sales|PJSIP/alice|COMPLETECALLER|30|60|1", t + 90),
+    ];
+    let pbx_b = [
+        format!("{}|b.1|support|NONE|ENTERQUEUE||0123456780|1", t + 5),
+        format!("{}|NONE|NONE|NONE|QUEUESTART|", t + 10),
+    ];
+    let send = |partition: &str, lines: &[String]| {
+        let mut input = lines.join("\n");
+        input.push('\n');
+        kafka_python_with_input(
+            &[
+                "produce",
+                "--brokers",
+                &bootstrap,
+                "--topic",
+                "pbxs",
+                "--partition",
+                partition,
+                "-",
+            ],
+            input.as_bytes(),
+        );
+    };
+    let mut vars = env(&bootstrap, "pbxs", "pbx-readers");
+    // No wall-clock advance: the 2026-11-02 lines come in three steps.
+    vars.push(("CALLPULSE_SERVICE_IDLE_AFTER", "1h"));
+    let service = Service::start(&["run", "--input-format", "queue_log"], &vars);
+    let records = |n: f64| {
+        service.wait_for(&format!("{n} records"), WAIT, |m| {
+            (sample(m, "callpulse_input_records_total", "")? >= n).then_some(())
+        })
+    };
+    // In this order: A's caller enters, B restarts, then A's caller is answered.
+    send("0", &pbx_a[..1]);
+    records(1.0);
+    send("1", &pbx_b);
+    records(3.0);
+    send("0", &pbx_a[1..]);
+    service.wait_for("both PBXs' calls", WAIT, |m| {
+        let answered = sample(m, "callpulse_calls_answered_total", r#"queue="sales""#)?;
+        let failed = sample(m, "callpulse_calls_timed_out_total", r#"queue="support""#)?;
+        (answered == 1.0 && failed == 1.0).then_some(())
+    });
+    let m = service.get("/metrics").1;
+    assert_eq!(
+        sample(&m, "callpulse_calls_timed_out_total", r#"queue="sales""#),
+        Some(0.0),
+        "{m}"
+    );
+    assert!(!m.contains("callpulse_events_rejected_total{"), "{m}");
+}

@@ -4,7 +4,8 @@
 //! `bad_value:outcome`, `skipped:outcome_<value>`), skip rules (`skipped:<reason>`), call id
 //! and queue (`missing_field:…`), then the times: `offered_at`, the outcome's time, `ended_at`
 //! (`missing_field:<time>`, `missing_field:date`, `bad_timestamp`, `bad_value:<duration
-//! column>`, `inconsistent_times`).
+//! column>` for a duration that is not whole seconds or is longer than a day,
+//! `inconsistent_times`).
 
 use super::mapping::{Base, ColId, Column, Mapping, Outcome, SkipRule, Source, TimeField};
 use super::row::Splitter;
@@ -199,7 +200,8 @@ impl Times<'_, '_, '_, '_> {
     }
 
     /// A time column of `field`: a date-time, or a time of day on the row's date placed
-    /// within 12 hours of the time `field` follows.
+    /// within 12 hours of the time `field` follows (and, in an hour a DST change repeats, not
+    /// before that time less the tolerance when one of its two instants allows it).
     fn column(&mut self, c: ColId, field: TimeField) -> Result<Option<Millis>, RejectReason> {
         let Some(text) = self.row.get(c) else {
             return Ok(None);
@@ -214,7 +216,12 @@ impl Times<'_, '_, '_, '_> {
         let time = clock.time(text).ok_or(RejectReason::BadTimestamp)?;
         let date = self.date(date_column)?;
         let reference = self.reference(field, date)?;
-        Ok(Some(clock.utc(place(date, time, reference))))
+        let not_before = follows(field)
+            .and_then(|before| self.resolved[before as usize])
+            .map(|t| t - self.m.tolerance);
+        Ok(Some(
+            clock.utc_not_before(place(date, time, reference), not_before),
+        ))
     }
 
     fn date(&mut self, c: ColId) -> Result<NaiveDate, RejectReason> {
@@ -234,17 +241,22 @@ impl Times<'_, '_, '_, '_> {
         field: TimeField,
         date: NaiveDate,
     ) -> Result<Option<NaiveDateTime>, RejectReason> {
-        let before = match field {
-            TimeField::Offered => {
-                let Some(text) = self.m.date_of.and_then(|c| self.row.get(c)) else {
-                    return Ok(None);
-                };
-                let time = self.m.clock.time(text).ok_or(RejectReason::BadTimestamp)?;
-                return Ok(Some(date.and_time(time)));
-            }
-            TimeField::Answered | TimeField::Abandoned => TimeField::Offered,
-            TimeField::Ended => TimeField::Answered,
+        let Some(before) = follows(field) else {
+            let Some(text) = self.m.date_of.and_then(|c| self.row.get(c)) else {
+                return Ok(None);
+            };
+            let time = self.m.clock.time(text).ok_or(RejectReason::BadTimestamp)?;
+            return Ok(Some(date.and_time(time)));
         };
         Ok(self.resolved[before as usize].map(|t| self.m.clock.local(t)))
+    }
+}
+
+/// The time `field` follows: the offer for the answer or abandon, the answer for the end.
+fn follows(field: TimeField) -> Option<TimeField> {
+    match field {
+        TimeField::Offered => None,
+        TimeField::Answered | TimeField::Abandoned => Some(TimeField::Offered),
+        TimeField::Ended => Some(TimeField::Answered),
     }
 }

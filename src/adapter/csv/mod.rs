@@ -3,7 +3,8 @@
 //!
 //! A row gives exactly one event, or a [`RejectReason`]: `skipped:<why>` for rows the mapping
 //! says carry nothing to count (phantom calls, calls that never left the IVR), the usual
-//! reasons for rows that are wrong. A header line gives neither.
+//! reasons for rows that are wrong. A good header line gives neither; a header that lacks a
+//! mapped column (or splits a `merged` pair) is rejected as `bad_value:header`.
 
 mod build;
 mod check;
@@ -35,6 +36,8 @@ pub struct Csv {
     merged: Vec<usize>,
     /// The next line is a header.
     expect_header: bool,
+    /// The stream has no header lines ([`Csv::headerless`]).
+    headerless: bool,
     dates: DateCache,
 }
 
@@ -46,6 +49,7 @@ impl Csv {
             width: None,
             merged: Vec::new(),
             expect_header: mapping.header,
+            headerless: false,
             dates: DateCache::default(),
             mapping,
         };
@@ -109,6 +113,18 @@ impl Csv {
     /// The stream has no header lines (one row per Kafka message): the first record is a row.
     pub fn headerless(&mut self) {
         self.expect_header = false;
+        self.headerless = true;
+    }
+
+    /// A reader for another stream of the same input (another Kafka partition): the same
+    /// mapping, headerless if this one is, and none of this one's state (no header read, no
+    /// date remembered).
+    pub fn fresh(&self) -> Csv {
+        let mut csv = Csv::new(self.mapping.clone());
+        if self.headerless {
+            csv.headerless();
+        }
+        csv
     }
 
     /// The export is not in event-time order.

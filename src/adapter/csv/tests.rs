@@ -529,3 +529,101 @@ fn a_direct_message_stream_without_start_file_reads_its_first_line_as_the_header
     );
     assert!(read(&mut c, &line).unwrap().is_some());
 }
+
+#[test]
+fn a_duration_longer_than_a_day_is_a_bad_value_of_its_column() {
+    let mut c = bank();
+    let ok = bank_row(
+        "990101", "9:00:00", "9:00:05", "9:00:05", "10", "AGENT", "20", "X",
+    );
+    let day = ok.replace("\t20\t", "\t86400\t");
+    let (_, done) = event(&mut c, &day);
+    let answered = utc("1999-01-01T09:00:15+02:00");
+    assert_eq!(done.ended_at, Some(answered + 86_400_000), "a day at most");
+    for (line, reason) in [
+        (ok.replace("\t20\t", "\t86401\t"), "bad_value:ser_time"),
+        (ok.replace("\t10\t", "\t86401\t"), "bad_value:q_time"),
+        (ok.replace("\t10\t", "\t999999999\t"), "bad_value:q_time"),
+    ] {
+        assert_eq!(read(&mut c, &line), Err(reason.into()), "{line}");
+    }
+}
+
+#[test]
+fn in_the_hour_a_dst_change_repeats_a_time_after_one_of_the_first_pass_may_be_in_the_second() {
+    // Israel, 1999-09-03: 02:00 +03:00 became 01:00 +02:00, so 01:00–02:00 happened twice.
+    let text = r##"
+[csv]
+header = false
+names = ["id", "q", "status", "day", "offer", "left", "end"]
+timezone = "Asia/Jerusalem"
+date_format = "%Y-%m-%d"
+tolerance = "2s"
+[csv.columns]
+call_id = "id"
+queue = "q"
+outcome = "status"
+date = "day"
+[csv.outcomes]
+served = "answered"
+lost = "abandoned"
+[csv.times]
+offered_at = "offer"
+answered_at = "left"
+abandoned_at = "left"
+ended_at = "end"
+"##;
+    let mut c = csv(text);
+    // Offered at 01:50 of the first pass, answered 20 minutes later at 01:10 of the second,
+    // ended at 01:30 of the second.
+    let (_, done) = event(&mut c, "c1,q,served,1999-09-03,01:50:00,01:10:00,01:30:00");
+    assert_eq!(done.offered_at, utc("1999-09-03T01:50:00+03:00"));
+    assert_eq!(
+        done.outcome,
+        CompletedOutcome::Answered(utc("1999-09-03T01:10:00+02:00"))
+    );
+    assert_eq!(done.ended_at, Some(utc("1999-09-03T01:30:00+02:00")));
+    let (_, done) = event(&mut c, "c2,q,lost,1999-09-03,01:50:00,01:10:00,");
+    assert_eq!(
+        done.outcome,
+        CompletedOutcome::Abandoned(utc("1999-09-03T01:10:00+02:00"))
+    );
+    // Times that follow in the first pass stay in it: the earlier instant when it is not
+    // before the time it follows.
+    let (_, done) = event(&mut c, "c3,q,served,1999-09-03,01:10:00,01:20:00,01:40:00");
+    assert_eq!(
+        done.outcome,
+        CompletedOutcome::Answered(utc("1999-09-03T01:20:00+03:00"))
+    );
+    assert_eq!(done.ended_at, Some(utc("1999-09-03T01:40:00+03:00")));
+    // A second before the offer is within the tolerance: the first pass, moved up to the
+    // offer (a wait of 0), not the second pass an hour later.
+    let (_, done) = event(&mut c, "c4,q,served,1999-09-03,01:50:00,01:49:59,");
+    assert_eq!(
+        done.outcome,
+        CompletedOutcome::Answered(utc("1999-09-03T01:50:00+03:00"))
+    );
+}
+
+#[test]
+fn a_fresh_reader_has_the_mapping_and_headerlessness_but_none_of_the_state() {
+    let line = bank_row(
+        "990101", "9:00:00", "9:00:05", "9:00:05", "10", "AGENT", "20", "X",
+    );
+    // Headerless (Kafka): every fresh reader takes its first record as a row.
+    let names: Vec<String> = HEADER.split('\t').map(|n| format!("{n:?}")).collect();
+    let named = BANK.replace(
+        "header = true\n",
+        &format!("header = true\nnames = [{}]\n", names.join(", ")),
+    );
+    let mut template = csv(&named);
+    template.headerless();
+    let mut fresh = template.fresh();
+    assert_eq!(event(&mut fresh, &line).1.call, "990101-AA0101-33116");
+    assert!(fresh.needs_sorting());
+    // A reader that learned its columns from a header: a fresh one has yet to read its own.
+    let learned = bank();
+    let mut fresh = learned.fresh();
+    assert_eq!(read(&mut fresh, HEADER), Ok(None));
+    assert!(read(&mut fresh, &line).unwrap().is_some());
+}

@@ -4,17 +4,22 @@
 //!
 //! Rules (the README repeats them):
 //! - A naive local time that happens twice (the hour a DST change repeats) is the **earlier**
-//!   instant; one that never happens (the hour skipped in spring) is read with the offset in
-//!   force before the gap, that is **moved forward by the gap** (02:30 in a 02:00→03:00 gap
-//!   is 03:30).
+//!   instant (but see below for a time that follows another); one that never happens (the
+//!   hour skipped in spring) is read with the offset in force before the gap, that is **moved
+//!   forward by the gap** (02:30 in a 02:00→03:00 gap is 03:30).
 //! - A time of day is placed on the day that puts it in `[reference − 12 h, reference + 12 h)`
 //!   of the local time it follows (see [`place`]), so 23:59:50 followed by 00:00:10 is ten
 //!   seconds after midnight of the next day, and a time a little before its reference stays
 //!   before it.
+//! - A time of day that follows another (an answer, an abandon, an end) and happens twice is
+//!   the earlier of its instants that is not before the time it follows (less the tolerance),
+//!   so an answer in the repeated hour comes after an offer in the first one (see
+//!   [`Clock::utc_not_before`]).
+//! - A duration is whole seconds, at most a day ([`MAX_DURATION_SECONDS`]).
 
 use crate::time::Millis;
 use chrono::format::{parse, Item, Parsed, StrftimeItems};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
+use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
 use chrono_tz::Tz;
 
 /// Instants outside [1970, 2100) are `bad_timestamp`, as for canonical events.
@@ -107,6 +112,26 @@ impl Clock {
         local.and_utc().timestamp_millis()
     }
 
+    /// The instant of a local time that follows the instant `not_before` (already less the
+    /// tolerance): when the local time happens twice, the earlier of its instants that is not
+    /// before `not_before`, or the earlier one if neither is; otherwise as [`Clock::utc`]. So
+    /// 01:10 read after 01:50 of the first pass through a repeated hour is 01:10 of the
+    /// second pass, 20 minutes later, not 40 minutes before.
+    pub fn utc_not_before(&self, local: NaiveDateTime, not_before: Option<Millis>) -> Millis {
+        if let (Some(floor), LocalResult::Ambiguous(a, b)) =
+            (not_before, self.tz.from_local_datetime(&local))
+        {
+            let (a, b) = (a.timestamp_millis(), b.timestamp_millis());
+            let (first, second) = (a.min(b), a.max(b));
+            return if first >= floor || second < floor {
+                first
+            } else {
+                second
+            };
+        }
+        self.utc(local)
+    }
+
     /// The local time of an instant.
     pub fn local(&self, t: Millis) -> NaiveDateTime {
         match chrono::DateTime::from_timestamp_millis(t) {
@@ -152,12 +177,18 @@ pub fn place(date: NaiveDate, time: NaiveTime, reference: Option<NaiveDateTime>)
     at - TimeDelta::days(days)
 }
 
-/// A duration in whole seconds (digits only), in milliseconds.
+/// The longest duration a row may give: a wait or a conversation longer than a day is a broken
+/// row, not a call.
+pub const MAX_DURATION_SECONDS: Millis = 86_400;
+
+/// A duration in whole seconds (digits only), at most [`MAX_DURATION_SECONDS`], in
+/// milliseconds.
 pub fn seconds(text: &str) -> Option<Millis> {
     if text.is_empty() || text.len() > 9 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse::<Millis>().ok().map(|s| s * 1_000)
+    let s = text.parse::<Millis>().ok()?;
+    (s <= MAX_DURATION_SECONDS).then_some(s * 1_000)
 }
 
 #[cfg(test)]
@@ -269,6 +300,22 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_local_time_after_another_is_its_first_instant_not_before_it() {
+        let c = clock("Asia/Jerusalem");
+        let t = at("1999-09-03 01:10:00");
+        let (first, second) = (utc("1999-09-02T22:10:00Z"), utc("1999-09-02T23:10:00Z"));
+        assert_eq!(c.utc_not_before(t, None), first);
+        assert_eq!(c.utc_not_before(t, Some(first)), first);
+        assert_eq!(c.utc_not_before(t, Some(first + 1)), second);
+        assert_eq!(c.utc_not_before(t, Some(second)), second);
+        // Neither instant is late enough: the earlier one (the row is then inconsistent).
+        assert_eq!(c.utc_not_before(t, Some(second + 1)), first);
+        // A local time that happens once is what it is.
+        let once = at("1999-09-03 02:10:00");
+        assert_eq!(c.utc_not_before(once, Some(i64::MAX)), c.utc(once));
+    }
+
+    #[test]
     fn datetimes_are_local_unless_they_carry_an_offset_or_are_epoch_seconds() {
         let mut c = clock("Asia/Shanghai");
         assert_eq!(
@@ -286,10 +333,21 @@ mod tests {
     }
 
     #[test]
-    fn durations_are_whole_non_negative_seconds() {
+    fn durations_are_whole_non_negative_seconds_of_at_most_a_day() {
         assert_eq!(seconds("0"), Some(0));
         assert_eq!(seconds("243"), Some(243_000));
-        for bad in ["", "-5", "1.5", "+3", " 3", "1e3", "9999999999"] {
+        assert_eq!(seconds("86400"), Some(86_400_000), "a whole day at most");
+        for bad in [
+            "",
+            "-5",
+            "1.5",
+            "+3",
+            " 3",
+            "1e3",
+            "9999999999",
+            "86401",
+            "999999999",
+        ] {
             assert_eq!(seconds(bad), None, "{bad:?}");
         }
     }

@@ -7,8 +7,14 @@
 //! (its exit line missing) is not a new attempt but an overflow of that one.
 //!
 //! Memory: one entry per callid, forgotten [`FORGET_AFTER`] (12 h) of event time after its
-//! last line, whatever became of it; the engine evicts a call silent for 12 h too. Lines
-//! older than the newest one do not move that clock.
+//! last line, whatever became of it; the engine evicts a call silent for 12 h too. The sweep
+//! runs on the clock of the line being read, not on the latest time ever read, so one line
+//! with a wild epoch cannot stop it. A line more than 12 h ahead (a clock jump, a corrupt
+//! epoch that is still before 2100) sweeps at its own time and so forgets every callid the
+//! adapter holds (a line beyond the engine's `max_time_jump` is rejected there as
+//! `bad_timestamp` anyway); when the next lines come back to the real time, sweeping goes on
+//! from there. A callid whose last line lies more than [`FORGET_AFTER`] ahead of the line
+//! being read (touched only by such an outlier) is forgotten too.
 
 use crate::event::Id;
 use crate::time::{Millis, HOUR, MINUTE};
@@ -40,6 +46,10 @@ pub struct Attempt {
     /// The queue it is in, and since when (`None`: its `ENTERQUEUE` was never read).
     pub queue: Option<Id>,
     pub entered: Option<Millis>,
+    /// Its `call.offered` was emitted: it began with an `ENTERQUEUE` read. (An attempt first
+    /// seen by another line stays unoffered even if an `ENTERQUEUE` follows: that one is an
+    /// overflow.)
+    pub offered: bool,
     pub phase: Phase,
     /// The agent who answered it.
     pub agent: Option<Id>,
@@ -73,24 +83,29 @@ struct Caller {
 #[derive(Debug, Clone, Default)]
 pub struct Callers {
     callers: FxHashMap<Id, Caller>,
-    now: Millis,
+    /// The time of the line that last swept (or that went back before it).
     last_sweep: Millis,
 }
 
 impl Callers {
-    /// Moves the clock to `ts` (if later) and, every [`SWEEP_EVERY`], forgets the callids
-    /// silent for [`FORGET_AFTER`]. Returns the ids of forgotten attempts that were answered
-    /// (their agents are no longer on them).
+    /// The line at `ts` is read: every [`SWEEP_EVERY`] of the lines' clock, forgets the
+    /// callids whose last line is more than [`FORGET_AFTER`] away from `ts`. The clock is the
+    /// current line's, not the latest ever read: a line before the last sweep (the clock went
+    /// back, say after an outlier far ahead) restarts the count from `ts`. Returns the ids of
+    /// forgotten attempts that were answered (their agents are no longer on them).
     pub fn tick(&mut self, ts: Millis) -> Vec<Id> {
-        self.now = self.now.max(ts);
-        if self.now - self.last_sweep < SWEEP_EVERY {
+        if ts < self.last_sweep {
+            self.last_sweep = ts;
             return Vec::new();
         }
-        self.last_sweep = self.now;
-        let horizon = self.now - FORGET_AFTER;
+        if ts - self.last_sweep < SWEEP_EVERY {
+            return Vec::new();
+        }
+        self.last_sweep = ts;
+        let (horizon, ahead) = (ts - FORGET_AFTER, ts + FORGET_AFTER);
         let mut freed = Vec::new();
         self.callers.retain(|_, c| {
-            let keep = c.last_line > horizon;
+            let keep = c.last_line > horizon && c.last_line < ahead;
             if !keep && c.attempt.phase == Phase::Answered {
                 freed.push(c.attempt.id.clone());
             }
@@ -111,6 +126,7 @@ impl Callers {
                         number: 1,
                         queue: Some(Id::from(queue)),
                         entered: Some(ts),
+                        offered: true,
                         phase: Phase::Waiting,
                         agent: None,
                     },
@@ -135,6 +151,7 @@ impl Callers {
                 number: a.number + 1,
                 queue: Some(Id::from(queue)),
                 entered: Some(ts),
+                offered: true,
                 phase: Phase::Waiting,
                 agent: None,
             },
@@ -164,6 +181,7 @@ impl Callers {
                     number: 1,
                     queue: None,
                     entered: None,
+                    offered: false,
                     phase: Phase::Waiting,
                     agent: None,
                 },
@@ -173,19 +191,24 @@ impl Callers {
         &mut caller.attempt
     }
 
-    /// A restart: every attempt still waiting or answered is over. Returns them (before the
-    /// change), in id order.
+    /// A restart: every attempt still waiting or answered is over. Returns those that entered
+    /// a queue (their `call.offered` was emitted), before the change, in id order. An open
+    /// attempt whose `ENTERQUEUE` was never read (a ring or an answer of a callid that
+    /// entered before the input) is forgotten silently: the engine never had its offer, so
+    /// ending it would only be rejected as `no_offer`.
     pub fn close_open(&mut self) -> Vec<Attempt> {
-        let mut open: Vec<Attempt> = self
-            .callers
-            .values_mut()
-            .filter(|c| c.attempt.phase != Phase::Done)
-            .map(|c| {
-                let before = c.attempt.clone();
-                c.attempt.phase = Phase::Done;
-                before
-            })
-            .collect();
+        let mut open = Vec::new();
+        self.callers.retain(|_, c| {
+            if c.attempt.phase == Phase::Done {
+                return true;
+            }
+            if !c.attempt.offered {
+                return false;
+            }
+            open.push(c.attempt.clone());
+            c.attempt.phase = Phase::Done;
+            true
+        });
         open.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         open
     }
@@ -260,5 +283,26 @@ mod tests {
             c.enter(FORGET_AFTER + SWEEP_EVERY, "done", "q"),
             Entry::New(Id::from("done"))
         );
+    }
+
+    #[test]
+    fn after_a_line_far_ahead_sweeping_goes_on_at_the_clock_of_the_lines_that_follow() {
+        let mut c = Callers::default();
+        c.enter(0, "before", "q");
+        // A line far ahead sweeps at its own time: what was held is forgotten.
+        let far = 1_000 * FORGET_AFTER;
+        assert!(c.tick(far).is_empty());
+        assert_eq!(c.len(), 0);
+        c.enter(far, "far", "q");
+        // The clock goes back: the sweep count restarts there, not at the outlier.
+        assert!(c.tick(0).is_empty());
+        c.enter(0, "u1", "q");
+        let a = c.current(0, "u1");
+        a.phase = Phase::Answered;
+        assert!(c.tick(SWEEP_EVERY - 1).is_empty(), "not yet a sweep");
+        assert_eq!(c.len(), 2);
+        // u1 is 12 h silent; "far", seen only 1,000 × 12 h ahead, is forgotten as well.
+        assert_eq!(c.tick(FORGET_AFTER + SWEEP_EVERY), vec![Id::from("u1")]);
+        assert_eq!(c.len(), 0);
     }
 }

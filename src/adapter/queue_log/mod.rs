@@ -22,7 +22,7 @@
 //! | `ABANDON`, `EXITWITHKEY`, `EXITWITHTIMEOUT`, `EXITEMPTY`, `WITHDRAW`, `SYSCOMPAT` | `call.abandoned`, cause `caller`, `key`, `timeout`, `no_agents`, `withdrawn`, `failed` |
 //! | `AGENTLOGIN`, `AGENTLOGOFF` (and the 1.4 `AGENTCALLBACK…` forms) | `agent.state` `available`, `logged_out` |
 //! | `ADDMEMBER`, `REMOVEMEMBER`, `PAUSE`, `UNPAUSE`, `PAUSEALL`, `UNPAUSEALL` | `agent.state` with the full queue list |
-//! | `QUEUESTART` | open calls end (`call.abandoned` cause `failed`, or `call.ended`), agents on a call are freed, `system.status` `asterisk` up |
+//! | `QUEUESTART` | open calls end (`call.abandoned` cause `failed`, or `call.ended`; an open attempt of a callid never seen entering a queue is forgotten without an event), agents on a call are freed, `system.status` `asterisk` up |
 //! | `CONFIGRELOAD` | `system.status` `asterisk` up |
 //! | `DID`, `INFO`, `AGENTDUMP`, `AGENTCALLED`, `PENALTY`, `RINGINUSE` | rejected `skipped:<verb>` |
 //!

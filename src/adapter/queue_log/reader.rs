@@ -36,7 +36,7 @@ impl QueueLog {
     }
 
     /// Callids whose attempts the adapter holds now (bounded: each is forgotten
-    /// [`super::FORGET_AFTER`] after its last line).
+    /// [`super::FORGET_AFTER`] of the lines' clock after its last line; see `calls`).
     pub fn callids_held(&self) -> usize {
         self.callers.len()
     }
@@ -181,7 +181,10 @@ impl QueueLog {
             Verb::PauseAll => agents.pause(ts, agent, "", out),
             Verb::UnpauseAll => agents.unpause(ts, agent, "", out),
             Verb::QueueStart => {
-                // Asterisk restarted: the lines of calls still open will never come.
+                // Asterisk restarted: the lines of calls still open will never come. Only the
+                // attempts that were offered end; the others (a ring or an answer of a callid
+                // never seen entering a queue) are forgotten without an event, which the
+                // engine would reject as `no_offer`.
                 for attempt in self.callers.close_open() {
                     let body = match attempt.phase {
                         Phase::Waiting => Body::Abandoned {
