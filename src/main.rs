@@ -112,6 +112,19 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Err(code) => return code,
     };
     let result = (|| -> anyhow::Result<convert::Converted> {
+        if let Some(path) = &args.output {
+            let same = |f: &String| {
+                std::fs::canonicalize(f)
+                    .ok()
+                    .is_some_and(|f| std::fs::canonicalize(path).is_ok_and(|out| out == f))
+            };
+            if args.files.iter().any(same) {
+                anyhow::bail!(
+                    "--output {} is one of the input files: it would be emptied before it is read",
+                    path.display()
+                );
+            }
+        }
         let mut out: Box<dyn Write> = match &args.output {
             Some(path) => Box::new(
                 std::fs::File::create(path)

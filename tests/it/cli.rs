@@ -358,3 +358,34 @@ fn a_csv_mapping_that_sorts_is_refused_for_a_live_stream() {
     assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
     assert!(stderr(&out).contains("csv.sort"), "{}", stderr(&out));
 }
+
+#[test]
+fn convert_refuses_to_write_over_one_of_its_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("queue_log");
+    let text = "1793610000|c1|sales|NONE|ENTERQUEUE||0123456789|1\n";
+    std::fs::write(&input, text).unwrap();
+    let path = input.to_str().unwrap();
+    let out = callpulse(
+        &[
+            "convert",
+            "--input-format",
+            "queue_log",
+            "--output",
+            path,
+            path,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is one of the input files"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&input).unwrap(),
+        text,
+        "input untouched"
+    );
+}
