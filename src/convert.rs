@@ -5,7 +5,7 @@
 use crate::adapter::Adapter;
 use crate::codec::encode;
 use crate::event::{Body, Event};
-use crate::output::RejectWriter;
+use crate::output::{self, RejectWriter, SHOWN_REJECTED};
 use crate::produce::LineProducer;
 use crate::reject::{Origin, RejectReason, Rejection};
 use crate::source::{self, Progress, Sink};
@@ -37,18 +37,11 @@ impl Converted {
             "lines {} events {verb} {} rejected {rejected}",
             self.records, self.events
         )?;
-        for (reason, n) in &self.rejected {
-            writeln!(w, "  rejected {reason}: {n}")?;
-        }
-        if !self.first_rejected.is_empty() {
-            writeln!(
-                w,
-                "first rejected lines (keep them all with --rejected FILE):"
-            )?;
-            for line in &self.first_rejected {
-                writeln!(w, "  {line}")?;
-            }
-        }
+        output::write_rejected_summary(
+            w,
+            self.rejected.iter().map(|(r, n)| (r, *n)),
+            &self.first_rejected,
+        )?;
         writeln!(
             w,
             "{:.3} s, {:.0} lines/s",
@@ -66,28 +59,22 @@ struct Rejects<'a> {
     first: Vec<String>,
 }
 
-/// How many rejected records the summary shows when no `--rejected` file keeps them all.
-const SHOWN_REJECTED: usize = 10;
-
 impl Rejects<'_> {
     fn keep(&mut self, reason: RejectReason, origin: Origin, bytes: &[u8]) -> anyhow::Result<()> {
         *self.counts.entry(reason.code()).or_default() += 1;
         let file = &self.files[origin.source as usize];
+        let rejection = Rejection {
+            reason,
+            origin,
+            bytes: bytes.to_vec(),
+        };
         match &mut self.writer {
-            Some(w) => {
-                let rejection = Rejection {
-                    reason,
-                    origin,
-                    bytes: bytes.to_vec(),
-                };
-                w.write(&rejection, file)
-                    .context("cannot write rejected records")?;
+            Some(w) => w
+                .write(&rejection, file)
+                .context("cannot write rejected records")?,
+            None if self.first.len() < SHOWN_REJECTED => {
+                self.first.push(output::rejected_line(&rejection, file))
             }
-            None if self.first.len() < SHOWN_REJECTED => self.first.push(format!(
-                "{file}:{} {reason}: {}",
-                origin.offset,
-                String::from_utf8_lossy(bytes)
-            )),
             None => {}
         }
         Ok(())

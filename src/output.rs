@@ -4,6 +4,7 @@
 use crate::record::PeriodRecord;
 use crate::reject::Rejection;
 use serde_json::Value;
+use std::fmt::Display;
 use std::io::{self, Write};
 use std::str::FromStr;
 
@@ -152,4 +153,36 @@ impl<W: Write> RejectWriter<W> {
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// How many rejected lines a summary shows when no `--rejected` file keeps them all.
+pub const SHOWN_REJECTED: usize = 10;
+
+/// One rejected input as a summary shows it: position, reason, the start of its bytes.
+pub fn rejected_line(r: &Rejection, source: &str) -> String {
+    let text = String::from_utf8_lossy(&r.bytes);
+    let cut: String = text.chars().take(120).collect();
+    format!("  {source}:{} {}: {cut}", r.origin.offset, r.reason)
+}
+
+/// The rejected part of a summary: the count of each reason, then the first rejected lines
+/// (those of [`rejected_line`]) when no file keeps them.
+pub fn write_rejected_summary<R: Display>(
+    w: &mut dyn Write,
+    counts: impl IntoIterator<Item = (R, u64)>,
+    first: &[String],
+) -> io::Result<()> {
+    for (reason, n) in counts {
+        writeln!(w, "  rejected {reason}: {n}")?;
+    }
+    if !first.is_empty() {
+        writeln!(
+            w,
+            "first rejected lines (keep them all with --rejected FILE):"
+        )?;
+        for line in first {
+            writeln!(w, "{line}")?;
+        }
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::engine::{Closed, Engine, Scope, Stats};
 use crate::event::Event;
 use crate::kpi;
-use crate::output::{Format, RecordWriter, RejectWriter};
+use crate::output::{self, Format, RecordWriter, RejectWriter, SHOWN_REJECTED};
 use crate::record::PeriodRecord;
 use crate::reject::{Origin, RejectReason};
 use crate::source::{self, Progress, Sink};
@@ -79,18 +79,11 @@ impl Summary {
                 self.records_read
             )?;
         }
-        for (reason, n) in &s.rejected {
-            writeln!(w, "  rejected {reason}: {n}")?;
-        }
-        if !self.first_rejected.is_empty() {
-            writeln!(
-                w,
-                "first rejected lines (keep them all with --rejected FILE):"
-            )?;
-            for line in &self.first_rejected {
-                writeln!(w, "{line}")?;
-            }
-        }
+        output::write_rejected_summary(
+            w,
+            s.rejected.iter().map(|(r, n)| (r, *n)),
+            &self.first_rejected,
+        )?;
         for (name, months, cv, score) in &self.stability {
             match (cv, score) {
                 (Some(cv), Some(score)) => writeln!(
@@ -304,9 +297,6 @@ struct Printer {
     first_rejected: Vec<String>,
 }
 
-/// How many rejected lines the summary shows when no `--rejected` file keeps them all.
-const SHOWN_REJECTED: usize = 10;
-
 fn drain(
     engine: &mut Engine,
     writer: &mut RecordWriter<&mut dyn Write>,
@@ -332,12 +322,9 @@ fn drain(
                 .write(&rejection, source)
                 .context("cannot write rejected lines")?,
             None if printer.first_rejected.len() < SHOWN_REJECTED => {
-                let text = String::from_utf8_lossy(&rejection.bytes);
-                let cut: String = text.chars().take(120).collect();
-                printer.first_rejected.push(format!(
-                    "  {source}:{} {}: {cut}",
-                    rejection.origin.offset, rejection.reason
-                ));
+                printer
+                    .first_rejected
+                    .push(output::rejected_line(&rejection, source));
             }
             None => {}
         }
