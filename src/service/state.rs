@@ -191,6 +191,26 @@ impl State {
     /// Reads one input record (message or line) with the input's adapter and feeds its events
     /// to the engine; `now` is the wall clock. Returns the newest time of its events, if any.
     pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) -> Option<Millis> {
+        self.feed_from(None, bytes, origin, now)
+    }
+
+    /// [`State::feed`] with the adapter of `stream` (a Kafka partition: its own ordered stream,
+    /// one PBX's queue_log say), made from the input's adapter when first met; `None`: the
+    /// input's adapter itself.
+    fn feed_from(
+        &mut self,
+        stream: Option<(u32, i32)>,
+        bytes: &[u8],
+        origin: Origin,
+        now: Millis,
+    ) -> Option<Millis> {
+        let adapter = match stream {
+            None => &mut self.adapter,
+            Some(key) => self
+                .partition_adapters
+                .entry(key)
+                .or_insert_with(|| self.adapter.fresh()),
+        };
         let mut feeder = Feeder {
             engine: &mut self.engine,
             process: &mut self.process,
@@ -198,7 +218,7 @@ impl State {
             scratch: &mut self.scratch,
             max_bytes: self.config.engine.max_event_bytes,
         };
-        feeder.feed(&mut self.adapter, bytes, origin, now)
+        feeder.feed(adapter, bytes, origin, now)
     }
 
     /// Takes one Kafka message: feeds its event and keeps track of its partition.
@@ -224,19 +244,7 @@ impl State {
             offset,
         };
         let buffered = self.engine.buffered();
-        // Each partition is its own ordered stream (one PBX's queue_log, say): its own adapter.
-        let adapter = self
-            .partition_adapters
-            .entry((origin.source, partition))
-            .or_insert_with(|| self.adapter.fresh());
-        let mut feeder = Feeder {
-            engine: &mut self.engine,
-            process: &mut self.process,
-            delays: &self.delays,
-            scratch: &mut self.scratch,
-            max_bytes: self.config.engine.max_event_bytes,
-        };
-        let ts = feeder.feed(adapter, bytes, origin, now);
+        let ts = self.feed_from(Some((origin.source, partition)), bytes, origin, now);
         let held = self.engine.buffered() > buffered;
         let p = self
             .process

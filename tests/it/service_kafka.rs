@@ -48,6 +48,25 @@ fn produce(broker: &Broker, topic: &str, lines: &[String]) {
     assert_eq!(sent["sent"].as_u64(), Some(lines.len() as u64), "{out}");
 }
 
+/// Sends `lines` as they are (one message each, no key) to `partition` of `topic`.
+fn produce_raw(bootstrap: &str, topic: &str, partition: &str, lines: &[String]) {
+    let mut input = lines.join("\n");
+    input.push('\n');
+    kafka_python_with_input(
+        &[
+            "produce",
+            "--brokers",
+            bootstrap,
+            "--topic",
+            topic,
+            "--partition",
+            partition,
+            "-",
+        ],
+        input.as_bytes(),
+    );
+}
+
 /// Four calls of q1 (waits 5 s, 20.000 s, 20.001 s answered; one abandoned), one of q2,
 /// two bad messages, and a heartbeat that moves the watermark past them.
 fn known_day() -> (Vec<String>, Vec<&'static str>) {
@@ -470,21 +489,7 @@ fn queue_log_lines_as_kafka_messages_and_callpulse_produce_give_the_same_counts(
     let lines = queue_log_lines();
 
     // One queue_log line per message, sent by kafka-python, read with --input-format queue_log.
-    let mut input = lines.join("\n");
-    input.push('\n');
-    kafka_python_with_input(
-        &[
-            "produce",
-            "--brokers",
-            &bootstrap,
-            "--topic",
-            "qlog",
-            "--partition",
-            "0",
-            "-",
-        ],
-        input.as_bytes(),
-    );
+    produce_raw(&bootstrap, "qlog", "0", &lines);
     let mut vars = env(&bootstrap, "qlog", "qlog-readers");
     vars.push(("CALLPULSE_SERVICE_IDLE_AFTER", "1s"));
     let direct = Service::start(&["run", "--input-format", "queue_log"], &vars);
@@ -514,7 +519,7 @@ fn queue_log_lines_as_kafka_messages_and_callpulse_produce_give_the_same_counts(
     // The same file through `callpulse produce`: canonical events, keyed by call id.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("queue_log");
-    std::fs::write(&file, &input).unwrap();
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_callpulse"))
         .args([
             "produce",
@@ -592,23 +597,8 @@ fn each_partition_of_queue_log_lines_is_its_own_stream_so_one_pbx_restart_ends_o
         format!("{}|b.1|support|NONE|ENTERQUEUE||0123456780|1", t + 5),
         format!("{}|NONE|NONE|NONE|QUEUESTART|", t + 10),
     ];
-    let send = |partition: &str, lines: &[String]| {
-        let mut input = lines.join("\n");
-        input.push('\n');
-        kafka_python_with_input(
-            &[
-                "produce",
-                "--brokers",
-                &bootstrap,
-                "--topic",
-                "pbxs",
-                "--partition",
-                partition,
-                "-",
-            ],
-            input.as_bytes(),
-        );
-    };
+    let send =
+        |partition: &str, lines: &[String]| produce_raw(&bootstrap, "pbxs", partition, lines);
     let mut vars = env(&bootstrap, "pbxs", "pbx-readers");
     // No wall-clock advance: the 2026-11-02 lines come in three steps.
     vars.push(("CALLPULSE_SERVICE_IDLE_AFTER", "1h"));
