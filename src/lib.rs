@@ -16,6 +16,7 @@
 //! | [`engine`] | dedupe, reorder by event time, apply (per-call state, repeat contacts, agents, health, complaints), tallies per period |
 //! | [`kpi`] | the rule's formulas, each naming its clause |
 //! | [`record`] | a closed tally → a period record with every KPI |
+//! | [`alert`] | certification profile → alerts: pending → firing → resolved; Prometheus rules; Alertmanager |
 //! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |
 //! | [`convert`] | the `convert` and `produce` commands: files → canonical JSON lines, or to Kafka |
 //! | [`replay`] | the `replay` command: files → engine → records |
@@ -27,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod adapter;
+pub mod alert;
 pub mod cli;
 pub mod codec;
 pub mod config;

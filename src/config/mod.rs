@@ -2,11 +2,13 @@
 //! a typed [`Config`] that the rest of callpulse trusts. Validation reports every problem at
 //! once, each with its key and the bad value.
 
+mod alerts;
 mod env;
 mod input;
 mod raw;
 mod service;
 
+pub use alerts::AlertsConfig;
 pub use env::{variable as env_variable, Environment};
 pub use input::InputConfig;
 pub use raw::RawConfig;
@@ -28,6 +30,7 @@ pub struct Config {
     pub input: InputConfig,
     pub kafka: KafkaConfig,
     pub service: ServiceConfig,
+    pub alerts: AlertsConfig,
 }
 
 /// What the KPI engine needs: time zone and periods, thresholds, lateness and limits.

@@ -1,5 +1,6 @@
 //! The configuration exactly as written in TOML, with the defaults of every key.
 
+use super::alerts::{self, RawAlerts};
 use super::input::{self, RawInput};
 use super::service::{self, RawHttp, RawKafka, RawService};
 use super::{Checker, Config, EngineConfig, Problem};
@@ -20,6 +21,7 @@ pub struct RawConfig {
     pub kafka: RawKafka,
     pub http: RawHttp,
     pub service: RawService,
+    pub alerts: RawAlerts,
 }
 
 /// `[engine]`: durations are text such as `20s`, `15m`, `24h`.
@@ -183,6 +185,7 @@ impl RawConfig {
         let input = input::input(&mut c, &self.input);
         let kafka = service::kafka(&mut c, &self.kafka);
         let service = service::service(&mut c, &self.http, &self.service);
+        let alerts = alerts::alerts(&mut c, &self.alerts);
         if c.problems.is_empty() {
             Ok(Config {
                 engine,
@@ -190,6 +193,7 @@ impl RawConfig {
                 input,
                 kafka,
                 service,
+                alerts,
             })
         } else {
             Err(c.problems)

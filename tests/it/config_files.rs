@@ -2,6 +2,7 @@
 //! built-in defaults exactly.
 
 use callpulse::adapter::csv::Mapping;
+use callpulse::alert::profile::{Profile, BUILT_IN, BUILT_IN_NAME};
 use callpulse::config::Config;
 use std::path::Path;
 
@@ -12,9 +13,9 @@ fn every_file_under_config_loads() {
     for entry in walk(&dir) {
         if entry.extension().is_some_and(|e| e == "toml") {
             if entry.to_string_lossy().contains("profiles") {
-                continue; // certification profiles have their own loader
-            }
-            if entry.to_string_lossy().contains("mappings") {
+                // Certification profiles, judged by the live service's alerts.
+                Profile::load(&entry.to_string_lossy()).unwrap_or_else(|e| panic!("{e}"));
+            } else if entry.to_string_lossy().contains("mappings") {
                 // CSV column mappings, read by the csv input format.
                 Mapping::load(&entry).unwrap_or_else(|e| panic!("{e}"));
             } else {
@@ -23,7 +24,7 @@ fn every_file_under_config_loads() {
             loaded += 1;
         }
     }
-    assert!(loaded >= 4, "found {loaded} config files");
+    assert!(loaded >= 5, "found {loaded} config files");
 }
 
 #[test]
@@ -38,6 +39,16 @@ fn the_reference_config_equals_the_built_in_defaults() {
     assert_eq!(file.stability, defaults.stability);
     assert_eq!(file.kafka, defaults.kafka);
     assert_eq!(file.service, defaults.service);
+    assert_eq!(file.alerts, defaults.alerts);
+}
+
+#[test]
+fn the_built_in_profile_is_the_shipped_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/profiles/yd-t-2823-2015.toml");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), BUILT_IN);
+    let from_file = Profile::load(&path.to_string_lossy()).unwrap();
+    assert_eq!(from_file, Profile::load(BUILT_IN_NAME).unwrap());
+    assert_eq!(Config::default().alerts.profile.as_deref(), Some(BUILT_IN_NAME));
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -1,0 +1,343 @@
+//! `callpulse rules`: a profile as Prometheus recording and alerting rules.
+//!
+//! Every instance exports the sums of each criterion's window as gauges
+//! (`callpulse_window_*{queue,window}`, `callpulse_center_window_*{window}`,
+//! `callpulse_component_window_*{component,window}`; see [`super::measure::Sum`]). The
+//! recording rules add them up across instances *first* and divide after, so a ratio is never
+//! an average of ratios; the alerting rules apply the profile's threshold, `for`, minimum
+//! volume and hysteresis to the recorded ratios, exactly as the built-in engine does:
+//!
+//! ```text
+//! (value breaches threshold and volume >= min)
+//!   or (value breaches the clear level and volume >= min and the alert is already firing)
+//! ```
+//!
+//! The second line is the hysteresis: Prometheus keeps a firing alert while its expression
+//! returns the series, and `ALERTS{alertstate="firing"}` is the alert's own previous state.
+
+use super::measure::{Measure, ScopeKind, Sum, WindowKind};
+use super::profile::{Comparison, Criterion, Limits, Profile};
+use super::text;
+use crate::time::format_duration;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// File names written by [`write_files`].
+pub const RECORDING_FILE: &str = "callpulse-recording.rules.yml";
+pub const ALERTING_FILE: &str = "callpulse-alerts.rules.yml";
+
+/// The name of the recorded value of a measure: `queue:callpulse_service_level:15m`.
+pub fn record_name(scope: ScopeKind, measure: Measure, window: WindowKind) -> String {
+    format!(
+        "{}:callpulse_{}:{}",
+        scope.name(),
+        measure.name(),
+        window.name()
+    )
+}
+
+/// The name of the recorded volume of a measure: `queue:callpulse_service_level_volume:15m`.
+pub fn volume_name(scope: ScopeKind, measure: Measure, window: WindowKind) -> String {
+    format!(
+        "{}:callpulse_{}_volume:{}",
+        scope.name(),
+        measure.name(),
+        window.name()
+    )
+}
+
+/// `sum by (queue) (callpulse_window_calls_offered{window="15m"})`.
+fn summed(scope: ScopeKind, sum: Sum, window: WindowKind, how: &str) -> String {
+    let by = scope
+        .label()
+        .map_or(String::new(), |l| format!(" by ({l})"));
+    format!(
+        "{how}{by} ({}{}{{window=\"{}\"}})",
+        scope.family_prefix(),
+        sum.name(),
+        window.name()
+    )
+}
+
+/// The PromQL of a measure's value and (for measures with one) volume, from the window sums.
+pub fn expressions(
+    scope: ScopeKind,
+    measure: Measure,
+    window: WindowKind,
+) -> (String, Option<String>) {
+    let s = |sum: Sum| summed(scope, sum, window, "sum");
+    use Sum::*;
+    let value = match measure {
+        Measure::ServiceLevel => format!(
+            "{}\n/\n({} - {})",
+            s(AnsweredWithin),
+            s(Offered),
+            s(ShortAbandoned)
+        ),
+        Measure::AnswerRate => format!(
+            "{}\n/\n({} - {})",
+            s(Answered),
+            s(Offered),
+            s(ShortAbandoned)
+        ),
+        Measure::AsaSeconds => format!("{}\n/\n{}", s(AnswerWaitSeconds), s(Answered)),
+        Measure::Availability => {
+            // Down time adds up across instances; the monitored span is each one's month so
+            // far, the same for all.
+            let m = summed(scope, MonitoredSeconds, window, "max");
+            format!("({m} - {})\n/\n{m}", s(DownSeconds))
+        }
+        Measure::OutageSeconds => summed(scope, OutageSeconds, window, "max"),
+        Measure::Satisfaction => format!("{}\n/\n{}", s(SurveySatisfied), s(SurveyResponses)),
+        Measure::ComplaintsOnTime => format!(
+            "{}\n/\n({} + {})",
+            s(ComplaintsOnTime),
+            s(ComplaintsOnTime),
+            s(ComplaintsOverdue)
+        ),
+        Measure::ForecastAccuracy => format!(
+            "clamp_min(1 - abs({} - {}) / {}, 0)",
+            s(Offered),
+            s(ForecastCalls),
+            s(Offered)
+        ),
+    };
+    let volume = match measure {
+        Measure::ServiceLevel | Measure::AnswerRate => {
+            Some(format!("{} - {}", s(Offered), s(ShortAbandoned)))
+        }
+        Measure::AsaSeconds => Some(s(Answered)),
+        Measure::Satisfaction => Some(s(SurveyResponses)),
+        Measure::ComplaintsOnTime => Some(format!(
+            "{} + {}",
+            s(ComplaintsOnTime),
+            s(ComplaintsOverdue)
+        )),
+        Measure::ForecastAccuracy => Some(s(Offered)),
+        Measure::Availability | Measure::OutageSeconds => None,
+    };
+    (value, volume)
+}
+
+/// The labels every generated alert (and every built-in one sent to Alertmanager) carries,
+/// besides `alertname` and the scope's `queue` or `component`.
+pub fn labels(profile: &Profile, c: &Criterion, limits: &Limits) -> Vec<(&'static str, String)> {
+    vec![
+        ("severity", limits.severity.name().to_string()),
+        ("criterion", c.id.clone()),
+        ("clause", c.clause.clone()),
+        ("standard", profile.standard.clone()),
+        ("window", c.window.name().to_string()),
+    ]
+}
+
+/// A YAML double-quoted scalar (JSON strings are valid YAML).
+fn q(text: &str) -> String {
+    serde_json::to_string(text).expect("a string serialises")
+}
+
+/// A block scalar's lines, indented.
+fn block(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+fn header(profile: &Profile, source: &str) -> String {
+    format!(
+        "# Generated by `callpulse rules --profile {source}` from profile {} ({}).\n\
+         # Do not edit: change the profile and generate again.\n",
+        profile.id, profile.standard
+    )
+}
+
+/// The recording rules file.
+pub fn recording(profile: &Profile, source: &str) -> String {
+    let mut out = header(profile, source);
+    out.push_str("groups:\n  - name: callpulse_recording\n    rules:\n");
+    let used: BTreeSet<(ScopeKind, Measure, WindowKind)> = profile
+        .criteria
+        .iter()
+        .map(|c| (c.scope, c.measure, c.window))
+        .collect();
+    for (scope, measure, window) in used {
+        let (value, volume) = expressions(scope, measure, window);
+        let _ = writeln!(
+            out,
+            "      - record: {}\n        expr: |-",
+            record_name(scope, measure, window)
+        );
+        block(&mut out, "          ", &value);
+        if let Some(volume) = volume {
+            let _ = writeln!(
+                out,
+                "      - record: {}\n        expr: |-",
+                volume_name(scope, measure, window)
+            );
+            block(&mut out, "          ", &volume);
+        }
+    }
+    out
+}
+
+/// The alerting rules file: one rule per criterion, plus one per override.
+pub fn alerting(profile: &Profile, source: &str) -> String {
+    let mut out = header(profile, source);
+    let _ = writeln!(
+        out,
+        "groups:\n  - name: callpulse_alerts_{}\n    rules:",
+        profile.id.replace('-', "_")
+    );
+    for c in &profile.criteria {
+        let label = c.scope.label();
+        let overridden: Vec<&String> = c.overrides.keys().collect();
+        let mut parts: Vec<(String, &Limits)> = Vec::new();
+        let rest = match (label, overridden.is_empty()) {
+            (Some(l), false) => {
+                let names: Vec<String> = overridden.iter().map(|n| regex_quote(n)).collect();
+                format!("{l}!~{}", q(&names.join("|")))
+            }
+            _ => String::new(),
+        };
+        parts.push((rest, &c.limits));
+        for (name, limits) in &c.overrides {
+            let l = label.expect("overrides exist only for queues and components");
+            parts.push((format!("{l}={}", q(name)), limits));
+        }
+        for (selector, limits) in parts {
+            if limits.enabled {
+                rule(&mut out, profile, c, limits, &selector);
+            }
+        }
+    }
+    out
+}
+
+/// An alerting rule of `c` for the series that `selector` picks.
+fn rule(out: &mut String, profile: &Profile, c: &Criterion, limits: &Limits, selector: &str) {
+    let on = format!("on ({})", c.scope.label().unwrap_or(""));
+    let value = format!(
+        "{}{{{selector}}}",
+        record_name(c.scope, c.measure, c.window)
+    );
+    let volume = c.measure.has_volume().then(|| {
+        format!(
+            "{}{{{selector}}} >= {}",
+            volume_name(c.scope, c.measure, c.window),
+            limits.min_volume.max(1)
+        )
+    });
+    let judged = |cmp: Comparison, level: f64| {
+        let mut e = format!("{value} {} {level}", cmp.symbol());
+        if let Some(v) = &volume {
+            let _ = write!(e, "\nand {on}\n{v}");
+        }
+        e
+    };
+    let mut expr = format!("(\n{}\n)", judged(c.comparison, limits.threshold));
+    let clear = c
+        .comparison
+        .clear_level(limits.threshold, limits.hysteresis);
+    if clear != limits.threshold {
+        let sep = if selector.is_empty() { "" } else { ", " };
+        let _ = write!(
+            expr,
+            "\nor\n(\n{}\nand {on}\nALERTS{{alertname={}, alertstate=\"firing\"{sep}{selector}}}\n)",
+            judged(c.comparison, clear),
+            q(&c.id)
+        );
+    }
+    let _ = writeln!(out, "      - alert: {}\n        expr: |-", c.id);
+    block(out, "          ", &expr);
+    if limits.hold > 0 {
+        let _ = writeln!(out, "        for: {}", format_duration(limits.hold));
+    }
+    let _ = writeln!(out, "        labels:");
+    for (k, v) in labels(profile, c, limits) {
+        let _ = writeln!(out, "          {k}: {}", q(&v));
+    }
+    let name = c
+        .scope
+        .label()
+        .map_or(String::new(), |l| format!("{{{{ $labels.{l} }}}}"));
+    let _ = writeln!(out, "        annotations:");
+    for (k, v) in text::annotations(c, limits, &name, "{{ $value | printf \"%.4f\" }}") {
+        let _ = writeln!(out, "          {k}: {}", q(&v));
+    }
+}
+
+/// A queue name as an exact alternative in a PromQL regular expression.
+fn regex_quote(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        if "\\.+*?()|[]{}^$".contains(ch) {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Writes both files into `dir`; returns their paths.
+pub fn write_files(
+    profile: &Profile,
+    source: &str,
+    dir: &std::path::Path,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (file, text) in [
+        (RECORDING_FILE, recording(profile, source)),
+        (ALERTING_FILE, alerting(profile, source)),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::profile::{BUILT_IN, BUILT_IN_NAME};
+
+    #[test]
+    fn ratios_are_sums_divided_never_averages() {
+        let (value, volume) =
+            expressions(ScopeKind::Queue, Measure::ServiceLevel, WindowKind::Last15m);
+        assert_eq!(
+            value,
+            "sum by (queue) (callpulse_window_calls_answered_within_threshold{window=\"15m\"})\n/\n\
+             (sum by (queue) (callpulse_window_calls_offered{window=\"15m\"}) - \
+             sum by (queue) (callpulse_window_calls_short_abandoned{window=\"15m\"}))"
+        );
+        assert!(volume.unwrap().starts_with("sum by (queue)"));
+        let (center, _) = expressions(ScopeKind::Center, Measure::AsaSeconds, WindowKind::Day);
+        assert!(
+            center.starts_with("sum (callpulse_center_window_answer_wait_seconds{window=\"day\"})")
+        );
+        assert!(!value.contains("avg"));
+    }
+
+    #[test]
+    fn overrides_get_their_own_rule_and_leave_the_default_one() {
+        let text = BUILT_IN.replace(
+            "# [criteria.overrides.vip]\n# threshold = 0.90\n# min_volume = 10",
+            "[criteria.overrides.vip]\nthreshold = 0.90\nmin_volume = 10\n\
+             [criteria.overrides.\"test.q\"]\nenabled = false",
+        );
+        let p = Profile::parse(&text, BUILT_IN_NAME).unwrap();
+        let rules = alerting(&p, "p.toml");
+        assert!(
+            rules.contains(r#"queue:callpulse_service_level:15m{queue!~"test\\.q|vip"} < 0.8"#),
+            "{rules}"
+        );
+        assert!(rules.contains(r#"queue:callpulse_service_level:15m{queue="vip"} < 0.9"#));
+        assert!(rules.contains(r#"queue:callpulse_service_level_volume:15m{queue="vip"} >= 10"#));
+        assert!(rules.contains(
+            r#"ALERTS{alertname="service_level_below_80", alertstate="firing", queue="vip"}"#
+        ));
+        assert!(!rules.contains(r#"{queue="test.q"}"#), "disabled: no rule");
+    }
+}

@@ -1,0 +1,106 @@
+//! `[alerts]`: the certification profile the live service judges, how often, and where its
+//! alerts go (Alertmanager, a webhook).
+
+use super::Checker;
+use crate::time::{Millis, SECOND};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `[alerts]` as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAlerts {
+    pub profile: String,
+    pub evaluation_interval: String,
+    pub keep_resolved: u64,
+    pub alertmanager_urls: Vec<String>,
+    pub resend_interval: String,
+    pub webhook_url: String,
+    pub timeout: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Default for RawAlerts {
+    fn default() -> Self {
+        RawAlerts {
+            profile: crate::alert::profile::BUILT_IN_NAME.into(),
+            evaluation_interval: "15s".into(),
+            keep_resolved: 200,
+            alertmanager_urls: Vec::new(),
+            resend_interval: "1m".into(),
+            webhook_url: String::new(),
+            timeout: "5s".into(),
+            labels: BTreeMap::new(),
+        }
+    }
+}
+
+/// The alert settings, validated. The profile itself is loaded when the service starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertsConfig {
+    /// The built-in profile's name or a profile file; `None`: no alerts.
+    pub profile: Option<String>,
+    /// How often, in live time, the criteria are judged.
+    pub every: Millis,
+    pub keep_resolved: usize,
+    pub alertmanagers: Vec<String>,
+    pub resend: Millis,
+    pub webhook: Option<String>,
+    pub timeout: Millis,
+    pub labels: BTreeMap<String, String>,
+}
+
+fn is_http_url(text: &str) -> bool {
+    (text.starts_with("http://") || text.starts_with("https://")) && text.len() > "https://".len()
+}
+
+pub(super) fn alerts(c: &mut Checker, a: &RawAlerts) -> AlertsConfig {
+    let alertmanagers: Vec<String> = a
+        .alertmanager_urls
+        .iter()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .collect();
+    for url in &alertmanagers {
+        if !is_http_url(url) {
+            c.problem(
+                "alerts.alertmanager_urls",
+                format!("must be http:// or https:// URLs, got {url:?}"),
+            );
+        }
+    }
+    let webhook = Some(a.webhook_url.trim().to_string()).filter(|u| !u.is_empty());
+    if let Some(url) = &webhook {
+        if !is_http_url(url) {
+            c.problem(
+                "alerts.webhook_url",
+                format!("must be an http:// or https:// URL, got {url:?}"),
+            );
+        }
+    }
+    for name in a.labels.keys() {
+        let ok = name
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        if !ok || name.starts_with("__") {
+            c.problem(
+                format!("alerts.labels.{name}"),
+                "must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)",
+            );
+        }
+    }
+    AlertsConfig {
+        profile: Some(a.profile.trim().to_string()).filter(|p| !p.is_empty()),
+        every: c.duration("alerts.evaluation_interval", &a.evaluation_interval, SECOND),
+        keep_resolved: a.keep_resolved.min(100_000) as usize,
+        alertmanagers,
+        resend: c.duration("alerts.resend_interval", &a.resend_interval, SECOND),
+        webhook,
+        timeout: c.duration("alerts.timeout", &a.timeout, 100),
+        labels: a.labels.clone(),
+    }
+}
