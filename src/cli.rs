@@ -32,6 +32,18 @@ pub enum Command {
     Run(RunArgs),
     /// The live service fed by the built-in simulator instead of Kafka: live KPIs at once.
     Demo(DemoArgs),
+    /// Write the Prometheus recording and alerting rules equivalent to a certification profile.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// The profile: a TOML file, or yd-t-2823-2015 for the built-in one.
+    #[arg(long, value_name = "FILE", default_value = crate::alert::profile::BUILT_IN_NAME)]
+    pub profile: String,
+    /// The directory to write callpulse-recording.rules.yml and callpulse-alerts.rules.yml to.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,10 @@
 
 use anyhow::Context as _;
 use callpulse::adapter::Adapter;
+use callpulse::alert::{rules, Profile};
 use callpulse::cli::{
-    Cli, Command, ConvertArgs, DemoArgs, EngineArgs, InputArgs, ProduceArgs, RunArgs, SimulateArgs,
+    Cli, Command, ConvertArgs, DemoArgs, EngineArgs, InputArgs, ProduceArgs, RulesArgs, RunArgs,
+    SimulateArgs,
 };
 use callpulse::codec::Decoder;
 use callpulse::config::Config;
@@ -14,6 +16,7 @@ use callpulse::convert;
 use callpulse::output::RejectWriter;
 use callpulse::produce::LineProducer;
 use callpulse::replay::{self, Replay};
+use callpulse::service::alerts::LiveAlerts;
 use callpulse::service::{self, kafka, Shared, Shutdown, State};
 use callpulse::sim::{SimConfig, Simulator};
 use callpulse::time::{self, rfc3339, Granularity, Millis, HOUR};
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo(args),
         Command::Convert(args) => convert(&args),
         Command::Produce(args) => produce(&args),
+        Command::Rules(args) => write_rules(&args),
         Command::Replay(args) => {
             let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
                 Ok(both) => both,
@@ -266,6 +270,10 @@ fn run(args: &RunArgs) -> ExitCode {
     let input = cfg.input.clone();
     if let Some(path) = input.follow.clone() {
         let state = State::new(cfg, vec![path.display().to_string()]).with_adapter(adapter);
+        let state = match with_alerts(state) {
+            Ok(state) => state,
+            Err(code) => return code,
+        };
         return exit_code(service::serve(
             Shared::new(state),
             listen,
@@ -276,12 +284,61 @@ fn run(args: &RunArgs) -> ExitCode {
     adapter.headerless();
     let kafka_cfg = cfg.kafka.clone();
     let state = State::new(cfg, kafka_cfg.topics.clone()).with_adapter(adapter);
+    let state = match with_alerts(state) {
+        Ok(state) => state,
+        Err(code) => return code,
+    };
     exit_code(service::serve(
         Shared::new(state),
         listen,
         Shutdown::new(),
         move |shared, shutdown| kafka::consume(shared, &kafka_cfg, shutdown),
     ))
+}
+
+/// The state with the alerts of the configured profile (none when `alerts.profile` is
+/// empty); an invalid profile is an invalid configuration (exit 64).
+fn with_alerts(state: State) -> Result<State, ExitCode> {
+    let cfg = &state.config;
+    let Some(name) = cfg.alerts.profile.clone() else {
+        return Ok(state);
+    };
+    let profile = Profile::load(&name).map_err(|e| {
+        eprintln!("callpulse: {e}");
+        ExitCode::from(64)
+    })?;
+    let generator = format!("http://{}/api/v1/alerts", cfg.service.listen);
+    let alerts = LiveAlerts::new(profile, &cfg.alerts, generator).map_err(|e| {
+        eprintln!("callpulse: cannot start the alert delivery thread: {e}");
+        ExitCode::from(1)
+    })?;
+    Ok(state.with_alerts(alerts))
+}
+
+/// `callpulse rules`: the profile as Prometheus rule files.
+fn write_rules(args: &RulesArgs) -> ExitCode {
+    let profile = match Profile::load(&args.profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("callpulse: {e}");
+            return ExitCode::from(64);
+        }
+    };
+    match rules::write_files(&profile, &args.profile, &args.out) {
+        Ok(paths) => {
+            for p in paths {
+                eprintln!("callpulse: wrote {}", p.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "callpulse: cannot write the rules to {}: {e}",
+                args.out.display()
+            );
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// A fixed-offset zone where the local time now is about 10:00, so the demo center is busy
@@ -346,7 +403,11 @@ fn demo(mut args: DemoArgs) -> ExitCode {
         ..SimConfig::default()
     };
     let listen = cfg.service.listen;
-    let shared = Shared::new(State::new(cfg, vec!["demo".into()]));
+    let state = match with_alerts(State::new(cfg, vec!["demo".into()])) {
+        Ok(state) => state,
+        Err(code) => return code,
+    };
+    let shared = Shared::new(state);
     exit_code(service::serve(
         shared,
         listen,

@@ -28,7 +28,7 @@ pub enum Phase {
 }
 
 /// One alert: a criterion judged for one scope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
     pub criterion: String,
     pub clause: String,

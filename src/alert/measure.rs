@@ -283,6 +283,22 @@ pub enum Sum {
 }
 
 impl Sum {
+    pub const ALL: [Sum; 13] = [
+        Sum::Offered,
+        Sum::Answered,
+        Sum::AnsweredWithin,
+        Sum::ShortAbandoned,
+        Sum::AnswerWaitSeconds,
+        Sum::SurveyResponses,
+        Sum::SurveySatisfied,
+        Sum::ComplaintsOnTime,
+        Sum::ComplaintsOverdue,
+        Sum::ForecastCalls,
+        Sum::DownSeconds,
+        Sum::MonitoredSeconds,
+        Sum::OutageSeconds,
+    ];
+
     /// The family name after the scope's prefix.
     pub fn name(self) -> &'static str {
         match self {

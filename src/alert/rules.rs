@@ -216,13 +216,15 @@ pub fn alerting(profile: &Profile, source: &str) -> String {
 /// An alerting rule of `c` for the series that `selector` picks.
 fn rule(out: &mut String, profile: &Profile, c: &Criterion, limits: &Limits, selector: &str) {
     let on = format!("on ({})", c.scope.label().unwrap_or(""));
-    let value = format!(
-        "{}{{{selector}}}",
-        record_name(c.scope, c.measure, c.window)
-    );
+    let braced = if selector.is_empty() {
+        String::new()
+    } else {
+        format!("{{{selector}}}")
+    };
+    let value = format!("{}{braced}", record_name(c.scope, c.measure, c.window));
     let volume = c.measure.has_volume().then(|| {
         format!(
-            "{}{{{selector}}} >= {}",
+            "{}{braced} >= {}",
             volume_name(c.scope, c.measure, c.window),
             limits.min_volume.max(1)
         )

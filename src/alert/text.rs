@@ -31,7 +31,15 @@ pub fn annotations(
         Comparison::Above => ("above", "高于"),
     };
     let window = c.window.name();
-    let hold = format_duration(limits.hold);
+    let (held_en, held_zh) = if limits.hold > 0 {
+        let hold = format_duration(limits.hold);
+        (
+            format!(" for at least {hold}"),
+            format!("，已持续至少 {hold}"),
+        )
+    } else {
+        (String::new(), String::new())
+    };
     vec![
         (
             "summary",
@@ -50,16 +58,16 @@ pub fn annotations(
         (
             "description",
             format!(
-                "{} of {scope_en} over window {window} is {value}{unit}, {below_en} {threshold} \
-                 (clause {} of the certification rule) for at least {hold}; it resolves at {clear}.",
+                "{scope_en}: {} over window {window} is {value}{unit}, {below_en} {threshold} \
+                 (clause {}){held_en}; it resolves at {clear}.",
                 c.name_en, c.clause
             ),
         ),
         (
             "description_zh",
             format!(
-                "{scope_zh}在 {window} 窗口的{}为 {value}{unit}，{below_zh} {threshold}\
-                 （认证规则第 {} 条），已持续至少 {hold}；恢复到 {clear} 时解除。",
+                "{scope_zh}：{window} 窗口的{}为 {value}{unit}，{below_zh} {threshold}\
+                 （第 {} 条）{held_zh}；恢复到 {clear} 时解除。",
                 c.name_zh, c.clause
             ),
         ),

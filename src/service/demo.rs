@@ -62,7 +62,10 @@ pub fn run(
                 };
                 state.feed(line.as_bytes(), origin, now);
             }
-            state.idle_advance(now);
+            if !backlog {
+                // Caught up with the wall clock; during the backfill the clock is the events'.
+                state.idle_advance(now);
+            }
             let rejections = state.drain();
             state.keep_rejected(&rejections, now);
             state.process.dead_letters += rejections.len() as u64;

@@ -1,6 +1,7 @@
 //! The HTTP side of the service (axum, one port): `/metrics`, the JSON API, health probes and
 //! the live page at `/`.
 
+use super::alerts;
 use super::kpis::{self, LiveWindow};
 use super::metrics;
 use super::state::Shared;
@@ -30,6 +31,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/v1/intervals", get(intervals_json))
         .route("/api/v1/outages", get(outages_json))
         .route("/api/v1/rejected", get(rejected_json))
+        .route("/api/v1/alerts", get(alerts_json))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .with_state(App { shared, registry })
@@ -183,6 +185,58 @@ async fn rejected_json(AxumState(app): AxumState<App>) -> Response {
         })
         .collect();
     Json(rows).into_response()
+}
+
+/// The certification alerts: the profile, the active (pending and firing) alerts and the
+/// recently resolved ones, newest first.
+async fn alerts_json(AxumState(app): AxumState<App>) -> Response {
+    #[derive(Serialize)]
+    struct ProfileHead<'a> {
+        id: &'a str,
+        standard: &'a str,
+        name_zh: &'a str,
+        name_en: &'a str,
+        criteria: usize,
+    }
+    #[derive(Serialize)]
+    struct Body<'a> {
+        profile: ProfileHead<'a>,
+        /// The live clock the alerts were last judged at.
+        as_of: Option<String>,
+        active: Vec<alerts::AlertView<'a>>,
+        resolved: Vec<alerts::AlertView<'a>>,
+    }
+    let state = app.shared.lock();
+    let Some(live) = &state.alerts else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "alerts are off: alerts.profile is empty".into(),
+        );
+    };
+    let calendar = state.engine.calendar();
+    let p = live.profile();
+    let at = state.clock();
+    let body = Body {
+        profile: ProfileHead {
+            id: &p.id,
+            standard: &p.standard,
+            name_zh: &p.name_zh,
+            name_en: &p.name_en,
+            criteria: p.criteria.len(),
+        },
+        as_of: (at > Millis::MIN).then(|| calendar.format(at)),
+        active: live
+            .alerts
+            .active()
+            .map(|a| alerts::view(a, calendar))
+            .collect(),
+        resolved: live
+            .alerts
+            .history()
+            .map(|a| alerts::view(a, calendar))
+            .collect(),
+    };
+    Json(body).into_response()
 }
 
 async fn readyz(AxumState(app): AxumState<App>) -> Response {

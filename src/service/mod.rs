@@ -11,6 +11,7 @@
 //! its dead letters and commits its offsets; then the HTTP server stops; all within
 //! `service.shutdown_timeout`.
 
+pub mod alerts;
 pub mod dead_letter;
 pub mod demo;
 pub mod follow;

@@ -2,14 +2,16 @@
 //! the demo simulator) and its HTTP handlers: the engine, recent records, and what the process did.
 //! The input locks it once per batch of messages; a handler locks it once per request.
 
+use super::alerts::LiveAlerts;
 use crate::adapter::Adapter;
 use crate::codec::Decoder;
 use crate::config::Config;
-use crate::engine::{Engine, Outage, Scope};
+use crate::engine::{Engine, Outage, Scope, Tally};
 use crate::event::Event;
 use crate::record::PeriodRecord;
 use crate::reject::{Origin, RejectReason, Rejection};
-use crate::time::{Granularity, Millis};
+use crate::time::{Granularity, Millis, Period};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -94,6 +96,10 @@ pub struct State {
     pub sources: Vec<String>,
     /// Final interval records (latest revision) by (start, scope), for `/api/v1/intervals`.
     intervals: BTreeMap<(Millis, Scope), PeriodRecord>,
+    /// The newest final interval of each scope, for criteria judged on `last_interval`.
+    last_closed: FxHashMap<Scope, (Period, Tally)>,
+    /// The certification alerts, when a profile is configured.
+    pub alerts: Option<LiveAlerts>,
     outages: VecDeque<Outage>,
     rejected: VecDeque<(Rejection, Millis)>,
     pub started: Instant,
@@ -175,11 +181,19 @@ impl State {
             process: Process::default(),
             sources,
             intervals: BTreeMap::new(),
+            last_closed: FxHashMap::default(),
+            alerts: None,
             outages: VecDeque::new(),
             rejected: VecDeque::new(),
             started: Instant::now(),
             delays,
         }
+    }
+
+    /// Judges the certification criteria of `alerts` as the live clock advances.
+    pub fn with_alerts(mut self, alerts: LiveAlerts) -> Self {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// Reads input records with `adapter` instead of as canonical JSON.
@@ -338,6 +352,14 @@ impl State {
             let record = PeriodRecord::new(&closed, self.engine.names(), self.engine.calendar());
             self.intervals
                 .insert((closed.period.start, closed.scope), record);
+            let newest = self
+                .last_closed
+                .get(&closed.scope)
+                .map_or(true, |(p, _)| p.start <= closed.period.start);
+            if newest {
+                self.last_closed
+                    .insert(closed.scope, (closed.period, closed.tally));
+            }
         }
         let horizon = self
             .engine
@@ -361,7 +383,19 @@ impl State {
             );
             self.outages.push_back(outage);
         }
+        if let Some(mut alerts) = self.alerts.take() {
+            let at = self.clock();
+            if alerts.due(at) {
+                alerts.evaluate(self, at);
+            }
+            self.alerts = Some(alerts);
+        }
         self.engine.take_rejections()
+    }
+
+    /// The newest final interval of `scope` and its tally.
+    pub fn last_closed_interval(&self, scope: Scope) -> Option<&(Period, Tally)> {
+        self.last_closed.get(&scope)
     }
 
     /// Keeps the most recent rejections for the API (the demo's dead letters).

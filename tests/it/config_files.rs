@@ -48,7 +48,10 @@ fn the_built_in_profile_is_the_shipped_file() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), BUILT_IN);
     let from_file = Profile::load(&path.to_string_lossy()).unwrap();
     assert_eq!(from_file, Profile::load(BUILT_IN_NAME).unwrap());
-    assert_eq!(Config::default().alerts.profile.as_deref(), Some(BUILT_IN_NAME));
+    assert_eq!(
+        Config::default().alerts.profile.as_deref(),
+        Some(BUILT_IN_NAME)
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

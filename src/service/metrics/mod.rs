@@ -19,6 +19,8 @@ use std::collections::HashMap;
 
 use MetricType::{COUNTER, GAUGE, HISTOGRAM};
 
+mod alerts;
+
 /// One family: name, type, labels, help.
 pub struct Family {
     pub name: &'static str,
@@ -391,7 +393,18 @@ pub fn names() -> Vec<String> {
         .iter()
         .flat_map(|(s, _, _)| [format!("callpulse_{s}"), format!("callpulse_center_{s}")])
         .collect();
-    out.extend(CATALOGUE.iter().chain(&PROCESS).map(|f| f.name.to_string()));
+    out.extend(
+        CATALOGUE
+            .iter()
+            .chain(&PROCESS)
+            .chain(&alerts::FAMILIES)
+            .map(|f| f.name.to_string()),
+    );
+    out.extend(
+        alerts::window_families()
+            .into_iter()
+            .map(|(name, _, _)| name),
+    );
     out.push("callpulse_event_delay_seconds".into());
     out
 }
@@ -445,6 +458,7 @@ impl StateCollector {
             let labels = fam.labels.iter().map(|l| l.to_string()).collect();
             descs.push(desc(fam.name.into(), fam.help, labels));
         }
+        descs.extend(alerts::descs());
         StateCollector { shared, descs }
     }
 }
@@ -564,6 +578,7 @@ fn family(name: &str) -> &'static Family {
     CATALOGUE
         .iter()
         .chain(&PROCESS)
+        .chain(&alerts::FAMILIES)
         .find(|f| f.name == name)
         .expect("every family used is in the catalogue")
 }
@@ -723,4 +738,5 @@ fn collect(state: &State, out: &mut Out) {
             seconds(engine.watermark()),
         );
     }
+    alerts::collect(state, at, out);
 }

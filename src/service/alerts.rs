@@ -1,0 +1,298 @@
+//! The live service's alerts: the profile's criteria judged over the engine's live state.
+//!
+//! [`window_sums`] reads the [`Sums`] of a scope over a window at the live clock; the same
+//! sums are exported as `callpulse_*window_*` gauges for the generated Prometheus rules.
+//! [`LiveAlerts::evaluate`] runs after a batch once the live clock has passed the next
+//! evaluation instant (a multiple of `alerts.evaluation_interval`): it judges every
+//! criterion for every scope, logs each transition, and hands firing and resolved alerts to
+//! the notifier.
+
+use super::state::State;
+use crate::alert::notify::{Notifier, Outgoing, Targets};
+use crate::alert::{
+    rules, text, Alert, Alerts, Observation, Phase, Profile, ScopeKind, Sums, Transition,
+    WindowKind,
+};
+use crate::config::AlertsConfig;
+use crate::engine::{Scope, Tally};
+use crate::time::{Calendar, Granularity, Millis};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The alerts of a running service.
+pub struct LiveAlerts {
+    pub alerts: Alerts,
+    pub notifier: Option<Notifier>,
+    every: Millis,
+    next: Millis,
+    labels: BTreeMap<String, String>,
+    /// Transitions so far, by (criterion, transition name).
+    pub transitions: BTreeMap<(String, &'static str), u64>,
+}
+
+impl LiveAlerts {
+    /// Alerts of `profile`; starts the notifier when `config` names a receiver.
+    pub fn new(
+        profile: Profile,
+        config: &AlertsConfig,
+        generator_url: String,
+    ) -> std::io::Result<Self> {
+        let targets = Targets {
+            alertmanagers: config.alertmanagers.clone(),
+            webhook: config.webhook.clone(),
+            resend: config.resend,
+            timeout: config.timeout,
+            labels: config.labels.clone(),
+            generator_url,
+        };
+        let notifier = if targets.any() {
+            Some(Notifier::start(targets)?)
+        } else {
+            None
+        };
+        Ok(LiveAlerts {
+            alerts: Alerts::new(Arc::new(profile), config.keep_resolved),
+            notifier,
+            every: config.every,
+            next: Millis::MIN,
+            labels: config.labels.clone(),
+            transitions: BTreeMap::new(),
+        })
+    }
+
+    pub fn profile(&self) -> &Profile {
+        self.alerts.profile()
+    }
+
+    /// Whether an evaluation is due at live time `at`.
+    pub fn due(&self, at: Millis) -> bool {
+        at > Millis::MIN && at >= self.next
+    }
+
+    /// Judges every criterion at live time `at` and delivers the transitions.
+    pub fn evaluate(&mut self, state: &State, at: Millis) -> Vec<Transition> {
+        self.next = (at.div_euclid(self.every) + 1) * self.every;
+        let observations = observe(state, self.alerts.profile(), at);
+        let transitions = self.alerts.evaluate(at, observations);
+        let calendar = state.engine.calendar();
+        for t in &transitions {
+            let a = t.alert();
+            *self
+                .transitions
+                .entry((a.criterion.clone(), t.name()))
+                .or_default() += 1;
+            log(t, calendar);
+            if let (Some(n), true) = (&self.notifier, Notifier::delivers(t)) {
+                n.send(self.outgoing(a, matches!(t, Transition::Firing(_)), calendar));
+            }
+        }
+        transitions
+    }
+
+    /// An alert as sent: labels, annotations and the API's view.
+    fn outgoing(&self, a: &Alert, firing: bool, calendar: &Calendar) -> Outgoing {
+        let (labels, annotations) = self.labels_of(a);
+        Outgoing {
+            firing,
+            alert: a.clone(),
+            view: serde_json::to_value(view(a, calendar)).expect("an alert view serialises"),
+            labels,
+            annotations,
+        }
+    }
+
+    /// The labels (as the generated rules set them, plus `alerts.labels`) and annotations.
+    pub fn labels_of(&self, a: &Alert) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+        let profile = self.alerts.profile();
+        let c = profile
+            .criterion(&a.criterion)
+            .expect("an alert's criterion is in its profile");
+        let limits = c.limits_for(&a.name);
+        let mut labels: BTreeMap<String, String> = self.labels.clone();
+        labels.insert("alertname".into(), c.id.clone());
+        for (k, v) in rules::labels(profile, c, limits) {
+            labels.insert(k.into(), v);
+        }
+        if let Some(l) = c.scope.label() {
+            labels.insert(l.into(), a.name.clone());
+        }
+        let value = a.value.map_or_else(|| "unknown".into(), text::value);
+        let annotations = text::annotations(c, limits, &a.name, &value)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        (labels, annotations)
+    }
+}
+
+fn log(t: &Transition, calendar: &Calendar) {
+    let a = t.alert();
+    let since = calendar.format(a.active_since);
+    match t {
+        Transition::Firing(_) | Transition::Pending(_) => tracing::warn!(
+            transition = t.name(), criterion = %a.criterion, clause = %a.clause,
+            scope = a.scope, name = %a.name, window = a.window, value = ?a.value,
+            threshold = a.threshold, volume = a.volume, severity = a.severity, since = %since,
+            "alert"
+        ),
+        Transition::Resolved(_) | Transition::Dropped(_) => tracing::info!(
+            transition = t.name(), criterion = %a.criterion, clause = %a.clause,
+            scope = a.scope, name = %a.name, window = a.window, value = ?a.value,
+            threshold = a.threshold, volume = a.volume, severity = a.severity, since = %since,
+            seconds = a.duration().map(crate::time::seconds),
+            "alert"
+        ),
+    }
+}
+
+/// Every scope of `kind` known to the engine, with its name (empty for the center).
+pub fn scopes(state: &State, kind: ScopeKind) -> Vec<(Scope, String)> {
+    let names = state.engine.names();
+    match kind {
+        ScopeKind::Center => vec![(Scope::Center, String::new())],
+        ScopeKind::Queue => (0..names.queues.len() as u32)
+            .map(|q| (Scope::Queue(q), names.queues.name(q).to_string()))
+            .collect(),
+        ScopeKind::Component => (0..names.components.len() as u32)
+            .map(|c| (Scope::Component(c), names.components.name(c).to_string()))
+            .collect(),
+    }
+}
+
+/// One observation per criterion and scope at live time `at`.
+fn observe(state: &State, profile: &Profile, at: Millis) -> Vec<Observation> {
+    let mut cache: FxHashMap<(Scope, WindowKind), Sums> = FxHashMap::default();
+    let mut out = Vec::new();
+    for (i, c) in profile.criteria.iter().enumerate() {
+        for (scope, name) in scopes(state, c.scope) {
+            let sums = *cache
+                .entry((scope, c.window))
+                .or_insert_with(|| window_sums(state, scope, c.window, at));
+            out.push((i, name, sums));
+        }
+    }
+    out
+}
+
+/// The sums of `scope` over `window` at live time `at`.
+pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) -> Sums {
+    let engine = &state.engine;
+    let calendar_window = |g: Granularity| {
+        let period = engine.calendar().period(g, at);
+        let credited = engine.credited_through().min(period.end) - period.start;
+        engine
+            .tally(scope, g, at)
+            .map_or_else(Sums::default, |t| of_tally(t, credited.max(0)))
+    };
+    match window {
+        WindowKind::Last15m | WindowKind::Last60m => {
+            let minutes = if window == WindowKind::Last15m {
+                15
+            } else {
+                60
+            };
+            let w = engine.window(scope, at, minutes);
+            Sums {
+                offered: w.offered,
+                answered: w.answered,
+                answered_within: w.answered_within,
+                short_abandoned: w.short_abandoned,
+                wait_ms: w.wait_sum,
+                ..Sums::default()
+            }
+        }
+        WindowKind::Interval => calendar_window(Granularity::Interval),
+        WindowKind::Day => calendar_window(Granularity::Day),
+        WindowKind::Month => calendar_window(Granularity::Month),
+        WindowKind::LastInterval => state
+            .last_closed_interval(scope)
+            .map_or_else(Sums::default, |(period, t)| {
+                of_tally(t, period.end - period.start)
+            }),
+        WindowKind::Now => {
+            let Scope::Component(id) = scope else {
+                return Sums::default();
+            };
+            let down = engine.components_down();
+            let since = down.iter().find(|(c, _, _)| *c == id).map(|(_, s, _)| *s);
+            Sums {
+                outage_ms: since.map_or(0, |s| (at - s).max(0)),
+                ..Sums::default()
+            }
+        }
+    }
+}
+
+/// The sums of a period tally; `monitored` is the part of the period credited so far.
+fn of_tally(t: &Tally, monitored: Millis) -> Sums {
+    Sums {
+        offered: t.offered,
+        answered: t.answered,
+        answered_within: t.answered_within,
+        short_abandoned: t.short_abandoned,
+        wait_ms: t.wait_sum,
+        survey_responses: t.satisfaction.responses,
+        survey_satisfied: t.satisfaction.satisfied,
+        complaints_on_time: t.complaints_on_time,
+        complaints_overdue: t.complaints_overdue,
+        forecast: t.forecast,
+        down_ms: if t.monitored { t.down_ms } else { 0 },
+        monitored_ms: if t.monitored { monitored } else { 0 },
+        outage_ms: 0,
+    }
+}
+
+/// An alert as `/api/v1/alerts` (and the webhook) shows it: times in the configured zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertView<'a> {
+    pub criterion: &'a str,
+    pub clause: &'a str,
+    pub name_zh: &'a str,
+    pub name_en: &'a str,
+    pub severity: &'static str,
+    pub state: Phase,
+    pub scope: &'static str,
+    /// The queue or component; `null` for the center.
+    pub name: Option<&'a str>,
+    pub window: &'static str,
+    pub comparison: &'static str,
+    pub threshold: f64,
+    pub clear_level: f64,
+    pub for_seconds: f64,
+    pub value: Option<f64>,
+    pub volume: u64,
+    pub coefficient: Option<f64>,
+    /// When the breach began.
+    pub started_at: String,
+    pub firing_since: Option<String>,
+    pub resolved_at: Option<String>,
+    /// From the breach to the resolution.
+    pub duration_seconds: Option<f64>,
+}
+
+pub fn view<'a>(a: &'a Alert, calendar: &Calendar) -> AlertView<'a> {
+    AlertView {
+        criterion: &a.criterion,
+        clause: &a.clause,
+        name_zh: &a.name_zh,
+        name_en: &a.name_en,
+        severity: a.severity,
+        state: a.state,
+        scope: a.scope,
+        name: (!a.name.is_empty() || a.scope != "center").then_some(a.name.as_str()),
+        window: a.window,
+        comparison: a.comparison,
+        threshold: a.threshold,
+        clear_level: a.clear_level,
+        for_seconds: a.for_seconds,
+        value: a.value,
+        volume: a.volume,
+        coefficient: a.coefficient,
+        started_at: calendar.format(a.active_since),
+        firing_since: a.firing_since.map(|t| calendar.format(t)),
+        resolved_at: a.resolved_at.map(|t| calendar.format(t)),
+        duration_seconds: a.duration().map(crate::time::seconds),
+    }
+}
