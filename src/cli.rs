@@ -41,7 +41,7 @@ pub struct RulesArgs {
     /// The profile: a TOML file, or yd-t-2823-2015 for the built-in one.
     #[arg(long, value_name = "FILE", default_value = crate::alert::profile::BUILT_IN_NAME)]
     pub profile: String,
-    /// The directory to write callpulse-recording.rules.yml and callpulse-alerts.rules.yml to.
+    /// The directory to write callpulse.rules.yml to.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 }

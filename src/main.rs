@@ -324,11 +324,9 @@ fn write_rules(args: &RulesArgs) -> ExitCode {
             return ExitCode::from(64);
         }
     };
-    match rules::write_files(&profile, &args.profile, &args.out) {
-        Ok(paths) => {
-            for p in paths {
-                eprintln!("callpulse: wrote {}", p.display());
-            }
+    match rules::write_file(&profile, &args.profile, &args.out) {
+        Ok(path) => {
+            eprintln!("callpulse: wrote {}", path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {

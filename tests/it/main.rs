@@ -10,6 +10,7 @@ mod fault_injection;
 mod golden;
 mod kafka_harness;
 mod oracle;
+mod prometheus_rules;
 mod properties;
 mod rejections;
 mod service_follow;
