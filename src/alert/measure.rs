@@ -169,6 +169,18 @@ impl ScopeKind {
             .find(|s| s.name() == text)
     }
 
+    /// The sums the measures of this scope are made of, in [`Sum::ALL`] order.
+    pub fn sums(self) -> Vec<Sum> {
+        Sum::ALL
+            .into_iter()
+            .filter(|sum| {
+                Measure::ALL
+                    .iter()
+                    .any(|m| m.scopes().contains(&self) && m.sums().contains(sum))
+            })
+            .collect()
+    }
+
     /// The Prometheus label naming the scope, if any (`queue`, `component`).
     pub fn label(self) -> Option<&'static str> {
         match self {

@@ -411,3 +411,27 @@ fn the_shipped_rules_are_the_built_in_profile_generated_and_promtool_checks_them
     ]);
     assert!(text.contains("SUCCESS"), "{text}");
 }
+
+#[test]
+fn the_shipped_prometheus_and_alertmanager_configs_are_valid() {
+    if promtool().is_none() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/prometheus");
+    let text = run_promtool(&[
+        "check",
+        "config",
+        &dir.join("prometheus.yml").display().to_string(),
+    ]);
+    assert!(text.contains("1 rule files found"), "{text}");
+    let out = Command::new("amtool")
+        .args(["check-config", &dir.join("alertmanager.yml").display().to_string()])
+        .output()
+        .expect("amtool comes with prometheus-alertmanager");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -42,7 +42,7 @@ const SCOPES: [ScopeKind; 3] = [ScopeKind::Center, ScopeKind::Queue, ScopeKind::
 pub fn window_families() -> Vec<(String, Vec<String>, &'static str)> {
     let mut out = Vec::new();
     for kind in SCOPES {
-        for sum in Sum::ALL {
+        for sum in kind.sums() {
             let mut labels: Vec<String> = kind.label().into_iter().map(String::from).collect();
             labels.push("window".into());
             out.push((
