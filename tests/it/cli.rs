@@ -389,3 +389,49 @@ fn convert_refuses_to_write_over_one_of_its_inputs() {
         "input untouched"
     );
 }
+
+#[test]
+fn rules_writes_the_profile_as_prometheus_rules_and_refuses_a_bad_profile_with_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rules");
+    let o = callpulse(&["rules", "--out", out.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = std::fs::read_to_string(out.join("callpulse.rules.yml")).unwrap();
+    let profile = callpulse::alert::Profile::load("yd-t-2823-2015").unwrap();
+    assert_eq!(
+        written,
+        callpulse::alert::rules::rules_file(&profile, "yd-t-2823-2015")
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[profile]\nid = \"x\"\nstandard = \"s\"\nname_zh = \"z\"\nname_en = \"e\"\n\
+         [[criteria]]\nid = \"a b\"\nclause = \"9.3.1\"\nname_zh = \"z\"\nname_en = \"e\"\n\
+         metric = \"service_level\"\nscope = \"queue\"\nwindow = \"5m\"\ncomparison = \"<\"\n\
+         threshold = 0.8\nseverity = \"critical\"\n",
+    )
+    .unwrap();
+    let o = callpulse(
+        &["rules", "--profile", bad.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(64), "{}", stderr(&o));
+    let text = stderr(&o);
+    assert!(text.contains("criteria[0].id"), "{text}");
+    assert!(text.contains("criteria[0].window"), "{text}");
+}
+
+#[test]
+fn a_missing_alert_profile_stops_the_service_with_64_before_it_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[alerts]\nprofile = \"no/such/profile.toml\"\n[http]\nlisten = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let o = callpulse(&["demo", "--config", config.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(64), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no/such/profile.toml"), "{}", stderr(&o));
+}
