@@ -1,0 +1,109 @@
+//! Criterion benches of the certification alerts over a busy center: 50 queues, an hour of
+//! calls (18,000), one component, the shipped profile (12 criteria).
+//!
+//! | group | what one iteration does |
+//! |---|---|
+//! | `alerts/evaluate` | one evaluation: every criterion judged for every queue (the window sums read from the engine, the lifecycle stepped); throughput in judgements |
+//! | `alerts/scrape` | one `/metrics` exposition with the alert families and the window sums of 50 queues |
+//!
+//! Run: `cargo bench --bench alerts`.
+
+use callpulse::alert::Profile;
+use callpulse::config::Config;
+use callpulse::reject::Origin;
+use callpulse::service::alerts::LiveAlerts;
+use callpulse::service::{metrics, Shared, State};
+use callpulse::time::{Millis, MINUTE, SECOND};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+const T0: Millis = 1_793_491_200_000;
+const QUEUES: i64 = 50;
+
+fn busy_state() -> (Shared, Millis) {
+    let mut cfg = Config::default();
+    cfg.engine.lateness = 0;
+    let profile = Profile::load("yd-t-2823-2015").unwrap();
+    let alerts =
+        LiveAlerts::new(profile, &cfg.alerts, "http://bench/api/v1/alerts".into()).unwrap();
+    let shared = Shared::new(State::new(cfg, vec!["bench".into()]).with_alerts(alerts));
+    let mut state = shared.lock();
+    let mut offset = 0;
+    let mut feed = |state: &mut State, line: String, now: Millis| {
+        offset += 1;
+        let origin = Origin {
+            source: 0,
+            partition: 0,
+            offset,
+        };
+        state.feed(line.as_bytes(), origin, now);
+    };
+    let end = T0 + 60 * MINUTE;
+    let mut t = T0;
+    let mut i = 0;
+    while t < end {
+        let queue = i % QUEUES;
+        let id = format!("c{i}");
+        feed(
+            &mut state,
+            format!(r#"{{"type":"call.offered","ts":{t},"call_id":"{id}","queue":"q{queue}"}}"#),
+            t,
+        );
+        let answer = t + (i % 40) * SECOND;
+        feed(
+            &mut state,
+            format!(
+                r#"{{"type":"call.answered","ts":{answer},"call_id":"{id}","agent_id":"a{queue}"}}"#
+            ),
+            t,
+        );
+        if i % 100 == 0 {
+            feed(
+                &mut state,
+                format!(r#"{{"type":"system.heartbeat","ts":{t},"component":"acd"}}"#),
+                t,
+            );
+        }
+        t += 200;
+        i += 1;
+    }
+    state.idle_advance(end);
+    state.drain();
+    drop(state);
+    (shared, end)
+}
+
+fn bench(c: &mut Criterion) {
+    let (shared, at) = busy_state();
+    let judgements = {
+        let state = shared.lock();
+        let criteria = &state.alerts.as_ref().unwrap().profile().criteria;
+        criteria
+            .iter()
+            .map(|c| match c.scope {
+                callpulse::alert::ScopeKind::Queue => QUEUES as u64,
+                _ => 1,
+            })
+            .sum::<u64>()
+    };
+    let mut g = c.benchmark_group("alerts");
+    g.throughput(Throughput::Elements(judgements));
+    g.bench_function("evaluate", |b| {
+        let mut state = shared.lock();
+        let mut live = state.alerts.take().unwrap();
+        let mut n = 0;
+        b.iter(|| {
+            n += 1;
+            black_box(live.evaluate(&state, at + n * SECOND));
+        });
+        state.alerts = Some(live);
+    });
+    g.throughput(Throughput::Elements(1));
+    let registry = metrics::registry(&shared);
+    g.bench_function("scrape", |b| {
+        b.iter(|| black_box(metrics::render(&registry).len()));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
