@@ -2,6 +2,7 @@
 
 mod adapter_csv;
 mod adapter_queue_log;
+mod alerting;
 mod anonymous_bank;
 mod cli;
 mod config_files;
