@@ -307,7 +307,12 @@ fn with_alerts(state: State) -> Result<State, ExitCode> {
         eprintln!("callpulse: {e}");
         ExitCode::from(64)
     })?;
-    let generator = format!("http://{}/api/v1/alerts", cfg.service.listen);
+    let base = cfg
+        .alerts
+        .external_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", cfg.service.listen));
+    let generator = format!("{base}/api/v1/alerts");
     let alerts = LiveAlerts::new(profile, &cfg.alerts, generator).map_err(|e| {
         eprintln!("callpulse: cannot start the alert delivery thread: {e}");
         ExitCode::from(1)

@@ -1,9 +1,10 @@
 //! Delivery of alerts, on a thread of its own so a slow receiver never holds the engine:
 //!
 //! - **Alertmanager** (API v2, `POST /api/v2/alerts`, to every configured URL): a firing alert
-//!   at once and again every `resend_interval` while it fires, with `endsAt` four resends
-//!   ahead (so Alertmanager resolves it by itself if callpulse dies); a resolved one once,
-//!   with `endsAt` at its resolution.
+//!   at once and again every `resend_interval` while it fires (with its latest value), with
+//!   `endsAt` four resends ahead (so Alertmanager resolves it by itself if callpulse dies); a
+//!   resolved one at once, with `endsAt` at its resolution, and again at the next resends
+//!   (up to [`RESOLUTION_TRIES`]) while an Alertmanager does not take it.
 //! - **Webhook** (optional): every firing and resolved transition once, as JSON
 //!   `{"status", "alert", "labels", "annotations"}`; a failed delivery is retried at each
 //!   tick, up to [`MAX_UNSENT`] kept.
@@ -49,6 +50,9 @@ impl Targets {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
     pub firing: bool,
+    /// A firing alert's fresh value and words, not a transition: replaces the copy that is
+    /// re-sent, sends nothing now.
+    pub update: bool,
     pub alert: Alert,
     /// The alert as `/api/v1/alerts` shows it: what the webhook sends.
     pub view: serde_json::Value,
@@ -86,7 +90,8 @@ impl Notifier {
         Ok(Notifier { tx, counts })
     }
 
-    /// Hands over a firing or resolved alert (other transitions are not delivered).
+    /// Hands over a firing or resolved alert (other transitions are not delivered), or the
+    /// update of one still firing.
     pub fn send(&self, outgoing: Outgoing) {
         // The thread only ends when the senders are gone; a send cannot fail before.
         let _ = self.tx.send(outgoing);
@@ -126,8 +131,13 @@ struct Delivery {
     agent: ureq::Agent,
     /// Firing alerts by their labels, resent while firing.
     firing: BTreeMap<Vec<(String, String)>, Outgoing>,
+    /// Resolutions an Alertmanager did not take, re-sent at the next ticks (with their tries).
+    unsent_resolutions: Vec<(Outgoing, u32)>,
     unsent_hooks: VecDeque<Vec<u8>>,
 }
+
+/// Tries of a resolution before Alertmanager is left to expire the alert by its `endsAt`.
+const RESOLUTION_TRIES: u32 = 10;
 
 fn wall_clock() -> Millis {
     std::time::SystemTime::now()
@@ -150,6 +160,7 @@ impl Delivery {
             counts,
             agent,
             firing: BTreeMap::new(),
+            unsent_resolutions: Vec::new(),
             unsent_hooks: VecDeque::new(),
         }
     }
@@ -161,8 +172,16 @@ impl Delivery {
             match rx.recv_timeout(next.saturating_duration_since(Instant::now())) {
                 Ok(o) => self.take(o),
                 Err(RecvTimeoutError::Timeout) => {
-                    let all: Vec<Outgoing> = self.firing.values().cloned().collect();
-                    self.to_alertmanagers(&all);
+                    let mut all: Vec<Outgoing> = self.firing.values().cloned().collect();
+                    let retried = std::mem::take(&mut self.unsent_resolutions);
+                    all.extend(retried.iter().map(|(o, _)| o.clone()));
+                    if !self.to_alertmanagers(&all) {
+                        self.unsent_resolutions = retried
+                            .into_iter()
+                            .filter(|(_, tries)| tries + 1 < RESOLUTION_TRIES)
+                            .map(|(o, tries)| (o, tries + 1))
+                            .collect();
+                    }
                     self.retry_hooks();
                     next = Instant::now() + resend;
                 }
@@ -176,13 +195,21 @@ impl Delivery {
 
     fn take(&mut self, o: Outgoing) {
         let key: Vec<(String, String)> = o.labels.clone().into_iter().collect();
+        if o.update {
+            if let Some(held) = self.firing.get_mut(&key) {
+                *held = o;
+            }
+            return;
+        }
         if o.firing {
             self.firing.insert(key, o.clone());
         } else {
             self.firing.remove(&key);
         }
         tracing::debug!(alert = %o.alert.criterion, firing = o.firing, "delivering");
-        self.to_alertmanagers(std::slice::from_ref(&o));
+        if !self.to_alertmanagers(std::slice::from_ref(&o)) && !o.firing {
+            self.unsent_resolutions.push((o.clone(), 1));
+        }
         if self.targets.webhook.is_some() {
             let body = serde_json::to_vec(&Hook {
                 status: if o.firing { "firing" } else { "resolved" },
@@ -200,9 +227,10 @@ impl Delivery {
         }
     }
 
-    fn to_alertmanagers(&self, alerts: &[Outgoing]) {
+    /// Sends `alerts` to every Alertmanager; whether all of them took it.
+    fn to_alertmanagers(&self, alerts: &[Outgoing]) -> bool {
         if alerts.is_empty() || self.targets.alertmanagers.is_empty() {
-            return;
+            return true;
         }
         let now = wall_clock();
         let body: Vec<AmAlert> = alerts
@@ -219,18 +247,23 @@ impl Delivery {
             })
             .collect();
         let body = serde_json::to_vec(&body).expect("alerts serialise");
+        let mut all = true;
         for base in &self.targets.alertmanagers {
             let url = format!("{}/api/v2/alerts", base.trim_end_matches('/'));
             match self.post(&url, &body) {
-                Ok(()) => self.counts.alertmanager_ok.fetch_add(1, Ordering::Relaxed),
+                Ok(()) => {
+                    self.counts.alertmanager_ok.fetch_add(1, Ordering::Relaxed);
+                }
                 Err(e) => {
                     tracing::warn!(%url, error = %e, "cannot send alerts to Alertmanager");
                     self.counts
                         .alertmanager_error
-                        .fetch_add(1, Ordering::Relaxed)
+                        .fetch_add(1, Ordering::Relaxed);
+                    all = false;
                 }
-            };
+            }
         }
+        all
     }
 
     fn retry_hooks(&mut self) {

@@ -17,6 +17,7 @@ pub struct RawAlerts {
     pub resend_interval: String,
     pub webhook_url: String,
     pub timeout: String,
+    pub external_url: String,
     pub labels: BTreeMap<String, String>,
 }
 
@@ -30,6 +31,7 @@ impl Default for RawAlerts {
             resend_interval: "1m".into(),
             webhook_url: String::new(),
             timeout: "5s".into(),
+            external_url: String::new(),
             labels: BTreeMap::new(),
         }
     }
@@ -47,6 +49,9 @@ pub struct AlertsConfig {
     pub resend: Millis,
     pub webhook: Option<String>,
     pub timeout: Millis,
+    /// The URL this instance is reached at, for the link in every alert (`generatorURL`);
+    /// `None`: `http://<http.listen>`.
+    pub external_url: Option<String>,
     pub labels: BTreeMap<String, String>,
 }
 
@@ -78,6 +83,16 @@ pub(super) fn alerts(c: &mut Checker, a: &RawAlerts) -> AlertsConfig {
             );
         }
     }
+    let external_url =
+        Some(a.external_url.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+    if let Some(url) = &external_url {
+        if !is_http_url(url) {
+            c.problem(
+                "alerts.external_url",
+                format!("must be an http:// or https:// URL, got {url:?}"),
+            );
+        }
+    }
     for name in a.labels.keys() {
         let ok = name
             .chars()
@@ -101,6 +116,7 @@ pub(super) fn alerts(c: &mut Checker, a: &RawAlerts) -> AlertsConfig {
         resend: c.duration("alerts.resend_interval", &a.resend_interval, SECOND),
         webhook,
         timeout: c.duration("alerts.timeout", &a.timeout, 100),
+        external_url,
         labels: a.labels.clone(),
     }
 }

@@ -85,17 +85,25 @@ impl LiveAlerts {
                 .or_default() += 1;
             log(t, calendar);
             if let (Some(n), true) = (&self.notifier, Notifier::delivers(t)) {
-                n.send(self.outgoing(a, matches!(t, Transition::Firing(_)), calendar));
+                n.send(self.outgoing(a, matches!(t, Transition::Firing(_)), false, calendar));
+            }
+        }
+        if let Some(n) = &self.notifier {
+            // The words re-sent to Alertmanager carry the value of the latest evaluation.
+            let firing = self.alerts.active().filter(|a| a.state == Phase::Firing);
+            for a in firing {
+                n.send(self.outgoing(a, true, true, calendar));
             }
         }
         transitions
     }
 
     /// An alert as sent: labels, annotations and the API's view.
-    fn outgoing(&self, a: &Alert, firing: bool, calendar: &Calendar) -> Outgoing {
+    fn outgoing(&self, a: &Alert, firing: bool, update: bool, calendar: &Calendar) -> Outgoing {
         let (labels, annotations) = self.labels_of(a);
         Outgoing {
             firing,
+            update,
             alert: a.clone(),
             view: serde_json::to_value(view(a, calendar)).expect("an alert view serialises"),
             labels,

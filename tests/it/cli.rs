@@ -413,7 +413,13 @@ fn rules_writes_the_profile_as_prometheus_rules_and_refuses_a_bad_profile_with_6
     )
     .unwrap();
     let o = callpulse(
-        &["rules", "--profile", bad.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[
+            "rules",
+            "--profile",
+            bad.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(o.status.code(), Some(64), "{}", stderr(&o));
@@ -433,5 +439,9 @@ fn a_missing_alert_profile_stops_the_service_with_64_before_it_serves() {
     .unwrap();
     let o = callpulse(&["demo", "--config", config.to_str().unwrap()], None);
     assert_eq!(o.status.code(), Some(64), "{}", stderr(&o));
-    assert!(stderr(&o).contains("no/such/profile.toml"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no/such/profile.toml"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -425,7 +425,10 @@ fn the_shipped_prometheus_and_alertmanager_configs_are_valid() {
     ]);
     assert!(text.contains("1 rule files found"), "{text}");
     let out = Command::new("amtool")
-        .args(["check-config", &dir.join("alertmanager.yml").display().to_string()])
+        .args([
+            "check-config",
+            &dir.join("alertmanager.yml").display().to_string(),
+        ])
         .output()
         .expect("amtool comes with prometheus-alertmanager");
     assert!(
