@@ -126,7 +126,8 @@ impl Alerts {
     }
 
     /// Judges every observation at live time `now`; returns the transitions, in order.
-    /// A (criterion, scope) with an active alert that is not observed is not judged.
+    /// A (criterion, scope) with an active alert that is not observed counts as not judged:
+    /// a pending alert is dropped, a firing one resolves.
     pub fn evaluate(
         &mut self,
         now: Millis,

@@ -65,6 +65,8 @@ impl Measure {
         match self {
             Measure::Availability => &[Center, Component],
             Measure::OutageSeconds => &[Component],
+            // Forecasts are per queue.
+            Measure::ForecastAccuracy => &[Queue],
             _ => &[Center, Queue],
         }
     }
@@ -77,6 +79,10 @@ impl Measure {
                 &[Last15m, Last60m, Interval, Day, Month, LastInterval]
             }
             Measure::OutageSeconds => &[Now],
+            // A forecast covers its whole interval at once: only a finished one compares.
+            Measure::ForecastAccuracy => &[LastInterval],
+            // Down time is credited when an interval closes: a day or a month so far.
+            Measure::Availability => &[Day, Month],
             _ => &[Interval, Day, Month, LastInterval],
         }
     }
@@ -94,6 +100,11 @@ impl Measure {
             Measure::ComplaintsOnTime => &[ComplaintsOnTime, ComplaintsOverdue],
             Measure::ForecastAccuracy => &[ForecastCalls, Offered],
         }
+    }
+
+    /// Whether the value is a ratio from 0 to 1.
+    pub fn is_ratio(self) -> bool {
+        !matches!(self, Measure::AsaSeconds | Measure::OutageSeconds)
     }
 
     /// Whether a minimum volume applies (the measure is a ratio over counted items).
@@ -219,7 +230,9 @@ pub enum WindowKind {
     /// The month so far (month-to-date).
     #[serde(rename = "month")]
     Month,
-    /// The last interval whose record is final (forecasts are judged on whole intervals).
+    /// The newest interval whose record is final, if it is the previous interval or the one
+    /// before it (a record is final `grace` after its end); none otherwise, so a quiet queue's
+    /// old interval is not judged for ever. Forecasts are judged on whole intervals.
     #[serde(rename = "last_interval")]
     LastInterval,
     /// This instant (an outage still open).

@@ -68,20 +68,26 @@ pub struct Counts {
     pub webhook_ok: AtomicU64,
     pub webhook_error: AtomicU64,
     pub webhook_dropped: AtomicU64,
+    /// Alerts not even queued: the delivery queue was full.
+    pub queue_dropped: AtomicU64,
 }
 
 /// The sending side: the state hands transitions to it.
 #[derive(Debug, Clone)]
 pub struct Notifier {
-    tx: mpsc::Sender<Outgoing>,
+    tx: mpsc::SyncSender<Outgoing>,
     pub counts: Arc<Counts>,
 }
+
+/// Alerts waiting for the delivery thread; beyond this (receivers unreachable for a long
+/// time) more are dropped and counted.
+pub const QUEUE: usize = 10_000;
 
 impl Notifier {
     /// Starts the delivery thread; it ends when every [`Notifier`] is dropped, after a last
     /// attempt at what it holds.
     pub fn start(targets: Targets) -> std::io::Result<Notifier> {
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(QUEUE);
         let counts = Arc::new(Counts::default());
         let thread_counts = Arc::clone(&counts);
         std::thread::Builder::new()
@@ -93,8 +99,11 @@ impl Notifier {
     /// Hands over a firing or resolved alert (other transitions are not delivered), or the
     /// update of one still firing.
     pub fn send(&self, outgoing: Outgoing) {
-        // The thread only ends when the senders are gone; a send cannot fail before.
-        let _ = self.tx.send(outgoing);
+        // The thread only ends when the senders are gone: a send fails only when full.
+        if self.tx.try_send(outgoing).is_err() {
+            self.counts.queue_dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("alert delivery queue full: an alert was dropped");
+        }
     }
 
     /// Whether `t` is delivered at all.
@@ -172,9 +181,10 @@ impl Delivery {
             match rx.recv_timeout(next.saturating_duration_since(Instant::now())) {
                 Ok(o) => self.take(o),
                 Err(RecvTimeoutError::Timeout) => {
-                    let mut all: Vec<Outgoing> = self.firing.values().cloned().collect();
+                    // Resolutions first: Alertmanager takes a batch in order.
                     let retried = std::mem::take(&mut self.unsent_resolutions);
-                    all.extend(retried.iter().map(|(o, _)| o.clone()));
+                    let mut all: Vec<Outgoing> = retried.iter().map(|(o, _)| o.clone()).collect();
+                    all.extend(self.firing.values().cloned());
                     if !self.to_alertmanagers(&all) {
                         self.unsent_resolutions = retried
                             .into_iter()
@@ -202,6 +212,9 @@ impl Delivery {
             return;
         }
         if o.firing {
+            // A resolution still waiting for Alertmanager is outdated by the alert firing again.
+            self.unsent_resolutions
+                .retain(|(r, _)| r.labels != o.labels);
             self.firing.insert(key, o.clone());
         } else {
             self.firing.remove(&key);

@@ -367,6 +367,13 @@ impl RawCriterion {
                 Comparison::Below
             }
         };
+        for (field, text) in [
+            ("clause", &self.clause),
+            ("name_zh", &self.name_zh),
+            ("name_en", &self.name_en),
+        ] {
+            no_template(p, &at(field), text);
+        }
         let bands = bands(&self.bands, comparison, &at("bands"), p);
         let base = Limits {
             threshold: 0.0,
@@ -382,7 +389,7 @@ impl RawCriterion {
         if self.limits.severity.is_none() {
             p.add(&at("severity"), "is required");
         }
-        let limits = self.limits.over(&base, key, measure, p);
+        let limits = self.limits.over(&base, key, measure, comparison, p);
         if scope == ScopeKind::Center && !self.overrides.is_empty() {
             p.add(
                 &at("overrides"),
@@ -394,7 +401,8 @@ impl RawCriterion {
             .iter()
             .map(|(name, o)| {
                 let key = format!("{key}.overrides.{name}");
-                (name.clone(), o.over(&limits, &key, measure, p))
+                no_template(p, &key, name);
+                (name.clone(), o.over(&limits, &key, measure, comparison, p))
             })
             .collect();
         Criterion {
@@ -455,14 +463,33 @@ fn bands(raw: &[RawBand], comparison: Comparison, key: &str, p: &mut Problems) -
     out
 }
 
+/// Text that goes into Prometheus templates must not open or close a template action.
+fn no_template(p: &mut Problems, key: &str, text: &str) {
+    if text.contains("{{") || text.contains("}}") {
+        p.add(key, format!("must not contain {{{{ or }}}}, got {text:?}"));
+    }
+}
+
 impl RawLimits {
     /// These limits over `base` (the criterion's own, for an override).
-    fn over(&self, base: &Limits, key: &str, measure: Measure, p: &mut Problems) -> Limits {
+    fn over(
+        &self,
+        base: &Limits,
+        key: &str,
+        measure: Measure,
+        comparison: Comparison,
+        p: &mut Problems,
+    ) -> Limits {
         let at = |field: &str| format!("{key}.{field}");
         let mut l = *base;
         if let Some(t) = self.threshold {
-            if !t.is_finite() || t < 0.0 {
-                p.add(&at("threshold"), format!("must be a number ≥ 0, got {t}"));
+            if !t.is_finite() || t < 0.0 || (measure.is_ratio() && t > 1.0) {
+                let message = if measure.is_ratio() {
+                    format!("{} is a ratio: must be 0 to 1, got {t}", measure.name())
+                } else {
+                    format!("must be a number ≥ 0, got {t}")
+                };
+                p.add(&at("threshold"), message);
             }
             l.threshold = t;
         }
@@ -498,6 +525,20 @@ impl RawLimits {
         }
         if let Some(e) = self.enabled {
             l.enabled = e;
+        }
+        let clear = comparison.clear_level(l.threshold, l.hysteresis);
+        let unreachable = match comparison {
+            Comparison::Below => measure.is_ratio() && clear > 1.0,
+            Comparison::Above => clear < 0.0,
+        };
+        if unreachable && (self.hysteresis.is_some() || self.threshold.is_some()) {
+            p.add(
+                &at("hysteresis"),
+                format!(
+                    "the alert would never resolve: its clear level {clear} is out of reach of {}",
+                    measure.name()
+                ),
+            );
         }
         l
     }
@@ -590,6 +631,44 @@ mod tests {
             ["criteria[0].bands[1]", "criteria[0].bands[2]"],
             "{err}"
         );
+    }
+
+    #[test]
+    fn ratios_above_1_unreachable_clear_levels_and_template_braces_are_refused() {
+        let text = ONE
+            .replace("threshold = 0.90", "threshold = 1.5")
+            .replace(
+                "name_en = \"Service level\"",
+                "name_en = \"Service {{ level }}\"",
+            )
+            .replace("hysteresis = 0.02", "hysteresis = 0.25");
+        let err = Profile::parse(&text, "t.toml").unwrap_err();
+        let keys: Vec<_> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "criteria[0].name_en",
+                "criteria[0].hysteresis",
+                "criteria[0].overrides.vip.threshold",
+                "criteria[0].overrides.vip.hysteresis",
+            ],
+            "{err}"
+        );
+        assert!(err.to_string().contains("would never resolve"), "{err}");
+        // A forecast is judged per queue on a finished interval only.
+        let text = ONE
+            .replace(
+                "metric = \"service_level\"",
+                "metric = \"forecast_accuracy\"",
+            )
+            .replace("scope = \"queue\"", "scope = \"center\"")
+            .replace(
+                "[criteria.overrides.vip]\n        threshold = 0.90\n        for = \"2m\"",
+                "",
+            );
+        let err = Profile::parse(&text, "t.toml").unwrap_err();
+        let keys: Vec<_> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["criteria[0].scope", "criteria[0].window"], "{err}");
     }
 
     #[test]

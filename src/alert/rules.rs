@@ -191,12 +191,15 @@ fn recording(out: &mut String, profile: &Profile) {
     }
 }
 
+/// One alerting rule to write: its series selector, the override's own label, its limits.
+type Part<'a> = (String, Option<(&'a str, &'a str)>, &'a Limits);
+
 /// The alerting rules: one per criterion, plus one per override.
 fn alerting(out: &mut String, profile: &Profile) {
     for c in &profile.criteria {
         let label = c.scope.label();
         let overridden: Vec<&String> = c.overrides.keys().collect();
-        let mut parts: Vec<(String, &Limits)> = Vec::new();
+        let mut parts: Vec<Part> = Vec::new();
         let rest = match (label, overridden.is_empty()) {
             (Some(l), false) => {
                 let names: Vec<String> = overridden.iter().map(|n| regex_quote(n)).collect();
@@ -204,21 +207,30 @@ fn alerting(out: &mut String, profile: &Profile) {
             }
             _ => String::new(),
         };
-        parts.push((rest, &c.limits));
+        parts.push((rest, None, &c.limits));
         for (name, limits) in &c.overrides {
             let l = label.expect("overrides exist only for queues and components");
-            parts.push((format!("{l}={}", q(name)), limits));
+            parts.push((format!("{l}={}", q(name)), Some((l, name.as_str())), limits));
         }
-        for (selector, limits) in parts {
+        for (selector, own, limits) in parts {
             if limits.enabled {
-                rule(out, profile, c, limits, &selector);
+                rule(out, profile, c, limits, &selector, own);
             }
         }
     }
 }
 
-/// An alerting rule of `c` for the series that `selector` picks.
-fn rule(out: &mut String, profile: &Profile, c: &Criterion, limits: &Limits, selector: &str) {
+/// An alerting rule of `c` for the series that `selector` picks. An override's rule also
+/// states its queue (or component) as a label, the same the series carry, so that promtool
+/// does not take the default rule and the override's for duplicates.
+fn rule(
+    out: &mut String,
+    profile: &Profile,
+    c: &Criterion,
+    limits: &Limits,
+    selector: &str,
+    own: Option<(&str, &str)>,
+) {
     let on = format!("on ({})", c.scope.label().unwrap_or(""));
     let braced = if selector.is_empty() {
         String::new()
@@ -261,6 +273,9 @@ fn rule(out: &mut String, profile: &Profile, c: &Criterion, limits: &Limits, sel
     let _ = writeln!(out, "        labels:");
     for (k, v) in labels(profile, c, limits) {
         let _ = writeln!(out, "          {k}: {}", q(&v));
+    }
+    if let Some((k, v)) = own {
+        let _ = writeln!(out, "          {k}: {}", q(v));
     }
     let name = c
         .scope

@@ -55,6 +55,18 @@ pub struct AlertsConfig {
     pub labels: BTreeMap<String, String>,
 }
 
+/// The labels every alert carries already.
+const RESERVED_LABELS: [&str; 8] = [
+    "alertname",
+    "criterion",
+    "clause",
+    "standard",
+    "severity",
+    "window",
+    "queue",
+    "component",
+];
+
 fn is_http_url(text: &str) -> bool {
     (text.starts_with("http://") || text.starts_with("https://")) && text.len() > "https://".len()
 }
@@ -106,6 +118,14 @@ pub(super) fn alerts(c: &mut Checker, a: &RawAlerts) -> AlertsConfig {
                 format!("alerts.labels.{name}"),
                 "must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)",
             );
+        } else if RESERVED_LABELS.contains(&name.as_str()) {
+            c.problem(
+                format!("alerts.labels.{name}"),
+                format!(
+                    "is set by callpulse itself (one of {})",
+                    RESERVED_LABELS.join(", ")
+                ),
+            );
         }
     }
     AlertsConfig {
@@ -118,5 +138,36 @@ pub(super) fn alerts(c: &mut Checker, a: &RawAlerts) -> AlertsConfig {
         timeout: c.duration("alerts.timeout", &a.timeout, 100),
         external_url,
         labels: a.labels.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn receivers_must_be_urls_and_labels_must_not_shadow_callpulse_s_own() {
+        let text =
+            "[alerts]\nalertmanager_urls = [\"alertmanager:9093\"]\nwebhook_url = \"ftp://x\"\n\
+                    [alerts.labels]\nseverity = \"low\"\n\"bad-name\" = \"x\"\ncenter = \"sh\"\n";
+        let err = Config::parse(text, "t.toml").unwrap_err();
+        let keys: Vec<_> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "alerts.alertmanager_urls",
+                "alerts.webhook_url",
+                "alerts.labels.bad-name",
+                "alerts.labels.severity"
+            ],
+            "{err}"
+        );
+        let ok = Config::parse(
+            "[alerts]\nprofile = \"\"\n[alerts.labels]\ncenter = \"sh\"\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(ok.alerts.profile, None, "an empty profile turns alerts off");
+        assert_eq!(ok.alerts.labels["center"], "sh");
     }
 }

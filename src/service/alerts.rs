@@ -30,6 +30,9 @@ pub struct LiveAlerts {
     labels: BTreeMap<String, String>,
     /// Transitions so far, by (criterion, transition name).
     pub transitions: BTreeMap<(String, &'static str), u64>,
+    /// Whether alerts are delivered: not while the input's backlog is read at start (the
+    /// breaches of the past would be sent as news), from the first evaluation once ready.
+    delivering: bool,
 }
 
 impl LiveAlerts {
@@ -59,6 +62,7 @@ impl LiveAlerts {
             next: Millis::MIN,
             labels: config.labels.clone(),
             transitions: BTreeMap::new(),
+            delivering: false,
         })
     }
 
@@ -84,15 +88,26 @@ impl LiveAlerts {
                 .entry((a.criterion.clone(), t.name()))
                 .or_default() += 1;
             log(t, calendar);
-            if let (Some(n), true) = (&self.notifier, Notifier::delivers(t)) {
-                n.send(self.outgoing(a, matches!(t, Transition::Firing(_)), false, calendar));
-            }
         }
-        if let Some(n) = &self.notifier {
+        let Some(n) = &self.notifier else {
+            return transitions;
+        };
+        let firing = self.alerts.active().filter(|a| a.state == Phase::Firing);
+        if self.delivering {
+            for t in transitions.iter().filter(|t| Notifier::delivers(t)) {
+                let firing = matches!(t, Transition::Firing(_));
+                n.send(self.outgoing(t.alert(), firing, false, calendar));
+            }
             // The words re-sent to Alertmanager carry the value of the latest evaluation.
-            let firing = self.alerts.active().filter(|a| a.state == Phase::Firing);
             for a in firing {
                 n.send(self.outgoing(a, true, true, calendar));
+            }
+        } else if state.ready().is_ok() {
+            // Caught up: what fires now is news; what fired and resolved in the backlog is
+            // in the log and the API only.
+            self.delivering = true;
+            for a in firing {
+                n.send(self.outgoing(a, true, false, calendar));
             }
         }
         transitions
@@ -214,11 +229,19 @@ pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) 
         WindowKind::Interval => calendar_window(Granularity::Interval),
         WindowKind::Day => calendar_window(Granularity::Day),
         WindowKind::Month => calendar_window(Granularity::Month),
-        WindowKind::LastInterval => state
-            .last_closed_interval(scope)
-            .map_or_else(Sums::default, |(period, t)| {
-                of_tally(t, period.end - period.start)
-            }),
+        WindowKind::LastInterval => {
+            let calendar = engine.calendar();
+            let current = calendar.period(Granularity::Interval, at);
+            let previous = calendar.period(Granularity::Interval, current.start - 1);
+            state
+                .last_closed_interval(scope)
+                .filter(|(period, _)| {
+                    period.start >= previous.start - (previous.end - previous.start)
+                })
+                .map_or_else(Sums::default, |(period, t)| {
+                    of_tally(t, period.end - period.start)
+                })
+        }
         WindowKind::Now => {
             let Scope::Component(id) = scope else {
                 return Sums::default();

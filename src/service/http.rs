@@ -201,7 +201,7 @@ async fn alerts_json(AxumState(app): AxumState<App>) -> Response {
     #[derive(Serialize)]
     struct Body<'a> {
         profile: ProfileHead<'a>,
-        /// The live clock the alerts were last judged at.
+        /// The live clock now (alerts are judged every `alerts.evaluation_interval` of it).
         as_of: Option<String>,
         active: Vec<alerts::AlertView<'a>>,
         resolved: Vec<alerts::AlertView<'a>>,

@@ -365,6 +365,11 @@ fn each_generated_rule_fires_at_the_same_threshold_and_hold_time_as_the_built_in
     let _ = std::fs::copy(&test_path, keep.join("equivalence.test.yml"));
     let _ = std::fs::copy(&rules_path, keep.join(rules::RULES_FILE));
     run_promtool(&["test", "rules", &test_path.display().to_string()]);
+    let checked = run_promtool(&["check", "rules", &rules_path.display().to_string()]);
+    assert!(
+        !checked.contains("FAILED") && !checked.contains("duplicate"),
+        "overrides must not look like duplicate rules:\n{checked}"
+    );
 
     // The comparison can fail: rules that differ from the engine in one respect each are
     // caught (the `edge` queue sits exactly at 0.8 and 20 s; `sales` inside the hysteresis).

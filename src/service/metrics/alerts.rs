@@ -32,7 +32,7 @@ pub const FAMILIES: [Family; 3] = [
         "callpulse_alert_notifications_total",
         COUNTER,
         &["receiver", "result"],
-        "Alert deliveries by receiver (alertmanager, webhook) and result (ok, error, dropped).",
+        "Alert deliveries by receiver (alertmanager, webhook) and result (ok, error, dropped); queue/dropped: not queued, the delivery queue was full.",
     ),
 ];
 
@@ -105,6 +105,7 @@ pub(super) fn collect(state: &State, at: Millis, out: &mut Out) {
             ("webhook", "ok", &c.webhook_ok),
             ("webhook", "error", &c.webhook_error),
             ("webhook", "dropped", &c.webhook_dropped),
+            ("queue", "dropped", &c.queue_dropped),
         ] {
             out.push(
                 family("callpulse_alert_notifications_total"),
