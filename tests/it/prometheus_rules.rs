@@ -6,8 +6,9 @@
 //! Those samples become the input series of a `promtool test rules` file whose expected
 //! alerts, at every minute and for every alert, are the ones the built-in engine fires, with
 //! the same labels and annotations (value included). promtool then evaluates the generated
-//! rules on the series: any difference in threshold, hold time, hysteresis, minimum volume or
-//! override fails the test.
+//! rules on the series, and ten rules that differ from the engine in one respect each (a
+//! threshold made inclusive, a hysteresis removed, a minute less of hold, a minimum volume
+//! moved by one) must fail the same comparison.
 
 use callpulse::alert::profile::{Profile, BUILT_IN, BUILT_IN_NAME};
 use callpulse::alert::{rules, Phase};
@@ -114,7 +115,8 @@ fn scenario() -> Vec<(Millis, String)> {
         T0,
         format!(r#"{{"type":"system.status","ts":{T0},"component":"acd","status":"up"}}"#),
     ));
-    let down = T0 + 20 * MINUTE + 30 * SECOND;
+    // Down at 00:20:00: at 00:50:00 the outage has lasted exactly 1800 s, not more.
+    let down = T0 + 20 * MINUTE;
     let up = T0 + 56 * MINUTE;
     ev.push((
         down,
@@ -152,41 +154,38 @@ fn scenario() -> Vec<(Millis, String)> {
                 k != 4,
             );
         }
-        // vip: one call a minute, every sixth one slow: ~83 %, below its own 90 %.
-        let vip_wait = if m % 6 == 3 { 25 } else { 4 };
-        call(
-            &mut ev,
-            &format!("v{m}"),
-            "vip",
-            t + 15 * SECOND,
-            vip_wait,
-            true,
-        );
-        // support: ASA 10 s, then 32.5 s from minute 30 to 59.
-        for (k, wait) in [(0, 10), (1, 10)] {
-            let wait = if (30..60).contains(&m) {
-                [25, 40][k]
-            } else {
-                wait
-            };
-            call(
-                &mut ev,
-                &format!("p{m}-{k}"),
-                "support",
-                t + (5 + 20 * k as i64) * SECOND,
-                wait,
-                true,
-            );
+        // vip: four calls a minute, one slow until minute 80 (75 %, below its own 90 %), then
+        // all fast: the window climbs through 91 % (inside its hysteresis) to 93 %.
+        for k in 0..4 {
+            let wait = if m < 80 && k == 3 { 25 } else { 4 };
+            let at = t + (15 + k * 5) * SECOND;
+            call(&mut ev, &format!("v{m}-{k}"), "vip", at, wait, true);
         }
-        // test: all lost, but its service-level criterion is disabled.
-        call(&mut ev, &format!("t{m}"), "test", t + 7 * SECOND, 50, false);
-        // A survey a minute, three in four satisfied.
+        // support: four calls a minute, ASA 10 s, then 32.5 s from minute 30 to 59.
+        for k in 0..4 {
+            let wait = if (30..60).contains(&m) {
+                [25, 40][k % 2]
+            } else {
+                10
+            };
+            let at = t + (5 + 12 * k as i64) * SECOND;
+            call(&mut ev, &format!("p{m}-{k}"), "support", at, wait, true);
+        }
+        // test: three calls a minute, all lost, but its service-level criterion is disabled.
+        // With it the center has 20 calls a minute (21 in phase C), 75 % within 20 s: its
+        // day's volume reaches the minimum of 100 exactly at 00:05.
+        for k in 0..3 {
+            let at = t + (7 + 15 * k) * SECOND;
+            call(&mut ev, &format!("t{m}-{k}"), "test", at, 50, false);
+        }
+        // A survey a minute, three in four satisfied, then all from minute 60: the month's
+        // rate climbs from 75 % through 80 % (inside the hysteresis) to 81 %.
         ev.push((
             t + 40 * SECOND,
             format!(
                 r#"{{"type":"survey.response","ts":{},"queue":"sales","satisfied":{}}}"#,
                 t + 40 * SECOND,
-                m % 4 != 0
+                m >= 60 || m % 4 != 0
             ),
         ));
         // A complaint every other minute, due in 10 minutes; every third one closed late.
@@ -371,28 +370,84 @@ fn each_generated_rule_fires_at_the_same_threshold_and_hold_time_as_the_built_in
         "overrides must not look like duplicate rules:\n{checked}"
     );
 
-    // The comparison can fail: rules that differ from the engine in one respect each are
-    // caught (the `edge` queue sits exactly at 0.8 and 20 s; `sales` inside the hysteresis).
+    // The comparison can fail: a rule that differs from the engine in one respect is caught.
+    // The scenario puts values exactly on thresholds (`edge` at 0.8 and 20 s, the outage at
+    // 1800 s, the center's volume at 100) and inside hysteresis bands (`sales`, `vip`,
+    // satisfaction).
     let generated = std::fs::read_to_string(&rules_path).unwrap();
-    for (what, from, to) in [
-        ("inclusive threshold", "< 0.8\n", "<= 0.8\n"),
-        ("inclusive ASA threshold", "> 20\n", ">= 20\n"),
-        ("no hysteresis", "< 0.82\n", "< 0.8\n"),
-        ("shorter hold", "for: 15m\n", "for: 14m\n"),
-        ("lower minimum volume", ">= 30\n", ">= 29\n"),
+    for (alert, what, from, to) in [
+        (
+            "service_level_below_80",
+            "inclusive threshold",
+            "< 0.8\n",
+            "<= 0.8\n",
+        ),
+        (
+            "answer_rate_below_80",
+            "inclusive threshold",
+            "< 0.8\n",
+            "<= 0.8\n",
+        ),
+        ("asa_above_20s", "inclusive threshold", "> 20\n", ">= 20\n"),
+        (
+            "outage_over_30m",
+            "inclusive threshold",
+            "> 1800\n",
+            ">= 1800\n",
+        ),
+        (
+            "service_level_below_80",
+            "no hysteresis",
+            "< 0.82\n",
+            "< 0.8\n",
+        ),
+        (
+            "service_level_below_80",
+            "no override hysteresis",
+            "< 0.92\n",
+            "< 0.9\n",
+        ),
+        (
+            "satisfaction_below_80",
+            "no hysteresis",
+            "< 0.81\n",
+            "< 0.8\n",
+        ),
+        (
+            "center_service_level_below_80",
+            "shorter hold",
+            "for: 15m\n",
+            "for: 14m\n",
+        ),
+        (
+            "center_service_level_below_80",
+            "higher minimum volume",
+            ">= 100\n",
+            ">= 101\n",
+        ),
+        (
+            "satisfaction_below_80",
+            "lower minimum volume",
+            ">= 30\n",
+            ">= 29\n",
+        ),
     ] {
-        assert!(
-            generated.contains(from),
-            "{what}: {from:?} not in the rules"
-        );
-        std::fs::write(&rules_path, generated.replacen(from, to, 1)).unwrap();
+        let start = generated
+            .find(&format!("- alert: {alert}\n"))
+            .unwrap_or_else(|| panic!("no rule {alert}"));
+        let at = start
+            + generated[start..]
+                .find(from)
+                .unwrap_or_else(|| panic!("{alert}: {from:?} not in its rule"));
+        let mutant = format!("{}{to}{}", &generated[..at], &generated[at + from.len()..]);
+        std::fs::write(&rules_path, mutant).unwrap();
         let out = Command::new("promtool")
             .args(["test", "rules", &test_path.display().to_string()])
             .output()
             .unwrap();
         assert!(
             !out.status.success(),
-            "a rule with {what} passed the comparison"
+            "{alert} with {what} ({to:?}) passed the comparison"
         );
     }
 }
