@@ -314,3 +314,43 @@ fn every_metric_family_is_documented_in_the_readme() {
         );
     }
 }
+
+/// Regression: the demo used to move its clock to the wall clock between two chunks of its
+/// backfill, so the heartbeats of the rest of the backfill came "late" and every component
+/// looked down from the first chunk's end until now (an outage of the ACD, which the
+/// simulator never takes down, and a firing outage alert).
+#[test]
+fn the_demo_backfill_of_many_chunks_shows_no_outage_the_simulator_did_not_make() {
+    let service = Service::start(&["demo", "--backfill", "10h", "--seed", "7"], &[]);
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    // The backfill is done once the live clock is within a minute of the wall clock.
+    service.wait_for("the end of the backfill", Duration::from_secs(120), |_| {
+        let (_, body) = service.get("/api/v1/kpis");
+        let v = json(&body);
+        let as_of = rfc3339::parse(v["as_of"].as_str()?)?;
+        (now() - as_of < 60_000).then_some(())
+    });
+    let outages = json(&service.get("/api/v1/outages").1);
+    let acd: Vec<_> = outages
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["component"] == "acd")
+        .collect();
+    assert!(acd.is_empty(), "the ACD never goes down: {acd:?}");
+    let alerts = json(&service.get("/api/v1/alerts").1);
+    let acd_alerts: Vec<_> = alerts["active"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["name"] == "acd")
+        .collect();
+    assert!(acd_alerts.is_empty(), "{acd_alerts:?}");
+    let status = service.terminate(Duration::from_secs(20));
+    assert!(status.success(), "exit after SIGTERM: {status:?}");
+}
