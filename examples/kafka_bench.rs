@@ -612,7 +612,15 @@ fn bare_round(
 fn callpulse_round(cfg: &Config, n: u64, timeout: Duration) -> anyhow::Result<(Round, EngineEnd)> {
     let reset = reset_peak_rss();
     let cpu_before = Cpu::now(None);
-    let shared = Shared::new(State::new(cfg.clone(), cfg.kafka.topics.clone()));
+    let mut state = State::new(cfg.clone(), cfg.kafka.topics.clone());
+    // As `callpulse run` does: the configured certification profile judged live.
+    if let Some(name) = &cfg.alerts.profile {
+        let profile = callpulse::alert::Profile::load(name)?;
+        let generator = "http://bench/api/v1/alerts".to_string();
+        let alerts = callpulse::service::alerts::LiveAlerts::new(profile, &cfg.alerts, generator)?;
+        state = state.with_alerts(alerts);
+    }
+    let shared = Shared::new(state);
     let shutdown = Shutdown::new();
     let started = Instant::now();
     let input = {
