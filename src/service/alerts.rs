@@ -204,7 +204,11 @@ pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) 
     let engine = &state.engine;
     let calendar_window = |g: Granularity| {
         let period = engine.calendar().period(g, at);
-        let credited = engine.credited_through().min(period.end) - period.start;
+        // `credited_through` is `Millis::MIN` until the first interval is credited.
+        let credited = engine
+            .credited_through()
+            .min(period.end)
+            .saturating_sub(period.start);
         engine
             .tally(scope, g, at)
             .map_or_else(Sums::default, |t| of_tally(t, credited.max(0)))

@@ -1115,3 +1115,44 @@ async fn with_no_profile_the_alerts_api_answers_404_and_no_alert_gauge_is_export
     assert!(!m.contains("callpulse_alert_firing{"), "{m}");
     assert!(!m.contains("callpulse_window_calls_offered{"), "{m}");
 }
+
+/// Regression: the first evaluation, before the engine has credited any interval (its
+/// credited instant is still `Millis::MIN`, as in `callpulse run` on Kafka while a partition
+/// has delivered nothing and holds the watermark), used to overflow computing the month's
+/// monitored time and kill the input thread.
+#[tokio::test]
+async fn alerts_are_judged_before_the_first_interval_is_credited() {
+    let shared = Shared::new(state_with_profile("yd-t-2823-2015"));
+    {
+        let mut state = shared.lock();
+        // The Kafka input's mode: the watermark moves only when the input advances it.
+        state.engine.set_caller_watermark(true);
+        let line =
+            r#"{"type":"call.offered","ts":"2026-11-02T10:00:00Z","call_id":"c1","queue":"sales"}"#;
+        let now = rfc3339::parse("2026-11-02T10:00:00Z").unwrap();
+        let origin = Origin {
+            source: 0,
+            partition: 0,
+            offset: 0,
+        };
+        state.feed(line.as_bytes(), origin, now);
+        assert!(state.drain().is_empty());
+        assert_eq!(
+            state.engine.credited_through(),
+            i64::MIN,
+            "nothing credited yet"
+        );
+        let live = state.alerts.as_ref().unwrap();
+        assert!(live.alerts.known().count() > 0, "the criteria were judged");
+    }
+    let (status, metrics) = get_router(&shared, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        sample(
+            &metrics,
+            "callpulse_center_window_monitored_seconds",
+            r#"window="month""#
+        ),
+        Some(0.0)
+    );
+}
