@@ -15,13 +15,14 @@
 //! Alertmanager's own notification pipeline: its webhook receiver (`send_resolved: true`)
 //! is pointed at a tiny server of the test, which sees Alertmanager's `"status": "resolved"`.
 
-use crate::support::service::{get, sample, try_get, Service};
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use crate::support::service::{
+    append_lines as append, get, route_get as get_router, sample, try_get, Service,
+};
+use axum::http::StatusCode;
 use callpulse::alert::Profile;
 use callpulse::reject::Origin;
 use callpulse::service::alerts::LiveAlerts;
-use callpulse::service::{http, Shared, State};
+use callpulse::service::{Shared, State};
 use callpulse::time::rfc3339;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -31,7 +32,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tower::ServiceExt as _;
 
 const WAIT: Duration = Duration::from_secs(60);
 const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
@@ -85,18 +85,6 @@ fn status(ts_ms: i64, component: &str, up: bool) -> String {
         r#"{{"type":"system.status","ts":"{}","component":"{component}","status":"{status}"{reason}}}"#,
         utc(ts_ms)
     )
-}
-
-fn append(path: &Path, lines: &[String]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    for l in lines {
-        writeln!(f, "{l}").unwrap();
-    }
-    f.sync_all().unwrap();
 }
 
 fn json(text: &str) -> Value {
@@ -828,18 +816,6 @@ fn a_webhook_that_fails_is_retried_until_it_accepts_in_order() {
 }
 
 // ---- handlers: /api/v1/alerts and the gauges, without a process -----------------------------
-
-async fn get_router(shared: &Shared, uri: &str) -> (StatusCode, String) {
-    let response = http::router(shared.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
-}
 
 /// A service state judging the shipped profile (no receivers: no delivery thread).
 fn state_with_profile(profile: &str) -> State {

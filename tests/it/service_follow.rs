@@ -3,24 +3,11 @@
 //! rejected lines land in the rejected file with their reason; after SIGTERM, lines appended
 //! and a rotation done while it was stopped are read exactly once by the next run.
 
-use crate::support::service::{sample, Service};
-use std::io::Write;
+use crate::support::service::{append_lines as append, sample, Service};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn append(path: &Path, lines: &[String]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap();
-    for l in lines {
-        writeln!(f, "{l}").unwrap();
-    }
-    f.sync_all().unwrap();
-}
 
 fn now() -> u64 {
     SystemTime::now()

@@ -3,16 +3,14 @@
 //! stopped by SIGTERM.
 
 use crate::support::lines::{heartbeat, q1_threshold_calls};
-use crate::support::service::{promtool_check, sample, Service};
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use crate::support::service::{promtool_check, route_get as get, sample, Service};
+use axum::http::StatusCode;
 use callpulse::config::Config;
 use callpulse::reject::Origin;
-use callpulse::service::{http, Shared, State};
+use callpulse::service::{Shared, State};
 use callpulse::time::rfc3339;
 use serde_json::Value;
 use std::time::Duration;
-use tower::ServiceExt as _;
 
 /// A state fed with four calls of queue `q1` at 10:00 UTC: waits of 20.000 s, 20.001 s and
 /// 5 s answered, one abandoned after 30 s; one call of `q2`; and a bad line. Lateness 0.
@@ -39,18 +37,6 @@ fn fed_state(extra: &[String]) -> Shared {
     state.process.input_ready = true;
     drop(state);
     shared
-}
-
-async fn get(shared: &Shared, uri: &str) -> (StatusCode, String) {
-    let response = http::router(shared.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
 fn json(text: &str) -> Value {

@@ -189,3 +189,39 @@ pub fn promtool_check(text: &str) -> Option<String> {
         String::from_utf8_lossy(&out.stderr)
     ))
 }
+
+/// GET `uri` from the router of `shared`, without a socket: status and body.
+pub async fn route_get(
+    shared: &callpulse::service::Shared,
+    uri: &str,
+) -> (axum::http::StatusCode, String) {
+    use tower::ServiceExt as _;
+    let response = callpulse::service::http::router(shared.clone())
+        .oneshot(
+            axum::http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// Appends `lines` to the file at `path` (created if missing) and syncs it, as a writer of a
+/// followed log does.
+pub fn append_lines(path: &std::path::Path, lines: &[String]) {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+    f.sync_all().unwrap();
+}
