@@ -34,6 +34,23 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write the Prometheus recording and alerting rules equivalent to a certification profile.
     Rules(RulesArgs),
+    /// The audit evidence store: check its hash chain.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Check every row's hash and link; name the first row changed, removed or inserted.
+    /// Exit 0 when intact, 65 when the chain is broken, 1 when the file cannot be read.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The evidence store (evidence.path of `callpulse run`).
+    #[arg(long, value_name = "FILE", default_value = "callpulse-evidence.sqlite")]
+    pub store: PathBuf,
 }
 
 #[derive(Debug, Args)]

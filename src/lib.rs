@@ -17,6 +17,7 @@
 //! | [`kpi`] | the rule's formulas, each naming its clause |
 //! | [`record`] | a closed tally → a period record with every KPI |
 //! | [`alert`] | certification profile → alerts: pending → firing → resolved; Prometheus rules; Alertmanager |
+//! | [`evidence`] | the append-only, hash-chained evidence store (SQLite) and its verification |
 //! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |
 //! | [`convert`] | the `convert` and `produce` commands: files → canonical JSON lines, or to Kafka |
 //! | [`replay`] | the `replay` command: files → engine → records |
@@ -35,6 +36,7 @@ pub mod config;
 pub mod convert;
 pub mod engine;
 pub mod event;
+pub mod evidence;
 pub mod kpi;
 pub mod output;
 pub mod produce;

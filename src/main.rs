@@ -7,16 +7,18 @@ use anyhow::Context as _;
 use callpulse::adapter::Adapter;
 use callpulse::alert::{rules, Profile};
 use callpulse::cli::{
-    Cli, Command, ConvertArgs, DemoArgs, EngineArgs, InputArgs, ProduceArgs, RulesArgs, RunArgs,
-    SimulateArgs,
+    Cli, Command, ConvertArgs, DemoArgs, EngineArgs, EvidenceCommand, InputArgs, ProduceArgs,
+    RulesArgs, RunArgs, SimulateArgs, VerifyArgs,
 };
 use callpulse::codec::Decoder;
 use callpulse::config::Config;
 use callpulse::convert;
+use callpulse::evidence::{self, Verdict};
 use callpulse::output::RejectWriter;
 use callpulse::produce::LineProducer;
 use callpulse::replay::{self, Replay};
 use callpulse::service::alerts::LiveAlerts;
+use callpulse::service::evidence::Recorder;
 use callpulse::service::{self, kafka, Shared, Shutdown, State};
 use callpulse::sim::{SimConfig, Simulator};
 use callpulse::time::{self, rfc3339, Granularity, Millis, HOUR};
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert(&args),
         Command::Produce(args) => produce(&args),
         Command::Rules(args) => write_rules(&args),
+        Command::Evidence(EvidenceCommand::Verify(args)) => verify_evidence(&args),
         Command::Replay(args) => {
             let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
                 Ok(both) => both,
@@ -268,9 +271,26 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     let listen = cfg.service.listen;
     let input = cfg.input.clone();
+    let recorder = match &cfg.evidence.path {
+        Some(path) => match Recorder::open(path) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!(
+                    "callpulse: cannot open the evidence store {}: {e}",
+                    path.display()
+                );
+                return ExitCode::from(1);
+            }
+        },
+        None => None,
+    };
+    let with_evidence = move |state: State| match recorder {
+        Some(r) => state.with_evidence(r),
+        None => state,
+    };
     if let Some(path) = input.follow.clone() {
         let state = State::new(cfg, vec![path.display().to_string()]).with_adapter(adapter);
-        let state = match with_alerts(state) {
+        let state = match with_alerts(with_evidence(state)) {
             Ok(state) => state,
             Err(code) => return code,
         };
@@ -284,7 +304,7 @@ fn run(args: &RunArgs) -> ExitCode {
     adapter.headerless();
     let kafka_cfg = cfg.kafka.clone();
     let state = State::new(cfg, kafka_cfg.topics.clone()).with_adapter(adapter);
-    let state = match with_alerts(state) {
+    let state = match with_alerts(with_evidence(state)) {
         Ok(state) => state,
         Err(code) => return code,
     };
@@ -318,6 +338,38 @@ fn with_alerts(state: State) -> Result<State, ExitCode> {
         ExitCode::from(1)
     })?;
     Ok(state.with_alerts(alerts))
+}
+
+/// `callpulse evidence verify`: 0 intact, 65 broken, 1 unreadable.
+fn verify_evidence(args: &VerifyArgs) -> ExitCode {
+    if !args.store.is_file() {
+        eprintln!("callpulse: no evidence store at {}", args.store.display());
+        return ExitCode::from(1);
+    }
+    match evidence::verify(&args.store) {
+        Ok(Verdict::Intact {
+            rows,
+            head_seq,
+            head,
+        }) => {
+            println!(
+                "intact: {rows} rows; the last is row {head_seq}, hash {head}\n\
+                 (keep this line: rows removed at the end leave a shorter chain that is intact)"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Verdict::Broken { seq, problem }) => {
+            println!("BROKEN at row {seq}: {problem}");
+            ExitCode::from(65)
+        }
+        Err(e) => {
+            eprintln!(
+                "callpulse: cannot read the evidence store {}: {e}",
+                args.store.display()
+            );
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `callpulse rules`: the profile as Prometheus rule files.

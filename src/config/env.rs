@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use toml::Value;
 
 /// The sections whose keys the environment can override.
-const SECTIONS: [&str; 6] = ["engine", "input", "kafka", "http", "service", "alerts"];
+const SECTIONS: [&str; 7] = [
+    "engine", "input", "kafka", "http", "service", "alerts", "evidence",
+];
 
 /// Keys that have no default value and so do not appear in a serialised default config.
 const OPTIONAL: [(&str, &str); 1] = [("engine", "short_abandon")];

@@ -4,12 +4,14 @@
 
 mod alerts;
 mod env;
+mod evidence;
 mod input;
 mod raw;
 mod service;
 
 pub use alerts::AlertsConfig;
 pub use env::{variable as env_variable, Environment};
+pub use evidence::EvidenceConfig;
 pub use input::InputConfig;
 pub use raw::RawConfig;
 pub use service::{KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
@@ -31,6 +33,7 @@ pub struct Config {
     pub kafka: KafkaConfig,
     pub service: ServiceConfig,
     pub alerts: AlertsConfig,
+    pub evidence: EvidenceConfig,
 }
 
 /// What the KPI engine needs: time zone and periods, thresholds, lateness and limits.

@@ -1,6 +1,7 @@
 //! The configuration exactly as written in TOML, with the defaults of every key.
 
 use super::alerts::{self, RawAlerts};
+use super::evidence::{self, RawEvidence};
 use super::input::{self, RawInput};
 use super::service::{self, RawHttp, RawKafka, RawService};
 use super::{Checker, Config, EngineConfig, Problem};
@@ -22,6 +23,7 @@ pub struct RawConfig {
     pub http: RawHttp,
     pub service: RawService,
     pub alerts: RawAlerts,
+    pub evidence: RawEvidence,
 }
 
 /// `[engine]`: durations are text such as `20s`, `15m`, `24h`.
@@ -186,6 +188,7 @@ impl RawConfig {
         let kafka = service::kafka(&mut c, &self.kafka);
         let service = service::service(&mut c, &self.http, &self.service);
         let alerts = alerts::alerts(&mut c, &self.alerts);
+        let evidence = evidence::evidence(&self.evidence);
         if c.problems.is_empty() {
             Ok(Config {
                 engine,
@@ -194,6 +197,7 @@ impl RawConfig {
                 kafka,
                 service,
                 alerts,
+                evidence,
             })
         } else {
             Err(c.problems)

@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod dead_letter;
 pub mod demo;
+pub mod evidence;
 pub mod follow;
 pub mod http;
 pub mod kafka;

@@ -2,7 +2,8 @@
 //! the demo simulator) and its HTTP handlers: the engine, recent records, and what the process did.
 //! The input locks it once per batch of messages; a handler locks it once per request.
 
-use super::alerts::LiveAlerts;
+use super::alerts::{self, LiveAlerts};
+use super::evidence::Recorder;
 use crate::adapter::Adapter;
 use crate::codec::Decoder;
 use crate::config::Config;
@@ -100,6 +101,8 @@ pub struct State {
     last_closed: FxHashMap<Scope, (Period, Tally)>,
     /// The certification alerts, when a profile is configured.
     pub alerts: Option<LiveAlerts>,
+    /// The audit evidence store, when one is configured.
+    pub evidence: Option<Recorder>,
     outages: VecDeque<Outage>,
     rejected: VecDeque<(Rejection, Millis)>,
     pub started: Instant,
@@ -183,6 +186,7 @@ impl State {
             intervals: BTreeMap::new(),
             last_closed: FxHashMap::default(),
             alerts: None,
+            evidence: None,
             outages: VecDeque::new(),
             rejected: VecDeque::new(),
             started: Instant::now(),
@@ -193,6 +197,12 @@ impl State {
     /// Judges the certification criteria of `alerts` as the live clock advances.
     pub fn with_alerts(mut self, alerts: LiveAlerts) -> Self {
         self.alerts = Some(alerts);
+        self
+    }
+
+    /// Keeps audit evidence in `recorder`'s store.
+    pub fn with_evidence(mut self, recorder: Recorder) -> Self {
+        self.evidence = Some(recorder);
         self
     }
 
@@ -350,6 +360,13 @@ impl State {
                 continue;
             }
             let record = PeriodRecord::new(&closed, self.engine.names(), self.engine.calendar());
+            if let Some(ev) = &mut self.evidence {
+                let name = self.engine.names().of(closed.scope);
+                ev.interval(&record, closed.scope, name.map_or("", |n| n.as_str()));
+                if closed.scope == Scope::Center && closed.revision == 0 {
+                    ev.quality(&record.start, &self.engine.stats(), closed.tally.offered);
+                }
+            }
             self.intervals
                 .insert((closed.period.start, closed.scope), record);
             let newest = self
@@ -381,14 +398,30 @@ impl State {
                 seconds = outage.duration() as f64 / 1_000.0,
                 "outage ended"
             );
+            if let Some(ev) = &mut self.evidence {
+                ev.outage(&outage, self.engine.calendar());
+            }
             self.outages.push_back(outage);
         }
-        if let Some(mut alerts) = self.alerts.take() {
+        if let Some(mut live) = self.alerts.take() {
             let at = self.clock();
-            if alerts.due(at) {
-                alerts.evaluate(self, at);
+            if live.due(at) {
+                let transitions = live.evaluate(self, at);
+                if let Some(ev) = &mut self.evidence {
+                    let calendar = self.engine.calendar();
+                    for t in &transitions {
+                        let a = t.alert();
+                        let view = serde_json::to_value(alerts::view(a, calendar))
+                            .expect("an alert view serialises");
+                        let subject = format!("{}:{}", a.criterion, a.name);
+                        ev.alert(t.name(), &subject, at, view, calendar);
+                    }
+                }
             }
-            self.alerts = Some(alerts);
+            self.alerts = Some(live);
+        }
+        if let Some(ev) = &mut self.evidence {
+            ev.flush();
         }
         self.engine.take_rejections()
     }

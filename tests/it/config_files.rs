@@ -40,6 +40,7 @@ fn the_reference_config_equals_the_built_in_defaults() {
     assert_eq!(file.kafka, defaults.kafka);
     assert_eq!(file.service, defaults.service);
     assert_eq!(file.alerts, defaults.alerts);
+    assert_eq!(file.evidence, defaults.evidence);
 }
 
 #[test]

@@ -360,7 +360,7 @@ pub const CATALOGUE: [Family; 32] = [
 ];
 
 /// Families of the process that have no place above.
-pub const PROCESS: [Family; 4] = [
+pub const PROCESS: [Family; 6] = [
     f(
         "callpulse_events_pending",
         GAUGE,
@@ -384,6 +384,18 @@ pub const PROCESS: [Family; 4] = [
         GAUGE,
         &[],
         "1 when /readyz answers ready.",
+    ),
+    f(
+        "callpulse_evidence_rows_total",
+        COUNTER,
+        &[],
+        "Rows appended to the evidence store.",
+    ),
+    f(
+        "callpulse_evidence_errors_total",
+        COUNTER,
+        &[],
+        "Failed appends to the evidence store (its rows are kept and appended later).",
     ),
 ];
 
@@ -714,6 +726,14 @@ fn collect(state: &State, out: &mut Out) {
         ("callpulse_ready", u64::from(state.ready().is_ok())),
     ] {
         out.push(family(name), &[], value as f64);
+    }
+    if let Some(ev) = &state.evidence {
+        out.push(family("callpulse_evidence_rows_total"), &[], ev.rows as f64);
+        out.push(
+            family("callpulse_evidence_errors_total"),
+            &[],
+            ev.errors as f64,
+        );
     }
     for (reason, n) in &stats.rejected {
         out.push(

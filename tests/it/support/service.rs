@@ -19,9 +19,12 @@ pub struct Service {
 impl Service {
     /// Starts `callpulse ARGS --listen 127.0.0.1:0` with `envs` and waits for its address.
     pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Service {
+        // No evidence store in the working folder unless a test asks for one.
+        let no_store = !envs.iter().any(|(k, _)| *k == "CALLPULSE_EVIDENCE_PATH");
         let mut child = Command::new(env!("CARGO_BIN_EXE_callpulse"))
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
+            .envs(no_store.then_some(("CALLPULSE_EVIDENCE_PATH", "")))
             .envs(envs.iter().copied())
             .env("CALLPULSE_LOG", "info")
             .stdin(Stdio::null())

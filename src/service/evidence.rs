@@ -1,0 +1,169 @@
+//! What the live service keeps as audit evidence, turned into rows of the evidence store
+//! ([`crate::evidence`]): final interval records and revisions, alert transitions, ended
+//! outages, and per interval the data-quality figures. Rows gather during a batch and are
+//! appended in one transaction at its end; a store that cannot be written keeps them for the
+//! next batch (up to [`MAX_PENDING`]), counts the error and says so in the log.
+
+use crate::engine::{Outage, Scope, Stats};
+use crate::evidence::{Entry, Kind, Store};
+use crate::record::PeriodRecord;
+use crate::time::{seconds, Calendar, Millis, MINUTE};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Rows kept while the store cannot be written; older ones are dropped (and counted).
+pub const MAX_PENDING: usize = 100_000;
+
+/// The evidence side of the live service.
+pub struct Recorder {
+    store: Store,
+    pending: Vec<Entry>,
+    /// The engine's counts at the last data-quality row.
+    last: Stats,
+    pub rows: u64,
+    pub errors: u64,
+    pub dropped: u64,
+}
+
+/// The data-quality figures of one interval: what the input did between this interval's
+/// close and the previous one's (processing time), and whether any call was offered in it.
+#[derive(Debug, Serialize)]
+struct Quality<'a> {
+    interval_start: &'a str,
+    events_read: u64,
+    events_accepted: u64,
+    rejected: BTreeMap<String, u64>,
+    duplicates: u64,
+    late: u64,
+    revisions: u64,
+    calls_offered: u64,
+    /// No call was offered in the interval: a gap to explain (a closed center, or lost input).
+    no_calls: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct OutageRow<'a> {
+    component: &'a str,
+    start: String,
+    end: String,
+    seconds: f64,
+    cause: &'a str,
+    within_30_minutes: bool,
+}
+
+impl Recorder {
+    pub fn open(path: &Path) -> rusqlite::Result<Recorder> {
+        Ok(Recorder {
+            store: Store::open(path)?,
+            pending: Vec::new(),
+            last: Stats::default(),
+            rows: 0,
+            errors: 0,
+            dropped: 0,
+        })
+    }
+
+    /// The last row written: number and hash.
+    pub fn head(&self) -> (i64, &str) {
+        self.store.head()
+    }
+
+    fn push(&mut self, kind: Kind, subject: &str, at: String, body: String) {
+        if self.pending.len() == MAX_PENDING {
+            self.pending.remove(0);
+            self.dropped += 1;
+        }
+        self.pending.push(Entry {
+            kind,
+            subject: subject.to_string(),
+            at,
+            body,
+        });
+    }
+
+    /// A final interval record (or a revision of one).
+    pub fn interval(&mut self, record: &PeriodRecord, scope: Scope, subject: &str) {
+        let body = serde_json::to_string(record).expect("a record serialises");
+        let subject = match scope {
+            Scope::Center => String::new(),
+            _ => format!("{}:{subject}", scope.kind()),
+        };
+        self.push(Kind::Interval, &subject, record.start.clone(), body);
+    }
+
+    /// The data-quality row of the interval starting at `start` (its center record's first
+    /// revision), with the engine's counts now.
+    pub fn quality(&mut self, start: &str, stats: &Stats, calls_offered: u64) {
+        let rejected = stats
+            .rejected
+            .iter()
+            .map(|(reason, n)| {
+                let before = self.last.rejected.get(reason).copied().unwrap_or(0);
+                (reason.code(), n - before)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let q = Quality {
+            interval_start: start,
+            events_read: stats.read - self.last.read,
+            events_accepted: stats.accepted - self.last.accepted,
+            rejected,
+            duplicates: stats.duplicates - self.last.duplicates,
+            late: stats.late - self.last.late,
+            revisions: stats.revisions - self.last.revisions,
+            calls_offered,
+            no_calls: calls_offered == 0,
+        };
+        let body = serde_json::to_string(&q).expect("quality figures serialise");
+        self.last = stats.clone();
+        self.push(Kind::Quality, "", start.to_string(), body);
+    }
+
+    /// An outage that ended.
+    pub fn outage(&mut self, o: &Outage, calendar: &Calendar) {
+        let row = OutageRow {
+            component: &o.component,
+            start: calendar.format(o.start),
+            end: calendar.format(o.end),
+            seconds: seconds(o.duration()),
+            cause: o.cause,
+            within_30_minutes: o.duration() <= 30 * MINUTE,
+        };
+        let body = serde_json::to_string(&row).expect("an outage serialises");
+        self.push(Kind::Outage, &o.component, row.start.clone(), body);
+    }
+
+    /// An alert transition: its name and the alert as the API shows it.
+    pub fn alert(
+        &mut self,
+        transition: &str,
+        subject: &str,
+        at: Millis,
+        view: serde_json::Value,
+        calendar: &Calendar,
+    ) {
+        let mut body = serde_json::Map::new();
+        body.insert("transition".into(), transition.into());
+        body.insert("alert".into(), view);
+        let body = serde_json::Value::Object(body).to_string();
+        self.push(Kind::Alert, subject, calendar.format(at), body);
+    }
+
+    /// Appends what gathered, in one transaction.
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        match self.store.append(&self.pending) {
+            Ok(()) => {
+                self.rows += self.pending.len() as u64;
+                self.pending.clear();
+            }
+            Err(e) => {
+                self.errors += 1;
+                tracing::error!(error = %e, kept = self.pending.len(), "cannot write the evidence store; retrying after the next batch");
+            }
+        }
+    }
+}

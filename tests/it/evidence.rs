@@ -1,0 +1,221 @@
+//! `callpulse run` keeps audit evidence: a real process following a file of canonical events
+//! appends its final interval records, data-quality rows, the outage and the alert
+//! transitions to the evidence store; `callpulse evidence verify` passes on it, and names the
+//! row once the file is edited behind its back.
+
+use crate::support::service::{append_lines, sample, Service};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const PROFILE: &str = r#"
+[profile]
+id = "t"
+standard = "YD/T 2823-2015"
+name_zh = "测试"
+name_en = "Test"
+
+[[criteria]]
+id = "service_level_below_80"
+clause = "9.3.1"
+name_zh = "服务水平"
+name_en = "Service level"
+metric = "service_level"
+scope = "queue"
+window = "15m"
+comparison = "<"
+threshold = 0.80
+for = "0s"
+min_volume = 1
+severity = "critical"
+"#;
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// 30 calls of `sales`, one a minute from 40 minutes ago: the last ten abandoned, the others
+/// answered after 5 s; `acd` up, down 5 minutes in, up again 3 minutes later.
+fn lines(t0: i64) -> Vec<String> {
+    let minute = 60_000;
+    let mut out = vec![format!(
+        r#"{{"type":"system.status","ts":{t0},"component":"acd","status":"up"}}"#
+    )];
+    let mut events: Vec<(i64, String)> = Vec::new();
+    for m in 0..30 {
+        let at = t0 + m * minute + 1_000;
+        events.push((
+            at,
+            format!(r#"{{"type":"call.offered","ts":{at},"call_id":"c{m}","queue":"sales"}}"#),
+        ));
+        let end = at + 5_000;
+        events.push((
+            end,
+            if m >= 20 {
+                format!(r#"{{"type":"call.abandoned","ts":{end},"call_id":"c{m}"}}"#)
+            } else {
+                format!(r#"{{"type":"call.answered","ts":{end},"call_id":"c{m}","agent_id":"a1"}}"#)
+            },
+        ));
+    }
+    for (at, status) in [(t0 + 5 * minute, "down"), (t0 + 8 * minute, "up")] {
+        events.push((
+            at,
+            format!(
+                r#"{{"type":"system.status","ts":{at},"component":"acd","status":"{status}"}}"#
+            ),
+        ));
+    }
+    events.sort_by_key(|(t, _)| *t);
+    out.extend(events.into_iter().map(|(_, l)| l));
+    out
+}
+
+fn verify(store: &Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_callpulse"))
+        .args(["evidence", "verify", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let store = dir.path().join("evidence.sqlite");
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, PROFILE).unwrap();
+    let config = dir.path().join("callpulse.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n\
+             [service]\nidle_after = \"1s\"\n\
+             [alerts]\nprofile = {:?}\nevaluation_interval = \"1s\"\n\
+             [input]\nposition_file = {:?}\nrejected_file = {:?}\n",
+            profile.display().to_string(),
+            dir.path().join("position").display().to_string(),
+            dir.path().join("rejected.tsv").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let t0 = now_ms() - 40 * 60_000;
+    let lines = lines(t0);
+    append_lines(&events, &lines);
+    let store_text = store.display().to_string();
+    let service = Service::start(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--follow",
+            events.to_str().unwrap(),
+        ],
+        &[("CALLPULSE_EVIDENCE_PATH", store_text.as_str())],
+    );
+    // Intervals up to now close once the follower is idle: at least the 7 five-minute
+    // intervals of the 35 minutes after t0, each with a center and a `sales` record.
+    service.wait_for(
+        "the evidence of the closed intervals",
+        Duration::from_secs(60),
+        |m| sample(m, "callpulse_evidence_rows_total", "").filter(|n| *n >= 20.0),
+    );
+    let status = service.terminate(Duration::from_secs(20));
+    assert!(status.success(), "{status:?}");
+
+    let c = Connection::open(&store).unwrap();
+    let mut by_kind: BTreeMap<String, i64> = BTreeMap::new();
+    let mut stmt = c
+        .prepare("SELECT kind, COUNT(*) FROM evidence GROUP BY kind")
+        .unwrap();
+    for row in stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .unwrap()
+    {
+        let (k, n) = row.unwrap();
+        by_kind.insert(k, n);
+    }
+    assert!(by_kind["interval"] >= 14, "{by_kind:?}");
+    assert!(by_kind["quality"] >= 7, "{by_kind:?}");
+    assert_eq!(by_kind.get("outage"), Some(&1), "{by_kind:?}");
+    assert!(by_kind["alert"] >= 2, "pending and firing: {by_kind:?}");
+
+    let outage: String = c
+        .query_row("SELECT body FROM evidence WHERE kind = 'outage'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let outage: serde_json::Value = serde_json::from_str(&outage).unwrap();
+    assert_eq!(outage["component"], "acd");
+    assert_eq!(outage["seconds"], 180.0);
+    assert_eq!(outage["within_30_minutes"], true);
+
+    // The sales records add up to the 30 calls, the last ten abandoned.
+    let mut stmt = c
+        .prepare("SELECT body FROM evidence WHERE kind = 'interval' AND subject = 'queue:sales'")
+        .unwrap();
+    let (mut offered, mut abandoned) = (0, 0);
+    for body in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        let v: serde_json::Value = serde_json::from_str(&body.unwrap()).unwrap();
+        offered += v["offered"].as_u64().unwrap();
+        abandoned += v["abandoned"].as_u64().unwrap();
+    }
+    assert_eq!((offered, abandoned), (30, 10));
+
+    let transitions: Vec<String> = c
+        .prepare("SELECT body FROM evidence WHERE kind = 'alert' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|b| {
+            let v: serde_json::Value = serde_json::from_str(&b.unwrap()).unwrap();
+            assert_eq!(v["alert"]["criterion"], "service_level_below_80");
+            v["transition"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(transitions[..2], ["pending", "firing"]);
+
+    let read: u64 = c
+        .prepare("SELECT body FROM evidence WHERE kind = 'quality'")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|b| {
+            let v: serde_json::Value = serde_json::from_str(&b.unwrap()).unwrap();
+            v["events_read"].as_u64().unwrap()
+        })
+        .sum();
+    assert!(
+        read > 0 && read <= lines.len() as u64,
+        "quality rows count the events read: {read} of {}",
+        lines.len()
+    );
+
+    let (code, text) = verify(&store);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.starts_with("intact: "), "{text}");
+
+    // Someone with write access to the file changes row 5's content.
+    c.execute_batch(
+        "DROP TRIGGER evidence_no_update;
+         UPDATE evidence SET body = body || ' ' WHERE seq = 5;",
+    )
+    .unwrap();
+    let (code, text) = verify(&store);
+    assert_eq!(code, Some(65), "{text}");
+    assert!(
+        text.contains("BROKEN at row 5: row 5 was changed"),
+        "{text}"
+    );
+    let (code, _) = verify(&dir.path().join("missing.sqlite"));
+    assert_eq!(code, Some(1));
+}
