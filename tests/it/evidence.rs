@@ -159,16 +159,32 @@ fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row
     assert_eq!(outage["seconds"], 180.0);
     assert_eq!(outage["within_30_minutes"], true);
 
-    // The sales records add up to the 30 calls, the last ten abandoned.
+    // The sales records, latest revision of each interval, add up to the 30 calls, the last
+    // ten abandoned.
     let mut stmt = c
-        .prepare("SELECT body FROM evidence WHERE kind = 'interval' AND subject = 'queue:sales'")
+        .prepare(
+            "SELECT at, body FROM evidence WHERE kind = 'interval' AND subject = 'queue:sales'",
+        )
         .unwrap();
-    let (mut offered, mut abandoned) = (0, 0);
-    for body in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
-        let v: serde_json::Value = serde_json::from_str(&body.unwrap()).unwrap();
-        offered += v["offered"].as_u64().unwrap();
-        abandoned += v["abandoned"].as_u64().unwrap();
+    let mut latest: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for row in stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+    {
+        let (at, body) = row.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let figures = (
+            v["revision"].as_u64().unwrap(),
+            v["offered"].as_u64().unwrap(),
+            v["abandoned"].as_u64().unwrap(),
+        );
+        let e = latest.entry(at).or_insert(figures);
+        if figures.0 >= e.0 {
+            *e = figures;
+        }
     }
+    let offered: u64 = latest.values().map(|f| f.1).sum();
+    let abandoned: u64 = latest.values().map(|f| f.2).sum();
     assert_eq!((offered, abandoned), (30, 10));
 
     let transitions: Vec<String> = c
@@ -218,4 +234,67 @@ fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row
     );
     let (code, _) = verify(&dir.path().join("missing.sqlite"));
     assert_eq!(code, Some(1));
+}
+
+/// A late call that changes a final interval adds the revised record as a new row: the first
+/// one stays as it was, and the chain holds.
+#[test]
+fn a_revision_is_a_new_row_and_the_first_record_stays() {
+    use callpulse::reject::Origin;
+    use callpulse::service::evidence::Recorder;
+    use callpulse::service::State;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("evidence.sqlite");
+    let cfg = crate::support::config(
+        "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n[alerts]\nprofile = \"\"\n",
+    );
+    let mut state =
+        State::new(cfg, vec!["test".into()]).with_evidence(Recorder::open(&store).unwrap());
+    let t0 = callpulse::time::rfc3339::parse("2026-11-02T10:00:00Z").unwrap();
+    let mut offset = 0;
+    let mut feed = |state: &mut State, line: String, now: i64| {
+        offset += 1;
+        let origin = Origin {
+            source: 0,
+            partition: 0,
+            offset,
+        };
+        state.feed(line.as_bytes(), origin, now);
+        state.drain();
+    };
+    let offered = |id: &str, at: i64| {
+        format!(r#"{{"type":"call.offered","ts":{at},"call_id":"{id}","queue":"sales"}}"#)
+    };
+    feed(&mut state, offered("c1", t0 + 1_000), t0);
+    // An event 6 minutes later closes 10:00-10:05 (grace 0).
+    feed(&mut state, offered("c2", t0 + 6 * 60_000), t0);
+    // A late call of 10:02 revises it, once the engine moves on.
+    feed(&mut state, offered("c3", t0 + 2 * 60_000), t0);
+    state.idle_advance(t0 + 20 * 60_000);
+    state.drain();
+    drop(state);
+    let c = Connection::open(&store).unwrap();
+    let revisions: Vec<(u64, u64)> = c
+        .prepare(
+            "SELECT body FROM evidence WHERE kind = 'interval' AND subject = 'queue:sales' \
+             AND at = '2026-11-02T10:00:00Z' ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|b| {
+            let v: serde_json::Value = serde_json::from_str(&b.unwrap()).unwrap();
+            (
+                v["revision"].as_u64().unwrap(),
+                v["offered"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revisions,
+        [(0, 1), (1, 2)],
+        "the first record stays; the revision follows"
+    );
+    let (code, text) = verify(&store);
+    assert_eq!(code, Some(0), "{text}");
 }
