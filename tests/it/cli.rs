@@ -237,6 +237,8 @@ fn run_with_an_unknown_librdkafka_setting_names_it_and_exits_1() {
     let out = Command::new(env!("CARGO_BIN_EXE_callpulse"))
         .args(["run", "--listen", "127.0.0.1:0"])
         .env("CALLPULSE_KAFKA_CLIENT_NO_SUCH_SETTING", "1")
+        // No evidence store in the working folder.
+        .env("CALLPULSE_EVIDENCE_PATH", "")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
