@@ -9,7 +9,7 @@ use crate::evidence::{Entry, Kind, Store};
 use crate::record::PeriodRecord;
 use crate::time::{seconds, Calendar, Millis, MINUTE};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
 /// Rows kept while the store cannot be written; older ones are dropped (and counted).
@@ -18,7 +18,7 @@ pub const MAX_PENDING: usize = 100_000;
 /// The evidence side of the live service.
 pub struct Recorder {
     store: Store,
-    pending: Vec<Entry>,
+    pending: VecDeque<Entry>,
     /// The engine's counts at the last data-quality row.
     last: Stats,
     pub rows: u64,
@@ -56,7 +56,7 @@ impl Recorder {
     pub fn open(path: &Path) -> rusqlite::Result<Recorder> {
         Ok(Recorder {
             store: Store::open(path)?,
-            pending: Vec::new(),
+            pending: VecDeque::new(),
             last: Stats::default(),
             rows: 0,
             errors: 0,
@@ -71,10 +71,13 @@ impl Recorder {
 
     fn push(&mut self, kind: Kind, subject: &str, at: String, body: String) {
         if self.pending.len() == MAX_PENDING {
-            self.pending.remove(0);
+            self.pending.pop_front();
             self.dropped += 1;
+            tracing::error!(
+                "evidence store unwritable for too long: the oldest waiting row was dropped"
+            );
         }
-        self.pending.push(Entry {
+        self.pending.push_back(Entry {
             kind,
             subject: subject.to_string(),
             at,
@@ -155,7 +158,7 @@ impl Recorder {
         if self.pending.is_empty() {
             return;
         }
-        match self.store.append(&self.pending) {
+        match self.store.append(self.pending.make_contiguous()) {
             Ok(()) => {
                 self.rows += self.pending.len() as u64;
                 self.pending.clear();

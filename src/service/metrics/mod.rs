@@ -360,7 +360,7 @@ pub const CATALOGUE: [Family; 32] = [
 ];
 
 /// Families of the process that have no place above.
-pub const PROCESS: [Family; 6] = [
+pub const PROCESS: [Family; 7] = [
     f(
         "callpulse_events_pending",
         GAUGE,
@@ -396,6 +396,12 @@ pub const PROCESS: [Family; 6] = [
         COUNTER,
         &[],
         "Failed appends to the evidence store (its rows are kept and appended later).",
+    ),
+    f(
+        "callpulse_evidence_dropped_total",
+        COUNTER,
+        &[],
+        "Evidence rows dropped because the store could not be written for too long.",
     ),
 ];
 
@@ -733,6 +739,11 @@ fn collect(state: &State, out: &mut Out) {
             family("callpulse_evidence_errors_total"),
             &[],
             ev.errors as f64,
+        );
+        out.push(
+            family("callpulse_evidence_dropped_total"),
+            &[],
+            ev.dropped as f64,
         );
     }
     for (reason, n) in &stats.rejected {
