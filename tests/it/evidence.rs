@@ -124,11 +124,19 @@ fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row
     );
     // Intervals up to now close once the follower is idle: at least the 7 five-minute
     // intervals of the 35 minutes after t0, each with a center and a `sales` record.
-    service.wait_for(
+    let rows = service.wait_for(
         "the evidence of the closed intervals",
         Duration::from_secs(60),
         |m| sample(m, "callpulse_evidence_rows_total", "").filter(|n| *n >= 20.0),
     );
+    // A new store: its last row's number counts every row appended so far, or more.
+    let head = sample(
+        &service.get("/metrics").1,
+        "callpulse_evidence_head_row",
+        "",
+    )
+    .unwrap();
+    assert!(head >= rows, "head row {head}, rows {rows}");
     let status = service.terminate(Duration::from_secs(20));
     assert!(status.success(), "{status:?}");
 

@@ -360,7 +360,7 @@ pub const CATALOGUE: [Family; 32] = [
 ];
 
 /// Families of the process that have no place above.
-pub const PROCESS: [Family; 7] = [
+pub const PROCESS: [Family; 8] = [
     f(
         "callpulse_events_pending",
         GAUGE,
@@ -402,6 +402,12 @@ pub const PROCESS: [Family; 7] = [
         COUNTER,
         &[],
         "Evidence rows dropped because the store could not be written for too long.",
+    ),
+    f(
+        "callpulse_evidence_head_row",
+        GAUGE,
+        &[],
+        "Number of the last row of the evidence store: it only grows; scraped, it anchors the chain outside the store.",
     ),
 ];
 
@@ -744,6 +750,11 @@ fn collect(state: &State, out: &mut Out) {
             family("callpulse_evidence_dropped_total"),
             &[],
             ev.dropped as f64,
+        );
+        out.push(
+            family("callpulse_evidence_head_row"),
+            &[],
+            ev.head().0 as f64,
         );
     }
     for (reason, n) in &stats.rejected {
