@@ -316,6 +316,12 @@ impl Engine {
         self.credited
     }
 
+    /// How much of `[start, end)` is credited: 0 before the first credit (when
+    /// [`Engine::credited_through`] is still `Millis::MIN`) or before `start`.
+    pub fn credited_within(&self, start: Millis, end: Millis) -> Millis {
+        self.credited.min(end).saturating_sub(start).max(0)
+    }
+
     /// Events in the reorder buffer, waiting for the watermark to pass them.
     pub fn buffered(&self) -> usize {
         self.reorder.len()

@@ -32,10 +32,6 @@ impl Kind {
             Kind::Quality => "quality",
         }
     }
-
-    pub fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == text)
-    }
 }
 
 /// A row to append: what, about whom, when (RFC 3339), and the canonical JSON body.

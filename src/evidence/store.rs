@@ -41,7 +41,6 @@ pub struct Store {
     conn: Connection,
     /// Sequence number and hash of the last row (0 and [`GENESIS`] when empty).
     head: (i64, String),
-    rows_appended: u64,
 }
 
 impl Store {
@@ -59,11 +58,7 @@ impl Store {
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let head = read_head(&conn)?;
-        Ok(Store {
-            conn,
-            head,
-            rows_appended: 0,
-        })
+        Ok(Store { conn, head })
     }
 
     /// Appends `entries` in order, chained, in one transaction.
@@ -92,17 +87,11 @@ impl Store {
         }
         tx.commit()?;
         self.head = (seq, prev);
-        self.rows_appended += entries.len() as u64;
         Ok(())
     }
 
     /// Sequence number and hash of the last row.
     pub fn head(&self) -> (i64, &str) {
         (self.head.0, &self.head.1)
-    }
-
-    /// Rows appended since the store was opened.
-    pub fn rows_appended(&self) -> u64 {
-        self.rows_appended
     }
 }

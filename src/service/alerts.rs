@@ -204,14 +204,10 @@ pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) 
     let engine = &state.engine;
     let calendar_window = |g: Granularity| {
         let period = engine.calendar().period(g, at);
-        // `credited_through` is `Millis::MIN` until the first interval is credited.
-        let credited = engine
-            .credited_through()
-            .min(period.end)
-            .saturating_sub(period.start);
+        let credited = engine.credited_within(period.start, period.end);
         engine
             .tally(scope, g, at)
-            .map_or_else(Sums::default, |t| of_tally(t, credited.max(0)))
+            .map_or_else(Sums::default, |t| of_tally(t, credited))
     };
     match window {
         WindowKind::Last15m | WindowKind::Last60m => {

@@ -245,11 +245,7 @@ pub fn components(state: &State, at: Millis) -> Vec<ComponentNow> {
 pub fn availability_today(state: &State, scope: Scope, at: Millis) -> Option<f64> {
     let day = state.engine.calendar().period(Granularity::Day, at);
     let tally = state.engine.tally(scope, Granularity::Day, at)?;
-    let elapsed = state
-        .engine
-        .credited_through()
-        .min(day.end)
-        .saturating_sub(day.start);
+    let elapsed = state.engine.credited_within(day.start, day.end);
     if !tally.monitored || elapsed <= 0 {
         return None;
     }

@@ -16,11 +16,10 @@
 //! is pointed at a tiny server of the test, which sees Alertmanager's `"status": "resolved"`.
 
 use crate::support::service::{
-    append_lines as append, get, route_get as get_router, sample, try_get, Service,
+    append_lines as append, feed_line, get, route_get as get_router, sample, try_get, Service,
 };
 use axum::http::StatusCode;
 use callpulse::alert::Profile;
-use callpulse::reject::Origin;
 use callpulse::service::alerts::LiveAlerts;
 use callpulse::service::{Shared, State};
 use callpulse::time::rfc3339;
@@ -904,12 +903,7 @@ async fn the_alerts_api_and_gauges_show_a_service_level_breach_pending_then_firi
     for (i, (at, line)) in sales_calls_and_heartbeats(8).into_iter().enumerate() {
         {
             let mut state = shared.lock();
-            let origin = Origin {
-                source: 0,
-                partition: 0,
-                offset: i as i64,
-            };
-            state.feed(line.as_bytes(), origin, at);
+            feed_line(&mut state, i as i64, &line, at);
             let rejected = state.drain();
             assert!(rejected.is_empty(), "{line}: {rejected:?}");
         }
@@ -1068,12 +1062,7 @@ async fn with_no_profile_the_alerts_api_answers_404_and_no_alert_gauge_is_export
     {
         let mut state = shared.lock();
         for (i, (at, line)) in sales_calls_and_heartbeats(1).into_iter().enumerate() {
-            let origin = Origin {
-                source: 0,
-                partition: 0,
-                offset: i as i64,
-            };
-            state.feed(line.as_bytes(), origin, at);
+            feed_line(&mut state, i as i64, &line, at);
             state.drain();
         }
     }
@@ -1106,12 +1095,7 @@ async fn alerts_are_judged_before_the_first_interval_is_credited() {
         let line =
             r#"{"type":"call.offered","ts":"2026-11-02T10:00:00Z","call_id":"c1","queue":"sales"}"#;
         let now = rfc3339::parse("2026-11-02T10:00:00Z").unwrap();
-        let origin = Origin {
-            source: 0,
-            partition: 0,
-            offset: 0,
-        };
-        state.feed(line.as_bytes(), origin, now);
+        feed_line(&mut state, 0, line, now);
         assert!(state.drain().is_empty());
         assert_eq!(
             state.engine.credited_through(),

@@ -3,7 +3,7 @@
 //! transitions to the evidence store; `callpulse evidence verify` passes on it, and names the
 //! row once the file is edited behind its back.
 
-use crate::support::service::{append_lines, sample, Service};
+use crate::support::service::{append_lines, feed_line, sample, Service};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -248,7 +248,6 @@ fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row
 /// one stays as it was, and the chain holds.
 #[test]
 fn a_revision_is_a_new_row_and_the_first_record_stays() {
-    use callpulse::reject::Origin;
     use callpulse::service::evidence::Recorder;
     use callpulse::service::State;
     let dir = tempfile::tempdir().unwrap();
@@ -262,12 +261,7 @@ fn a_revision_is_a_new_row_and_the_first_record_stays() {
     let mut offset = 0;
     let mut feed = |state: &mut State, line: String, now: i64| {
         offset += 1;
-        let origin = Origin {
-            source: 0,
-            partition: 0,
-            offset,
-        };
-        state.feed(line.as_bytes(), origin, now);
+        feed_line(state, offset, &line, now);
         state.drain();
     };
     let offered = |id: &str, at: i64| {

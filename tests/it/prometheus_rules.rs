@@ -10,10 +10,10 @@
 //! threshold made inclusive, a hysteresis removed, a minute less of hold, a minimum volume
 //! moved by one) must fail the same comparison.
 
+use crate::support::service::feed_line;
 use callpulse::alert::profile::{Profile, BUILT_IN, BUILT_IN_NAME};
 use callpulse::alert::{rules, Phase};
 use callpulse::config::Config;
-use callpulse::reject::Origin;
 use callpulse::service::alerts::LiveAlerts;
 use callpulse::service::{metrics, Shared, State};
 use callpulse::time::{Millis, MINUTE, SECOND};
@@ -265,12 +265,7 @@ fn each_generated_rule_fires_at_the_same_threshold_and_hold_time_as_the_built_in
         {
             let mut state = shared.lock();
             while next < events.len() && events[next].0 < now {
-                let origin = Origin {
-                    source: 0,
-                    partition: 0,
-                    offset: next as i64,
-                };
-                state.feed(events[next].1.as_bytes(), origin, now);
+                feed_line(&mut state, next as i64, &events[next].1, now);
                 next += 1;
             }
             state.idle_advance(now);

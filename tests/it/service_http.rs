@@ -3,10 +3,9 @@
 //! stopped by SIGTERM.
 
 use crate::support::lines::{heartbeat, q1_threshold_calls};
-use crate::support::service::{promtool_check, route_get as get, sample, Service};
+use crate::support::service::{feed_line, promtool_check, route_get as get, sample, Service};
 use axum::http::StatusCode;
 use callpulse::config::Config;
-use callpulse::reject::Origin;
 use callpulse::service::{Shared, State};
 use callpulse::time::rfc3339;
 use serde_json::Value;
@@ -25,12 +24,7 @@ fn fed_state(extra: &[String]) -> Shared {
     let now = rfc3339::parse("2026-11-02T10:01:00Z").unwrap();
     let mut state = shared.lock();
     for (i, line) in lines.iter().enumerate() {
-        let origin = Origin {
-            source: 0,
-            partition: 0,
-            offset: i as i64,
-        };
-        state.feed(line.as_bytes(), origin, now);
+        feed_line(&mut state, i as i64, line, now);
     }
     let rejected = state.drain();
     state.keep_rejected(&rejected, now);

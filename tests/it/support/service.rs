@@ -228,3 +228,19 @@ pub fn append_lines(path: &std::path::Path, lines: &[String]) {
     }
     f.sync_all().unwrap();
 }
+
+/// Feeds one input line to `state` as offset `offset` of partition 0 of source 0, with the
+/// wall clock at `now`.
+pub fn feed_line(
+    state: &mut callpulse::service::State,
+    offset: i64,
+    line: &str,
+    now: callpulse::time::Millis,
+) {
+    let origin = callpulse::reject::Origin {
+        source: 0,
+        partition: 0,
+        offset,
+    };
+    state.feed(line.as_bytes(), origin, now);
+}
