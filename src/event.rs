@@ -4,13 +4,14 @@
 
 use crate::time::Millis;
 use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 
 /// An identifier from the input: call, queue, agent, component, customer, complaint.
 pub type Id = CompactString;
 
 /// One decoded event: when it happened, its optional producer id, and what it says.
-#[derive(Debug, Clone, PartialEq, Hash)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct Event {
     pub ts: Millis,
     pub event_id: Option<Id>,
@@ -18,7 +19,7 @@ pub struct Event {
 }
 
 /// What an event says, one variant per `type` of the schema.
-#[derive(Debug, Clone, PartialEq, Hash)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub enum Body {
     /// `call.offered`: the caller entered `queue` asking for a person.
     Offered {
@@ -85,7 +86,7 @@ pub enum Body {
 }
 
 /// A completed-call record: the facts of one call, written when it is over.
-#[derive(Debug, Clone, PartialEq, Hash)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 pub struct Completed {
     pub call: Id,
     pub queue: Id,
@@ -99,14 +100,14 @@ pub struct Completed {
 }
 
 /// Exactly one of `answered_at` and `abandoned_at`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CompletedOutcome {
     Answered(Millis),
     Abandoned(Millis),
 }
 
 /// Media of a contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Channel {
     #[default]
     Voice,
@@ -143,7 +144,7 @@ impl Channel {
 }
 
 /// The states of `agent.state`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AgentState {
     LoggedOut,
     Available,
@@ -185,7 +186,7 @@ impl AgentState {
 
 /// Why a call left its queue unanswered (`cause` of `call.abandoned`). The caller's own
 /// choices are abandons; the others are waits the system ended (`timed_out` in the tallies).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Unanswered {
     /// The caller hung up (the default).
     #[default]
@@ -234,7 +235,7 @@ impl Unanswered {
 }
 
 /// A forecast volume: a non-negative finite number, hashed by its bits.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Volume(pub f64);
 
 impl Hash for Volume {

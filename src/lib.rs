@@ -37,6 +37,7 @@ pub mod convert;
 pub mod engine;
 pub mod event;
 pub mod evidence;
+pub mod intern;
 pub mod kpi;
 pub mod output;
 pub mod produce;

@@ -3,7 +3,7 @@
 //! A reason's text (`missing_field:queue`) is a contract: it labels the rejected-events counter,
 //! heads every kept rejected line, and is what operators grep for. Never rename one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The reason an event was rejected. `Display` gives the stable code.
@@ -70,6 +70,34 @@ impl RejectReason {
     pub fn code(&self) -> String {
         self.to_string()
     }
+
+    /// The reason of a stable code (the inverse of [`RejectReason::code`]), for a restored
+    /// checkpoint. Field names are interned: a process meets only a handful.
+    pub fn from_code(code: &str) -> Option<RejectReason> {
+        let (head, field) = match code.split_once(':') {
+            Some((head, field)) => (head, Some(crate::intern::intern(field))),
+            None => (code, None),
+        };
+        Some(match (head, field) {
+            ("not_utf8", None) => RejectReason::NotUtf8,
+            ("too_large", None) => RejectReason::TooLarge,
+            ("invalid_json", None) => RejectReason::InvalidJson,
+            ("not_an_object", None) => RejectReason::NotAnObject,
+            ("duplicate_field", Some(f)) => RejectReason::DuplicateField(f),
+            ("missing_field", Some(f)) => RejectReason::MissingField(f),
+            ("wrong_type", Some(f)) => RejectReason::WrongType(f),
+            ("bad_value", Some(f)) => RejectReason::BadValue(f),
+            ("bad_timestamp", None) => RejectReason::BadTimestamp,
+            ("unknown_type", None) => RejectReason::UnknownType,
+            ("unsupported_version", None) => RejectReason::UnsupportedVersion,
+            ("inconsistent_times", None) => RejectReason::InconsistentTimes,
+            ("contradicts_history", None) => RejectReason::ContradictsHistory,
+            ("too_late", None) => RejectReason::TooLate,
+            ("no_offer", None) => RejectReason::NoOffer,
+            ("skipped", Some(why)) => RejectReason::Skipped(why),
+            _ => return None,
+        })
+    }
 }
 
 impl fmt::Display for RejectReason {
@@ -101,9 +129,17 @@ impl Serialize for RejectReason {
     }
 }
 
+impl<'de> Deserialize<'de> for RejectReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(d)?;
+        RejectReason::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown reject reason {code:?}")))
+    }
+}
+
 /// Where an input came from: a source (file or topic, by index into the run's source names)
 /// and a position in it (line number from 1, or partition and offset).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Origin {
     pub source: u32,
     pub partition: i32,
@@ -117,4 +153,19 @@ pub struct Rejection {
     pub reason: RejectReason,
     pub origin: Origin,
     pub bytes: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_its_reason_and_unknown_codes_are_refused() {
+        for reason in RejectReason::EXAMPLES {
+            assert_eq!(RejectReason::from_code(&reason.code()), Some(reason));
+        }
+        for bad in ["", "too_large:x", "missing_field", "nonsense", "skipped"] {
+            assert_eq!(RejectReason::from_code(bad), None, "{bad}");
+        }
+    }
 }

@@ -8,8 +8,9 @@ use super::scope::Scope;
 use super::store::Store;
 use crate::event::AgentState;
 use crate::time::Millis;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Agent {
     state: AgentState,
     queues: Vec<u32>,
@@ -17,7 +18,7 @@ struct Agent {
 }
 
 /// Every agent seen, by interned agent id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Agents {
     agents: Vec<Option<Agent>>,
     /// Whether time is also credited to each agent's own tally (agent records), not only to

@@ -12,9 +12,10 @@ use super::reorder::Queued;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum Entry {
     Live(Call),
     Orphan(Vec<Queued>),
@@ -29,7 +30,7 @@ pub struct Expired {
     pub orphans: Vec<Queued>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CallTable {
     map: FxHashMap<Id, Entry>,
     /// When to look at an entry again, in increasing order.
@@ -46,6 +47,12 @@ impl CallTable {
             timeout,
             linger,
         }
+    }
+
+    /// Takes the configuration of `fresh`, keeping this one's state (a restored checkpoint).
+    pub fn configure_like(&mut self, fresh: &Self) {
+        self.timeout = fresh.timeout;
+        self.linger = fresh.linger;
     }
 
     /// The offered call `id`, if any, to plan against and update in place.

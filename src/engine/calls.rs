@@ -12,9 +12,10 @@ use super::scope::Scope;
 use crate::event::{Body, CompletedOutcome, Unanswered};
 use crate::reject::RejectReason;
 use crate::time::Millis;
+use serde::{Deserialize, Serialize};
 
 /// Where a call is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     Waiting,
     Answered,
@@ -24,7 +25,7 @@ pub enum Phase {
 }
 
 /// The facts of one offered call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Call {
     /// Queue and instant of the first offer: the center-wide view of the call.
     pub first_queue: u32,

@@ -10,16 +10,17 @@ use super::store::Store;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Complaint {
     due: Millis,
     queue: Option<u32>,
     overdue: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Complaints {
     open: FxHashMap<Id, Complaint>,
     dues: BTreeSet<(Millis, Id)>,

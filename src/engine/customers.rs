@@ -9,9 +9,10 @@
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Customers {
     offers: FxHashMap<Id, VecDeque<(Millis, u32)>>,
     /// Offers in the order they were recorded, for expiry in amortised O(1) per offer.
@@ -26,6 +27,11 @@ impl Customers {
             recorded: VecDeque::new(),
             window,
         }
+    }
+
+    /// Takes the configuration of `fresh`, keeping this one's state (a restored checkpoint).
+    pub fn configure_like(&mut self, fresh: &Self) {
+        self.window = fresh.window;
     }
 
     /// Records an offer in `queue` at `at` and says whether it is a repeat (an earlier offer of

@@ -8,12 +8,13 @@ use crate::event::Event;
 use crate::time::Millis;
 use foldhash::quality::FixedState;
 use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
 use std::hash::{BuildHasher, Hash, Hasher};
 
 /// A fixed seed: the same event gets the same digest in every run of a build.
 const DIGEST: FixedState = FixedState::with_seed(0x6361_6c6c_7075_6c73);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dedupe {
     current: FxHashSet<u64>,
     previous: FxHashSet<u64>,
@@ -39,6 +40,11 @@ impl Dedupe {
             window,
             generation_start: None,
         }
+    }
+
+    /// Takes the configuration of `fresh`, keeping this one's state (a restored checkpoint).
+    pub fn configure_like(&mut self, fresh: &Self) {
+        self.window = fresh.window;
     }
 
     /// Remembers `key`; false when it was already there.

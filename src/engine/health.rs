@@ -9,15 +9,34 @@
 use super::scope::Scope;
 use super::store::Store;
 use crate::time::Millis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Component {
     down_since: Option<Millis>,
     last_life: Option<Millis>,
     heartbeats: bool,
     outage_start: Option<Millis>,
-    outage_cause: &'static str,
+    outage_cause: Cause,
+}
+
+/// Why a component counts as down.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+enum Cause {
+    /// It reported itself down.
+    #[default]
+    Status,
+    /// Its heartbeats stopped.
+    Heartbeat,
+}
+
+impl Cause {
+    fn as_str(self) -> &'static str {
+        match self {
+            Cause::Status => "status",
+            Cause::Heartbeat => "heartbeat",
+        }
+    }
 }
 
 impl Component {
@@ -51,7 +70,7 @@ impl Outage {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Health {
     components: Vec<Component>,
     timeout: Millis,
@@ -65,6 +84,11 @@ impl Health {
             timeout,
             credited: Millis::MIN,
         }
+    }
+
+    /// Takes the configuration of `fresh`, keeping this one's state (a restored checkpoint).
+    pub fn configure_like(&mut self, fresh: &Self) {
+        self.timeout = fresh.timeout;
     }
 
     pub fn in_time(&self, ts: Millis) -> bool {
@@ -97,9 +121,9 @@ impl Health {
             if let Some(start) = c.down_from(Millis::MIN, ts, timeout) {
                 c.outage_start = Some(start);
                 c.outage_cause = if c.down_since.is_some() {
-                    "status"
+                    Cause::Status
                 } else {
-                    "heartbeat"
+                    Cause::Heartbeat
                 };
             }
         }
@@ -110,7 +134,7 @@ impl Health {
                 }
                 if c.outage_start.is_none() {
                     c.outage_start = Some(ts);
-                    c.outage_cause = "status";
+                    c.outage_cause = Cause::Status;
                 }
             }
             Some(true) => {
@@ -128,7 +152,7 @@ impl Health {
                     component: name.to_string(),
                     start,
                     end: ts,
-                    cause: c.outage_cause,
+                    cause: c.outage_cause.as_str(),
                 });
             }
         }
@@ -166,11 +190,11 @@ impl Health {
             .filter_map(|(id, c)| {
                 let since = c.down_from(Millis::MIN, t + 1, self.timeout)?;
                 let cause = if c.down_since.is_some() {
-                    "status"
+                    Cause::Status
                 } else {
-                    "heartbeat"
+                    Cause::Heartbeat
                 };
-                Some((id as u32, since, cause))
+                Some((id as u32, since, cause.as_str()))
             })
             .collect()
     }

@@ -12,16 +12,38 @@ use super::scope::Scope;
 use crate::kpi;
 use crate::time::{Millis, MINUTE, SECOND};
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 /// The longest rolling window kept, in minutes.
 pub const MAX_WINDOW_MINUTES: i64 = 60;
 const RING: usize = MAX_WINDOW_MINUTES as usize + 4;
 
+/// The ring of minute sums as a sequence (serde has no arrays this long).
+mod ring {
+    use super::{Millis, Window, RING};
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    type Ring = Box<[(i64, Window); RING]>;
+
+    pub fn serialize<S: Serializer>(ring: &Ring, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(ring.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Ring, D::Error> {
+        let minutes: Vec<(Millis, Window)> = Vec::deserialize(d)?;
+        let len = minutes.len();
+        minutes
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| D::Error::custom(format!("a ring of {len} minutes, not {RING}")))
+    }
+}
+
 /// Default wait-time bucket bounds, in seconds; configured thresholds are added to them.
 pub const DEFAULT_WAIT_BOUNDS_S: [i64; 12] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 
 /// The call sums of one scope over a window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     pub offered: u64,
     pub answered: u64,
@@ -64,7 +86,7 @@ impl Window {
 }
 
 /// Cumulative counts of waits `≤` each bound (Prometheus `le` buckets), plus sum and count.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitBuckets {
     /// Cumulative counts, one per bound of [`Live::bounds`].
     pub le: Vec<u64>,
@@ -87,9 +109,10 @@ impl WaitBuckets {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct ScopeLive {
     /// `(minute number, sums)`; a bucket whose minute is not the one asked for is stale.
+    #[serde(with = "ring")]
     ring: Box<[(i64, Window); RING]>,
     answered: WaitBuckets,
     abandoned: WaitBuckets,
@@ -106,7 +129,7 @@ impl Default for ScopeLive {
 }
 
 /// Rolling windows and wait buckets of the center and every queue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Live {
     bounds: Vec<Millis>,
     scopes: FxHashMap<Scope, ScopeLive>,

@@ -27,6 +27,7 @@ mod health;
 pub mod live;
 mod reorder;
 pub mod scope;
+mod snapshot;
 mod stats;
 mod store;
 pub mod tally;
@@ -36,6 +37,7 @@ pub use health::Outage;
 pub use live::{Live, WaitBuckets, Window};
 pub use reorder::order_of;
 pub use scope::{Names, Scope};
+pub use snapshot::SNAPSHOT_FORMAT;
 pub use stats::Stats;
 pub use store::Closed;
 pub use tally::Tally;
@@ -53,11 +55,16 @@ use dedupe::Dedupe;
 use health::Health;
 use reorder::{Queued, Reorder};
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use store::Store;
 
 /// The engine. See the module documentation.
-#[derive(Debug)]
+///
+/// It serialises as a checkpoint ([`Engine::snapshot`], [`Engine::restore`]): everything but
+/// its configuration and the output not yet taken.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Engine {
+    #[serde(skip, default = "snapshot::unset_config")]
     cfg: EngineConfig,
     store: Store,
     names: Names,
@@ -73,14 +80,19 @@ pub struct Engine {
     max_seen: Millis,
     /// Whether `ingest` advances the watermark from the newest event (one ordered input) or
     /// the caller does (several partitions: see [`Engine::set_caller_watermark`]).
+    #[serde(skip)]
     caller_watermark: bool,
     watermark: Millis,
     credited: Millis,
     next_boundary: Millis,
     last_sweep: Millis,
+    #[serde(skip)]
     scratch: Vec<Contribution>,
+    #[serde(skip)]
     records: Vec<Closed>,
+    #[serde(skip)]
     rejections: Vec<Rejection>,
+    #[serde(skip)]
     outages: Vec<Outage>,
     stats: Stats,
 }

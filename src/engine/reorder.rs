@@ -7,12 +7,13 @@
 use crate::event::{Body, Event};
 use crate::reject::Origin;
 use crate::time::Millis;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// An event waiting for the watermark.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Queued {
     /// The instant that orders it: `ts`, or `offered_at` for a completed-call record.
     pub at: Millis,
@@ -78,7 +79,7 @@ type Key = (Millis, u8, u64);
 /// parent); input from several partitions read at different speeds may hold many events
 /// out of order, which a sorted queue would pay for with a shift per insert. Events live in
 /// a slab and the heap holds only keys and slots, so nothing large moves.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Reorder {
     order: BinaryHeap<Reverse<(Key, u32)>>,
     slab: Vec<Option<Queued>>,

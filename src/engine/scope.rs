@@ -3,9 +3,10 @@
 
 use crate::event::Id;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 /// What a tally is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Scope {
     /// The whole center: each call once, from its first offer.
     Center,
@@ -26,7 +27,7 @@ impl Scope {
 }
 
 /// One namespace of interned names.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Interner {
     names: Vec<Id>,
     ids: FxHashMap<Id, u32>,
@@ -61,7 +62,7 @@ impl Interner {
 }
 
 /// The interned names of queues, agents and components.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Names {
     pub queues: Interner,
     pub agents: Interner,

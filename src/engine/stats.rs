@@ -1,12 +1,13 @@
 //! What the engine did with its input: the counts behind `accepted + rejected = read`.
 
 use crate::reject::RejectReason;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Counters of one engine. Every read event ends up in exactly one of `accepted` and
 /// `rejected` (duplicates are accepted and also counted in `duplicates`); until then it is
 /// `pending` (in the reorder buffer, or waiting for its call's offer).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     pub read: u64,
     pub accepted: u64,

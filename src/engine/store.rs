@@ -10,12 +10,13 @@ use super::scope::Scope;
 use super::tally::Tally;
 use crate::time::{Calendar, Granularity, Millis, Period};
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 type Key = (Scope, Granularity, Millis);
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Slot {
     period: Period,
     threshold: Millis,
@@ -35,8 +36,10 @@ pub struct Closed {
     pub tally: Tally,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Store {
+    /// From the configuration, never from a checkpoint (see [`Store::configure_like`]).
+    #[serde(skip, default = "unset_calendar")]
     calendar: Calendar,
     granularities: Vec<Granularity>,
     grace: Millis,
@@ -77,6 +80,18 @@ impl Store {
             totals: FxHashMap::default(),
             revisions: 0,
         }
+    }
+
+    /// Takes the configuration of `fresh` (a new store of this process), keeping this one's
+    /// state: how a restored checkpoint follows the configuration it is restored under.
+    /// Queue thresholds are set again as the engine re-reads its queue names.
+    pub fn configure_like(&mut self, fresh: &Store) {
+        self.calendar = fresh.calendar.clone();
+        self.granularities = fresh.granularities.clone();
+        self.grace = fresh.grace;
+        self.horizon = fresh.horizon;
+        self.default_threshold = fresh.default_threshold;
+        self.queue_thresholds.clear();
     }
 
     pub fn calendar(&self) -> &Calendar {
@@ -262,4 +277,9 @@ fn closed(scope: Scope, slot: &Slot, revision: u32) -> Closed {
         threshold: slot.threshold,
         tally: slot.tally.clone(),
     }
+}
+
+/// The calendar of a store read from a checkpoint until [`Store::configure_like`] sets it.
+fn unset_calendar() -> Calendar {
+    Calendar::new(chrono_tz::UTC, 15)
 }

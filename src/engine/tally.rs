@@ -5,6 +5,7 @@
 use crate::event::{AgentState, Id};
 use crate::time::Millis;
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Wait-time histograms hold milliseconds from 0 to one day at 2 significant figures (≤ 1 %
@@ -17,14 +18,19 @@ const WAIT_HIST_SIGFIG: u8 = 2;
 pub struct Waits(Option<Box<Histogram<u32>>>);
 
 impl Waits {
-    pub fn record(&mut self, wait: Millis) {
-        let h = self.0.get_or_insert_with(|| {
+    /// The histogram, allocated on first use.
+    fn histogram(&mut self) -> &mut Histogram<u32> {
+        self.0.get_or_insert_with(|| {
             Box::new(
                 Histogram::new_with_bounds(1, WAIT_HIST_MAX_MS, WAIT_HIST_SIGFIG)
                     .expect("static histogram bounds are valid"),
             )
-        });
-        h.saturating_record(wait.clamp(0, WAIT_HIST_MAX_MS as i64) as u64);
+        })
+    }
+
+    pub fn record(&mut self, wait: Millis) {
+        self.histogram()
+            .saturating_record(wait.clamp(0, WAIT_HIST_MAX_MS as i64) as u64);
     }
 
     /// The wait at quantile `q` (0–1) in seconds, the midpoint of its histogram bucket.
@@ -47,6 +53,15 @@ impl Waits {
         self.0.as_ref().map_or(0, |h| h.len())
     }
 
+    /// Each recorded bucket as (a value of the bucket, count): what rebuilds the histogram.
+    fn buckets(&self) -> Vec<(u64, u32)> {
+        self.0.as_ref().map_or_else(Vec::new, |h| {
+            h.iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect()
+        })
+    }
+
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.0.as_ref().map_or(0, |h| {
@@ -55,8 +70,28 @@ impl Waits {
     }
 }
 
+/// A checkpoint keeps a histogram as its recorded buckets.
+impl Serialize for Waits {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        self.buckets().serialize(ser)
+    }
+}
+
+impl<'de> Deserialize<'de> for Waits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut waits = Waits::default();
+        for (value, count) in Vec::<(u64, u32)>::deserialize(d)? {
+            waits
+                .histogram()
+                .record_n(value, count)
+                .map_err(|e| serde::de::Error::custom(format!("wait bucket {value}: {e}")))?;
+        }
+        Ok(waits)
+    }
+}
+
 /// Satisfaction answers: responses and satisfied ones.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answers {
     pub responses: u64,
     pub satisfied: u64,
@@ -75,7 +110,7 @@ impl Answers {
 }
 
 /// The sums of one scope over one period.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Calls that entered the scope's queue (center: each call once, at its first offer).
     pub offered: u64,

@@ -1,0 +1,242 @@
+//! The engine as bytes and back: the state part of a checkpoint of the live service.
+//!
+//! Everything that decides future records is kept: open calls and their buffered orphan
+//! events, open and recently closed periods with their tallies and revision numbers, the
+//! reorder buffer, the dedupe window, agents, components, complaints, customers, forecasts,
+//! live windows, names, counts and the watermark. The configuration is not: a restored engine
+//! runs under the configuration it is restored into. Output not yet taken (records,
+//! rejections, outages) is not either; take it before [`Engine::snapshot`].
+//!
+//! The bytes are postcard: compact, and exact for every number. They carry
+//! [`SNAPSHOT_FORMAT`] and the build's version, and only the same pair is restored.
+
+use super::Engine;
+use crate::config::EngineConfig;
+#[cfg(test)]
+use crate::time::Millis;
+
+/// The layout of the engine's state; raised whenever a serialised type changes.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+/// What precedes the state: it names the layout.
+fn header() -> String {
+    format!(
+        "callpulse {} engine state {SNAPSHOT_FORMAT}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Why a snapshot cannot be restored.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("the checkpoint was written by {found:?}; this build reads {expected:?}")]
+    Version { found: String, expected: String },
+    #[error("the checkpoint cannot be read: {0}")]
+    Corrupt(#[from] postcard::Error),
+}
+
+/// The configuration of an engine read from bytes, until [`Engine::restore`] replaces it.
+pub(super) fn unset_config() -> EngineConfig {
+    crate::config::Config::default().engine
+}
+
+impl Engine {
+    /// The engine's state as bytes. Output not yet taken is not included: call it after
+    /// [`Engine::take_records`], [`Engine::take_rejections`] and [`Engine::take_outages`].
+    pub fn snapshot(&self) -> Vec<u8> {
+        debug_assert!(
+            self.records.is_empty() && self.rejections.is_empty() && self.outages.is_empty(),
+            "output taken before a snapshot"
+        );
+        postcard::to_stdvec(&(header(), self)).expect("the engine state serialises")
+    }
+
+    /// Replaces this engine's state with the one of `bytes` (from [`Engine::snapshot`]),
+    /// keeping this engine's configuration and settings. On an error nothing changes.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), RestoreError> {
+        // The header first: a state of another layout must not be read as this one.
+        let (found, state): (String, &[u8]) = postcard::take_from_bytes(bytes)?;
+        if found != header() {
+            return Err(RestoreError::Version {
+                found,
+                expected: header(),
+            });
+        }
+        let mut saved: Engine = postcard::from_bytes(state)?;
+        saved.store.configure_like(&self.store);
+        saved.calls.configure_like(&self.calls);
+        saved.customers.configure_like(&self.customers);
+        saved.dedupe.configure_like(&self.dedupe);
+        saved.health.configure_like(&self.health);
+        saved.agents.per_agent = self.agents.per_agent;
+        saved.caller_watermark = self.caller_watermark;
+        saved.cfg = self.cfg.clone();
+        for id in 0..saved.names.queues.len() as u32 {
+            let threshold = saved.cfg.threshold_for(saved.names.queues.name(id));
+            saved.store.set_queue_threshold(id, threshold);
+        }
+        *self = saved;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Decoder;
+    use crate::config::Config;
+    use crate::record::PeriodRecord;
+    use crate::reject::Origin;
+    use crate::sim::{SimConfig, Simulator};
+    use crate::time::Granularity;
+
+    const GRANULARITIES: [Granularity; 3] =
+        [Granularity::Interval, Granularity::Day, Granularity::Month];
+
+    /// Everything an engine put out: records, outages, rejections (reason and line), counts.
+    #[derive(Debug, Default, PartialEq)]
+    struct Output {
+        records: Vec<PeriodRecord>,
+        outages: Vec<super::super::Outage>,
+        rejections: Vec<(String, u64)>,
+    }
+
+    impl Output {
+        fn take(&mut self, engine: &mut Engine) {
+            for closed in engine.take_records() {
+                let r = PeriodRecord::new(&closed, engine.names(), engine.calendar());
+                self.records.push(r);
+            }
+            self.outages.extend(engine.take_outages());
+            for r in engine.take_rejections() {
+                self.rejections
+                    .push((r.reason.code(), r.origin.offset as u64));
+            }
+        }
+    }
+
+    fn engine(cfg: &Config) -> Engine {
+        let mut e = Engine::new(&cfg.engine, &GRANULARITIES);
+        e.set_agent_records(true);
+        e
+    }
+
+    /// Feeds `lines` to one engine, replaced at each of `cuts` (line numbers) by a new engine
+    /// restored from a snapshot of the old one, as a restarted process would be.
+    fn run(lines: &[String], cuts: &[usize]) -> (Output, crate::engine::Stats) {
+        let cfg = Config::default();
+        let decoder = Decoder {
+            max_bytes: cfg.engine.max_event_bytes,
+        };
+        let mut engine = engine(&cfg);
+        let mut out = Output::default();
+        for (i, line) in lines.iter().enumerate() {
+            if cuts.contains(&i) {
+                out.take(&mut engine);
+                let bytes = engine.snapshot();
+                engine = self::engine(&cfg);
+                engine.restore(&bytes).expect("a snapshot restores");
+            }
+            let origin = Origin {
+                source: 0,
+                partition: 0,
+                offset: i as i64 + 1,
+            };
+            match decoder.decode(line.as_bytes()) {
+                Ok(event) => engine.ingest(event, origin),
+                Err(reason) => engine.reject(reason, origin, line.as_bytes()),
+            }
+            if i % 500 == 0 {
+                out.take(&mut engine);
+            }
+        }
+        engine.flush();
+        out.take(&mut engine);
+        (out, engine.stats())
+    }
+
+    /// A simulated day with bad lines and outages, where every 50th line comes again 100
+    /// lines later (a producer's retry): duplicates that straddle the cuts.
+    fn simulated() -> Vec<String> {
+        let sim: Vec<String> = Simulator::new(SimConfig {
+            seed: 11,
+            malformed_per_10k: 50,
+            mean_time_between_outages: crate::time::HOUR,
+            ..SimConfig::default()
+        })
+        .take(40_000)
+        .collect();
+        let mut lines = Vec::with_capacity(sim.len() + sim.len() / 50);
+        for (i, line) in sim.iter().enumerate() {
+            lines.push(line.clone());
+            if i >= 100 && i % 50 == 0 {
+                lines.push(sim[i - 100].clone());
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn an_engine_restored_from_snapshots_puts_out_what_an_uninterrupted_one_does() {
+        let lines = simulated();
+        let (whole, whole_stats) = run(&lines, &[]);
+        assert!(whole.records.len() > 500, "{} records", whole.records.len());
+        assert!(!whole.outages.is_empty(), "the stream has outages");
+        assert!(!whole.rejections.is_empty(), "the stream has bad lines");
+        assert!(whole_stats.duplicates > 500, "{whole_stats:?}");
+        // Cuts mid-call, mid-interval, mid-outage, and one right at the start.
+        let (cut, cut_stats) = run(&lines, &[1, 4_321, 17_777, 17_778, 30_001, 39_999]);
+        assert_eq!(cut_stats, whole_stats);
+        assert_eq!(cut.outages, whole.outages);
+        assert_eq!(cut.rejections, whole.rejections);
+        assert_eq!(cut.records.len(), whole.records.len());
+        for (a, b) in cut.records.iter().zip(&whole.records) {
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn a_snapshot_of_another_build_or_damaged_bytes_is_refused_and_nothing_changes() {
+        let cfg = Config::default();
+        let mut source = engine(&cfg);
+        let decoder = Decoder {
+            max_bytes: cfg.engine.max_event_bytes,
+        };
+        for (i, line) in simulated().iter().take(2_000).enumerate() {
+            if let Ok(event) = decoder.decode(line.as_bytes()) {
+                source.ingest(
+                    event,
+                    Origin {
+                        source: 0,
+                        partition: 0,
+                        offset: i as i64,
+                    },
+                );
+            }
+            source.take_records();
+            source.take_rejections();
+            source.take_outages();
+        }
+        let bytes = source.snapshot();
+
+        let mut other = postcard::to_stdvec(&"callpulse 0.0.0 engine state 0").unwrap();
+        other.extend_from_slice(&bytes[postcard::to_stdvec(&header()).unwrap().len()..]);
+        let mut target = engine(&cfg);
+        let before = target.stats();
+        assert!(matches!(
+            target.restore(&other),
+            Err(RestoreError::Version { .. })
+        ));
+        assert!(matches!(
+            target.restore(&bytes[..bytes.len() / 2]),
+            Err(RestoreError::Corrupt(_))
+        ));
+        assert_eq!(target.stats(), before);
+        assert_eq!(target.latest(), Millis::MIN);
+
+        target.restore(&bytes).unwrap();
+        assert_eq!(target.stats(), source.stats());
+        assert_eq!(target.latest(), source.latest());
+        assert_eq!(target.calls_in_flight(), source.calls_in_flight());
+    }
+}
