@@ -124,4 +124,10 @@ impl Adapter {
             _ => false,
         }
     }
+
+    /// The adapter remembers earlier records to read later ones (queue_log pairs a call's
+    /// lines): a checkpoint of the engine alone would not be a consistent cut of it.
+    pub fn keeps_state(&self) -> bool {
+        matches!(self, Adapter::QueueLog(_))
+    }
 }

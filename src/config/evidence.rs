@@ -1,5 +1,7 @@
-//! `[evidence]`: where `callpulse run` keeps its audit evidence.
+//! `[evidence]`: where `callpulse run` keeps its audit evidence and its checkpoints.
 
+use super::Checker;
+use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -8,12 +10,14 @@ use std::path::PathBuf;
 #[serde(deny_unknown_fields, default)]
 pub struct RawEvidence {
     pub path: String,
+    pub checkpoint_interval: String,
 }
 
 impl Default for RawEvidence {
     fn default() -> Self {
         RawEvidence {
             path: "callpulse-evidence.sqlite".into(),
+            checkpoint_interval: "5s".into(),
         }
     }
 }
@@ -22,12 +26,17 @@ impl Default for RawEvidence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidenceConfig {
     pub path: Option<PathBuf>,
+    /// How often `callpulse run` checkpoints its state into the store with Kafka input;
+    /// `None` (`0s`): never, and evidence rows are written after every batch.
+    pub checkpoint_every: Option<Millis>,
 }
 
-pub(super) fn evidence(e: &RawEvidence) -> EvidenceConfig {
+pub(super) fn evidence(c: &mut Checker, e: &RawEvidence) -> EvidenceConfig {
+    let every = c.duration("evidence.checkpoint_interval", &e.checkpoint_interval, 0);
     EvidenceConfig {
         path: Some(e.path.trim())
             .filter(|p| !p.is_empty())
             .map(PathBuf::from),
+        checkpoint_every: Some(every).filter(|ms| *ms > 0),
     }
 }

@@ -188,7 +188,7 @@ impl RawConfig {
         let kafka = service::kafka(&mut c, &self.kafka);
         let service = service::service(&mut c, &self.http, &self.service);
         let alerts = alerts::alerts(&mut c, &self.alerts);
-        let evidence = evidence::evidence(&self.evidence);
+        let evidence = evidence::evidence(&mut c, &self.evidence);
         if c.problems.is_empty() {
             Ok(Config {
                 engine,

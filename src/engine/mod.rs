@@ -37,7 +37,7 @@ pub use health::Outage;
 pub use live::{Live, WaitBuckets, Window};
 pub use reorder::order_of;
 pub use scope::{Names, Scope};
-pub use snapshot::SNAPSHOT_FORMAT;
+pub use snapshot::{RestoreError, SNAPSHOT_FORMAT};
 pub use stats::Stats;
 pub use store::Closed;
 pub use tally::Tally;

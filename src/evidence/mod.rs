@@ -17,7 +17,7 @@ pub mod store;
 pub mod verify;
 
 pub use chain::{Entry, Kind};
-pub use store::Store;
+pub use store::{Checkpoint, Store};
 pub use verify::{verify, Verdict};
 
 #[cfg(test)]

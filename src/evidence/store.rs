@@ -23,7 +23,30 @@ CREATE TRIGGER IF NOT EXISTS evidence_no_update BEFORE UPDATE ON evidence
     BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS evidence_no_delete BEFORE DELETE ON evidence
     BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
+CREATE TABLE IF NOT EXISTS checkpoint (
+    owner     TEXT PRIMARY KEY,
+    written   TEXT NOT NULL,
+    head      INTEGER NOT NULL,
+    positions TEXT NOT NULL,
+    service   TEXT NOT NULL,
+    engine    BLOB NOT NULL
+);
 ";
+
+/// A checkpoint of one instance (`owner`): what it read (`positions`, JSON), its service
+/// figures (JSON) and its engine state ([`crate::engine::Engine::snapshot`]). Not part of the
+/// chain: it is replaced by the next one, in the transaction that appends the rows it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub owner: String,
+    /// When it was written (RFC 3339, wall clock).
+    pub written: String,
+    /// The last evidence row appended with it.
+    pub head: i64,
+    pub positions: String,
+    pub service: String,
+    pub engine: Vec<u8>,
+}
 
 fn read_head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
     Ok(conn
@@ -66,6 +89,44 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
+        self.append_with(entries, None)
+    }
+
+    /// Appends `entries` and replaces `checkpoint`'s owner's checkpoint, in one transaction:
+    /// after a crash the store holds both or neither. Its `head` is set to the last row.
+    pub fn checkpoint(
+        &mut self,
+        entries: &[Entry],
+        checkpoint: &mut Checkpoint,
+    ) -> rusqlite::Result<()> {
+        self.append_with(entries, Some(checkpoint))
+    }
+
+    /// The checkpoint of `owner`, if one was written.
+    pub fn load_checkpoint(&self, owner: &str) -> rusqlite::Result<Option<Checkpoint>> {
+        self.conn
+            .query_row(
+                "SELECT written, head, positions, service, engine FROM checkpoint WHERE owner = ?1",
+                params![owner],
+                |r| {
+                    Ok(Checkpoint {
+                        owner: owner.to_string(),
+                        written: r.get(0)?,
+                        head: r.get(1)?,
+                        positions: r.get(2)?,
+                        service: r.get(3)?,
+                        engine: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+    }
+
+    fn append_with(
+        &mut self,
+        entries: &[Entry],
+        checkpoint: Option<&mut Checkpoint>,
+    ) -> rusqlite::Result<()> {
         // Immediate: the write lock is taken before the head is read, so instances sharing
         // the file append one after the other and the chain stays whole.
         let tx = self
@@ -84,6 +145,14 @@ impl Store {
                 insert.execute(params![seq, kind, e.subject, e.at, e.body, prev, h])?;
                 prev = h;
             }
+        }
+        if let Some(cp) = checkpoint {
+            cp.head = seq;
+            tx.execute(
+                "INSERT OR REPLACE INTO checkpoint (owner, written, head, positions, service, engine)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![cp.owner, cp.written, cp.head, cp.positions, cp.service, cp.engine],
+            )?;
         }
         tx.commit()?;
         self.head = (seq, prev);

@@ -1,11 +1,12 @@
 //! What the live service keeps as audit evidence, turned into rows of the evidence store
 //! ([`crate::evidence`]): final interval records and revisions, alert transitions, ended
 //! outages, and per interval the data-quality figures. Rows gather during a batch and are
-//! appended in one transaction at its end; a store that cannot be written keeps them for the
-//! next batch (up to [`MAX_PENDING`]), counts the error and says so in the log.
+//! appended in one transaction at its end, or, when the service checkpoints
+//! ([`Recorder::hold`]), with the next checkpoint; a store that cannot be written keeps them
+//! for the next try (up to [`MAX_PENDING`]), counts the error and says so in the log.
 
 use crate::engine::{Outage, Scope, Stats};
-use crate::evidence::{Entry, Kind, Store};
+use crate::evidence::{Checkpoint, Entry, Kind, Store};
 use crate::record::PeriodRecord;
 use crate::time::{seconds, Calendar, Millis, MINUTE};
 use serde::Serialize;
@@ -21,6 +22,8 @@ pub struct Recorder {
     pending: VecDeque<Entry>,
     /// The engine's counts at the last data-quality row.
     last: Stats,
+    /// Rows wait for the next checkpoint instead of the end of the batch.
+    holding: bool,
     pub rows: u64,
     pub errors: u64,
     pub dropped: u64,
@@ -58,6 +61,7 @@ impl Recorder {
             store: Store::open(path)?,
             pending: VecDeque::new(),
             last: Stats::default(),
+            holding: false,
             rows: 0,
             errors: 0,
             dropped: 0,
@@ -153,9 +157,53 @@ impl Recorder {
         self.push(Kind::Alert, subject, calendar.format(at), body);
     }
 
-    /// Appends what gathered, in one transaction.
+    /// From now on rows wait for [`Recorder::checkpoint`]: they become durable with the
+    /// engine state that produced them, so a restart from that state never writes them twice.
+    pub fn hold(&mut self) {
+        self.holding = true;
+    }
+
+    /// The engine's counts at the last data-quality row (kept in a checkpoint).
+    pub fn quality_base(&self) -> &Stats {
+        &self.last
+    }
+
+    pub fn set_quality_base(&mut self, stats: Stats) {
+        self.last = stats;
+    }
+
+    /// The rows waiting, in order, for a checkpoint.
+    pub fn take_rows(&mut self) -> Vec<Entry> {
+        self.pending.drain(..).collect()
+    }
+
+    /// Appends `rows` (from [`Recorder::take_rows`]) and `checkpoint` in one transaction.
+    /// When the store cannot be written, the rows wait again, before any newer ones.
+    pub fn checkpoint(&mut self, rows: Vec<Entry>, checkpoint: &mut Checkpoint) -> bool {
+        match self.store.checkpoint(&rows, checkpoint) {
+            Ok(()) => {
+                self.rows += rows.len() as u64;
+                true
+            }
+            Err(e) => {
+                self.errors += 1;
+                tracing::error!(error = %e, kept = rows.len(), "cannot write a checkpoint to the evidence store; retrying with the next one");
+                for row in rows.into_iter().rev() {
+                    self.pending.push_front(row);
+                }
+                false
+            }
+        }
+    }
+
+    /// The checkpoint `owner` wrote last.
+    pub fn load_checkpoint(&self, owner: &str) -> rusqlite::Result<Option<Checkpoint>> {
+        self.store.load_checkpoint(owner)
+    }
+
+    /// Appends what gathered, in one transaction (unless rows wait for checkpoints).
     pub fn flush(&mut self) {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() || self.holding {
             return;
         }
         match self.store.append(self.pending.make_contiguous()) {

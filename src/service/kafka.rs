@@ -1,10 +1,18 @@
 //! `callpulse run`'s input: the configured topics, read with librdkafka in a consumer group.
 //!
-//! At-least-once: a batch of messages is applied to the engine, its rejected events are
-//! written as dead letters and acknowledged, and only then are its offsets stored; stored
-//! offsets are committed every `auto.commit.interval.ms`, on partition revocation and on
-//! shutdown. A restarted or rebalanced instance resumes from the committed offsets.
+//! With an evidence store and `evidence.checkpoint_interval` (the default), exactly-once: every
+//! few seconds the engine state, the offsets it read through and the evidence rows since the
+//! last cut are written in one transaction ([`super::checkpoint`]), after the cut's dead
+//! letters are acknowledged; then those offsets are stored. A restart restores the
+//! checkpoint and seeks each of its partitions to the checkpoint's offset.
+//!
+//! Without checkpoints, at-least-once: a batch of messages is applied to the engine, its
+//! rejected events are written as dead letters and acknowledged, and only then are its
+//! offsets stored. Stored offsets are committed every `auto.commit.interval.ms`, on partition
+//! revocation and on shutdown; a restarted or rebalanced instance resumes from the committed
+//! offsets.
 
+use super::checkpoint;
 use super::dead_letter::DeadLetters;
 use super::shutdown::Shutdown;
 use super::state::{Partition, Shared};
@@ -13,10 +21,14 @@ use crate::reject::Rejection;
 use crate::time::Millis;
 use anyhow::Context as _;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, RebalanceProtocol,
+};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::Offset;
 use rdkafka::{ClientContext, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -66,6 +78,8 @@ struct Context {
     lag: Mutex<BTreeMap<(String, i32), i64>>,
     /// Set by a rebalance: the assignment changed.
     rebalanced: Mutex<bool>,
+    /// Where to start partitions restored from a checkpoint, on their first assignment.
+    seek: Mutex<BTreeMap<(String, i32), i64>>,
 }
 
 impl ClientContext for Context {
@@ -101,6 +115,52 @@ impl ClientContext for Context {
 }
 
 impl ConsumerContext for Context {
+    /// librdkafka's rebalance, as rdkafka does it, except that a partition restored from a
+    /// checkpoint starts at the checkpoint's offset the first time it is assigned.
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        let cooperative = matches!(
+            consumer.rebalance_protocol(),
+            RebalanceProtocol::Cooperative
+        );
+        let result = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                self.seek_restored(tpl);
+                self.pre_rebalance(consumer, &Rebalance::Assign(tpl));
+                let done = if cooperative {
+                    consumer.incremental_assign(tpl)
+                } else {
+                    consumer.assign(tpl)
+                };
+                self.post_rebalance(consumer, &Rebalance::Assign(tpl));
+                done
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                self.pre_rebalance(consumer, &Rebalance::Revoke(tpl));
+                let done = if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                };
+                self.post_rebalance(consumer, &Rebalance::Revoke(tpl));
+                done
+            }
+            other => {
+                let e = KafkaError::Rebalance(other.into());
+                self.post_rebalance(consumer, &Rebalance::Error(e));
+                // As rdkafka does: give up the assignment, the group will assign again.
+                consumer.unassign()
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "rebalance");
+        }
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
             tracing::info!(
@@ -122,20 +182,65 @@ impl ConsumerContext for Context {
     }
 }
 
+impl Context {
+    /// Sets the start of each partition of `tpl` restored from a checkpoint (once).
+    fn seek_restored(&self, tpl: &mut TopicPartitionList) {
+        let mut seek = self.seek.lock().unwrap_or_else(|e| e.into_inner());
+        if seek.is_empty() {
+            return;
+        }
+        let assigned: Vec<(String, i32)> = tpl
+            .elements()
+            .iter()
+            .map(|e| (e.topic().to_string(), e.partition()))
+            .collect();
+        for (topic, partition) in assigned {
+            if let Some(offset) = seek.remove(&(topic.clone(), partition)) {
+                tracing::info!(%topic, partition, offset, "starting at the checkpoint's offset");
+                if let Err(e) = tpl.set_partition_offset(&topic, partition, Offset::Offset(offset))
+                {
+                    tracing::warn!(error = %e, %topic, partition, "cannot seek to the checkpoint");
+                }
+            }
+        }
+    }
+}
+
 /// Consumes until `shutdown`; returns after applying what was read and committing.
 ///
 /// A batch's offsets are stored only up to the first event it still holds in the engine's
 /// reorder buffer, and only once the batch's dead letters are acknowledged: a restart reads
 /// again from the first event not yet applied.
 pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::Result<()> {
-    let idle_after = {
+    let owner = checkpoint::owner(
+        &k.group_id,
+        k.client.get("group.instance.id").map(String::as_str),
+    );
+    let (idle_after, checkpoint_every, seek) = {
         let mut state = shared.lock();
         // Partitions are read side by side: the watermark is the slowest one's.
         state.engine.set_caller_watermark(true);
-        state.config.service.idle_after
+        let mut every = state
+            .config
+            .evidence
+            .checkpoint_every
+            .filter(|_| state.evidence.is_some());
+        if every.is_some() && state.adapter.keeps_state() {
+            tracing::warn!("no checkpoints with queue_log input (its reader pairs lines across the cut): a restart resumes from the group's committed offsets");
+            every = None;
+        }
+        let seek = match every {
+            Some(_) => state.restore_checkpoint(&owner)?,
+            None => BTreeMap::new(),
+        };
+        (state.config.service.idle_after, every, seek)
+    };
+    let context = Context {
+        seek: Mutex::new(seek),
+        ..Context::default()
     };
     let consumer: BaseConsumer<Context> = consumer_config(k)
-        .create_with_context(Context::default())
+        .create_with_context(context)
         .context("cannot create the Kafka consumer (check [kafka] and [kafka.client])")?;
     let topics: Vec<&str> = k.topics.iter().map(String::as_str).collect();
     consumer
@@ -146,11 +251,12 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
     tracing::info!(brokers = %k.brokers, group = %k.group_id, ?topics, "consuming");
 
     let mut last_message = Instant::now();
+    let mut last_cut = Instant::now();
     let mut unwritten: Vec<Rejection> = Vec::new();
     while !shutdown.is_triggered() {
         let first = consumer.poll(Duration::from_millis(100));
         let now = wall_clock();
-        let (rejections, offsets) = {
+        let (rejections, offsets, cut) = {
             let mut state = shared.lock();
             let mut next = first;
             let mut n = 0;
@@ -187,18 +293,50 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             }
             let rejections = state.drain();
             state.keep_rejected(&rejections, now);
-            (rejections, state.safe_offsets())
+            let offsets = state.safe_offsets();
+            let cut = checkpoint_every
+                .filter(|every| last_cut.elapsed() >= Duration::from_millis(*every as u64))
+                .and_then(|_| state.prepare_checkpoint(&owner, now));
+            (rejections, offsets, cut)
         };
         if !rejections.is_empty() {
             if let Err(left) = write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
-                // Shutting down with letters unwritten: their offsets stay unstored.
+                // Shutting down with letters unwritten: their offsets stay unstored (and the
+                // cut that covers them unwritten).
                 unwritten = left;
                 break;
             }
         }
-        store(&consumer, &offsets);
+        match cut {
+            Some(cut) => {
+                last_cut = Instant::now();
+                if let Some(offsets) = shared.lock().commit_checkpoint(cut) {
+                    store(&consumer, &offsets);
+                }
+            }
+            // With checkpoints, offsets follow them; without, every batch.
+            None if checkpoint_every.is_none() => store(&consumer, &offsets),
+            None => {}
+        }
     }
-    if unwritten.is_empty() {
+    if unwritten.is_empty() && checkpoint_every.is_some() {
+        // The last cut: what is buffered stays buffered, in the checkpoint, and a restart
+        // goes on from there as if never stopped.
+        let (rejections, cut) = {
+            let mut state = shared.lock();
+            let rejections = state.drain();
+            state.keep_rejected(&rejections, wall_clock());
+            (rejections, state.prepare_checkpoint(&owner, wall_clock()))
+        };
+        match write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
+            Ok(()) => {
+                if let Some(offsets) = cut.and_then(|cut| shared.lock().commit_checkpoint(cut)) {
+                    store(&consumer, &offsets);
+                }
+            }
+            Err(left) => unwritten = left,
+        }
+    } else if unwritten.is_empty() {
         // Apply what is still buffered: every event read ends accepted or rejected, the
         // rejected ones are written, and then every offset read is stored.
         let (rejections, offsets) = {
@@ -300,6 +438,7 @@ fn update_partitions(consumer: &BaseConsumer<Context>, process: &mut super::stat
         }
         process.partitions = now;
         process.input_ready = assignment.count() > 0;
+        process.assigned = true;
     }
     let lag = ctx.lag.lock().unwrap_or_else(|e| e.into_inner());
     for (key, p) in process.partitions.iter_mut() {

@@ -12,6 +12,7 @@
 //! `service.shutdown_timeout`.
 
 pub mod alerts;
+pub mod checkpoint;
 pub mod dead_letter;
 pub mod demo;
 pub mod evidence;

@@ -76,10 +76,15 @@ pub struct Process {
     pub partitions: BTreeMap<(String, i32), Partition>,
     /// The input is connected and has an assignment (the demo always has).
     pub input_ready: bool,
+    /// The consumer group has assigned partitions (possibly none) at least once.
+    pub assigned: bool,
     /// Dead letters could not be written: offsets do not advance until they are.
     pub dead_letters_blocked: bool,
     /// Most recent wall-clock advance of the watermark for an idle input.
     pub idle_advanced_to: Option<Millis>,
+    /// Checkpoints written, and the size of the last one's engine state.
+    pub checkpoints: u64,
+    pub checkpoint_bytes: u64,
 }
 
 /// The shared state: the engine and what the service keeps beside it.
@@ -328,8 +333,12 @@ impl State {
     /// minus the lateness, so a partition read from behind never makes another's events late.
     /// A partition read to its end does not hold the others back; one that has neither
     /// delivered an event nor reached its end holds everything. With every partition at its
-    /// end, the newest event time of all.
+    /// end, the newest event time of all. Before the first assignment nothing moves: the
+    /// partitions a checkpoint restored may not be all there are.
     pub fn advance_by_partitions(&mut self) {
+        if !self.process.assigned {
+            return;
+        }
         let lateness = self.config.engine.lateness;
         if self.process.partitions.is_empty() {
             // No partition assigned (all revoked): nothing can hold the buffer back.

@@ -6,6 +6,7 @@ mod alerting;
 mod anonymous_bank;
 mod cli;
 mod config_files;
+mod crash;
 mod engine_cases;
 mod evidence;
 mod fault_injection;

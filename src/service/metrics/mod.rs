@@ -360,7 +360,7 @@ pub const CATALOGUE: [Family; 32] = [
 ];
 
 /// Families of the process that have no place above.
-pub const PROCESS: [Family; 8] = [
+pub const PROCESS: [Family; 10] = [
     f(
         "callpulse_events_pending",
         GAUGE,
@@ -408,6 +408,18 @@ pub const PROCESS: [Family; 8] = [
         GAUGE,
         &[],
         "Number of the last row of the evidence store: it only grows; scraped, it anchors the chain outside the store.",
+    ),
+    f(
+        "callpulse_checkpoints_total",
+        COUNTER,
+        &[],
+        "Checkpoints written to the evidence store (engine state, offsets and evidence rows in one transaction).",
+    ),
+    f(
+        "callpulse_checkpoint_state_bytes",
+        GAUGE,
+        &[],
+        "Size of the engine state in the last checkpoint.",
     ),
 ];
 
@@ -755,6 +767,17 @@ fn collect(state: &State, out: &mut Out) {
             family("callpulse_evidence_head_row"),
             &[],
             ev.head().0 as f64,
+        );
+        let p = &state.process;
+        out.push(
+            family("callpulse_checkpoints_total"),
+            &[],
+            p.checkpoints as f64,
+        );
+        out.push(
+            family("callpulse_checkpoint_state_bytes"),
+            &[],
+            p.checkpoint_bytes as f64,
         );
     }
     for (reason, n) in &stats.rejected {
