@@ -321,13 +321,18 @@ impl RecordLines<'_> {
 
 impl Write for RecordLines<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.partial.extend_from_slice(buf);
-        while let Some(i) = self.partial.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.partial.drain(..=i).collect();
-            if let Err(e) = self.line(&line[..line.len() - 1]) {
+        // Only the new bytes are searched: the writer may hand over a line a few bytes at a
+        // time.
+        let mut rest = buf;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            self.partial.extend_from_slice(&rest[..i]);
+            let line = std::mem::take(&mut self.partial);
+            if let Err(e) = self.line(&line) {
                 self.error.get_or_insert(e);
             }
+            rest = &rest[i + 1..];
         }
+        self.partial.extend_from_slice(rest);
         Ok(buf.len())
     }
 
