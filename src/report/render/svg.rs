@@ -78,8 +78,8 @@ fn bars(
         LEFT + plot_w,
         y(target),
         y(target),
-        LEFT + plot_w + 4.0,
-        y(target) + 4.0,
+        LEFT + 4.0,
+        y(target) - 3.0,
         escape(target_label)
     ));
     for (si, (name, _)) in series.iter().enumerate() {
