@@ -37,6 +37,46 @@ pub enum Command {
     /// The audit evidence store: check its hash chain.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// The audit report (appendix A.4: target and actual per month and queue, scores,
+    /// stability, availability, alerts, data completeness) or the 6.1.2 submission file.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// First day, YYYY-MM-DD in the center's time zone (not needed with --submission).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last day, inclusive, YYYY-MM-DD in the center's time zone.
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
+    /// Only this queue.
+    #[arg(long, value_name = "QUEUE")]
+    pub queue: Option<String>,
+    /// Language [default: zh with the built-in Chinese profile, en otherwise].
+    #[arg(long, value_enum)]
+    pub lang: Option<crate::report::Lang>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: crate::report::ReportFormat,
+    /// Write here instead of stdout; with --submission, the prefix of PREFIX.csv and
+    /// PREFIX.json [default: callpulse-submission].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The evidence store to read [default: evidence.path, callpulse-evidence.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+    /// Read these input files through the engine instead of the store (repeatable).
+    #[arg(long = "input", value_name = "FILE", num_args = 1..)]
+    pub inputs: Vec<String>,
+    /// Write the three-month performance-data file of rule 6.1.2 (CSV and JSON) for the
+    /// three calendar months ending with --to.
+    #[arg(long)]
+    pub submission: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -21,6 +21,7 @@
 //! | [`output`] | records as table, JSON Lines or CSV; rejected lines with their reasons |
 //! | [`convert`] | the `convert` and `produce` commands: files → canonical JSON lines, or to Kafka |
 //! | [`replay`] | the `replay` command: files → engine → records |
+//! | [`report`] | the `report` command: evidence store or files → months, criteria (A.4), scores, stability → md, html, csv, json; the 6.1.2 submission file |
 //! | [`service`] | the live service: Kafka (or the simulator) → engine → `/metrics`, `/api/v1`, dead letters |
 //! | [`produce`] | a paced Kafka producer of event lines (`simulate --brokers`) |
 //! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
@@ -44,6 +45,7 @@ pub mod produce;
 pub mod record;
 pub mod reject;
 pub mod replay;
+pub mod report;
 pub mod service;
 pub mod sim;
 pub mod source;

@@ -8,7 +8,7 @@ use callpulse::adapter::Adapter;
 use callpulse::alert::{rules, Profile};
 use callpulse::cli::{
     Cli, Command, ConvertArgs, DemoArgs, EngineArgs, EvidenceCommand, InputArgs, ProduceArgs,
-    RulesArgs, RunArgs, SimulateArgs, VerifyArgs,
+    ReportArgs, RulesArgs, RunArgs, SimulateArgs, VerifyArgs,
 };
 use callpulse::codec::Decoder;
 use callpulse::config::Config;
@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         Command::Produce(args) => produce(&args),
         Command::Rules(args) => write_rules(&args),
         Command::Evidence(EvidenceCommand::Verify(args)) => verify_evidence(&args),
+        Command::Report(args) => report(&args),
         Command::Replay(args) => {
             let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
                 Ok(both) => both,
@@ -370,6 +371,113 @@ fn verify_evidence(args: &VerifyArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `callpulse report`: 0 written, 1 unreadable input or unwritable output, 64 a bad request
+/// or configuration.
+fn report(args: &ReportArgs) -> ExitCode {
+    use callpulse::report::{self, Lang, Range, ReportError, Source};
+    let usage = |message: String| {
+        eprintln!("callpulse: {message}");
+        ExitCode::from(64)
+    };
+    let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
+        Ok(both) => both,
+        Err(code) => return code,
+    };
+    let calendar = cfg.engine.calendar();
+    let date = |name: &str, text: &str| {
+        text.parse::<chrono::NaiveDate>()
+            .map_err(|_| format!("--{name} must be a date YYYY-MM-DD, got {text:?}"))
+    };
+    let to = match date("to", &args.to) {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    let from = match args.from.as_deref().map(|f| date("from", f)).transpose() {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    let range = if args.submission {
+        let three = Range::last_three_months(to, &calendar);
+        if let (Some(from), Some(r)) = (from, &three) {
+            if from != r.from {
+                eprintln!(
+                    "callpulse: --from {from} ignored: the submission covers the three calendar months {} to {to}",
+                    r.from
+                );
+            }
+        }
+        three
+    } else {
+        match from {
+            Some(from) => Range::new(from, to, &calendar),
+            None => return usage("--from is required (except with --submission)".into()),
+        }
+    };
+    let Some(range) = range else {
+        return usage(format!("--from must not be after --to {to}"));
+    };
+    if args.store.is_some() && !args.inputs.is_empty() {
+        return usage("--store and --input are two sources: give one".into());
+    }
+    let source = if args.inputs.is_empty() {
+        Source::Store(args.store.clone().unwrap_or_else(|| {
+            cfg.evidence
+                .path
+                .clone()
+                .unwrap_or_else(|| "callpulse-evidence.sqlite".into())
+        }))
+    } else {
+        Source::Files(args.inputs.clone())
+    };
+    let lang = args.lang.unwrap_or(
+        if cfg.alerts.profile.as_deref() == Some(callpulse::alert::profile::BUILT_IN_NAME) {
+            Lang::Zh
+        } else {
+            Lang::En
+        },
+    );
+    let built = match report::make(&cfg, &range, &source, &mut adapter, args.queue.as_deref()) {
+        Ok(r) => r,
+        Err(ReportError::Usage(m)) => return usage(m),
+        Err(e @ ReportError::Input(_)) => {
+            eprintln!("callpulse: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let write = |path: &std::path::Path, text: &str| {
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    let result = if args.submission {
+        let s = report::submission::build(&built);
+        let prefix = args
+            .out
+            .clone()
+            .unwrap_or_else(|| "callpulse-submission".into())
+            .display()
+            .to_string();
+        write(
+            format!("{prefix}.csv").as_ref(),
+            &report::submission::csv(&s),
+        )
+        .and_then(|()| {
+            write(
+                format!("{prefix}.json").as_ref(),
+                &report::submission::json(&s),
+            )
+        })
+    } else {
+        let text = report::render(&built, args.format, lang);
+        match &args.out {
+            Some(path) => write(path, &text),
+            None => std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .context("cannot write the report"),
+        }
+    };
+    exit_code(result)
 }
 
 /// `callpulse rules`: the profile as Prometheus rule files.

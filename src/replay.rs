@@ -3,7 +3,7 @@
 
 use crate::adapter::Adapter;
 use crate::config::Config;
-use crate::engine::{Closed, Engine, Scope, Stats};
+use crate::engine::{Closed, Engine, Outage, Scope, Stats};
 use crate::event::Event;
 use crate::kpi;
 use crate::output::{self, Format, RecordWriter, RejectWriter, SHOWN_REJECTED};
@@ -45,6 +45,9 @@ pub struct Summary {
     pub stability: Vec<(String, usize, Option<f64>, Option<f64>)>,
     /// Outages (11.2.1) as lines for people: component, start, end or "still down", duration.
     pub outages: Vec<String>,
+    /// The same outages as data: those that ended, then components still down at the end of
+    /// input (`end` = the watermark, `true`).
+    pub outage_list: Vec<(Outage, bool)>,
     /// The first rejected lines, when no `--rejected` file keeps them.
     pub first_rejected: Vec<String>,
 }
@@ -167,7 +170,8 @@ pub fn run(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let outages = outage_lines(&mut engine);
+    let outage_list = outage_list(&mut engine);
+    let outages = outage_lines(engine.calendar(), &outage_list);
     let mut stats = engine.stats();
     if r.decode_only {
         stats.read = progress.records;
@@ -189,6 +193,7 @@ pub fn run(
         records: printer.records,
         stability,
         outages,
+        outage_list,
         first_rejected: printer.first_rejected,
     })
 }
@@ -244,10 +249,31 @@ impl Sink for EngineSink<'_, '_> {
     }
 }
 
-/// Every outage that ended, and every component still down at the end of input, with its
-/// duration and whether it exceeded the rule's 30 minutes.
-fn outage_lines(engine: &mut Engine) -> Vec<String> {
-    let cal = engine.calendar().clone();
+/// Every outage that ended, then every component still down at the end of input (its end
+/// the watermark, marked `true`).
+fn outage_list(engine: &mut Engine) -> Vec<(Outage, bool)> {
+    let mut list: Vec<(Outage, bool)> = engine
+        .take_outages()
+        .into_iter()
+        .map(|o| (o, false))
+        .collect();
+    let end = engine.watermark();
+    for (id, since, cause) in engine.components_down() {
+        let component = engine.names().components.name(id).to_string();
+        let outage = Outage {
+            component,
+            start: since,
+            end,
+            cause,
+        };
+        list.push((outage, true));
+    }
+    list
+}
+
+/// The outages for people, with their duration and whether they exceeded the rule's
+/// 30 minutes.
+fn outage_lines(cal: &crate::time::Calendar, list: &[(Outage, bool)]) -> Vec<String> {
     let verdict = |ms: Millis| {
         if ms > OUTAGE_LIMIT {
             "longer than 30 min (11.2.1)"
@@ -255,32 +281,30 @@ fn outage_lines(engine: &mut Engine) -> Vec<String> {
             "within 30 min"
         }
     };
-    let mut lines: Vec<String> = engine
-        .take_outages()
-        .iter()
-        .map(|o| {
-            format!(
-                "outage {} ({}): {} to {}, {}, {}",
-                o.component,
-                o.cause,
-                cal.format(o.start),
-                cal.format(o.end),
-                format_duration_hms(o.duration()),
-                verdict(o.duration())
-            )
+    list.iter()
+        .map(|(o, still_down)| {
+            if *still_down {
+                format!(
+                    "outage {} ({}): down since {} at the end of input, {} so far, {}",
+                    o.component,
+                    o.cause,
+                    cal.format(o.start),
+                    format_duration_hms(o.duration()),
+                    verdict(o.duration())
+                )
+            } else {
+                format!(
+                    "outage {} ({}): {} to {}, {}, {}",
+                    o.component,
+                    o.cause,
+                    cal.format(o.start),
+                    cal.format(o.end),
+                    format_duration_hms(o.duration()),
+                    verdict(o.duration())
+                )
+            }
         })
-        .collect();
-    let end = engine.watermark();
-    for (id, since, cause) in engine.components_down() {
-        let name = engine.names().components.name(id);
-        lines.push(format!(
-            "outage {name} ({cause}): down since {} at the end of input, {} so far, {}",
-            cal.format(since),
-            format_duration_hms(end - since),
-            verdict(end - since)
-        ));
-    }
-    lines
+        .collect()
 }
 
 fn format_duration_hms(ms: Millis) -> String {

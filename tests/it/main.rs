@@ -16,6 +16,7 @@ mod oracle;
 mod prometheus_rules;
 mod properties;
 mod rejections;
+mod report;
 mod service_follow;
 mod service_http;
 mod service_kafka;
