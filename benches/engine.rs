@@ -449,6 +449,43 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    // `checkpoint`: the live service's engine (intervals, days, months) halfway through the
+    // stream, as bytes and back: what a checkpoint holds the state's lock for.
+    let service_granularities = [Granularity::Interval, Granularity::Day, Granularity::Month];
+    let mut halfway = Engine::new(&cfg.engine, &service_granularities);
+    for (i, event) in events.iter().take(events.len() / 2).enumerate() {
+        let origin = Origin {
+            source: 0,
+            partition: 0,
+            offset: i as i64 + 1,
+        };
+        halfway.ingest(event.clone(), origin);
+    }
+    black_box((
+        halfway.take_records(),
+        halfway.take_rejections(),
+        halfway.take_outages(),
+    ));
+    let bytes = halfway.snapshot();
+    eprintln!(
+        "checkpoint: after {} events, {} calls in flight, {} buffered: engine state {} bytes",
+        events.len() / 2,
+        halfway.calls_in_flight(),
+        halfway.buffered(),
+        bytes.len()
+    );
+    let mut g = c.benchmark_group("checkpoint");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("snapshot", |b| b.iter(|| halfway.snapshot().len()));
+    g.bench_function("restore", |b| {
+        b.iter(|| {
+            let mut e = Engine::new(&cfg.engine, &service_granularities);
+            e.restore(black_box(&bytes)).expect("the snapshot restores");
+            e.calls_in_flight()
+        })
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("replay");
     g.throughput(Throughput::Elements(lines));
     g.sampling_mode(SamplingMode::Flat);

@@ -42,7 +42,8 @@
 //!   20, statistics every second, read_committed, earliest; printed) that only sums the
 //!   payload lengths, from `subscribe` to the N-th message;
 //! - *callpulse*: `service::kafka::consume` on a thread, as `callpulse run` runs it (decode,
-//!   engine, dead letters, offset stores), from its start until the engine has read N events
+//!   engine, the evidence store with its checkpoints in a fresh temporary file, dead letters,
+//!   offset stores), from its start until the engine has read N events
 //!   (looked at every 10 ms).
 //!
 //! Per round: events/s (joining the group included; "to first" is that part), steady events/s
@@ -418,6 +419,9 @@ struct EngineEnd {
     rejected: Vec<(String, u64)>,
     late: u64,
     dead_letters: u64,
+    /// Checkpoints written (with an evidence store) and the last one's engine state bytes.
+    checkpoints: u64,
+    checkpoint_bytes: u64,
 }
 
 fn throughput(args: &ThroughputArgs) -> anyhow::Result<()> {
@@ -531,13 +535,16 @@ fn throughput(args: &ThroughputArgs) -> anyhow::Result<()> {
         println!(
             "last callpulse round: at the N-th event state_bytes {} ({:.1} MB), calls_in_flight \
              {} (calls kept until engine.wrapup_timeout after they end count too); after it \
-             stopped: late {}, dead letters written {}, rejected: {}",
+             stopped: late {}, dead letters written {}, rejected: {}; checkpoints {}, the last \
+             one's engine state {:.1} MB",
             e.state_bytes,
             e.state_bytes as f64 / 1e6,
             e.calls_in_flight,
             e.late,
             e.dead_letters,
-            rejected.join(", ")
+            rejected.join(", "),
+            e.checkpoints,
+            e.checkpoint_bytes as f64 / 1e6,
         );
     }
     Ok(())
@@ -620,6 +627,18 @@ fn callpulse_round(cfg: &Config, n: u64, timeout: Duration) -> anyhow::Result<(R
         let alerts = callpulse::service::alerts::LiveAlerts::new(profile, &cfg.alerts, generator)?;
         state = state.with_alerts(alerts);
     }
+    // As `callpulse run` does: the evidence store, checkpointed; a fresh file each round, so
+    // no round restores another's checkpoint.
+    let store = cfg.evidence.path.as_ref().map(|_| {
+        std::env::temp_dir().join(format!(
+            "kafka-bench-evidence-{}-{}.sqlite",
+            std::process::id(),
+            kafka::wall_clock()
+        ))
+    });
+    if let Some(path) = &store {
+        state = state.with_evidence(callpulse::service::evidence::Recorder::open(path)?);
+    }
     let shared = Shared::new(state);
     let shutdown = Shutdown::new();
     let started = Instant::now();
@@ -674,7 +693,14 @@ fn callpulse_round(cfg: &Config, n: u64, timeout: Duration) -> anyhow::Result<(R
             .collect(),
         late: stats.late,
         dead_letters: state.process.dead_letters,
+        checkpoints: state.process.checkpoints,
+        checkpoint_bytes: state.process.checkpoint_bytes,
     };
+    if let Some(path) = &store {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
     let round = Round {
         seconds,
         to_first: to_first.unwrap_or_default().as_secs_f64(),
