@@ -14,12 +14,12 @@
 use super::measure::Sums;
 use super::profile::{Criterion, Profile};
 use crate::time::Millis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// Where an alert is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Pending,
@@ -285,6 +285,9 @@ fn new_alert(c: &Criterion, name: &str, now: Millis) -> Alert {
         resolved_at: None,
     }
 }
+
+mod saved;
+pub use saved::Saved;
 
 #[cfg(test)]
 mod tests;

@@ -18,18 +18,21 @@ use crate::time::Millis;
 /// The layout of the engine's state; raised whenever a serialised type changes.
 pub const SNAPSHOT_FORMAT: u32 = 1;
 
-/// What precedes the state: it names the layout.
-fn header() -> String {
+/// What precedes the state: it names the layout, and the calendar the state's periods were
+/// cut by (periods of another time zone or interval length cannot be carried over).
+fn header(cfg: &EngineConfig) -> String {
     format!(
-        "callpulse {} engine state {SNAPSHOT_FORMAT}",
-        env!("CARGO_PKG_VERSION")
+        "callpulse {} engine state {SNAPSHOT_FORMAT}, periods of {} min in {}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.interval_minutes,
+        cfg.timezone.name()
     )
 }
 
 /// Why a snapshot cannot be restored.
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
-    #[error("the checkpoint was written by {found:?}; this build reads {expected:?}")]
+    #[error("the checkpoint holds {found:?}; this build and configuration need {expected:?}")]
     Version { found: String, expected: String },
     #[error("the checkpoint cannot be read: {0}")]
     Corrupt(#[from] postcard::Error),
@@ -48,7 +51,7 @@ impl Engine {
             self.records.is_empty() && self.rejections.is_empty() && self.outages.is_empty(),
             "output taken before a snapshot"
         );
-        postcard::to_stdvec(&(header(), self)).expect("the engine state serialises")
+        postcard::to_stdvec(&(header(&self.cfg), self)).expect("the engine state serialises")
     }
 
     /// Replaces this engine's state with the one of `bytes` (from [`Engine::snapshot`]),
@@ -56,11 +59,9 @@ impl Engine {
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), RestoreError> {
         // The header first: a state of another layout must not be read as this one.
         let (found, state): (String, &[u8]) = postcard::take_from_bytes(bytes)?;
-        if found != header() {
-            return Err(RestoreError::Version {
-                found,
-                expected: header(),
-            });
+        let expected = header(&self.cfg);
+        if found != expected {
+            return Err(RestoreError::Version { found, expected });
         }
         let mut saved: Engine = postcard::from_bytes(state)?;
         saved.store.configure_like(&self.store);
@@ -69,6 +70,11 @@ impl Engine {
         saved.dedupe.configure_like(&self.dedupe);
         saved.health.configure_like(&self.health);
         saved.agents.per_agent = self.agents.per_agent;
+        // The live windows' wait buckets follow the configured thresholds: other thresholds,
+        // fresh windows (they cover the last hour only).
+        if saved.live.bounds() != self.live.bounds() {
+            saved.live = std::mem::take(&mut self.live);
+        }
         saved.caller_watermark = self.caller_watermark;
         saved.cfg = self.cfg.clone();
         for id in 0..saved.names.queues.len() as u32 {
@@ -220,7 +226,7 @@ mod tests {
         let bytes = source.snapshot();
 
         let mut other = postcard::to_stdvec(&"callpulse 0.0.0 engine state 0").unwrap();
-        other.extend_from_slice(&bytes[postcard::to_stdvec(&header()).unwrap().len()..]);
+        other.extend_from_slice(&bytes[postcard::to_stdvec(&header(&cfg.engine)).unwrap().len()..]);
         let mut target = engine(&cfg);
         let before = target.stats();
         assert!(matches!(
@@ -234,9 +240,43 @@ mod tests {
         assert_eq!(target.stats(), before);
         assert_eq!(target.latest(), Millis::MIN);
 
+        let mut other_zone = cfg.clone();
+        other_zone.engine.timezone = chrono_tz::Europe::London;
+        let mut elsewhere = Engine::new(&other_zone.engine, &GRANULARITIES);
+        assert!(matches!(
+            elsewhere.restore(&bytes),
+            Err(RestoreError::Version { .. })
+        ));
+
         target.restore(&bytes).unwrap();
         assert_eq!(target.stats(), source.stats());
         assert_eq!(target.latest(), source.latest());
         assert_eq!(target.calls_in_flight(), source.calls_in_flight());
+    }
+}
+
+#[cfg(test)]
+mod configuration {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn a_restored_engine_takes_the_running_thresholds_and_lateness() {
+        let before = Config::default();
+        let saved = Engine::new(&before.engine, &[crate::time::Granularity::Interval]).snapshot();
+        let mut after = Config::default();
+        after.engine.threshold = 30_000;
+        after.engine.lateness = 5_000;
+        let mut e = Engine::new(&after.engine, &[crate::time::Granularity::Interval]);
+        let bounds = e.live().bounds().to_vec();
+        e.restore(&saved).unwrap();
+        assert_eq!(e.config().threshold, 30_000);
+        assert_eq!(e.config().lateness, 5_000);
+        assert_eq!(e.threshold(crate::engine::Scope::Center), 30_000);
+        assert_eq!(
+            e.live().bounds(),
+            bounds.as_slice(),
+            "buckets of the running thresholds"
+        );
     }
 }

@@ -112,8 +112,10 @@ impl Figures {
             occupancy: kpi::occupancy(s.agent_on_call_ms, s.agent_wrap_up_ms, s.agent_available_ms),
             period_seconds: seconds(period),
             down_seconds: s.monitored.then(|| seconds(s.down_ms)),
+            // Over the time callpulse monitored: a month it watched in part is judged on that
+            // part, never on time it knows nothing of (completeness shows the coverage).
             availability: if s.monitored {
-                kpi::availability(s.down_ms, period)
+                kpi::availability(s.down_ms, s.monitored_ms)
             } else {
                 None
             },

@@ -56,6 +56,8 @@ pub struct Sums {
     /// Some interval of these had a monitored component (availability is known).
     pub monitored: bool,
     pub down_ms: Millis,
+    /// Length of the intervals with a monitored component: availability's denominator.
+    pub monitored_ms: Millis,
     pub survey_responses: u64,
     pub survey_satisfied: u64,
     pub complaints_on_time: u64,
@@ -88,6 +90,7 @@ impl Sums {
         if let Some(down) = r.down_seconds {
             self.monitored = true;
             self.down_ms += ms(down);
+            self.monitored_ms += ms(r.period_seconds);
         }
         self.survey_responses += r.survey_responses;
         self.survey_satisfied += r.survey_satisfied;

@@ -71,6 +71,21 @@ impl LiveAlerts {
     }
 
     /// Whether an evaluation is due at live time `at`.
+    /// The alerts' state and the next evaluation's instant, for a checkpoint.
+    pub fn save(&self) -> (crate::alert::lifecycle::Saved, Millis) {
+        (self.alerts.save(), self.next)
+    }
+
+    /// Takes the state of a checkpoint; false (and nothing changes) when it is another
+    /// profile's.
+    pub fn restore(&mut self, saved: crate::alert::lifecycle::Saved, next: Millis) -> bool {
+        let fits = self.alerts.restore(saved);
+        if fits {
+            self.next = next;
+        }
+        fits
+    }
+
     pub fn due(&self, at: Millis) -> bool {
         at > Millis::MIN && at >= self.next
     }

@@ -4,21 +4,25 @@
 //! consistent cut: the engine's state ([`crate::engine::Engine::snapshot`]), the offset each
 //! partition has been read through, and the evidence rows gathered since the last cut. Once
 //! the cut's dead letters are acknowledged, all of it is written to the evidence store in one
-//! SQLite transaction, and only then are the offsets stored for the consumer group's commit.
+//! SQLite transaction, and only then are the group's offsets stored: per partition the last
+//! event applied, so that another instance taking the partition over reads again the events
+//! this one still held in its reorder buffer.
 //!
 //! ```text
 //! batch ─► engine ─► drain ─(every few s)─► Prepared {engine bytes, positions, rows}
-//!                                             └─ dead letters acked ─► one transaction ─► offsets stored
-//! start: load checkpoint ─► Engine::restore ─► seek each partition to its position
+//!                                             └─ dead letters acked ─► one transaction ─► group offsets stored
+//! start: load checkpoint ─► Engine::restore ─► each partition starts at its position
+//!        (unless the group's offset is past it: another instance read it on meanwhile)
 //! ```
 //!
 //! A process killed at any moment restarts from the last checkpoint and reads on from its
 //! offsets: each event counts once, each evidence row is written once.
 
-use super::state::State;
-use crate::engine::Stats;
+use super::state::{Partition, State};
+use crate::alert::lifecycle::Saved;
+use crate::engine::{Scope, Stats, Tally};
 use crate::evidence::{Checkpoint, Entry};
-use crate::time::Millis;
+use crate::time::{Millis, Period};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,33 +36,63 @@ pub struct Position {
     pub next_offset: i64,
     /// The newest event time read from it (it holds the watermark of several partitions).
     pub newest: Option<Millis>,
+    /// (offset, event time) of its events that may still wait in the reorder buffer: where
+    /// the offsets to commit for the group stop.
+    #[serde(default)]
+    pub pending: Vec<(i64, Millis)>,
 }
 
-/// What the service keeps beside the engine.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// What the service keeps beside the engine: counts, the newest final interval of each scope
+/// and the alerts' state (what later alert transitions depend on).
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Figures {
     messages: u64,
     quality_base: Stats,
     idle_advanced_to: Option<Millis>,
+    last_closed: Vec<(Scope, (Period, Tally))>,
+    alerts: Option<(Saved, Millis)>,
 }
 
 /// A cut taken under the lock, to be written once its dead letters are acknowledged.
 pub struct Prepared {
     rows: Vec<Entry>,
     checkpoint: Checkpoint,
-    positions: Vec<Position>,
+    /// The group's offsets at the cut: per partition the last one applied (events still in the
+    /// reorder buffer are after it), so another instance that takes a partition over reads
+    /// them again, and none is lost.
+    commit: Vec<(String, i32, i64)>,
 }
 
-/// The checkpoint's owner in a shared store: the consumer group and, with static membership,
-/// the instance.
+/// The checkpoint's owner in a shared store: the consumer group and the instance, named by
+/// its `group.instance.id` (static membership) or else by the host's name.
 pub fn owner(group: &str, instance: Option<&str>) -> String {
-    format!("{group}/{}", instance.unwrap_or("-"))
+    let host = || {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "-".into())
+    };
+    let instance = instance.map_or_else(host, str::to_string);
+    format!("{group}/{instance}")
 }
 
 impl State {
-    /// Takes a cut (see the module documentation); `None` without an evidence store. Call it
-    /// after [`State::drain`], so the engine holds no output not yet taken.
-    pub fn prepare_checkpoint(&mut self, owner: &str, now: Millis) -> Option<Prepared> {
+    /// Takes a cut (see the module documentation); `None` without an evidence store, or when
+    /// nothing was read and the watermark did not move since the last cut. Call it after
+    /// [`State::drain`] and [`State::safe_offsets`] (`commit`), so the engine holds no output
+    /// not yet taken.
+    pub fn prepare_checkpoint(
+        &mut self,
+        owner: &str,
+        now: Millis,
+        commit: Vec<(String, i32, i64)>,
+    ) -> Option<Prepared> {
+        let mark = (self.process.messages, self.engine.watermark());
+        let recorder = self.evidence.as_mut()?;
+        if self.process.last_cut == Some(mark) && !recorder.has_rows() {
+            return None;
+        }
         let positions: Vec<Position> = self
             .process
             .partitions
@@ -69,46 +103,49 @@ impl State {
                     partition: *partition,
                     next_offset: p.read_through? + 1,
                     newest: p.newest,
+                    pending: p.pending().copied().collect(),
                 })
             })
             .collect();
-        let engine = self.engine.snapshot();
-        let recorder = self.evidence.as_mut()?;
         let figures = Figures {
             messages: self.process.messages,
             quality_base: recorder.quality_base().clone(),
             idle_advanced_to: self.process.idle_advanced_to,
+            last_closed: self
+                .last_closed
+                .iter()
+                .map(|(scope, closed)| (*scope, closed.clone()))
+                .collect(),
+            alerts: self.alerts.as_ref().map(|a| a.save()),
         };
+        let rows = recorder.take_rows();
+        self.process.last_cut = Some(mark);
         Some(Prepared {
-            rows: recorder.take_rows(),
+            rows,
             checkpoint: Checkpoint {
                 owner: owner.to_string(),
                 written: crate::time::rfc3339::format(now, &chrono::Utc),
                 head: 0,
                 positions: serde_json::to_string(&positions).expect("positions serialise"),
                 service: serde_json::to_string(&figures).expect("figures serialise"),
-                engine,
+                engine: self.engine.snapshot(),
             },
-            positions,
+            commit,
         })
     }
 
-    /// Writes a prepared cut. Returns the offsets to store for the group's commit (each
-    /// partition's last offset read), or `None` when the store could not be written (the rows
-    /// then wait for the next cut).
+    /// Writes a prepared cut. Returns the offsets to store for the group's commit, or `None`
+    /// when the store could not be written (the rows then wait for the next cut, which a
+    /// failed one does not count as).
     pub fn commit_checkpoint(&mut self, mut p: Prepared) -> Option<Vec<(String, i32, i64)>> {
         let recorder = self.evidence.as_mut()?;
         if !recorder.checkpoint(p.rows, &mut p.checkpoint) {
+            self.process.last_cut = None;
             return None;
         }
         self.process.checkpoints += 1;
         self.process.checkpoint_bytes = p.checkpoint.engine.len() as u64;
-        Some(
-            p.positions
-                .into_iter()
-                .map(|pos| (pos.topic, pos.partition, pos.next_offset - 1))
-                .collect(),
-        )
+        Some(p.commit)
     }
 
     /// Restores the checkpoint of `owner`, if there is one: the engine's state, the service's
@@ -148,12 +185,19 @@ impl State {
         recorder.set_quality_base(figures.quality_base);
         self.process.messages = figures.messages;
         self.process.idle_advanced_to = figures.idle_advanced_to;
+        self.last_closed = figures.last_closed.into_iter().collect();
+        if let (Some(live), Some((saved, next))) = (self.alerts.as_mut(), figures.alerts) {
+            if !live.restore(saved, next) {
+                tracing::warn!(
+                    "the checkpoint's alerts are of another profile: alerts start afresh"
+                );
+            }
+        }
         let mut seek = BTreeMap::new();
         for pos in positions {
             let key = (pos.topic, pos.partition);
-            let part = self.process.partitions.entry(key.clone()).or_default();
-            part.newest = pos.newest;
-            part.read_through = Some(pos.next_offset - 1);
+            let part = Partition::restored(pos.newest, pos.next_offset, pos.pending);
+            self.process.partitions.insert(key.clone(), part);
             seek.insert(key, pos.next_offset);
         }
         tracing::info!(

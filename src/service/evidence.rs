@@ -172,6 +172,11 @@ impl Recorder {
         self.last = stats;
     }
 
+    /// Whether rows wait to be written.
+    pub fn has_rows(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// The rows waiting, in order, for a checkpoint.
     pub fn take_rows(&mut self) -> Vec<Entry> {
         self.pending.drain(..).collect()

@@ -3,8 +3,10 @@
 //! With an evidence store and `evidence.checkpoint_interval` (the default), exactly-once: every
 //! few seconds the engine state, the offsets it read through and the evidence rows since the
 //! last cut are written in one transaction ([`super::checkpoint`]), after the cut's dead
-//! letters are acknowledged; then those offsets are stored. A restart restores the
-//! checkpoint and seeks each of its partitions to the checkpoint's offset.
+//! letters are acknowledged. A restart restores the checkpoint and starts each of its
+//! partitions where the checkpoint read it through (as does a partition assigned again). The
+//! group's offsets are stored at each cut and stop before the events still in the reorder
+//! buffer: an instance that takes a partition over reads those again, so none is lost.
 //!
 //! Without checkpoints, at-least-once: a batch of messages is applied to the engine, its
 //! rejected events are written as dead letters and acknowledged, and only then are its
@@ -78,8 +80,10 @@ struct Context {
     lag: Mutex<BTreeMap<(String, i32), i64>>,
     /// Set by a rebalance: the assignment changed.
     rebalanced: Mutex<bool>,
-    /// Where to start partitions restored from a checkpoint, on their first assignment.
-    seek: Mutex<BTreeMap<(String, i32), i64>>,
+    /// With checkpoints, where this process has read each partition through: from the
+    /// checkpoint at start, then after every batch. A partition assigned (again) starts
+    /// there, so nothing its engine holds is read twice.
+    resume: Mutex<BTreeMap<(String, i32), i64>>,
 }
 
 impl ClientContext for Context {
@@ -115,8 +119,8 @@ impl ClientContext for Context {
 }
 
 impl ConsumerContext for Context {
-    /// librdkafka's rebalance, as rdkafka does it, except that a partition restored from a
-    /// checkpoint starts at the checkpoint's offset the first time it is assigned.
+    /// librdkafka's rebalance, as rdkafka does it, except that a partition this process has
+    /// read (or restored from a checkpoint) starts where it was read through.
     fn rebalance(
         &self,
         consumer: &BaseConsumer<Self>,
@@ -129,7 +133,7 @@ impl ConsumerContext for Context {
         );
         let result = match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                self.seek_restored(tpl);
+                self.resume_where_read(tpl);
                 self.pre_rebalance(consumer, &Rebalance::Assign(tpl));
                 let done = if cooperative {
                     consumer.incremental_assign(tpl)
@@ -150,10 +154,16 @@ impl ConsumerContext for Context {
                 done
             }
             other => {
-                let e = KafkaError::Rebalance(other.into());
-                self.post_rebalance(consumer, &Rebalance::Error(e));
                 // As rdkafka does: give up the assignment, the group will assign again.
-                consumer.unassign()
+                let e = || Rebalance::Error(KafkaError::Rebalance(other.into()));
+                self.pre_rebalance(consumer, &e());
+                let done = if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                };
+                self.post_rebalance(consumer, &e());
+                done
             }
         };
         if let Err(e) = result {
@@ -183,10 +193,10 @@ impl ConsumerContext for Context {
 }
 
 impl Context {
-    /// Sets the start of each partition of `tpl` restored from a checkpoint (once).
-    fn seek_restored(&self, tpl: &mut TopicPartitionList) {
-        let mut seek = self.seek.lock().unwrap_or_else(|e| e.into_inner());
-        if seek.is_empty() {
+    /// Sets the start of each partition of `tpl` that this process has read.
+    fn resume_where_read(&self, tpl: &mut TopicPartitionList) {
+        let resume = self.resume.lock().unwrap_or_else(|e| e.into_inner());
+        if resume.is_empty() {
             return;
         }
         let assigned: Vec<(String, i32)> = tpl
@@ -195,12 +205,46 @@ impl Context {
             .map(|e| (e.topic().to_string(), e.partition()))
             .collect();
         for (topic, partition) in assigned {
-            if let Some(offset) = seek.remove(&(topic.clone(), partition)) {
-                tracing::info!(%topic, partition, offset, "starting at the checkpoint's offset");
+            if let Some(&offset) = resume.get(&(topic.clone(), partition)) {
+                tracing::info!(%topic, partition, offset, "starting where this instance read through");
                 if let Err(e) = tpl.set_partition_offset(&topic, partition, Offset::Offset(offset))
                 {
-                    tracing::warn!(error = %e, %topic, partition, "cannot seek to the checkpoint");
+                    tracing::warn!(error = %e, %topic, partition, "cannot set the start");
                 }
+            }
+        }
+    }
+}
+
+/// Drops from `resume` the partitions whose group offset is past the checkpoint: another
+/// instance read them on while this one was down, and this one's state of them is stale.
+fn skip_stale(consumer: &BaseConsumer<Context>, resume: &mut BTreeMap<(String, i32), i64>) {
+    if resume.is_empty() {
+        return;
+    }
+    let mut tpl = TopicPartitionList::new();
+    for (topic, partition) in resume.keys() {
+        tpl.add_partition(topic, *partition);
+    }
+    let committed = match consumer.committed_offsets(tpl, Duration::from_secs(10)) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the group's offsets to compare with the checkpoint");
+            return;
+        }
+    };
+    for e in committed.elements() {
+        let key = (e.topic().to_string(), e.partition());
+        if let (Offset::Offset(group), Some(&ours)) = (e.offset(), resume.get(&key)) {
+            if group > ours {
+                tracing::warn!(
+                    topic = %key.0,
+                    partition = key.1,
+                    checkpoint = ours,
+                    group,
+                    "another instance read this partition on since the checkpoint: starting from the group's offset (this instance's state of it is stale)"
+                );
+                resume.remove(&key);
             }
         }
     }
@@ -216,7 +260,7 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
         &k.group_id,
         k.client.get("group.instance.id").map(String::as_str),
     );
-    let (idle_after, checkpoint_every, seek) = {
+    let (idle_after, checkpoint_every, mut resume) = {
         let mut state = shared.lock();
         // Partitions are read side by side: the watermark is the slowest one's.
         state.engine.set_caller_watermark(true);
@@ -229,19 +273,21 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             tracing::warn!("no checkpoints with queue_log input (its reader pairs lines across the cut): a restart resumes from the group's committed offsets");
             every = None;
         }
-        let seek = match every {
+        let resume = match every {
             Some(_) => state.restore_checkpoint(&owner)?,
             None => BTreeMap::new(),
         };
-        (state.config.service.idle_after, every, seek)
-    };
-    let context = Context {
-        seek: Mutex::new(seek),
-        ..Context::default()
+        (state.config.service.idle_after, every, resume)
     };
     let consumer: BaseConsumer<Context> = consumer_config(k)
-        .create_with_context(context)
+        .create_with_context(Context::default())
         .context("cannot create the Kafka consumer (check [kafka] and [kafka.client])")?;
+    skip_stale(&consumer, &mut resume);
+    *consumer
+        .context()
+        .resume
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = resume;
     let topics: Vec<&str> = k.topics.iter().map(String::as_str).collect();
     consumer
         .subscribe(&topics)
@@ -294,9 +340,18 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             let rejections = state.drain();
             state.keep_rejected(&rejections, now);
             let offsets = state.safe_offsets();
-            let cut = checkpoint_every
-                .filter(|every| last_cut.elapsed() >= Duration::from_millis(*every as u64))
-                .and_then(|_| state.prepare_checkpoint(&owner, now));
+            let cut = match checkpoint_every {
+                Some(every) => {
+                    remember_positions(&consumer, &state.process);
+                    if last_cut.elapsed() >= Duration::from_millis(every as u64) {
+                        last_cut = Instant::now();
+                        state.prepare_checkpoint(&owner, now, offsets.clone())
+                    } else {
+                        None
+                    }
+                }
+                None => None,
+            };
             (rejections, offsets, cut)
         };
         if !rejections.is_empty() {
@@ -309,7 +364,6 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
         }
         match cut {
             Some(cut) => {
-                last_cut = Instant::now();
                 if let Some(offsets) = shared.lock().commit_checkpoint(cut) {
                     store(&consumer, &offsets);
                 }
@@ -326,7 +380,11 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             let mut state = shared.lock();
             let rejections = state.drain();
             state.keep_rejected(&rejections, wall_clock());
-            (rejections, state.prepare_checkpoint(&owner, wall_clock()))
+            let offsets = state.safe_offsets();
+            (
+                rejections,
+                state.prepare_checkpoint(&owner, wall_clock(), offsets),
+            )
         };
         match write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
             Ok(()) => {
@@ -365,6 +423,20 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
         Err(e) => tracing::info!(error = %e, "final commit"),
     }
     Ok(())
+}
+
+/// Keeps where each partition has been read through, for a partition assigned again.
+fn remember_positions(consumer: &BaseConsumer<Context>, process: &super::state::Process) {
+    let mut resume = consumer
+        .context()
+        .resume
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    for ((topic, partition), p) in &process.partitions {
+        if let Some(read) = p.read_through {
+            resume.insert((topic.clone(), *partition), read + 1);
+        }
+    }
 }
 
 /// Stores each (topic, partition, last offset applied) for the next commit.

@@ -55,6 +55,21 @@ pub struct Partition {
 }
 
 impl Partition {
+    /// (offset, event time) of the events read that may still wait in the reorder buffer.
+    pub fn pending(&self) -> impl Iterator<Item = &(i64, Millis)> {
+        self.pending.iter()
+    }
+
+    /// The partition as a checkpoint left it.
+    pub fn restored(newest: Option<Millis>, next_offset: i64, pending: Vec<(i64, Millis)>) -> Self {
+        Partition {
+            newest,
+            read_through: Some(next_offset - 1),
+            pending: pending.into(),
+            ..Partition::default()
+        }
+    }
+
     /// The last offset whose event, and every event before it, has been applied (or
     /// rejected): the offset to store.
     fn applied_through(&self) -> Option<i64> {
@@ -85,6 +100,8 @@ pub struct Process {
     /// Checkpoints written, and the size of the last one's engine state.
     pub checkpoints: u64,
     pub checkpoint_bytes: u64,
+    /// Messages read and watermark at the last checkpoint: an idle input takes no new one.
+    pub last_cut: Option<(u64, Millis)>,
 }
 
 /// The shared state: the engine and what the service keeps beside it.
@@ -103,7 +120,7 @@ pub struct State {
     /// Final interval records (latest revision) by (start, scope), for `/api/v1/intervals`.
     intervals: BTreeMap<(Millis, Scope), PeriodRecord>,
     /// The newest final interval of each scope, for criteria judged on `last_interval`.
-    last_closed: FxHashMap<Scope, (Period, Tally)>,
+    pub(super) last_closed: FxHashMap<Scope, (Period, Tally)>,
     /// The certification alerts, when a profile is configured.
     pub alerts: Option<LiveAlerts>,
     /// The audit evidence store, when one is configured.

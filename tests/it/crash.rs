@@ -112,15 +112,7 @@ fn finish(service: Service, what: &str) {
 
 /// The interval rows of a store: (subject, start, revision) → record, and how many rows.
 fn intervals(store: &Path) -> (BTreeMap<(String, String, u64), serde_json::Value>, usize) {
-    let conn = Connection::open(store).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT subject, at, body FROM evidence WHERE kind = 'interval' ORDER BY seq")
-        .unwrap();
-    let rows: Vec<(String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let rows = rows(store, "interval");
     let n = rows.len();
     let map = rows
         .into_iter()
@@ -131,6 +123,20 @@ fn intervals(store: &Path) -> (BTreeMap<(String, String, u64), serde_json::Value
         })
         .collect();
     (map, n)
+}
+
+/// (subject, at, body) of every row of `kind`, in order.
+fn rows(store: &Path, kind: &str) -> Vec<(String, String, String)> {
+    let conn = Connection::open(store).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT subject, at, body FROM evidence WHERE kind = ?1 ORDER BY seq")
+        .unwrap();
+    let rows = stmt
+        .query_map([kind], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows
 }
 
 fn verify(store: &Path) {
@@ -227,4 +233,25 @@ fn killed_with_sigkill_at_random_points_and_restarted_it_writes_the_records_of_a
         assert_eq!(&actual[key], record, "{key:?}");
     }
     assert_eq!(actual_rows, expected_rows, "no interval row written twice");
+
+    // Outages are facts of the stream: the same rows. Data-quality rows count what each batch
+    // read, which differs between runs, but there is one per interval, in both.
+    let outages = rows(&whole, "outage");
+    assert!(!outages.is_empty(), "the stream has outages");
+    let mut crashed_outages = rows(&crashed, "outage");
+    let mut sorted = outages.clone();
+    sorted.sort();
+    crashed_outages.sort();
+    assert_eq!(crashed_outages, sorted, "each outage recorded once");
+    let quality_at = |store: &Path| -> Vec<String> {
+        rows(store, "quality")
+            .into_iter()
+            .map(|(_, at, _)| at)
+            .collect()
+    };
+    assert_eq!(
+        quality_at(&crashed),
+        quality_at(&whole),
+        "one quality row per interval"
+    );
 }

@@ -180,6 +180,12 @@ fn figures_computed_by_hand() {
     let nov_c = scope(nov, None);
     let avail = criterion(nov_c, "availability")["actual"].as_f64().unwrap();
     assert!((avail - (1.0 - 2400.0 / 2_592_000.0)).abs() < 1e-12);
+    // December is monitored from its start to the end of the last event's hour (28 December
+    // 11:00, the data ends there): 27 days 11 hours, of which 5 minutes down. Time after the
+    // data is not counted as up.
+    let dec_c = scope(dec, None);
+    let avail = criterion(dec_c, "availability")["actual"].as_f64().unwrap();
+    assert!((avail - (1.0 - 300.0 / (27.0 * 86_400.0 + 11.0 * 3_600.0))).abs() < 1e-12);
     assert_eq!(
         criterion(nov_c, "outage_recovery")["actual"].as_f64(),
         Some(40.0)

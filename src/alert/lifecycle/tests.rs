@@ -233,3 +233,41 @@ fn the_gauge_knows_every_judged_scope_and_history_is_bounded() {
     let known: Vec<_> = a.known().map(|(c, n, f)| (c.id.as_str(), n, f)).collect();
     assert_eq!(known, [("asa", "q", true), ("asa", "r", false)]);
 }
+
+#[test]
+fn alerts_restored_from_a_checkpoint_go_on_without_a_second_pending_or_firing() {
+    let mut a = alerts();
+    a.evaluate(T0, [sl("q", 70)]);
+    a.evaluate(T0 + 2 * MINUTE, [sl("q", 70), sl("p", 70)]);
+    let t = a.evaluate(T0 + 5 * MINUTE, [sl("q", 70), sl("p", 70)]);
+    assert_eq!(names(&t), ["firing"]);
+    // Through JSON, as the checkpoint keeps it.
+    let json = serde_json::to_string(&a.save()).unwrap();
+    let mut b = alerts();
+    assert!(b.restore(serde_json::from_str(&json).unwrap()));
+    assert!(
+        b.evaluate(T0 + 6 * MINUTE, [sl("q", 70), sl("p", 70)])
+            .is_empty(),
+        "q still firing, p still pending"
+    );
+    let t = b.evaluate(T0 + 7 * MINUTE, [sl("q", 70), sl("p", 70)]);
+    assert_eq!(
+        names(&t),
+        ["firing"],
+        "p fires 5 minutes after its start before the restart"
+    );
+    let t = b.evaluate(T0 + 8 * MINUTE, [sl("q", 90), sl("p", 70)]);
+    assert_eq!(names(&t), ["resolved"]);
+    assert_eq!(
+        t[0].alert().active_since,
+        T0,
+        "the alert that fired before the restart"
+    );
+
+    let other = Profile::parse(&PROFILE.replace("id = \"sl\"", "id = \"level\""), "t").unwrap();
+    let mut c = Alerts::new(Arc::new(other), 3);
+    assert!(
+        !c.restore(serde_json::from_str(&json).unwrap()),
+        "another profile's alerts are not taken"
+    );
+}
