@@ -67,9 +67,10 @@ pub struct ReportArgs {
     /// PREFIX.json [default: callpulse-submission].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// The evidence store to read [default: evidence.path, callpulse-evidence.sqlite].
-    #[arg(long, value_name = "FILE")]
-    pub store: Option<PathBuf>,
+    /// The evidence store to read [default: evidence.path, callpulse-evidence.sqlite];
+    /// repeatable: the stores of several instances add up.
+    #[arg(long = "store", value_name = "FILE")]
+    pub stores: Vec<PathBuf>,
     /// Read these input files through the engine instead of the store (repeatable).
     #[arg(long = "input", value_name = "FILE", num_args = 1..)]
     pub inputs: Vec<String>,

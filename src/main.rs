@@ -418,16 +418,21 @@ fn report(args: &ReportArgs) -> ExitCode {
     let Some(range) = range else {
         return usage(format!("--from must not be after --to {to}"));
     };
-    if args.store.is_some() && !args.inputs.is_empty() {
+    if !args.stores.is_empty() && !args.inputs.is_empty() {
         return usage("--store and --input are two sources: give one".into());
     }
     let source = if args.inputs.is_empty() {
-        Source::Store(args.store.clone().unwrap_or_else(|| {
+        let default = || {
             cfg.evidence
                 .path
                 .clone()
                 .unwrap_or_else(|| "callpulse-evidence.sqlite".into())
-        }))
+        };
+        Source::Stores(if args.stores.is_empty() {
+            vec![default()]
+        } else {
+            args.stores.clone()
+        })
     } else {
         Source::Files(args.inputs.clone())
     };

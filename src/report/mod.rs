@@ -63,8 +63,8 @@ pub fn render(report: &Report, format: ReportFormat, lang: Lang) -> String {
 /// Where a report reads its data.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// The evidence store of `callpulse run`.
-    Store(std::path::PathBuf),
+    /// The evidence stores of `callpulse run`: one, or one per instance (they add up).
+    Stores(Vec<std::path::PathBuf>),
     /// Input files run through the engine, as `callpulse replay` reads them.
     Files(Vec<String>),
 }
@@ -89,7 +89,7 @@ pub fn make(
     queue: Option<&str>,
 ) -> Result<Report, ReportError> {
     let gathered = match source {
-        Source::Store(path) => source::from_store(path, range),
+        Source::Stores(paths) => source::from_stores(paths, range),
         Source::Files(files) => source::from_files(cfg, files, adapter, range),
     }
     .map_err(ReportError::Input)?;

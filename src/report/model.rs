@@ -242,10 +242,10 @@ pub enum ModelError {
 }
 
 /// Keeps the latest revision of each scope and interval (a later row wins a tie).
-fn latest(rows: Vec<IntervalRow>) -> BTreeMap<(ScopeKey, Millis), IntervalRow> {
-    let mut out: BTreeMap<(ScopeKey, Millis), IntervalRow> = BTreeMap::new();
+fn latest(rows: Vec<IntervalRow>) -> BTreeMap<(ScopeKey, Millis, usize), IntervalRow> {
+    let mut out: BTreeMap<(ScopeKey, Millis, usize), IntervalRow> = BTreeMap::new();
     for r in rows {
-        let key = (r.scope.clone(), r.start);
+        let key = (r.scope.clone(), r.start, r.store);
         match out.get(&key) {
             Some(old) if old.body.revision > r.body.revision => {}
             _ => {
@@ -271,8 +271,11 @@ pub fn build(
     let mut sums: BTreeMap<(Millis, ScopeKey), Sums> = BTreeMap::new();
     let mut queues: BTreeSet<String> = BTreeSet::new();
     let mut components: BTreeSet<String> = BTreeSet::new();
-    let mut center_intervals: BTreeMap<Millis, (u64, u64)> = BTreeMap::new();
-    for ((scope, start), row) in &kept {
+    // Per month, the intervals with a center record and those with calls (each interval once,
+    // whichever stores recorded it).
+    let mut center_intervals: BTreeMap<Millis, (BTreeSet<Millis>, BTreeSet<Millis>)> =
+        BTreeMap::new();
+    for ((scope, start, _), row) in &kept {
         match scope {
             ScopeKey::Queue(q) => {
                 queues.insert(q.clone());
@@ -282,8 +285,10 @@ pub fn build(
             }
             ScopeKey::Center => {
                 let e = center_intervals.entry(month_of(*start)).or_default();
-                e.0 += 1;
-                e.1 += u64::from(row.body.offered > 0);
+                e.0.insert(*start);
+                if row.body.offered > 0 {
+                    e.1.insert(*start);
+                }
             }
         }
         sums.entry((month_of(*start), scope.clone()))
@@ -377,7 +382,9 @@ pub fn build(
                 }
             })
             .collect();
-        let (with_records, with_calls) = center_intervals.get(&key).copied().unwrap_or((0, 0));
+        let (with_records, with_calls) = center_intervals
+            .get(&key)
+            .map_or((0, 0), |(r, c)| (r.len() as u64, c.len() as u64));
         let expected = Range::intervals_in(m.start, m.end, &cal);
         let c = MonthCompleteness {
             expected_intervals: expected,
@@ -401,7 +408,7 @@ pub fn build(
     let stability = stability(&month_list, &cfg.stability);
     let data_end = kept
         .keys()
-        .map(|(_, start)| *start + cal.interval_ms())
+        .map(|(_, start, _)| *start + cal.interval_ms())
         .chain(g.alerts.iter().flatten().map(|a| a.at))
         .max()
         .unwrap_or(range.start)
@@ -445,7 +452,7 @@ pub fn build(
             late: e.late,
             revisions: e.revisions,
             events_cover: match g.provenance {
-                Provenance::Store(_) => "range",
+                Provenance::Stores { .. } => "range",
                 Provenance::Files { .. } => "input",
             },
             records_read,

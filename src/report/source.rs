@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Whom a record is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -29,6 +29,9 @@ pub enum ScopeKey {
 /// One interval record of the range.
 #[derive(Debug, Clone)]
 pub struct IntervalRow {
+    /// Which store (its place among `--store`; 0 for file input): each instance's records of
+    /// an interval count, they add up.
+    pub store: usize,
     /// Row number in the store (0 for file input); a later row of the same revision wins.
     pub seq: i64,
     pub scope: ScopeKey,
@@ -114,7 +117,7 @@ pub struct InputFile {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Provenance {
-    Store(StoreRows),
+    Stores { stores: Vec<StoreRows> },
     Files { files: Vec<InputFile> },
 }
 
@@ -178,8 +181,50 @@ struct AlertView {
     resolved_at: Option<String>,
 }
 
-/// Reads the rows of `range` from the evidence store at `path` (read-only).
-pub fn from_store(path: &Path, range: &Range) -> anyhow::Result<Gathered> {
+/// Reads the rows of `range` from the evidence stores at `paths`, one per instance: their
+/// records of an interval add up, their events, outages and alerts are put together. An
+/// interval is without calls when no store saw a call in it.
+pub fn from_stores(paths: &[PathBuf], range: &Range) -> anyhow::Result<Gathered> {
+    let mut all = Gathered {
+        intervals: Vec::new(),
+        outages: Vec::new(),
+        alerts: Some(Vec::new()),
+        events: EventCounts::default(),
+        no_call_intervals: Some(Vec::new()),
+        provenance: Provenance::Stores { stores: Vec::new() },
+    };
+    let mut no_calls = std::collections::BTreeSet::new();
+    for (i, path) in paths.iter().enumerate() {
+        let g = from_store(i, path, range)?;
+        all.intervals.extend(g.intervals);
+        all.outages.extend(g.outages);
+        all.alerts
+            .get_or_insert_with(Vec::new)
+            .extend(g.alerts.unwrap_or_default());
+        all.events.add(&g.events);
+        no_calls.extend(g.no_call_intervals.unwrap_or_default());
+        if let (Provenance::Stores { stores }, Provenance::Stores { stores: one }) =
+            (&mut all.provenance, g.provenance)
+        {
+            stores.extend(one);
+        }
+    }
+    for r in &all.intervals {
+        if r.scope == ScopeKey::Center && r.body.offered > 0 {
+            no_calls.remove(&r.start);
+        }
+    }
+    all.outages
+        .sort_by(|a, b| (a.start, &a.component).cmp(&(b.start, &b.component)));
+    if let Some(alerts) = &mut all.alerts {
+        alerts.sort_by_key(|a| a.at);
+    }
+    all.no_call_intervals = Some(no_calls.into_iter().collect());
+    Ok(all)
+}
+
+/// Reads the rows of `range` from the evidence store at `path` (read-only), the `store`-th.
+fn from_store(store: usize, path: &Path, range: &Range) -> anyhow::Result<Gathered> {
     if !path.is_file() {
         anyhow::bail!("no evidence store at {}", path.display());
     }
@@ -223,6 +268,7 @@ pub fn from_store(path: &Path, range: &Range) -> anyhow::Result<Gathered> {
             "interval" if range.contains(at) => {
                 let body: RecordBody = serde_json::from_str(&body).with_context(bad)?;
                 g.intervals.push(IntervalRow {
+                    store,
                     seq,
                     scope: scope_of(&subject),
                     start: at,
@@ -288,7 +334,7 @@ pub fn from_store(path: &Path, range: &Range) -> anyhow::Result<Gathered> {
             used.last_hash = Some(hash);
         }
     }
-    g.provenance = Provenance::Store(used);
+    g.provenance = Provenance::Stores { stores: vec![used] };
     Ok(g)
 }
 
@@ -309,6 +355,7 @@ impl RecordLines<'_> {
         let start = time(&body.start)?;
         if let (true, Some(scope)) = (self.range.contains(start), scope_of_body(&body)) {
             self.rows.push(IntervalRow {
+                store: 0,
                 seq: 0,
                 scope,
                 start,

@@ -4,7 +4,7 @@
 //! the same model as the report.
 
 use super::model::Report;
-use super::render::csv::{field, opt};
+use super::render::csv::{field, name, opt};
 use serde::Serialize;
 
 /// One row: a month and a scope.
@@ -92,7 +92,7 @@ pub fn csv(s: &Submission) -> String {
         let cells = [
             r.month.clone(),
             r.scope.to_string(),
-            r.queue.clone().unwrap_or_default(),
+            name(r.queue.as_deref().unwrap_or_default()),
             r.offered.to_string(),
             r.answered.to_string(),
             r.answered_within_threshold.to_string(),
@@ -111,7 +111,12 @@ pub fn csv(s: &Submission) -> String {
             opt(r.complaints_on_time_rate),
             opt(r.forecast_accuracy),
         ];
-        let cells: Vec<String> = cells.iter().map(|c| field(c)).collect();
+        // The queue (third) is already a field.
+        let cells: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i == 2 { c.clone() } else { field(c) })
+            .collect();
         out.push_str(&cells.join(","));
         out.push('\n');
     }

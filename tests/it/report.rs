@@ -436,8 +436,8 @@ fn a_report_from_the_evidence_store_names_its_rows_and_alert_history() {
         })
         .unwrap()
     };
-    let p = &v["provenance"];
-    assert_eq!(p["kind"], "store");
+    assert_eq!(v["provenance"]["kind"], "stores");
+    let p = &v["provenance"]["stores"][0];
     assert_eq!(p["first_seq"], 2);
     assert_eq!(p["first_hash"], hash(2));
     assert_eq!(p["last_seq"], 13);
@@ -461,6 +461,34 @@ fn a_report_from_the_evidence_store_names_its_rows_and_alert_history() {
     assert_eq!(sales["figures"]["offered"], 10);
     assert_eq!(sales["figures"]["service_level"].as_f64(), Some(0.4));
     assert_eq!(scope(oct, None)["figures"]["offered"], 20);
+    // A second instance's store (here a copy): its records of each interval add up, each
+    // interval still counts once in the completeness, each store has its provenance.
+    let second = dir.path().join("second.sqlite");
+    conn.execute("VACUUM INTO ?1", [second.to_str().unwrap()])
+        .unwrap();
+    let (code, out, err) = report(&[
+        "--config",
+        "center.toml",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-31",
+        "--store",
+        store_arg,
+        "--store",
+        second.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let two: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(two["provenance"]["stores"].as_array().unwrap().len(), 2);
+    let oct2 = &two["months"][0];
+    assert_eq!(scope(oct2, Some("sales"))["figures"]["offered"], 20);
+    assert_eq!(
+        oct2["completeness"]["intervals_with_records"],
+        oct["completeness"]["intervals_with_records"]
+    );
     // Alert history: fired twice; 30 minutes, then one still firing from 3 October 08:00 to
     // the end of the data (09:00, the end of the last hourly interval): 90 minutes in all.
     let a = &v["alerts"][0];

@@ -16,6 +16,7 @@ fn cfg(zone: &str) -> Config {
 
 fn row(scope: ScopeKey, start: &str, offered: u64, within: u64, revision: u32) -> IntervalRow {
     IntervalRow {
+        store: 0,
         seq: 0,
         scope,
         start: rfc3339::parse(start).unwrap(),
@@ -149,4 +150,35 @@ fn an_unknown_queue_is_refused_with_the_known_ones() {
     )];
     let e = build(&cfg, &range, gathered(rows), Some("salse")).unwrap_err();
     assert!(e.to_string().contains("queues: sales"), "{e}");
+}
+
+#[test]
+fn the_records_of_two_instances_add_up_and_each_keeps_its_latest_revision() {
+    let sales = || ScopeKey::Queue("sales".into());
+    let at = "2026-10-01T09:00:00+08:00";
+    let mut rows = vec![
+        // Instance 0: 10 calls, 10 within, then revised to 6 within.
+        row(sales(), at, 10, 10, 0),
+        row(sales(), at, 10, 6, 1),
+        // Instance 1: its own 30 calls of the same interval, 30 within.
+        row(sales(), at, 30, 30, 0),
+        row(ScopeKey::Center, at, 10, 6, 1),
+        row(ScopeKey::Center, at, 30, 30, 0),
+    ];
+    rows[2].store = 1;
+    rows[4].store = 1;
+    let r = report("Asia/Shanghai", "2026-10-01", "2026-10-31", rows);
+    let center = &r.months[0].scopes[0];
+    let sales = &r.months[0].scopes[1];
+    // (6 + 30) / (10 + 30): both instances' calls, the revision of the first.
+    assert_eq!(sales.figures.offered, 40);
+    assert_eq!(sales.figures.service_level, Some(0.9));
+    assert_eq!(center.figures.offered, 40);
+    assert_eq!(r.completeness.records_kept, 4);
+    let c = &r.months[0].completeness;
+    assert_eq!(
+        (c.intervals_with_records, c.intervals_with_calls),
+        (1, 1),
+        "the interval counts once"
+    );
 }

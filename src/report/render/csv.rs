@@ -7,10 +7,20 @@ use crate::report::model::Report;
 
 /// A CSV field, quoted when it needs to be.
 pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+/// A name from the input (a queue) as a CSV field: one that a spreadsheet would take for a
+/// formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) gets a leading `'`.
+pub fn name(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        field(&format!("'{s}"))
+    } else {
+        field(s)
     }
 }
 
@@ -29,7 +39,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
                 let row = [
                     m.month.clone(),
                     s.scope.to_string(),
-                    s.queue.clone().unwrap_or_default(),
+                    name(s.queue.as_deref().unwrap_or_default()),
                     c.criterion.to_string(),
                     t(lang, c.criterion).to_string(),
                     c.clause.to_string(),
@@ -44,11 +54,32 @@ pub fn render(report: &Report, lang: Lang) -> String {
                         .unwrap_or_default(),
                     status(lang, c.status).to_string(),
                 ];
-                let row: Vec<String> = row.iter().map(|f| field(f)).collect();
+                // The queue (third) is already a field.
+                let row: Vec<String> = row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| if i == 2 { f.clone() } else { field(f) })
+                    .collect();
                 out.push_str(&row.join(","));
                 out.push('\n');
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_and_names_never_read_as_formulas() {
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("a\rb"), "\"a\rb\"");
+        assert_eq!(field("-0.5"), "-0.5");
+        assert_eq!(name("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(name("@sum"), "'@sum");
+        assert_eq!(name("sales"), "sales");
+    }
 }

@@ -103,7 +103,10 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
         tr("min_unit"),
         tr("source"),
         match &r.provenance {
-            Provenance::Store(s) => format!("{} {}", tr("source_store"), s.path),
+            Provenance::Stores { stores } => {
+                let paths: Vec<&str> = stores.iter().map(|s| s.path.as_str()).collect();
+                format!("{} {}", tr("source_store"), paths.join(", "))
+            }
             Provenance::Files { files } => format!("{} ({})", tr("source_files"), files.len()),
         },
     );
@@ -503,31 +506,33 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
     // 7. Provenance
     d.push(Block::Heading(tr("h_provenance").into()));
     match &r.provenance {
-        Provenance::Store(s) => {
-            d.push(Block::Para(format!(
-                "{} `callpulse evidence verify --store {}`",
-                tr("provenance_store"),
-                s.path
-            )));
+        Provenance::Stores { stores } => {
             let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| dash.into());
             let seq = |v: Option<i64>| v.map_or(dash.into(), |v| v.to_string());
-            d.push(Block::Table {
-                head: vec![tr("figure").into(), tr("row").into(), tr("hash").into()],
-                rows: vec![
-                    vec![tr("first_row").into(), seq(s.first_seq), opt(&s.first_hash)],
-                    vec![tr("last_row").into(), seq(s.last_seq), opt(&s.last_hash)],
-                    vec![
-                        tr("head_row").into(),
-                        s.head_seq.to_string(),
-                        s.head_hash.clone(),
+            for s in stores {
+                d.push(Block::Para(format!(
+                    "{} `callpulse evidence verify --store {}`",
+                    tr("provenance_store"),
+                    s.path
+                )));
+                d.push(Block::Table {
+                    head: vec![tr("figure").into(), tr("row").into(), tr("hash").into()],
+                    rows: vec![
+                        vec![tr("first_row").into(), seq(s.first_seq), opt(&s.first_hash)],
+                        vec![tr("last_row").into(), seq(s.last_seq), opt(&s.last_hash)],
+                        vec![
+                            tr("head_row").into(),
+                            s.head_seq.to_string(),
+                            s.head_hash.clone(),
+                        ],
+                        vec![
+                            tr("rows_used").into(),
+                            s.rows_used.to_string(),
+                            String::new(),
+                        ],
                     ],
-                    vec![
-                        tr("rows_used").into(),
-                        s.rows_used.to_string(),
-                        String::new(),
-                    ],
-                ],
-            });
+                });
+            }
         }
         Provenance::Files { files } => {
             d.push(Block::Para(tr("provenance_files").into()));
