@@ -4,7 +4,7 @@
 //! final interval records of the two are equal, field by field, no evidence row is written
 //! twice, and every event is read exactly once.
 
-use crate::support::kafka::{kafka_python_with_input, Broker};
+use crate::support::kafka::{produce_by_call_id, Broker};
 use crate::support::service::{sample, Service};
 use callpulse::sim::{SimConfig, Simulator};
 use rusqlite::Connection;
@@ -26,30 +26,6 @@ fn stream() -> Vec<String> {
     })
     .take(LINES)
     .collect()
-}
-
-fn produce(broker: &Broker, lines: &[String]) {
-    let mut input = lines.join("\n");
-    input.push('\n');
-    let out = kafka_python_with_input(
-        &[
-            "produce",
-            "--brokers",
-            &broker.bootstrap(),
-            "--topic",
-            "calls",
-            "--key-field",
-            "call_id",
-            // One record per batch (about 20 s for the stream): tansu 0.6.0 answers a fetch
-            // from an offset inside a record batch with the batches after it, so a consumer
-            // resuming mid-batch would lose the rest of that batch. Kafka returns the batch
-            // that holds the offset, and librdkafka skips the records before it.
-            "-",
-        ],
-        input.as_bytes(),
-    );
-    let sent: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(sent["sent"].as_u64(), Some(lines.len() as u64), "{out}");
 }
 
 /// `callpulse run` reading `calls` in `group`, checkpointing into `store` every 200 ms.
@@ -160,7 +136,7 @@ fn killed_with_sigkill_at_random_points_and_restarted_it_writes_the_records_of_a
     broker.create_topic("calls", 3);
     broker.create_topic("dead-letters", 1);
     let bootstrap = broker.bootstrap();
-    produce(&broker, &stream());
+    produce_by_call_id(&broker, "calls", &stream()); // about 20 s
     let dir = tempfile::tempdir().unwrap();
 
     let whole = dir.path().join("whole.sqlite");

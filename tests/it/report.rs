@@ -233,80 +233,57 @@ fn one_queue_only() {
 
 #[test]
 fn exit_codes() {
-    // Bad usage: 64 with the bad value.
-    let (code, _, err) = report(&[
-        "--config",
-        "center.toml",
-        "--from",
-        "2026-13-01",
-        "--to",
-        "2026-12-31",
-        "--input",
-        "center.jsonl",
-    ]);
-    assert_eq!(code, 64, "{err}");
-    assert!(err.contains("2026-13-01"), "{err}");
-    let (code, _, _) = report(&[
-        "--config",
-        "center.toml",
-        "--from",
-        "2026-12-02",
-        "--to",
-        "2026-12-01",
-        "--input",
-        "center.jsonl",
-    ]);
-    assert_eq!(code, 64);
-    let (code, _, err) = report(&[
-        "--config",
-        "center.toml",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-12-31",
-        "--input",
-        "center.jsonl",
-        "--queue",
-        "nope",
-    ]);
-    assert_eq!(code, 64);
-    assert!(err.contains("sales, support"), "{err}");
-    let (code, _, _) = report(&[
-        "--config",
-        "center.toml",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-12-31",
-        "--input",
-        "center.jsonl",
-        "--store",
-        "x.sqlite",
-    ]);
-    assert_eq!(code, 64);
-    // Unreadable input: 1.
-    let (code, _, err) = report(&[
-        "--config",
-        "center.toml",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-12-31",
-        "--store",
-        "/nonexistent/evidence.sqlite",
-    ]);
-    assert_eq!(code, 1, "{err}");
-    let (code, _, _) = report(&[
-        "--config",
-        "center.toml",
-        "--from",
-        "2026-10-01",
-        "--to",
-        "2026-12-31",
-        "--input",
-        "/nonexistent.jsonl",
-    ]);
-    assert_eq!(code, 1);
+    // (the range and source, exit code, what stderr names): 64 a bad request, 1 an
+    // unreadable input.
+    let cases: [(&[&str], i32, &str); 6] = [
+        (
+            &["--from", "2026-13-01", "--input", "center.jsonl"],
+            64,
+            "2026-13-01",
+        ),
+        (
+            &[
+                "--from",
+                "2026-12-02",
+                "--to",
+                "2026-12-01",
+                "--input",
+                "center.jsonl",
+            ],
+            64,
+            "--from",
+        ),
+        (
+            &["--input", "center.jsonl", "--queue", "nope"],
+            64,
+            "sales, support",
+        ),
+        (
+            &["--input", "center.jsonl", "--store", "x.sqlite"],
+            64,
+            "two sources",
+        ),
+        (
+            &["--store", "/nonexistent/evidence.sqlite"],
+            1,
+            "/nonexistent/evidence.sqlite",
+        ),
+        (&["--input", "/nonexistent.jsonl"], 1, "/nonexistent.jsonl"),
+    ];
+    for (args, expected, names) in cases {
+        // Defaults for what a case does not give: the fixture's three months.
+        let mut all = vec!["--config", "center.toml"];
+        if !args.contains(&"--from") {
+            all.extend(["--from", "2026-10-01"]);
+        }
+        if !args.contains(&"--to") {
+            all.extend(["--to", "2026-12-31"]);
+        }
+        all.extend_from_slice(args);
+        let (code, _, err) = report(&all);
+        assert_eq!(code, expected, "{args:?}: {err}");
+        assert!(err.contains(names), "{args:?}: {err}");
+    }
 }
 
 fn interval(queue: Option<&str>, start: &str, offered: u64, within: u64, revision: u32) -> Entry {

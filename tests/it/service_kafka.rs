@@ -4,7 +4,7 @@
 //! their reason, a restart resumes from the committed offsets, two instances of one group
 //! split the partitions, and a real Prometheus server computes the same service level.
 
-use crate::support::kafka::{kafka_python, kafka_python_with_input, Broker};
+use crate::support::kafka::{kafka_python, kafka_python_with_input, produce_by_call_id, Broker};
 use crate::support::lines::{heartbeat, offered, q1_threshold_calls};
 use crate::support::service::{sample, try_get, Service};
 use callpulse::codec::decode;
@@ -26,26 +26,6 @@ fn env<'a>(broker: &'a str, topic: &'a str, group: &'a str) -> Vec<(&'a str, &'a
         ("CALLPULSE_ENGINE_LATENESS", "0s"),
         ("CALLPULSE_KAFKA_CLIENT_AUTO_COMMIT_INTERVAL_MS", "500"),
     ]
-}
-
-fn produce(broker: &Broker, topic: &str, lines: &[String]) {
-    let mut input = lines.join("\n");
-    input.push('\n');
-    let out = kafka_python_with_input(
-        &[
-            "produce",
-            "--brokers",
-            &broker.bootstrap(),
-            "--topic",
-            topic,
-            "--key-field",
-            "call_id",
-            "-",
-        ],
-        input.as_bytes(),
-    );
-    let sent: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(sent["sent"].as_u64(), Some(lines.len() as u64), "{out}");
 }
 
 /// Sends `lines` as they are (one message each, no key) to `partition` of `topic`.
@@ -103,7 +83,7 @@ fn events_from_kafka_python_reach_metrics_and_the_api_and_bad_ones_the_dead_lett
     vars.push(("CALLPULSE_SERVICE_IDLE_AFTER", "1h"));
     let service = Service::start(&["run"], &vars);
     let (lines, bad) = known_day();
-    produce(&broker, "calls", &lines);
+    produce_by_call_id(&broker, "calls", &lines);
     wait_read(&service, lines.len() as f64);
     // Every partition read to its end: the watermark reaches the newest event, 10:05 (the
     // heartbeat itself, at the watermark, stays pending).
@@ -216,7 +196,7 @@ fn a_restarted_instance_resumes_from_the_committed_offsets_and_loses_nothing() {
     let bootstrap = broker.bootstrap();
     let vars = env(&bootstrap, "calls", "restart");
     let (first, _) = known_day();
-    produce(&broker, "calls", &first);
+    produce_by_call_id(&broker, "calls", &first);
     let service = Service::start(&["run"], &vars);
     wait_read(&service, first.len() as f64);
     assert!(service.terminate(Duration::from_secs(30)).success());
@@ -244,7 +224,7 @@ fn a_restarted_instance_resumes_from_the_committed_offsets_and_loses_nothing() {
         .map(|i| offered("2026-11-02T11:00:00Z", &format!("d{i}"), "q1"))
         .chain([heartbeat("2026-11-02T11:05:00Z")])
         .collect();
-    produce(&broker, "calls", &second);
+    produce_by_call_id(&broker, "calls", &second);
     let service = Service::start(&["run"], &vars);
     wait_read(&service, second.len() as f64);
     sleep(Duration::from_secs(2));
@@ -296,7 +276,7 @@ fn two_instances_of_one_group_split_the_partitions_and_their_counters_add_up() {
         .iter()
         .filter(|l| decode(l).is_ok_and(|e| e.body.type_name() == "call.offered"))
         .count() as f64;
-    produce(&broker, "calls", &lines);
+    produce_by_call_id(&broker, "calls", &lines);
 
     let total = lines.len() as f64;
     let deadline = Instant::now() + WAIT;

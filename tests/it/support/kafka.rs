@@ -207,6 +207,31 @@ pub fn kafka_python(args: &[&str]) -> String {
     kafka_python_with_input(args, &[])
 }
 
+/// Sends `lines` to `topic` with kafka-python, one record per batch, keyed by each line's
+/// `call_id` (lines without one: no key), and checks every one was acknowledged. One record
+/// per batch: tansu 0.6.0 answers a fetch from an offset inside a record batch with the
+/// batches after it, so a consumer resuming mid-batch would lose the rest of that batch
+/// (Kafka returns the batch that holds the offset, and librdkafka skips the records before
+/// it).
+pub fn produce_by_call_id(broker: &Broker, topic: &str, lines: &[String]) {
+    let mut input = lines.join("\n");
+    input.push('\n');
+    let bootstrap = broker.bootstrap();
+    let args = [
+        "produce",
+        "--brokers",
+        &bootstrap,
+        "--topic",
+        topic,
+        "--key-field",
+        "call_id",
+        "-",
+    ];
+    let out = kafka_python_with_input(&args, input.as_bytes());
+    let sent: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(sent["sent"].as_u64(), Some(lines.len() as u64), "{out}");
+}
+
 /// [`kafka_python`] with `input` on the tool's stdin (for `produce ... -`).
 pub fn kafka_python_with_input(args: &[&str], input: &[u8]) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/kafka_tool.py");
