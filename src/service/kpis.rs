@@ -313,6 +313,19 @@ pub fn components(state: &State, at: Millis) -> Vec<ComponentNow> {
     out
 }
 
+/// Availability (clause 9.4.1) of a component, or of the center (all components), from the
+/// start of today to the last instant the engine credited (the last interval close). `None`
+/// before anything reported today.
+pub fn availability_today(state: &State, scope: Scope, at: Millis) -> Option<f64> {
+    let day = state.engine.calendar().period(Granularity::Day, at);
+    let tally = state.engine.tally(scope, Granularity::Day, at)?;
+    let elapsed = state.engine.credited_within(day.start, day.end);
+    if !tally.monitored || elapsed <= 0 {
+        return None;
+    }
+    kpi::availability(tally.down_ms, elapsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,17 +384,4 @@ mod tests {
         assert_eq!(s.offered_load_erlangs, Some(0.0));
         assert_eq!((s.agents_needed, s.gap), (Some(0), Some(-2)));
     }
-}
-
-/// Availability (clause 9.4.1) of a component, or of the center (all components), from the
-/// start of today to the last instant the engine credited (the last interval close). `None`
-/// before anything reported today.
-pub fn availability_today(state: &State, scope: Scope, at: Millis) -> Option<f64> {
-    let day = state.engine.calendar().period(Granularity::Day, at);
-    let tally = state.engine.tally(scope, Granularity::Day, at)?;
-    let elapsed = state.engine.credited_within(day.start, day.end);
-    if !tally.monitored || elapsed <= 0 {
-        return None;
-    }
-    kpi::availability(tally.down_ms, elapsed)
 }

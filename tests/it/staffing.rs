@@ -107,9 +107,19 @@ fn a_followed_half_hour_of_calls_gives_the_erlang_c_agents_needed() {
     let file = dir.path().join("events.jsonl");
     let lines: Vec<String> = events.into_iter().map(|(_, l)| l).collect();
     append_lines(&file, &lines);
+    // The position and rejected files in the temporary folder, not the working one.
+    let position = dir.path().join("position.json");
+    let rejected = dir.path().join("rejected.tsv");
     let service = Service::start(
-        &["run", "--follow", file.to_str().unwrap()],
         &[
+            "run",
+            "--follow",
+            file.to_str().unwrap(),
+            "--position-file",
+            position.to_str().unwrap(),
+        ],
+        &[
+            ("CALLPULSE_INPUT_REJECTED_FILE", rejected.to_str().unwrap()),
             ("CALLPULSE_INPUT_POLL_INTERVAL", "200ms"),
             ("CALLPULSE_ENGINE_LATENESS", "0s"),
         ],
@@ -150,4 +160,9 @@ fn a_followed_half_hour_of_calls_gives_the_erlang_c_agents_needed() {
     let all: serde_json::Value = serde_json::from_str(&all).unwrap();
     assert!(all["center"]["staffing"].is_null(), "per queue only");
     assert!(service.terminate(WAIT).success());
+    assert_eq!(
+        std::fs::read_to_string(&rejected).unwrap(),
+        "",
+        "nothing rejected"
+    );
 }
