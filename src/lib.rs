@@ -15,6 +15,7 @@
 //! | [`time`] | instants, RFC 3339, the periods of a time zone |
 //! | [`engine`] | dedupe, reorder by event time, apply (per-call state, repeat contacts, agents, health, complaints), tallies per period |
 //! | [`kpi`] | the rule's formulas, each naming its clause |
+//! | [`staffing`] | Erlang C: the agents a queue needs for 80 % within its threshold, from its live load |
 //! | [`record`] | a closed tally → a period record with every KPI |
 //! | [`alert`] | certification profile → alerts: pending → firing → resolved; Prometheus rules; Alertmanager |
 //! | [`evidence`] | the append-only, hash-chained evidence store (SQLite) and its verification |
@@ -49,4 +50,5 @@ pub mod report;
 pub mod service;
 pub mod sim;
 pub mod source;
+pub mod staffing;
 pub mod time;

@@ -52,6 +52,11 @@ pub struct Window {
     pub abandoned_within: u64,
     pub short_abandoned: u64,
     pub wait_sum: Millis,
+    /// Conversations that ended in the window (at their end), with their talk time, and the
+    /// after-call work that ended in it: the average handling time of live staffing.
+    pub handled: u64,
+    pub talk_sum: Millis,
+    pub wrap_sum: Millis,
 }
 
 impl Window {
@@ -63,6 +68,9 @@ impl Window {
         self.abandoned_within += o.abandoned_within;
         self.short_abandoned += o.short_abandoned;
         self.wait_sum += o.wait_sum;
+        self.handled += o.handled;
+        self.talk_sum += o.talk_sum;
+        self.wrap_sum += o.wrap_sum;
     }
 
     /// Clause 9.3.1, as for period records.
@@ -82,6 +90,11 @@ impl Window {
     /// Clause 9.3.2.
     pub fn asa_seconds(&self) -> Option<f64> {
         kpi::asa_seconds(self.wait_sum, self.answered)
+    }
+
+    /// Clause 9.1.3: (talk + wrap-up) / conversations handled; `None` without one.
+    pub fn aht_seconds(&self) -> Option<f64> {
+        kpi::aht_seconds(self.talk_sum, self.wrap_sum, self.handled)
     }
 }
 
@@ -188,6 +201,11 @@ impl Live {
                 w.abandoned_within += u64::from(wait <= threshold);
                 w.short_abandoned += u64::from(short_abandon.is_some_and(|s| wait < s));
             }
+            Delta::Handled { talk, .. } => {
+                w.handled += 1;
+                w.talk_sum += talk;
+            }
+            Delta::Wrapup { wrap } => w.wrap_sum += wrap,
             _ => {}
         }
         observe_waits(s, &self.bounds, delta);
@@ -305,6 +323,33 @@ mod tests {
         assert_eq!(live.window(q, now, 60).answered, 0);
         assert_eq!(live.window(q, now, 60).offered, 1);
         assert_eq!(live.waits(q).unwrap().0.count, 1);
+    }
+
+    #[test]
+    fn handled_calls_and_wrap_ups_give_the_window_its_handling_time() {
+        let mut live = Live::new([]);
+        let q = Scope::Queue(0);
+        assert_eq!(
+            live.window(q, T0, 30).aht_seconds(),
+            None,
+            "no call handled"
+        );
+        let handled = |talk| Delta::Handled {
+            talk,
+            resolved: None,
+        };
+        live.add(q, T0, handled(100_000), 20_000, None);
+        live.add(q, T0 + MINUTE, handled(200_000), 20_000, None);
+        live.add(q, T0 + MINUTE, Delta::Wrapup { wrap: 30_000 }, 20_000, None);
+        let w = live.window(q, T0 + MINUTE, 30);
+        assert_eq!((w.handled, w.talk_sum, w.wrap_sum), (2, 300_000, 30_000));
+        assert_eq!(w.aht_seconds(), Some(165.0));
+        assert_eq!(live.window(q, T0 + MINUTE, 1).aht_seconds(), Some(230.0));
+        // A wrap-up alone (its conversation ended before the window): no handled call, no AHT.
+        let later = T0 + 40 * MINUTE;
+        live.add(q, later, Delta::Wrapup { wrap: 30_000 }, 20_000, None);
+        assert_eq!(live.window(q, later, 30).wrap_sum, 30_000);
+        assert_eq!(live.window(q, later, 30).aht_seconds(), None);
     }
 
     #[test]

@@ -16,7 +16,8 @@ use crate::config::EngineConfig;
 use crate::time::Millis;
 
 /// The layout of the engine's state; raised whenever a serialised type changes.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+/// 2: the live windows' minute sums carry handled calls, talk and wrap-up (live staffing).
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 /// What precedes the state: it names the layout, and the calendar the state's periods were
 /// cut by (periods of another time zone or interval length cannot be carried over).

@@ -5,6 +5,7 @@
 use super::state::State;
 use crate::engine::{Scope, Staffing, Tally, Window};
 use crate::kpi;
+use crate::staffing::{Traffic, TARGET_SERVICE_LEVEL};
 use crate::time::{seconds, Granularity, Millis, MINUTE};
 use serde::Serialize;
 
@@ -90,6 +91,9 @@ pub fn window_of(t: &Tally) -> Window {
         abandoned_within: t.abandoned_within,
         short_abandoned: t.short_abandoned,
         wait_sum: t.wait_sum,
+        handled: t.handled,
+        talk_sum: t.talk_sum,
+        wrap_sum: t.wrap_sum,
     }
 }
 
@@ -131,6 +135,72 @@ pub struct ScopeKpis {
     pub agents_on_call: u32,
     pub agents_wrap_up: u32,
     pub agents_not_ready: u32,
+    /// Live staffing over the last [`STAFFING_MINUTES`] whatever the window; `null` for the
+    /// center.
+    pub staffing: Option<LiveStaffing>,
+}
+
+/// The minutes of event time live staffing looks back over.
+pub const STAFFING_MINUTES: i64 = 30;
+
+/// The agents a queue needs now by Erlang C ([`crate::staffing`]), from its calls of the last
+/// [`STAFFING_MINUTES`], against the agents it has.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveStaffing {
+    pub window_minutes: i64,
+    /// Calls offered and conversations handled in the window.
+    pub offered: u64,
+    pub handled: u64,
+    /// λ: calls offered in the window per hour.
+    pub arrival_rate_per_hour: f64,
+    /// (talk + wrap-up) / conversations handled in the window; `null` without one.
+    pub aht_seconds: Option<f64>,
+    /// A = λ × AHT; `null` while the AHT is unknown.
+    pub offered_load_erlangs: Option<f64>,
+    /// The service level aimed at within the queue's threshold (9.3.1).
+    pub target_service_level: f64,
+    /// The smallest number of agents reaching the target; `null` while the AHT is unknown (or
+    /// beyond [`crate::staffing::MAX_AGENTS`]).
+    pub agents_needed: Option<u32>,
+    /// Agents of the queue available, on a call or in wrap-up now (not ready ones excluded;
+    /// an agent of several queues counts in each).
+    pub agents_staffed: u32,
+    /// needed − staffed: agents short (negative: to spare); `null` without a need.
+    pub gap: Option<i64>,
+}
+
+/// Live staffing from the sums of the last [`STAFFING_MINUTES`], the queue's service-level
+/// threshold and its agents now.
+pub fn live_staffing(w: &Window, threshold: Millis, staff: Staffing) -> LiveStaffing {
+    let window_s = (STAFFING_MINUTES * 60) as f64;
+    let rate = w.offered as f64 / window_s;
+    let aht = w.aht_seconds();
+    let traffic = aht.and_then(|aht| Traffic::new(rate, aht));
+    let needed = traffic.and_then(|t| t.agents_needed(seconds(threshold), TARGET_SERVICE_LEVEL));
+    let staffed = staff.available + staff.on_call + staff.wrap_up;
+    LiveStaffing {
+        window_minutes: STAFFING_MINUTES,
+        offered: w.offered,
+        handled: w.handled,
+        arrival_rate_per_hour: rate * 3600.0,
+        aht_seconds: aht,
+        offered_load_erlangs: traffic.map(|t| t.load()),
+        target_service_level: TARGET_SERVICE_LEVEL,
+        agents_needed: needed,
+        agents_staffed: staffed,
+        gap: needed.map(|n| i64::from(n) - i64::from(staffed)),
+    }
+}
+
+/// Live staffing of queue `q` at live time `at`.
+pub fn queue_staffing(state: &State, q: u32, at: Millis, staff: Staffing) -> LiveStaffing {
+    let scope = Scope::Queue(q);
+    let w = if at > Millis::MIN {
+        state.engine.window(scope, at, STAFFING_MINUTES)
+    } else {
+        Window::default()
+    };
+    live_staffing(&w, state.engine.threshold(scope), staff)
 }
 
 /// A component now, and its availability today.
@@ -190,6 +260,10 @@ pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Optio
             agents_on_call: staff.on_call,
             agents_wrap_up: staff.wrap_up,
             agents_not_ready: staff.not_ready,
+            staffing: match scope {
+                Scope::Queue(q) => Some(queue_staffing(state, q, at, staff)),
+                _ => None,
+            },
         }
     };
     let queues = wanted
@@ -250,4 +324,64 @@ pub fn availability_today(state: &State, scope: Scope, at: Millis) -> Option<f64
         return None;
     }
     kpi::availability(tally.down_ms, elapsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(offered: u64, handled: u64, talk_s: i64, wrap_s: i64) -> Window {
+        Window {
+            offered,
+            handled,
+            talk_sum: talk_s * 1000,
+            wrap_sum: wrap_s * 1000,
+            ..Window::default()
+        }
+    }
+
+    fn staff(available: u32, on_call: u32, wrap_up: u32, not_ready: u32) -> Staffing {
+        Staffing {
+            available,
+            on_call,
+            wrap_up,
+            not_ready,
+        }
+    }
+
+    #[test]
+    fn thirty_minutes_of_calls_give_the_erlang_c_need() {
+        // Call Centre Helper's example: 100 calls in 30 min, AHT 180 s (150 talk + 30 wrap),
+        // 80 % within 20 s → 14 agents (see `staffing`'s tests for the source).
+        let s = live_staffing(
+            &window(100, 50, 50 * 150, 50 * 30),
+            20_000,
+            staff(3, 8, 1, 5),
+        );
+        assert_eq!(s.arrival_rate_per_hour, 200.0);
+        assert_eq!(s.aht_seconds, Some(180.0));
+        assert_eq!(s.offered_load_erlangs, Some(10.0));
+        assert_eq!(s.agents_needed, Some(14));
+        assert_eq!(s.agents_staffed, 12, "not-ready agents are not staffed");
+        assert_eq!(s.gap, Some(2), "two agents short");
+    }
+
+    #[test]
+    fn without_a_handled_call_there_is_no_figure_and_without_calls_no_need() {
+        let s = live_staffing(&window(40, 0, 0, 0), 20_000, staff(2, 0, 0, 0));
+        assert_eq!(
+            (
+                s.aht_seconds,
+                s.offered_load_erlangs,
+                s.agents_needed,
+                s.gap
+            ),
+            (None, None, None, None),
+            "the handling time is unknown: no figure, never 0"
+        );
+        assert_eq!(s.agents_staffed, 2);
+        let s = live_staffing(&window(0, 3, 600, 0), 20_000, staff(2, 0, 0, 0));
+        assert_eq!(s.offered_load_erlangs, Some(0.0));
+        assert_eq!((s.agents_needed, s.gap), (Some(0), Some(-2)));
+    }
 }

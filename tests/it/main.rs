@@ -20,4 +20,5 @@ mod report;
 mod service_follow;
 mod service_http;
 mod service_kafka;
+mod staffing;
 mod support;

@@ -164,7 +164,7 @@ const AGENT_STATES: [(&str, AgentState); 4] = [
 ];
 
 /// Families besides the [`COUNTS`] (which exist per queue and per center).
-pub const CATALOGUE: [Family; 32] = [
+pub const CATALOGUE: [Family; 35] = [
     f(
         "callpulse_queue_threshold_seconds",
         GAUGE,
@@ -254,6 +254,24 @@ pub const CATALOGUE: [Family; 32] = [
         GAUGE,
         &["queue", "state"],
         "Agents of the queue by current state.",
+    ),
+    f(
+        "callpulse_staffing_agents_needed",
+        GAUGE,
+        &["queue"],
+        "Agents the queue needs now for 80 % of calls answered within its threshold (9.3.1), by Erlang C over the last 30 minutes of calls; absent while no call was handled in them.",
+    ),
+    f(
+        "callpulse_staffing_agents_staffed",
+        GAUGE,
+        &["queue"],
+        "Agents of the queue available, on a call or in wrap-up now.",
+    ),
+    f(
+        "callpulse_staffing_offered_load_erlangs",
+        GAUGE,
+        &["queue"],
+        "Calls offered per second over the last 30 minutes times their average handling time (talk and wrap-up); absent while no call was handled in them.",
     ),
     f(
         "callpulse_center_calls_waiting",
@@ -698,7 +716,27 @@ fn collect(state: &State, out: &mut Out) {
                 out.push(family("callpulse_calls_waiting"), &[queue], n as f64);
                 let longest = oldest.map_or(0.0, |since| seconds((at - since).max(0)));
                 out.push(family("callpulse_longest_wait_seconds"), &[queue], longest);
-                staffing.get(q as usize).copied().unwrap_or_default()
+                let staff = staffing.get(q as usize).copied().unwrap_or_default();
+                let live = kpis::queue_staffing(state, q, at, staff);
+                for (name, value) in [
+                    (
+                        "callpulse_staffing_agents_needed",
+                        live.agents_needed.map(f64::from),
+                    ),
+                    (
+                        "callpulse_staffing_agents_staffed",
+                        Some(f64::from(live.agents_staffed)),
+                    ),
+                    (
+                        "callpulse_staffing_offered_load_erlangs",
+                        live.offered_load_erlangs,
+                    ),
+                ] {
+                    if let Some(v) = value {
+                        out.push(family(name), &[queue], v);
+                    }
+                }
+                staff
             }
             _ => {
                 let n: u64 = waiting.iter().map(|(n, _)| n).sum();
