@@ -7,6 +7,7 @@ mod anonymous_bank;
 mod cli;
 mod config_files;
 mod crash;
+mod deploy;
 mod engine_cases;
 mod evidence;
 mod fault_injection;

@@ -23,7 +23,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// 2026-11-01T00:00:00Z: a month starts, so month-to-date windows start with the scenario.
-const T0: Millis = 1_793_491_200_000;
+pub(crate) const T0: Millis = 1_793_491_200_000;
 const MINUTES: i64 = 100;
 
 /// promtool, or `None` outside CI when it is not installed.
@@ -97,7 +97,7 @@ fn call(
 }
 
 /// Every event of the scenario, in time order.
-fn scenario() -> Vec<(Millis, String)> {
+pub(crate) fn scenario() -> Vec<(Millis, String)> {
     let mut ev = Vec::new();
     // Forecasts of the first eight intervals of `sales`: every other one is 40 calls instead
     // of the 60 that come, an accuracy of 0.667.
