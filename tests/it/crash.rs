@@ -180,10 +180,10 @@ fn killed_with_sigkill_at_random_points_and_restarted_it_writes_the_records_of_a
         }
         kills.push(events_read(&service));
         drop(service); // SIGKILL
-        // A killed member leaves the group only when its session expires. tansu 0.6.0 takes a
-        // member that joins before that as a rebalance with the dead one still in, and never
-        // hands its partitions on, so the restart waits out the session, as a restarted pod
-        // takes its time.
+                       // A killed member leaves the group only when its session expires. tansu 0.6.0 takes a
+                       // member that joins before that as a rebalance with the dead one still in, and never
+                       // hands its partitions on, so the restart waits out the session, as a restarted pod
+                       // takes its time.
         sleep(Duration::from_secs(7));
     }
     eprintln!("killed after reading {kills:?} of {LINES} events");

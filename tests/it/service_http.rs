@@ -281,15 +281,7 @@ fn the_demo_serves_live_kpis_over_a_socket_and_stops_on_sigterm() {
 #[test]
 fn every_metric_family_is_documented_in_the_readme() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let mut readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    // Sections written for the README and not merged into it yet (`README_SECTION_*.md`).
-    for entry in std::fs::read_dir(root).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("README_SECTION_") && name.ends_with(".md") {
-            readme.push_str(&std::fs::read_to_string(&path).unwrap());
-        }
-    }
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
     for name in callpulse::service::metrics::names() {
         let suffix = name
             .trim_start_matches("callpulse_")
