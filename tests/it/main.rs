@@ -21,3 +21,4 @@ mod service_follow;
 mod service_http;
 mod service_kafka;
 mod support;
+mod wallboard;
