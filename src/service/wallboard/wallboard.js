@@ -245,8 +245,9 @@ function queueTile(q) {
   const [sl, s1] = judged(q, "service_level", targets, { big: true });
   const [ar, s2] = judged(q, "answer_rate", targets);
   const [asa, s3] = judged(q, "asa_seconds", targets);
-  const state = worst([s1, s2, s3]);
   const firing = alertsFor(q.queue).length > 0;
+  // A firing alert (judged over its own window) makes the tile breached whatever the figures.
+  const state = firing ? "breach" : worst([s1, s2, s3]);
   const tr = (board.trend.queues || {})[q.queue] || [];
   const staffing = q.staffing;
   const staff = el("div", { class: "staffing figures", "data-part": "staffing", hidden: !staffing });
