@@ -28,7 +28,7 @@ pub enum Command {
     Produce(ProduceArgs),
     /// Write a simulated call center's events as JSON Lines (or to Kafka): built-in demo data.
     Simulate(SimulateArgs),
-    /// Consume call events from Kafka (or follow a file) and serve live KPIs: /metrics, /api/v1, a live page.
+    /// Consume call events from Kafka (or follow a file) and serve live KPIs: /metrics, /api/v1, the wallboard at /.
     Run(RunArgs),
     /// The live service fed by the built-in simulator instead of Kafka: live KPIs at once.
     Demo(DemoArgs),
@@ -117,7 +117,7 @@ pub struct RunArgs {
     /// Where the follower remembers how far it has read [default: input.position_file].
     #[arg(long, value_name = "FILE")]
     pub position_file: Option<PathBuf>,
-    /// HTTP address of /metrics, the API and the live page [default: http.listen, 127.0.0.1:9898].
+    /// HTTP address of /metrics, the API and the wallboard [default: http.listen, 127.0.0.1:9898].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
 }
@@ -126,7 +126,7 @@ pub struct RunArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
-    /// HTTP address of the live page, /metrics and the API [default: http.listen, 127.0.0.1:9898].
+    /// HTTP address of the wallboard, /metrics and the API [default: http.listen, 127.0.0.1:9898].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
     /// Seed of the simulator.

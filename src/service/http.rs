@@ -1,14 +1,15 @@
 //! The HTTP side of the service (axum, one port): `/metrics`, the JSON API, health probes and
-//! the live page at `/`.
+//! the wallboard at `/` (with its stream, `/api/v1/stream`).
 
 use super::alerts;
 use super::kpis::{self, LiveWindow};
 use super::metrics;
 use super::state::Shared;
+use super::wallboard;
 use crate::time::{rfc3339, Millis};
 use axum::extract::{Query, State as AxumState};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use prometheus::Registry;
@@ -26,6 +27,10 @@ pub fn router(shared: Shared) -> Router {
     let registry = Arc::new(metrics::registry(&shared));
     Router::new()
         .route("/", get(page))
+        .route(wallboard::CSS_PATH, get(css))
+        .route(wallboard::JS_PATH, get(js))
+        .route("/api/v1/board", get(board_json))
+        .route("/api/v1/stream", get(stream))
         .route("/metrics", get(metrics_text))
         .route("/api/v1/kpis", get(kpis_json))
         .route("/api/v1/intervals", get(intervals_json))
@@ -50,8 +55,86 @@ fn error(status: StatusCode, message: String) -> Response {
     (status, Json(Body { error: message })).into_response()
 }
 
-async fn page() -> Html<&'static str> {
-    Html(include_str!("page.html"))
+/// A wallboard asset: its content type, the CSP that forbids loads from elsewhere, no sniffing.
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                wallboard::CONTENT_SECURITY_POLICY,
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn page() -> Response {
+    asset("text/html; charset=utf-8", wallboard::INDEX_HTML)
+}
+
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", wallboard::CSS)
+}
+
+async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", wallboard::JS)
+}
+
+#[derive(Debug, Deserialize)]
+struct BoardQuery {
+    window: Option<String>,
+}
+
+fn board_window(q: &BoardQuery) -> Result<LiveWindow, String> {
+    let name = q.window.as_deref().unwrap_or("15m");
+    LiveWindow::parse(name)
+        .ok_or_else(|| format!("window must be one of 15m, 60m, today, interval, got {name:?}"))
+}
+
+/// One wallboard payload, as each event of `/api/v1/stream` carries it.
+async fn board_json(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> Response {
+    let window = match board_window(&q) {
+        Ok(w) => w,
+        Err(e) => return bad_request(e),
+    };
+    let body = wallboard::board_json(&app.shared.lock(), window);
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Server-Sent Events: a wallboard payload every [`wallboard::PUSH_EVERY_MS`], the first at
+/// once; comments keep an idle proxy from closing the connection; the browser reconnects
+/// after `retry` (2 s) when it drops.
+async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use std::time::Duration;
+    let window = match board_window(&q) {
+        Ok(w) => w,
+        Err(e) => return bad_request(e),
+    };
+    let mut ticks = tokio::time::interval(Duration::from_millis(wallboard::PUSH_EVERY_MS));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let events = futures_util::stream::unfold(
+        (app.shared, ticks, true),
+        move |(shared, mut ticks, first)| async move {
+            ticks.tick().await;
+            let data = wallboard::board_json(&shared.lock(), window);
+            let mut event = Event::default().event("board").data(data);
+            if first {
+                event = event.retry(Duration::from_secs(2));
+            }
+            Some((
+                Ok::<_, std::convert::Infallible>(event),
+                (shared, ticks, false),
+            ))
+        },
+    );
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }
 
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {

@@ -23,6 +23,7 @@ pub mod kpis;
 pub mod metrics;
 pub mod shutdown;
 pub mod state;
+pub mod wallboard;
 
 pub use shutdown::Shutdown;
 pub use state::{Shared, State};
@@ -50,8 +51,8 @@ pub fn serve(
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let local = listener.local_addr()?;
-        tracing::info!(%local, "serving /metrics, /api/v1 and the live page");
-        eprintln!("callpulse: serving http://{local}/ (metrics at /metrics)");
+        tracing::info!(%local, "serving /metrics, /api/v1 and the wallboard");
+        eprintln!("callpulse: serving http://{local}/ (wallboard at /, metrics at /metrics)");
 
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let input_shared = shared.clone();

@@ -23,3 +23,4 @@ mod service_http;
 mod service_kafka;
 mod staffing;
 mod support;
+mod wallboard;

@@ -1,0 +1,276 @@
+//! The wallboard at `/`: a page for a wall screen (and a laptop) that shows every queue's
+//! live KPIs as a tile, center-wide totals, availability and a banner per firing alert,
+//! pushed once a second over Server-Sent Events (`/api/v1/stream`).
+//!
+//! Every event is one [`Board`]: the `/api/v1/kpis` snapshot (same code), the trend of the
+//! last hour per queue (5-minute buckets of the live minute windows), the running profile's
+//! targets per queue (threshold, at-risk band, minimum volume: the page colours nothing by
+//! itself) and the active alerts as `/api/v1/alerts` shows them. `/api/v1/board` answers the
+//! same payload once, which the page reads at load before the stream's first event.
+//!
+//! The page's HTML, CSS and JS are compiled into the binary and served under a
+//! Content-Security-Policy that allows nothing from elsewhere.
+
+use super::alerts;
+use super::kpis::{self, LiveWindow, ScopeKpis, Snapshot};
+use super::state::State;
+use crate::alert::{Comparison, Criterion, Measure, Phase, Profile, ScopeKind};
+use crate::engine::Scope;
+use crate::time::{Millis, MINUTE};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The page.
+pub const INDEX_HTML: &str = include_str!("wallboard/index.html");
+/// Its style sheet, at [`CSS_PATH`].
+pub const CSS: &str = include_str!("wallboard/wallboard.css");
+/// Its script, at [`JS_PATH`].
+pub const JS: &str = include_str!("wallboard/wallboard.js");
+pub const CSS_PATH: &str = "/wallboard/wallboard.css";
+pub const JS_PATH: &str = "/wallboard/wallboard.js";
+
+/// Nothing from another origin, no inline script or style, no plugin, no frame around it.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+
+/// How often the stream sends a board, in milliseconds.
+pub const PUSH_EVERY_MS: u64 = 1_000;
+
+/// Minutes per trend bucket, and buckets in the trend (the last hour).
+pub const TREND_MINUTES: i64 = 5;
+pub const TREND_POINTS: i64 = 12;
+
+/// One event of the stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct Board<'a> {
+    /// The profile's id, or `null` when alerts are off.
+    pub profile: Option<ProfileHead>,
+    /// The page's language when the viewer chose none: `zh` for the built-in YD/T 2823-2015
+    /// profile (and without a profile), `en` for another profile.
+    pub default_lang: &'static str,
+    /// Exactly `/api/v1/kpis?window=W` (15m unless the stream was asked for another).
+    pub kpis: Snapshot,
+    /// The center's KPIs of today so far.
+    pub today: Option<ScopeKpis>,
+    /// The center's availability today (clause 9.4.1), like each component's in `kpis`.
+    pub availability_today: Option<f64>,
+    /// The last hour per queue and center-wide, oldest bucket first.
+    pub trend: Trend,
+    /// The profile's targets: `center` and per queue name.
+    pub targets: Targets,
+    /// Active (pending and firing) alerts, as `/api/v1/alerts` lists them; `null` when off.
+    pub alerts: Option<Vec<alerts::AlertView<'a>>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileHead {
+    pub id: String,
+    pub standard: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    pub bucket_minutes: i64,
+    /// Start of each bucket (RFC 3339 in the configured zone).
+    pub starts: Vec<String>,
+    pub center: Vec<TrendPoint>,
+    pub queues: BTreeMap<String, Vec<TrendPoint>>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TrendPoint {
+    pub offered: u64,
+    pub service_level: Option<f64>,
+}
+
+/// What each measure shown is held to, for one scope.
+pub type ScopeTargets = BTreeMap<&'static str, Target>;
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Targets {
+    pub center: ScopeTargets,
+    pub queues: BTreeMap<String, ScopeTargets>,
+}
+
+/// The strictest enabled criterion of one measure for one scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub criterion: String,
+    pub clause: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// `<` (breached below the threshold) or `>`.
+    pub comparison: &'static str,
+    pub threshold: f64,
+    /// A value on the good side of the threshold by less than this is "at risk": the
+    /// criterion's hysteresis, or [`default_margin`] when it has none.
+    pub at_risk: f64,
+    /// Below this volume the rule judges nothing (the page shows the figure uncoloured).
+    pub min_volume: u64,
+    /// The window the alert judges over (the tile shows the board's window).
+    pub window: &'static str,
+}
+
+/// The at-risk band of a criterion without hysteresis: half the distance to 100 % (at most
+/// 2 points) for a ratio judged from below, 10 % of the threshold otherwise.
+pub fn default_margin(measure: Measure, comparison: Comparison, threshold: f64) -> f64 {
+    let ratio = !matches!(measure, Measure::AsaSeconds | Measure::OutageSeconds);
+    if ratio && comparison == Comparison::Below {
+        ((1.0 - threshold) / 2.0).clamp(0.0, 0.02)
+    } else {
+        (threshold * 0.1).abs()
+    }
+}
+
+/// The measures a tile colours.
+const SHOWN: [Measure; 4] = [
+    Measure::ServiceLevel,
+    Measure::AnswerRate,
+    Measure::AsaSeconds,
+    Measure::Availability,
+];
+
+/// The target of `measure` for the scope named `name` (`""` for the center): of the enabled
+/// criteria, the one hardest to meet.
+fn target(profile: &Profile, measure: Measure, kind: ScopeKind, name: &str) -> Option<Target> {
+    let harder = |a: &(&Criterion, f64), b: &(&Criterion, f64)| match a.0.comparison {
+        Comparison::Below => a.1.total_cmp(&b.1),
+        Comparison::Above => b.1.total_cmp(&a.1),
+    };
+    let (c, _) = profile
+        .criteria
+        .iter()
+        .filter(|c| c.measure == measure && c.scope == kind)
+        .filter(|c| c.limits_for(name).enabled)
+        .map(|c| (c, c.limits_for(name).threshold))
+        .max_by(harder)?;
+    let l = c.limits_for(name);
+    Some(Target {
+        criterion: c.id.clone(),
+        clause: c.clause.clone(),
+        name_zh: c.name_zh.clone(),
+        name_en: c.name_en.clone(),
+        comparison: c.comparison.symbol(),
+        threshold: l.threshold,
+        at_risk: if l.hysteresis > 0.0 {
+            l.hysteresis
+        } else {
+            default_margin(measure, c.comparison, l.threshold)
+        },
+        min_volume: l.min_volume,
+        window: c.window.name(),
+    })
+}
+
+fn targets_of(profile: &Profile, kind: ScopeKind, name: &str) -> ScopeTargets {
+    SHOWN
+        .iter()
+        .filter_map(|&m| target(profile, m, kind, name).map(|t| (m.name(), t)))
+        .collect()
+}
+
+/// The last hour of `scope` at live time `at`, in [`TREND_POINTS`] buckets.
+fn trend_of(state: &State, scope: Scope, at: Millis) -> Vec<TrendPoint> {
+    (0..TREND_POINTS)
+        .rev()
+        .map(|k| {
+            let w = state
+                .engine
+                .window(scope, at - k * TREND_MINUTES * MINUTE, TREND_MINUTES);
+            TrendPoint {
+                offered: w.offered,
+                service_level: w.service_level(),
+            }
+        })
+        .collect()
+}
+
+/// The board of `window` now.
+pub fn board(state: &State, window: LiveWindow) -> Board<'_> {
+    let snapshot = kpis::snapshot(state, window, None).expect("all queues always exist");
+    let at = state.clock();
+    let live = at > Millis::MIN;
+    let calendar = state.engine.calendar();
+    let names = &state.engine.names().queues;
+    let queue_ids = 0..names.len() as u32;
+
+    let today = live
+        .then(|| kpis::snapshot(state, LiveWindow::Today, None))
+        .flatten()
+        .and_then(|s| s.center);
+    let trend = Trend {
+        bucket_minutes: TREND_MINUTES,
+        starts: if live {
+            let last = at.div_euclid(MINUTE) * MINUTE;
+            (0..TREND_POINTS)
+                .rev()
+                .map(|k| calendar.format(last - (k * TREND_MINUTES + TREND_MINUTES - 1) * MINUTE))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        center: if live {
+            trend_of(state, Scope::Center, at)
+        } else {
+            Vec::new()
+        },
+        queues: queue_ids
+            .clone()
+            .map(|q| {
+                let points = if live {
+                    trend_of(state, Scope::Queue(q), at)
+                } else {
+                    Vec::new()
+                };
+                (names.name(q).to_string(), points)
+            })
+            .collect(),
+    };
+    let profile = state.alerts.as_ref().map(|a| a.profile());
+    let targets = profile.map_or_else(Targets::default, |p| Targets {
+        center: targets_of(p, ScopeKind::Center, ""),
+        queues: queue_ids
+            .map(|q| {
+                let name = names.name(q);
+                (name.to_string(), targets_of(p, ScopeKind::Queue, name))
+            })
+            .collect(),
+    });
+    let alerts = state.alerts.as_ref().map(|live| {
+        live.alerts
+            .active()
+            .filter(|a| matches!(a.state, Phase::Pending | Phase::Firing))
+            .map(|a| alerts::view(a, calendar))
+            .collect()
+    });
+    Board {
+        profile: profile.map(|p| ProfileHead {
+            id: p.id.clone(),
+            standard: p.standard.clone(),
+            name_zh: p.name_zh.clone(),
+            name_en: p.name_en.clone(),
+        }),
+        default_lang: match profile {
+            Some(p) if p.id != crate::alert::profile::BUILT_IN_NAME => "en",
+            _ => "zh",
+        },
+        kpis: snapshot,
+        today,
+        availability_today: if live {
+            kpis::availability_today(state, Scope::Center, at)
+        } else {
+            None
+        },
+        trend,
+        targets,
+        alerts,
+    }
+}
+
+/// The board of `window` now, as JSON (built and written under the caller's lock).
+pub fn board_json(state: &State, window: LiveWindow) -> String {
+    serde_json::to_string(&board(state, window)).expect("a board serialises")
+}
