@@ -229,15 +229,17 @@ fn the_stream_pushes_a_board_every_second_built_like_the_kpis_snapshot() {
     let (second, at2) = stream.next_event();
     let b2 = json(field(&second, "data").expect("a data line"));
     check_board(&b2);
-    let gap = at2 - at1;
-    eprintln!("second board {} ms after the first", gap.as_millis());
-    assert!(
-        gap >= Duration::from_millis(500) && gap <= Duration::from_millis(2_500),
-        "one board a second, got {gap:?}"
+    // A board a second is the server's schedule (`interval(1 s)` in src/service/wallboard.rs);
+    // the test checks that boards keep coming and that they are fresh, not how fast (tests
+    // never assert on timing): each is built anew, so the clock it carries never goes back.
+    eprintln!(
+        "second board {} ms after the first",
+        (at2 - at1).as_millis()
     );
-    let (third, at3) = stream.next_event();
-    check_board(&json(field(&third, "data").unwrap()));
-    assert!(at3 - at2 <= Duration::from_millis(2_500));
+    let (third, _) = stream.next_event();
+    let b3 = json(field(&third, "data").unwrap());
+    check_board(&b3);
+    assert!(b2["kpis"]["as_of"].as_str() <= b3["kpis"]["as_of"].as_str());
 
     // A bad window is refused like /api/v1/kpis refuses it.
     let (code, body) = demo.get("/api/v1/stream?window=5h");
@@ -669,9 +671,16 @@ fn chromium_renders_every_demo_queue_live_in_both_languages_and_says_when_it_rec
         assert!(t.contains(r#"class="spark""#), "{q} has its sparkline");
         assert!(t.contains(r#"data-points="12""#), "{q}: twelve points");
         assert!(t.contains("<polyline"), "{q}: a service-level line");
+        // The demo's queues have handled calls in the last 30 minutes: Erlang C gives the
+        // agents needed, shown with the agents staffed.
         assert!(
-            t.contains(r#"data-part="staffing" hidden="""#),
-            "no staffing in the snapshot: the Erlang C slot is hidden: {t}"
+            !t.contains(r#"data-part="staffing" hidden="""#),
+            "the Erlang C figure is shown: {t}"
+        );
+        let needed = shown(t, "agents_needed");
+        assert!(
+            needed.parse::<u32>().is_ok(),
+            "{q}: agents needed {needed:?}"
         );
     }
     let center = tile(&zh, "");
