@@ -212,6 +212,22 @@ struct RawLimits {
 }
 
 impl Profile {
+    /// Of the enabled criteria judging `measure` for the scope named `name` (`""` for the
+    /// center), the one hardest to meet: the highest floor or the lowest ceiling.
+    pub fn hardest(&self, measure: Measure, kind: ScopeKind, name: &str) -> Option<&Criterion> {
+        let harder = |a: &(&Criterion, f64), b: &(&Criterion, f64)| match a.0.comparison {
+            Comparison::Below => a.1.total_cmp(&b.1),
+            Comparison::Above => b.1.total_cmp(&a.1),
+        };
+        self.criteria
+            .iter()
+            .filter(|c| c.measure == measure && c.scope == kind)
+            .filter(|c| c.limits_for(name).enabled)
+            .map(|c| (c, c.limits_for(name).threshold))
+            .max_by(harder)
+            .map(|(c, _)| c)
+    }
+
     /// The profile `alerts.profile` names: the built-in one by its name, or a TOML file.
     pub fn load(name_or_path: &str) -> Result<Profile, ConfigError> {
         if name_or_path == BUILT_IN_NAME {

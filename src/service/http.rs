@@ -4,6 +4,7 @@
 use super::alerts;
 use super::kpis::{self, LiveWindow};
 use super::metrics;
+use super::shutdown::Shutdown;
 use super::state::Shared;
 use super::wallboard;
 use crate::time::{rfc3339, Millis};
@@ -12,18 +13,37 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures_util::StreamExt as _;
 use prometheus::Registry;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Clone)]
 struct App {
     shared: Shared,
     registry: Arc<Registry>,
+    /// The latest board of each window and when it was built: every wallboard open shares
+    /// it, so the state is locked for one board a second, not one per screen.
+    boards: Arc<Boards>,
+    /// Ends the wallboards' streams when the server stops.
+    stop: Shutdown,
 }
+
+/// The latest board of each window (by name), when it was built, and its JSON.
+type Boards = std::sync::Mutex<BTreeMap<&'static str, (Instant, Arc<str>)>>;
+
+/// A board younger than this is served again rather than built anew.
+const BOARD_FRESH: Duration = Duration::from_millis(500);
 
 /// The router of a service over `shared`.
 pub fn router(shared: Shared) -> Router {
+    router_until(shared, Shutdown::new())
+}
+
+/// The router of a service over `shared` whose event streams end when `stop` is triggered.
+pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
     let registry = Arc::new(metrics::registry(&shared));
     Router::new()
         .route("/", get(page))
@@ -39,7 +59,12 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/v1/alerts", get(alerts_json))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .with_state(App { shared, registry })
+        .with_state(App {
+            shared,
+            registry,
+            boards: Arc::default(),
+            stop,
+        })
 }
 
 /// A `400 Bad Request` with a JSON body naming the problem.
@@ -101,8 +126,25 @@ async fn board_json(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>)
         Ok(w) => w,
         Err(e) => return bad_request(e),
     };
-    let body = wallboard::board_json(&app.shared.lock(), window);
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let body = board(&app, window);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The board of `window`: the shared one while fresh, else built now (and shared).
+fn board(app: &App, window: LiveWindow) -> Arc<str> {
+    let mut boards = app.boards.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((built, board)) = boards.get(window.name()) {
+        if built.elapsed() < BOARD_FRESH {
+            return board.clone();
+        }
+    }
+    let board: Arc<str> = wallboard::board_json(&app.shared.lock(), window).into();
+    boards.insert(window.name(), (Instant::now(), board.clone()));
+    board
 }
 
 /// Server-Sent Events: a wallboard payload every [`wallboard::PUSH_EVERY_MS`], the first at
@@ -115,23 +157,34 @@ async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> 
         Ok(w) => w,
         Err(e) => return bad_request(e),
     };
-    let mut ticks = tokio::time::interval(Duration::from_millis(wallboard::PUSH_EVERY_MS));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let every = Duration::from_millis(wallboard::PUSH_EVERY_MS);
+    let stop = app.stop.clone();
+    // The first board at once; the next ones a period apart from when the first was sent.
     let events = futures_util::stream::unfold(
-        (app.shared, ticks, true),
-        move |(shared, mut ticks, first)| async move {
-            ticks.tick().await;
-            let data = wallboard::board_json(&shared.lock(), window);
-            let mut event = Event::default().event("board").data(data);
+        (app, None::<tokio::time::Interval>),
+        move |(app, ticks)| async move {
+            let first = ticks.is_none();
+            let ticks = match ticks {
+                Some(mut t) => {
+                    t.tick().await;
+                    t
+                }
+                None => {
+                    let mut t =
+                        tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+                    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    t
+                }
+            };
+            let data = board(&app, window);
+            let mut event = Event::default().event("board").data(&*data);
             if first {
                 event = event.retry(Duration::from_secs(2));
             }
-            Some((
-                Ok::<_, std::convert::Infallible>(event),
-                (shared, ticks, false),
-            ))
+            Some((Ok::<_, std::convert::Infallible>(event), (app, Some(ticks))))
         },
-    );
+    )
+    .take_until(Box::pin(async move { stop.wait().await }));
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

@@ -3,6 +3,7 @@
 //! component's state and availability today.
 
 use super::state::State;
+use crate::alert::{Measure, ScopeKind};
 use crate::engine::{Scope, Staffing, Tally, Window};
 use crate::kpi;
 use crate::staffing::{Traffic, TARGET_SERVICE_LEVEL};
@@ -171,12 +172,12 @@ pub struct LiveStaffing {
 
 /// Live staffing from the sums of the last [`STAFFING_MINUTES`], the queue's service-level
 /// threshold and its agents now.
-pub fn live_staffing(w: &Window, threshold: Millis, staff: Staffing) -> LiveStaffing {
+pub fn live_staffing(w: &Window, threshold: Millis, target: f64, staff: Staffing) -> LiveStaffing {
     let window_s = (STAFFING_MINUTES * 60) as f64;
     let rate = w.offered as f64 / window_s;
     let aht = w.aht_seconds();
     let traffic = aht.and_then(|aht| Traffic::new(rate, aht));
-    let needed = traffic.and_then(|t| t.agents_needed(seconds(threshold), TARGET_SERVICE_LEVEL));
+    let needed = traffic.and_then(|t| t.agents_needed(seconds(threshold), target));
     let staffed = staff.available + staff.on_call + staff.wrap_up;
     LiveStaffing {
         window_minutes: STAFFING_MINUTES,
@@ -185,22 +186,34 @@ pub fn live_staffing(w: &Window, threshold: Millis, staff: Staffing) -> LiveStaf
         arrival_rate_per_hour: rate * 3600.0,
         aht_seconds: aht,
         offered_load_erlangs: traffic.map(|t| t.load()),
-        target_service_level: TARGET_SERVICE_LEVEL,
+        target_service_level: target,
         agents_needed: needed,
         agents_staffed: staffed,
         gap: needed.map(|n| i64::from(n) - i64::from(staffed)),
     }
 }
 
-/// Live staffing of queue `q` at live time `at`.
+/// Live staffing of queue `q` at live time `at`, over the [`STAFFING_MINUTES`] complete
+/// minutes before the current one (a partial minute would bias the rate low), for the
+/// service-level target of the running profile's hardest criterion for the queue (overrides
+/// included), or the rule's 80 % without one.
 pub fn queue_staffing(state: &State, q: u32, at: Millis, staff: Staffing) -> LiveStaffing {
     let scope = Scope::Queue(q);
     let w = if at > Millis::MIN {
-        state.engine.window(scope, at, STAFFING_MINUTES)
+        state.engine.window(scope, at - MINUTE, STAFFING_MINUTES)
     } else {
         Window::default()
     };
-    live_staffing(&w, state.engine.threshold(scope), staff)
+    let name = state.engine.names().queues.name(q);
+    let target = state
+        .alerts
+        .as_ref()
+        .and_then(|a| {
+            a.profile()
+                .hardest(Measure::ServiceLevel, ScopeKind::Queue, name)
+        })
+        .map_or(TARGET_SERVICE_LEVEL, |c| c.limits_for(name).threshold);
+    live_staffing(&w, state.engine.threshold(scope), target, staff)
 }
 
 /// A component now, and its availability today.
@@ -356,6 +369,7 @@ mod tests {
         let s = live_staffing(
             &window(100, 50, 50 * 150, 50 * 30),
             20_000,
+            0.8,
             staff(3, 8, 1, 5),
         );
         assert_eq!(s.arrival_rate_per_hour, 200.0);
@@ -367,8 +381,16 @@ mod tests {
     }
 
     #[test]
+    fn the_target_decides_the_need() {
+        // The same example at 90 %: 14 agents reach 88.8 % and 15 reach 94.1 % (published).
+        let w = window(100, 50, 50 * 150, 50 * 30);
+        let s = live_staffing(&w, 20_000, 0.9, staff(3, 8, 1, 5));
+        assert_eq!((s.target_service_level, s.agents_needed), (0.9, Some(15)));
+    }
+
+    #[test]
     fn without_a_handled_call_there_is_no_figure_and_without_calls_no_need() {
-        let s = live_staffing(&window(40, 0, 0, 0), 20_000, staff(2, 0, 0, 0));
+        let s = live_staffing(&window(40, 0, 0, 0), 20_000, 0.8, staff(2, 0, 0, 0));
         assert_eq!(
             (
                 s.aht_seconds,
@@ -380,7 +402,7 @@ mod tests {
             "the handling time is unknown: no figure, never 0"
         );
         assert_eq!(s.agents_staffed, 2);
-        let s = live_staffing(&window(0, 3, 600, 0), 20_000, staff(2, 0, 0, 0));
+        let s = live_staffing(&window(0, 3, 600, 0), 20_000, 0.8, staff(2, 0, 0, 0));
         assert_eq!(s.offered_load_erlangs, Some(0.0));
         assert_eq!((s.agents_needed, s.gap), (Some(0), Some(-2)));
     }

@@ -68,7 +68,7 @@ pub fn serve(
         let http_stop = Shutdown::new();
         let stop = http_stop.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, http::router(shared))
+            axum::serve(listener, http::router_until(shared, stop.clone()))
                 .with_graceful_shutdown(async move { stop.wait().await })
                 .await
         });

@@ -14,7 +14,7 @@
 use super::alerts;
 use super::kpis::{self, LiveWindow, ScopeKpis, Snapshot};
 use super::state::State;
-use crate::alert::{Comparison, Criterion, Measure, Phase, Profile, ScopeKind};
+use crate::alert::{Comparison, Measure, Phase, Profile, ScopeKind};
 use crate::engine::Scope;
 use crate::time::{Millis, MINUTE};
 use serde::Serialize;
@@ -44,6 +44,9 @@ pub const TREND_POINTS: i64 = 12;
 /// One event of the stream.
 #[derive(Debug, Clone, Serialize)]
 pub struct Board<'a> {
+    /// When the board was built (wall clock, ms since the Unix epoch): each board of the
+    /// stream is built anew (shared by the screens open at that moment).
+    pub built_ms: Millis,
     /// The profile's id, or `null` when alerts are off.
     pub profile: Option<ProfileHead>,
     /// The page's language when the viewer chose none: `zh` for the built-in YD/T 2823-2015
@@ -136,17 +139,7 @@ const SHOWN: [Measure; 4] = [
 /// The target of `measure` for the scope named `name` (`""` for the center): of the enabled
 /// criteria, the one hardest to meet.
 fn target(profile: &Profile, measure: Measure, kind: ScopeKind, name: &str) -> Option<Target> {
-    let harder = |a: &(&Criterion, f64), b: &(&Criterion, f64)| match a.0.comparison {
-        Comparison::Below => a.1.total_cmp(&b.1),
-        Comparison::Above => b.1.total_cmp(&a.1),
-    };
-    let (c, _) = profile
-        .criteria
-        .iter()
-        .filter(|c| c.measure == measure && c.scope == kind)
-        .filter(|c| c.limits_for(name).enabled)
-        .map(|c| (c, c.limits_for(name).threshold))
-        .max_by(harder)?;
+    let c = profile.hardest(measure, kind, name)?;
     let l = c.limits_for(name);
     Some(Target {
         criterion: c.id.clone(),
@@ -247,6 +240,7 @@ pub fn board(state: &State, window: LiveWindow) -> Board<'_> {
             .collect()
     });
     Board {
+        built_ms: super::kafka::wall_clock(),
         profile: profile.map(|p| ProfileHead {
             id: p.id.clone(),
             standard: p.standard.clone(),

@@ -392,11 +392,20 @@ document.getElementById("lang").addEventListener("click", () => {
   render();
 });
 
-// No board for 5 s (a stalled proxy, a stopped service): say so and dim the numbers.
+// No board for 5 s (a stalled proxy, a stopped service): say so and dim the numbers. No
+// board for 10 s on a connection that looks open (a half-open TCP connection after a network
+// drop never errors): drop it and open a new one.
 setInterval(() => {
-  if (board && Date.now() - lastData > 5000 && conn === "live") {
+  const quiet = board ? Date.now() - lastData : 0;
+  if (quiet > 5000 && conn === "live") {
     conn = "reconnecting";
     render();
+  }
+  if (quiet > 10000 && source && source.readyState !== EventSource.CLOSED) {
+    source.close();
+    source = null;
+    lastData = Date.now();
+    connect();
   }
 }, 1000);
 
