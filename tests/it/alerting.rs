@@ -15,9 +15,7 @@
 //! Alertmanager's own notification pipeline: its webhook receiver (`send_resolved: true`)
 //! is pointed at a tiny server of the test, which sees Alertmanager's `"status": "resolved"`.
 
-use crate::support::service::{
-    append_lines as append, feed_line, get, route_get as get_router, sample, try_get, Service,
-};
+use crate::support::service::{feed_line, get, route_get as get_router, sample, try_get, Followed};
 use axum::http::StatusCode;
 use callpulse::alert::Profile;
 use callpulse::service::alerts::LiveAlerts;
@@ -362,74 +360,24 @@ impl Drop for Alertmanager {
 // ---- callpulse following a file, judging the outage profile ------------------------------
 
 /// A `callpulse run --follow` process with the outage profile, and the file it follows.
-struct Center {
-    service: Service,
-    events: PathBuf,
-    _dir: tempfile::TempDir,
+/// A followed file with the outage profile (see [`Followed`]).
+struct Center(Followed);
+
+impl std::ops::Deref for Center {
+    type Target = Followed;
+    fn deref(&self) -> &Followed {
+        &self.0
+    }
 }
 
 impl Center {
     /// Starts callpulse on a followed file holding `lines`; `alerts` is added to its
     /// `[alerts]` section (receivers), whose labels are `center = "test"`.
     fn start(alerts: &str, lines: &[String]) -> Center {
-        let dir = tempfile::tempdir().unwrap();
-        let profile = dir.path().join("outage.toml");
-        std::fs::write(&profile, OUTAGE_PROFILE).unwrap();
-        let events = dir.path().join("events.jsonl");
-        std::fs::write(&events, "").unwrap();
-        append(&events, lines);
-        let config = dir.path().join("callpulse.toml");
-        let path = |p: PathBuf| p.display().to_string();
-        std::fs::write(
-            &config,
-            format!(
-                r#"
-[engine]
-lateness = "0s"
-
-[input]
-poll_interval = "100ms"
-position_file = {position:?}
-rejected_file = {rejected:?}
-
-[service]
-idle_after = "1s"
-
-[alerts]
-profile = {profile:?}
-evaluation_interval = "1s"
-resend_interval = "1s"
-timeout = "2s"
-{alerts}
-
-[alerts.labels]
-center = "test"
-"#,
-                position = path(dir.path().join("position.json")),
-                rejected = path(dir.path().join("rejected.tsv")),
-                profile = path(profile),
-            ),
-        )
-        .unwrap();
-        let service = Service::start(
-            &[
-                "run",
-                "--config",
-                config.to_str().unwrap(),
-                "--follow",
-                events.to_str().unwrap(),
-            ],
-            &[],
+        let alerts = format!(
+            "resend_interval = \"1s\"\ntimeout = \"2s\"\n{alerts}\n\n[alerts.labels]\ncenter = \"test\""
         );
-        Center {
-            service,
-            events,
-            _dir: dir,
-        }
-    }
-
-    fn append(&self, lines: &[String]) {
-        append(&self.events, lines);
+        Center(Followed::start(OUTAGE_PROFILE, &alerts, lines))
     }
 
     /// `/api/v1/alerts` as JSON.

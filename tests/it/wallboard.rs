@@ -10,7 +10,7 @@
 //! (`CI=true`) a missing Chromium fails the tests; elsewhere they are skipped with a note.
 
 use crate::support::lines::{abandoned, answered, offered};
-use crate::support::service::{append_lines as append, Service};
+use crate::support::service::{append_lines as append, Followed, Service};
 use callpulse::time::rfc3339;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -766,49 +766,19 @@ min_volume = 4
 severity = "critical"
 "#;
 
-struct Followed {
-    service: Service,
-    events: PathBuf,
-    _dir: tempfile::TempDir,
+/// A followed file with the one-criterion profile (see [`support::service::Followed`]).
+struct Board(Followed);
+
+impl std::ops::Deref for Board {
+    type Target = Followed;
+    fn deref(&self) -> &Followed {
+        &self.0
+    }
 }
 
-impl Followed {
-    fn start(lines: &[String]) -> Followed {
-        let dir = tempfile::tempdir().unwrap();
-        let profile = dir.path().join("profile.toml");
-        std::fs::write(&profile, PROFILE).unwrap();
-        let events = dir.path().join("events.jsonl");
-        std::fs::write(&events, "").unwrap();
-        append(&events, lines);
-        let config = dir.path().join("callpulse.toml");
-        let p = |f: &str| dir.path().join(f).display().to_string();
-        std::fs::write(
-            &config,
-            format!(
-                "[engine]\nlateness = \"0s\"\n\n[input]\npoll_interval = \"100ms\"\n\
-                 position_file = {:?}\nrejected_file = {:?}\n\n[service]\nidle_after = \"1s\"\n\n\
-                 [alerts]\nprofile = {:?}\nevaluation_interval = \"1s\"\n",
-                p("position.json"),
-                p("rejected.tsv"),
-                profile.display().to_string(),
-            ),
-        )
-        .unwrap();
-        let service = Service::start(
-            &[
-                "run",
-                "--config",
-                config.to_str().unwrap(),
-                "--follow",
-                events.to_str().unwrap(),
-            ],
-            &[],
-        );
-        Followed {
-            service,
-            events,
-            _dir: dir,
-        }
+impl Board {
+    fn start(lines: &[String]) -> Board {
+        Board(Followed::start(PROFILE, "", lines))
     }
 
     fn queue(&self, name: &str) -> Value {
@@ -857,7 +827,7 @@ fn chromium_shows_new_values_and_an_alert_banner_with_its_clause_when_a_queue_br
     let t0 = now_ms() - 120_000;
     let mut lines = quick_calls("north", 0, 4, t0);
     lines.extend(quick_calls("south", 0, 4, t0));
-    let center = Followed::start(&in_order(lines));
+    let center = Board::start(&in_order(lines));
     poll("the first calls", WAIT, || {
         (center.queue("north")["offered"] == 4 && center.queue("south")["offered"] == 4)
             .then_some(())

@@ -244,3 +244,58 @@ pub fn feed_line(
     };
     state.feed(line.as_bytes(), origin, now);
 }
+
+/// `callpulse run --follow` on a file of canonical events with a certification profile,
+/// judged every second of live time; what the alerting and wallboard tests share.
+pub struct Followed {
+    pub service: Service,
+    pub events: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Followed {
+    /// Starts callpulse following a file that holds `lines`, with `profile` (TOML text) and
+    /// `alerts` added to its `[alerts]` section (receivers, intervals, labels).
+    pub fn start(profile: &str, alerts: &str, lines: &[String]) -> Followed {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |f: &str| dir.path().join(f).display().to_string();
+        std::fs::write(dir.path().join("profile.toml"), profile).unwrap();
+        let events = dir.path().join("events.jsonl");
+        std::fs::write(&events, "").unwrap();
+        append_lines(&events, lines);
+        let config = dir.path().join("callpulse.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[engine]\nlateness = \"0s\"\n\n\
+                 [input]\npoll_interval = \"100ms\"\nposition_file = {:?}\nrejected_file = {:?}\n\n\
+                 [service]\nidle_after = \"1s\"\n\n\
+                 [alerts]\nprofile = {:?}\nevaluation_interval = \"1s\"\n{alerts}\n",
+                path("position.json"),
+                path("rejected.tsv"),
+                path("profile.toml"),
+            ),
+        )
+        .unwrap();
+        let service = Service::start(
+            &[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--follow",
+                events.to_str().unwrap(),
+            ],
+            &[],
+        );
+        Followed {
+            service,
+            events,
+            _dir: dir,
+        }
+    }
+
+    /// Appends `lines` to the followed file.
+    pub fn append(&self, lines: &[String]) {
+        append_lines(&self.events, lines);
+    }
+}
