@@ -103,6 +103,15 @@ fn one_yaml(path: &Path) -> Value {
     docs.pop().unwrap()
 }
 
+/// A YAML list of strings (volumes, arguments).
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap_or_else(|| panic!("not a string: {s}")))
+        .collect()
+}
+
 fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
     v.as_str()
         .unwrap_or_else(|| panic!("{what}: not a string: {v}"))
@@ -726,12 +735,7 @@ fn grafana_provisioning_loads_the_dashboard_from_where_compose_mounts_it() {
 
     let compose = one_yaml(&deploy("docker-compose.yml"));
     let grafana = &compose["services"]["grafana"];
-    let mounts: Vec<&str> = grafana["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let mounts: Vec<&str> = strings(&grafana["volumes"]);
     assert!(
         mounts.contains(&format!("./grafana/dashboards:{path}:ro").as_str()),
         "{mounts:?} does not mount the dashboards at {path}"
@@ -1069,12 +1073,7 @@ fn the_compose_file_is_valid_and_wires_kafka_callpulse_prometheus_alertmanager_a
         "stop_grace_period {grace}s ≤ shutdown_timeout"
     );
     let store = cfg.evidence.path.unwrap();
-    let volumes: Vec<&str> = cp["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let volumes: Vec<&str> = strings(&cp["volumes"]);
     assert!(
         volumes
             .iter()
@@ -1084,12 +1083,7 @@ fn the_compose_file_is_valid_and_wires_kafka_callpulse_prometheus_alertmanager_a
 
     // Prometheus: its config and the generated rules, mounted side by side; its targets.
     let prom = &services["prometheus"];
-    let mounts: Vec<&str> = prom["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let mounts: Vec<&str> = strings(&prom["volumes"]);
     assert!(
         mounts.contains(&"./prometheus/callpulse.rules.yml:/etc/prometheus/callpulse.rules.yml:ro")
     );
@@ -1196,12 +1190,7 @@ fn the_kubernetes_manifests_run_a_statefulset_of_one_consumer_group_with_probes_
     let cm = find("ConfigMap", "callpulse-config");
     let toml = str_of(&cm["data"]["callpulse.toml"], "callpulse.toml");
     let c = container(sts);
-    let args: Vec<&str> = c["args"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
+    let args: Vec<&str> = strings(&c["args"]);
     assert_eq!(args[0], "run");
     let config_at = args[args.iter().position(|a| *a == "--config").unwrap() + 1];
     let mounts = c["volumeMounts"].as_array().unwrap();
