@@ -1,7 +1,8 @@
 //! `callpulse demo`'s input: the built-in simulator, paced by the wall clock, instead of Kafka.
 //!
 //! The simulated day starts at local midnight (or `--backfill` ago) and is replayed at once,
-//! so today's KPIs are there from the first second; from then on each event is applied when
+//! so today's KPIs are there from the first second (`/readyz` answers ready once the backfill
+//! is applied); from then on each event is applied when
 //! the wall clock reaches its time. Rejected lines (the simulator writes a few malformed ones
 //! on purpose) are counted, kept for `/api/v1/rejected` and, with `--rejected`, written to a
 //! file.
@@ -29,7 +30,6 @@ pub fn run(
     let mut sim = Simulator::new(sim);
     let mut held: Option<(Millis, String)> = None;
     let mut offset: i64 = 0;
-    shared.lock().process.input_ready = true;
     while !shutdown.is_triggered() {
         let now = wall_clock();
         let mut backlog = false;
@@ -64,6 +64,8 @@ pub fn run(
             }
             if !backlog {
                 // Caught up with the wall clock; during the backfill the clock is the events'.
+                // From here on today's figures are whole: `/readyz` answers ready.
+                state.process.input_ready = true;
                 state.idle_advance(now);
             }
             let rejections = state.drain();

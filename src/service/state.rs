@@ -507,7 +507,7 @@ impl State {
     /// end once or lags by at most `ready_max_lag`, and dead letters are flowing.
     pub fn ready(&self) -> Result<(), String> {
         if !self.process.input_ready {
-            return Err("the input is not ready yet: no partitions assigned, or the followed file not open or not caught up".into());
+            return Err("the input is not ready yet: no partitions assigned, the followed file not open, or the demo's backfill not applied".into());
         }
         if self.process.dead_letters_blocked {
             return Err("dead letters cannot be written; offsets are held".into());

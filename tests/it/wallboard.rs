@@ -199,6 +199,7 @@ fn check_board(b: &Value) -> Vec<String> {
 #[test]
 fn the_stream_pushes_a_board_every_second_built_like_the_kpis_snapshot() {
     let demo = Service::start(&["demo", "--seed", "7"], &[]);
+    demo.wait_ready(Duration::from_secs(120));
     let mut stream = EventStream::open(&demo.base, "/api/v1/stream");
     let head = stream.head.to_ascii_lowercase();
     assert!(head.starts_with("http/1.1 200"), "{head}");
@@ -625,6 +626,7 @@ fn chromium_renders_every_demo_queue_live_in_both_languages_and_says_when_it_rec
         return;
     };
     let demo = Service::start(&["demo", "--seed", "11"], &[]);
+    demo.wait_ready(Duration::from_secs(120));
     let kpis = json(&demo.get("/api/v1/kpis").1);
     let queues: Vec<String> = kpis["queues"]
         .as_array()

@@ -95,6 +95,25 @@ impl Service {
         }
     }
 
+    /// Waits until `/readyz` answers 200 (for the demo: its backfill is applied), or panics
+    /// after `within`.
+    pub fn wait_ready(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let (status, body) = self.get("/readyz");
+            if status == 200 {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "not ready within {within:?}: {body}\n--- log ---\n{}",
+                    self.log()
+                );
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Sends SIGTERM and waits for the exit (panics after `within`).
     pub fn terminate(mut self, within: Duration) -> ExitStatus {
         let pid = self.child.id().to_string();
