@@ -255,11 +255,7 @@ fn two_instances_of_one_group_split_the_partitions_and_their_counters_add_up() {
     let a = Service::start(&["run"], &vars);
     let b = Service::start(&["run"], &vars);
     for s in [&a, &b] {
-        let deadline = Instant::now() + WAIT;
-        while s.get("/readyz").0 != 200 {
-            assert!(Instant::now() < deadline, "not ready:\n{}", s.log());
-            sleep(Duration::from_millis(200));
-        }
+        s.wait_ready(WAIT);
     }
     let start = callpulse::time::rfc3339::format(
         callpulse::service::kafka::wall_clock() - 3 * callpulse::time::HOUR,
