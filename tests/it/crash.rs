@@ -62,15 +62,37 @@ fn events_read(service: &Service) -> f64 {
     .unwrap_or(0.0)
 }
 
-/// Waits until the instance has read the whole stream and taken a checkpoint after it, then
-/// stops it with SIGTERM (its last checkpoint).
-fn finish(service: Service, what: &str) {
+/// The newest event time of the stream, in seconds: where the watermark stands once every
+/// partition has been read to its end (lateness 0).
+fn newest_event_seconds(stream: &[String]) -> f64 {
+    let newest = stream
+        .iter()
+        .filter_map(|line| callpulse::codec::decode(line).ok())
+        .map(|event| event.ts)
+        .max()
+        .expect("the stream has events");
+    newest as f64 / 1_000.0
+}
+
+/// Waits until the instance has read the whole stream and, with every partition at its end,
+/// moved its watermark to the stream's newest event (so the last interval that can close has
+/// closed; SIGTERM right after the last read would race the partitions' end-of-partition
+/// events and leave it open, in one run and not the other). Then stops it with SIGTERM (its
+/// last checkpoint).
+fn finish(service: Service, newest: f64, what: &str) {
     let deadline = Instant::now() + WAIT;
-    while events_read(&service) < LINES as f64 {
+    loop {
+        let metrics = service.get("/metrics").1;
+        let read = sample(&metrics, "callpulse_events_read_total", "").unwrap_or(0.0);
+        let watermark =
+            sample(&metrics, "callpulse_watermark_timestamp_seconds", "").unwrap_or(0.0);
+        // Half a millisecond: the exposition's seconds are a float.
+        if read >= LINES as f64 && watermark >= newest - 0.000_5 {
+            break;
+        }
         assert!(
             Instant::now() < deadline,
-            "{what}: read {} of {LINES}:\n{}",
-            events_read(&service),
+            "{what}: read {read} of {LINES}, watermark {watermark} of {newest}:\n{}",
             service.log()
         );
         sleep(Duration::from_millis(200));
@@ -136,11 +158,13 @@ fn killed_with_sigkill_at_random_points_and_restarted_it_writes_the_records_of_a
     broker.create_topic("calls", 3);
     broker.create_topic("dead-letters", 1);
     let bootstrap = broker.bootstrap();
-    produce_by_call_id(&broker, "calls", &stream()); // about 20 s
+    let lines = stream();
+    let newest = newest_event_seconds(&lines);
+    produce_by_call_id(&broker, "calls", &lines); // about 20 s
     let dir = tempfile::tempdir().unwrap();
 
     let whole = dir.path().join("whole.sqlite");
-    finish(start(&bootstrap, "whole", &whole), "uninterrupted");
+    finish(start(&bootstrap, "whole", &whole), newest, "uninterrupted");
 
     // Kill points: four random counts of events read, seeded by the clock and printed, so
     // a failure can be replayed with CRASH_SEED. The instance is killed as soon as it has
@@ -187,7 +211,7 @@ fn killed_with_sigkill_at_random_points_and_restarted_it_writes_the_records_of_a
         sleep(Duration::from_secs(7));
     }
     eprintln!("killed after reading {kills:?} of {LINES} events");
-    finish(start(&bootstrap, "crashed", &crashed), "restarted");
+    finish(start(&bootstrap, "crashed", &crashed), newest, "restarted");
 
     verify(&whole);
     verify(&crashed);
