@@ -66,15 +66,32 @@ pub struct EngineConfig {
     pub repeat_window: Millis,
     /// Complaints still open this long after their due date are forgotten.
     pub complaint_retention: Millis,
-    /// An event this far ahead of the newest one so far is taken for a bad clock and
-    /// rejected (`bad_timestamp`), so one wrong timestamp cannot fast-forward the engine.
+    /// An event this far ahead of the stream's time moves it only once a later event bears
+    /// it out; one that [`TIME_QUORUM`] later events contradict is taken for a bad clock and
+    /// rejected (`bad_timestamp`): no single event can move time for everyone.
     pub max_time_jump: Millis,
+    /// Live modes: an event stamped this far ahead of the wall clock is rejected
+    /// (`bad_timestamp`).
+    pub max_future: Millis,
     pub max_event_bytes: usize,
 }
+
+/// Events at the stream's time that reject an event stamped more than
+/// `engine.max_time_jump` ahead of it.
+pub const TIME_QUORUM: u32 = 3;
 
 impl EngineConfig {
     pub fn calendar(&self) -> Calendar {
         Calendar::new(self.timezone, self.interval_minutes)
+    }
+
+    /// How the engine's clock judges event time.
+    pub fn clock(&self) -> crate::engine::ClockSettings {
+        crate::engine::ClockSettings {
+            jump: self.max_time_jump,
+            quorum: TIME_QUORUM,
+            max_future: self.max_future,
+        }
     }
 
     /// The service-level threshold of `queue`.

@@ -44,6 +44,7 @@ pub struct RawEngine {
     pub repeat_contact_window: String,
     pub complaint_retention: String,
     pub max_time_jump: String,
+    pub max_future: String,
     pub max_event_bytes: u64,
 }
 
@@ -63,7 +64,8 @@ impl Default for RawEngine {
             heartbeat_timeout: "30s".into(),
             repeat_contact_window: "24h".into(),
             complaint_retention: "90d".into(),
-            max_time_jump: "31d".into(),
+            max_time_jump: "6h".into(),
+            max_future: "5m".into(),
             max_event_bytes: 65_536,
         }
     }
@@ -148,6 +150,7 @@ impl RawConfig {
                 0,
             ),
             max_time_jump: c.duration("engine.max_time_jump", &e.max_time_jump, MINUTE),
+            max_future: c.duration("engine.max_future", &e.max_future, 0),
             max_event_bytes: match e.max_event_bytes {
                 n @ 64..=16_777_216 => n as usize,
                 n => {

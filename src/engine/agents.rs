@@ -8,6 +8,7 @@ use super::scope::Scope;
 use super::store::Store;
 use crate::event::AgentState;
 use crate::time::Millis;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,6 +33,26 @@ impl Default for Agents {
             agents: Vec::new(),
             per_agent: true,
         }
+    }
+}
+
+/// An agent's state and queues as the live view shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentLive {
+    pub state: AgentState,
+    pub queues: Vec<u32>,
+}
+
+impl AgentLive {
+    /// The agent after a change to `state`: an empty `queues` keeps the previous ones, as
+    /// [`Agents::change`] does.
+    pub fn changed(before: Option<AgentLive>, state: AgentState, mut queues: Vec<u32>) -> Self {
+        queues.sort_unstable();
+        queues.dedup();
+        if queues.is_empty() {
+            queues = before.map(|b| b.queues).unwrap_or_default();
+        }
+        AgentLive { state, queues }
     }
 }
 
@@ -95,21 +116,38 @@ impl Agents {
         }
     }
 
-    /// Agents of `queue` by current state.
+    /// Agent `id`'s applied state and queues, if it was seen.
+    pub fn live(&self, id: u32) -> Option<AgentLive> {
+        let a = self.agents.get(id as usize)?.as_ref()?;
+        Some(AgentLive {
+            state: a.state,
+            queues: a.queues.clone(),
+        })
+    }
+
     /// Agents by current state: per queue (an agent of several queues counts in each), and
-    /// center-wide (each agent once).
-    pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
+    /// center-wide (each agent once). `newer` holds the state some agents will have once the
+    /// events still buffered are applied (the provisional overlay), and wins.
+    pub fn staffing(&self, newer: &FxHashMap<u32, AgentLive>) -> (Vec<Staffing>, Staffing) {
         let mut queues: Vec<Staffing> = Vec::new();
         let mut center = Staffing::default();
-        for a in self.agents.iter().flatten() {
-            center.count(a.state);
-            for &q in &a.queues {
+        let mut count = |state: AgentState, of: &[u32]| {
+            center.count(state);
+            for &q in of {
                 let q = q as usize;
                 if queues.len() <= q {
                     queues.resize(q + 1, Staffing::default());
                 }
-                queues[q].count(a.state);
+                queues[q].count(state);
             }
+        };
+        for (id, a) in self.agents.iter().enumerate() {
+            if let (Some(a), false) = (a, newer.contains_key(&(id as u32))) {
+                count(a.state, &a.queues);
+            }
+        }
+        for a in newer.values() {
+            count(a.state, &a.queues);
         }
         (queues, center)
     }

@@ -141,7 +141,7 @@ impl Engine {
         }
     }
 
-    fn intern_queue(&mut self, name: &Id) -> u32 {
+    pub(super) fn intern_queue(&mut self, name: &Id) -> u32 {
         let known = self.names.queues.len();
         let id = self.names.queues.intern(name);
         if id as usize == known {
@@ -243,7 +243,12 @@ impl Engine {
 }
 
 /// Adds one call delta to a tally under the scope's threshold.
-fn add_delta(t: &mut Tally, delta: Delta, threshold: Millis, short_abandon: Option<Millis>) {
+pub(super) fn add_delta(
+    t: &mut Tally,
+    delta: Delta,
+    threshold: Millis,
+    short_abandon: Option<Millis>,
+) {
     match delta {
         Delta::Offered => t.offered += 1,
         Delta::FlowedOut => t.flowed_out += 1,

@@ -63,6 +63,22 @@ impl CallTable {
         }
     }
 
+    /// The offered call `id`, if any.
+    pub fn live(&self, id: &Id) -> Option<&Call> {
+        match self.map.get(id) {
+            Some(Entry::Live(call)) => Some(call),
+            _ => None,
+        }
+    }
+
+    /// The events of call `id` waiting for its offer (none if it was offered or is unknown).
+    pub fn orphans(&self, id: &Id) -> &[Queued] {
+        match self.map.get(id) {
+            Some(Entry::Orphan(events)) => events,
+            _ => &[],
+        }
+    }
+
     /// Stores the new state of call `id` at watermark `now`; returns the events that were
     /// waiting for its offer.
     pub fn set(&mut self, id: &Id, call: Call, now: Millis) -> Option<Vec<Queued>> {
@@ -147,23 +163,30 @@ impl CallTable {
         call.last_event.saturating_add(keep)
     }
 
-    /// Calls waiting in `queue`, and the offer instant of the longest-waiting one.
-    /// Calls waiting now by queue id: how many, and when the longest-waiting one entered.
-    pub fn waiting(&self) -> Vec<(u64, Option<Millis>)> {
+    /// Calls waiting now by queue id: how many, and when the longest-waiting one entered;
+    /// `newer` holds the state some calls will have once the events still buffered are
+    /// applied (the provisional overlay), and wins over the table's.
+    pub fn waiting(&self, newer: &FxHashMap<Id, Call>) -> Vec<(u64, Option<Millis>)> {
         let mut by_queue: Vec<(u64, Option<Millis>)> = Vec::new();
-        for entry in self.map.values() {
+        let mut count = |c: &Call| {
+            if c.phase == Phase::Waiting {
+                let q = c.queue as usize;
+                if by_queue.len() <= q {
+                    by_queue.resize(q + 1, (0, None));
+                }
+                let (n, oldest) = &mut by_queue[q];
+                *n += 1;
+                *oldest = Some(oldest.map_or(c.offered, |o| o.min(c.offered)));
+            }
+        };
+        for (id, entry) in &self.map {
             if let Entry::Live(c) = entry {
-                if c.phase == Phase::Waiting {
-                    let q = c.queue as usize;
-                    if by_queue.len() <= q {
-                        by_queue.resize(q + 1, (0, None));
-                    }
-                    let (n, oldest) = &mut by_queue[q];
-                    *n += 1;
-                    *oldest = Some(oldest.map_or(c.offered, |o| o.min(c.offered)));
+                if !newer.contains_key(id) {
+                    count(c);
                 }
             }
         }
+        newer.values().for_each(count);
         by_queue
     }
 

@@ -40,6 +40,23 @@ impl Cause {
 }
 
 impl Component {
+    /// Takes a status (`Some(up)`) or a heartbeat (`None`) at `ts` into the state.
+    fn observe(&mut self, ts: Millis, status: Option<bool>) {
+        match status {
+            Some(false) => {
+                self.down_since.get_or_insert(ts);
+            }
+            Some(true) => {
+                self.down_since = None;
+                self.last_life = Some(ts);
+            }
+            None => {
+                self.heartbeats = true;
+                self.last_life = Some(ts);
+            }
+        }
+    }
+
     /// The first instant of `[from, to)` at which the component is down (and stays down to
     /// `to`), if any.
     fn down_from(&self, from: Millis, to: Millis, timeout: Millis) -> Option<Millis> {
@@ -127,25 +144,11 @@ impl Health {
                 };
             }
         }
-        match status {
-            Some(false) => {
-                if c.down_since.is_none() {
-                    c.down_since = Some(ts);
-                }
-                if c.outage_start.is_none() {
-                    c.outage_start = Some(ts);
-                    c.outage_cause = Cause::Status;
-                }
-            }
-            Some(true) => {
-                c.down_since = None;
-                c.last_life = Some(ts);
-            }
-            None => {
-                c.heartbeats = true;
-                c.last_life = Some(ts);
-            }
+        if status == Some(false) && c.outage_start.is_none() {
+            c.outage_start = Some(ts);
+            c.outage_cause = Cause::Status;
         }
+        c.observe(ts, status);
         if c.down_since.is_none() {
             if let Some(start) = c.outage_start.take() {
                 outages.push(Outage {
@@ -156,6 +159,17 @@ impl Health {
                 });
             }
         }
+    }
+
+    /// Notes a status (`Some(up)`) or a heartbeat (`None`) of component `id` at `ts` in the
+    /// components' states only: no time is credited and no outage is closed. The provisional
+    /// overlay's view of what [`Health::report`] will do.
+    pub fn note(&mut self, id: u32, ts: Millis, status: Option<bool>) {
+        let idx = id as usize;
+        if self.components.len() <= idx {
+            self.components.resize(idx + 1, Component::default());
+        }
+        self.components[idx].observe(ts, status);
     }
 
     /// Credits down time of every component and of the center up to `t`.

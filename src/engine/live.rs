@@ -108,6 +108,18 @@ pub struct WaitBuckets {
 }
 
 impl WaitBuckets {
+    /// Adds `other`'s counts (of the same bounds) to these.
+    pub fn merge(&mut self, other: &WaitBuckets) {
+        if self.le.len() < other.le.len() {
+            self.le.resize(other.le.len(), 0);
+        }
+        for (a, b) in self.le.iter_mut().zip(&other.le) {
+            *a += b;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+    }
+
     fn observe(&mut self, bounds: &[Millis], wait: Millis) {
         if self.le.len() != bounds.len() {
             self.le.resize(bounds.len(), 0);
@@ -157,6 +169,14 @@ impl Live {
         bounds.dedup();
         Live {
             bounds,
+            scopes: FxHashMap::default(),
+        }
+    }
+
+    /// Empty windows with the same wait bucket bounds.
+    pub fn empty_like(&self) -> Live {
+        Live {
+            bounds: self.bounds.clone(),
             scopes: FxHashMap::default(),
         }
     }

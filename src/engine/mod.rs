@@ -1,30 +1,46 @@
-//! The KPI engine: a plain, synchronous state machine that turns events into period records.
+//! The KPI engine: a plain, synchronous state machine that turns events into period records,
+//! and shows what they add up to at every instant.
 //!
 //! Data flows one way through it:
 //!
 //! ```text
-//! ingest ─► dedupe ─► reorder buffer ─(watermark)─► apply ─► store ─(close)─► records
-//!                                                    │  calls, agents, health,
-//!                                                    │  complaints, surveys, forecasts
-//!                                                    └─► rejections (contradictions, too late)
+//! ingest ─► dedupe ─► clock ─► reorder buffer ─(watermark)─► apply ─► store ─(close)─► records
+//!                       │            │                        │  calls, agents, health,
+//!                       │            │                        │  complaints, surveys, forecasts
+//!                       │            │                        └─► rejections (contradictions,
+//!                       │            │                            too late)
+//!                       │            └─► provisional overlay ─► live figures (window, waiting,
+//!                       │                                       staffing, tallies, totals)
+//!                       └─► bad_timestamp (a clock no other event agrees with)
 //! ```
 //!
-//! The watermark is the highest event time seen minus the allowed lateness. Events leave the
-//! reorder buffer in event-time order once the watermark passes them; an event that arrives
-//! after that is applied at once (and may revise a final period). A period becomes final when
-//! the watermark passes its end plus the grace. No I/O and no async inside: callers (replay,
-//! the live service, tests) drive it with [`Engine::ingest`], [`Engine::advance_to`] and
-//! [`Engine::flush`], and take its output with [`Engine::take_records`] and friends.
+//! Two times, two jobs (the whole model: `docs/event-time.md`):
+//!
+//! * **Live figures follow every event at once.** Everything a supervisor sees (the rolling
+//!   windows, calls waiting, agents, components, today, the totals behind `/metrics`) is the
+//!   applied state plus the [`provisional`] overlay of the events still buffered, planned
+//!   exactly as they will be applied.
+//! * **The watermark decides only what is final.** It is the [`clock`]'s frontier (a robust
+//!   estimate of the stream's time that no single event can move) minus the allowed lateness.
+//!   Events leave the reorder buffer in event-time order once the watermark passes them; one
+//!   that arrives after that is applied at once (and may revise a final period). A period is
+//!   final when the watermark passes its end plus the grace.
+//!
+//! No I/O and no async inside: callers (replay, the live service, tests) drive it with
+//! [`Engine::ingest`], [`Engine::advance_to`] and [`Engine::flush`], and take its output with
+//! [`Engine::take_records`] and friends.
 
 mod agents;
 mod apply;
 mod call_table;
 pub mod calls;
+mod clock;
 mod complaints;
 mod customers;
 mod dedupe;
 mod health;
 pub mod live;
+mod provisional;
 mod reorder;
 pub mod scope;
 mod snapshot;
@@ -33,6 +49,7 @@ mod store;
 pub mod tally;
 
 pub use agents::Staffing;
+pub use clock::{Settings as ClockSettings, MAX_TENTATIVE};
 pub use health::Outage;
 pub use live::{Live, WaitBuckets, Window};
 pub use reorder::order_of;
@@ -49,13 +66,17 @@ use crate::time::{Calendar, Granularity, Millis, MINUTE};
 use agents::Agents;
 use call_table::CallTable;
 use calls::Contribution;
+use clock::{Clock, Seen, Verdict};
 use complaints::Complaints;
 use customers::Customers;
 use dedupe::Dedupe;
 use health::Health;
+use provisional::Provisional;
 use reorder::{Queued, Reorder};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use store::Store;
 
 /// The engine. See the module documentation.
@@ -77,7 +98,7 @@ pub struct Engine {
     dedupe: Dedupe,
     reorder: Reorder,
     live: Live,
-    max_seen: Millis,
+    clock: Clock,
     /// Whether `ingest` advances the watermark from the newest event (one ordered input) or
     /// the caller does (several partitions: see [`Engine::set_caller_watermark`]).
     #[serde(skip)]
@@ -94,6 +115,18 @@ pub struct Engine {
     rejections: Vec<Rejection>,
     #[serde(skip)]
     outages: Vec<Outage>,
+    /// Origins of the events the clock refused since the last call of `take_refused`.
+    #[serde(skip)]
+    refused: Vec<Origin>,
+    #[serde(skip)]
+    clock_rejected: Vec<(reorder::Key, Verdict)>,
+    /// Whether names are interned as events arrive, so the provisional overlay can show them
+    /// (the live service); replay interns them when events are applied.
+    #[serde(skip)]
+    live_names: bool,
+    /// The provisional overlay, computed when a live figure is read after a change.
+    #[serde(skip)]
+    overlay: OnceCell<Provisional>,
     stats: Stats,
 }
 
@@ -123,7 +156,7 @@ impl Engine {
                     .chain(cfg.queue_thresholds.values().copied())
                     .chain(cfg.short_abandon),
             ),
-            max_seen: Millis::MIN,
+            clock: Clock::new(cfg.clock()),
             caller_watermark: false,
             watermark: Millis::MIN,
             credited: Millis::MIN,
@@ -133,6 +166,10 @@ impl Engine {
             records: Vec::new(),
             rejections: Vec::new(),
             outages: Vec::new(),
+            refused: Vec::new(),
+            clock_rejected: Vec::new(),
+            live_names: false,
+            overlay: OnceCell::new(),
             stats: Stats::default(),
             cfg: cfg.clone(),
         }
@@ -188,33 +225,111 @@ impl Engine {
         });
     }
 
+    /// Interns names as events arrive, so that live figures show an event before the
+    /// watermark passes it (the live service; see [`provisional`]).
+    pub fn set_live_names(&mut self, on: bool) {
+        self.live_names = on;
+    }
+
+    /// The wall clock of a live input, set before each batch (`None`, the default: replay).
+    /// Event time is then bounded by it: an event stamped more than `engine.max_future` ahead
+    /// is rejected (`bad_timestamp`), and one near it is taken without corroboration.
+    pub fn set_wall_clock(&mut self, now: Option<Millis>) {
+        self.clock.set_wall(now);
+    }
+
     /// Takes one decoded event.
     pub fn ingest(&mut self, event: Event, origin: Origin) {
+        self.ingest_entered(event, origin);
+    }
+
+    /// [`Engine::ingest`], telling whether the event entered event time now (neither a
+    /// duplicate, nor tentative, nor refused by the [`clock`]): only such an event says how
+    /// far its partition has come.
+    pub fn ingest_entered(&mut self, event: Event, origin: Origin) -> bool {
         self.stats.read += 1;
         let digest = dedupe::key(&event);
         if !self.dedupe.insert(digest) {
             self.stats.accepted += 1;
             self.stats.duplicates += 1;
-            return;
+            return false;
         }
+        self.overlay.take();
         let queued = Queued::new(event, origin, digest);
-        if self.max_seen != Millis::MIN
-            && queued.at > self.max_seen.saturating_add(self.cfg.max_time_jump)
-        {
-            return self.reject_applied(RejectReason::BadTimestamp, &queued);
+        if self.live_names {
+            self.intern_names(&queued.event.body);
         }
-        if queued.at > self.max_seen {
-            self.max_seen = queued.at;
-        }
-        if queued.at < self.watermark {
-            self.stats.late += 1;
-            self.apply(queued);
-        } else {
-            self.reorder.push(queued);
+        let mut rejected = std::mem::take(&mut self.clock_rejected);
+        let seen = self.clock.observe(queued.at, queued.key(), &mut rejected);
+        self.reject_tentative(&mut rejected);
+        self.clock_rejected = rejected;
+        match seen {
+            Seen::Refused => {
+                self.refused.push(queued.origin);
+                self.reject_applied(RejectReason::BadTimestamp, &queued);
+            }
+            Seen::Current | Seen::Tentative => self.admit(queued),
         }
         if !self.caller_watermark {
-            let w = self.max_seen.saturating_sub(self.cfg.lateness);
-            self.advance_to(w);
+            self.advance_to(self.clock.frontier().saturating_sub(self.cfg.lateness));
+        }
+        seen == Seen::Current
+    }
+
+    /// Origins of the events the clock rejected (`bad_timestamp`) since the last call.
+    pub fn take_refused(&mut self) -> Vec<Origin> {
+        std::mem::take(&mut self.refused)
+    }
+
+    /// Takes the tentative events the clock rejected out of the reorder buffer.
+    fn reject_tentative(&mut self, keys: &mut Vec<(reorder::Key, Verdict)>) {
+        for (key, verdict) in keys.drain(..) {
+            // Not there any more: an idle input's wall clock moved the watermark past it.
+            if let Some(q) = self.reorder.remove(key) {
+                self.refused.push(q.origin);
+                let reason = match verdict {
+                    Verdict::Contradicted => RejectReason::BadTimestamp,
+                    Verdict::Stale => RejectReason::TooLate,
+                };
+                self.reject_applied(reason, &q);
+            }
+        }
+    }
+
+    fn admit(&mut self, q: Queued) {
+        if q.at < self.watermark {
+            self.stats.late += 1;
+            self.apply(q);
+        } else {
+            self.reorder.push(q);
+        }
+    }
+
+    /// Interns the names an event carries (see [`Engine::set_live_names`]).
+    fn intern_names(&mut self, body: &crate::event::Body) {
+        use crate::event::Body;
+        match body {
+            Body::Offered { queue, .. } | Body::Survey { queue, .. } => {
+                self.intern_queue(queue);
+            }
+            Body::Completed(c) => {
+                self.intern_queue(&c.queue);
+            }
+            Body::Transferred {
+                to_queue: Some(to), ..
+            } => {
+                self.intern_queue(to);
+            }
+            Body::AgentState { agent, queues, .. } => {
+                self.names.agents.intern(agent);
+                for q in queues {
+                    self.intern_queue(q);
+                }
+            }
+            Body::SystemStatus { component, .. } | Body::Heartbeat { component } => {
+                self.names.components.intern(component);
+            }
+            _ => {}
         }
     }
 
@@ -225,6 +340,7 @@ impl Engine {
         if watermark <= self.watermark {
             return;
         }
+        self.overlay.take();
         self.watermark = watermark;
         while let Some(q) = self.reorder.pop_before(watermark) {
             self.close_through(q.at);
@@ -237,16 +353,26 @@ impl Engine {
         }
     }
 
-    /// End of input: applies everything buffered, closes every period, and rejects events
-    /// still waiting for an offer (`no_offer`). Agent and component time is credited up to the
-    /// last event seen.
+    /// End of input: judges the clock's tentative events, applies everything buffered, closes
+    /// every period, and rejects events still waiting for an offer (`no_offer`). Agent and
+    /// component time is credited up to the stream's time.
     pub fn flush(&mut self) {
+        self.overlay.take();
+        let mut rejected = std::mem::take(&mut self.clock_rejected);
+        self.clock.finish(&mut rejected);
+        self.reject_tentative(&mut rejected);
+        self.clock_rejected = rejected;
+        if !self.caller_watermark {
+            // The step the last tentative events would have made, had more events come.
+            self.advance_to(self.clock.frontier().saturating_sub(self.cfg.lateness));
+        }
         while let Some(q) = self.reorder.pop_before(Millis::MAX) {
             self.close_through(q.at);
             self.apply(q);
         }
-        if self.max_seen > Millis::MIN {
-            self.credit_through(self.max_seen);
+        let latest = self.clock.frontier();
+        if latest > Millis::MIN {
+            self.credit_through(latest);
         }
         let mut orphans = self.calls.drain_orphans();
         orphans.sort();
@@ -256,7 +382,7 @@ impl Engine {
         let from = self.records.len();
         self.store.close_through(Millis::MAX, &mut self.records);
         self.sort_records(from);
-        self.watermark = self.watermark.max(self.max_seen);
+        self.watermark = self.watermark.max(latest);
     }
 
     /// Final and revised period records emitted since the last call.
@@ -274,42 +400,128 @@ impl Engine {
         std::mem::take(&mut self.outages)
     }
 
+    // Live figures: the applied state with the provisional overlay of the buffered events
+    // (see the module docs and [`provisional`]).
+
+    /// The overlay of the buffered events, computed at most once per change.
+    fn provisional(&self) -> &Provisional {
+        self.overlay.get_or_init(|| Provisional::compute(self))
+    }
+
+    /// Events the live figures take from the overlay (read but not yet applied).
+    pub fn provisional_events(&self) -> usize {
+        self.provisional().events
+    }
+
     /// Calls waiting now, indexed by queue id: how many, and when the longest-waiting one
     /// entered its queue. One pass over the calls in flight.
     pub fn waiting(&self) -> Vec<(u64, Option<Millis>)> {
-        self.calls.waiting()
+        self.calls.waiting(self.provisional().calls())
     }
 
     /// Agents by current state, indexed by queue id, and center-wide (each agent once).
     pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
-        self.agents.staffing()
+        self.agents.staffing(self.provisional().agents())
     }
 
-    /// Components down at the watermark: the instant each went down, and why (`status` or
-    /// `heartbeat`).
+    /// Components down now (at the stream's time): the instant each went down, and why
+    /// (`status` or `heartbeat`).
     pub fn components_down(&self) -> Vec<(u32, Millis, &'static str)> {
-        self.health.down_at(self.watermark)
+        let health = self.provisional().health().unwrap_or(&self.health);
+        health.down_at(self.latest().max(self.watermark))
     }
 
     /// The live tally of `scope` in the period of `g` containing `t`.
-    pub fn tally(&self, scope: Scope, g: Granularity, t: Millis) -> Option<&Tally> {
-        self.store.tally(scope, g, t)
+    pub fn tally(&self, scope: Scope, g: Granularity, t: Millis) -> Option<Cow<'_, Tally>> {
+        let start = self.calendar().period(g, t).start;
+        let applied = self.store.tally(scope, g, t);
+        match (applied, self.provisional().tally(scope, g, start)) {
+            (applied, None) => applied.map(Cow::Borrowed),
+            (applied, Some(more)) => {
+                let mut t = applied.cloned().unwrap_or_default();
+                t.merge(more);
+                Some(Cow::Owned(t))
+            }
+        }
     }
 
     /// Call sums of `scope` (a queue or the center) over the `minutes` minutes of event time
     /// ending with the minute containing `at`.
     pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
-        self.live.window(scope, at, minutes)
+        let mut w = self.live.window(scope, at, minutes);
+        w.merge(&self.provisional().window(scope, at, minutes));
+        w
     }
 
-    /// The rolling windows and all-time wait buckets.
+    /// The all-time wait buckets of answered and of abandoned calls of `scope`.
+    pub fn waits(&self, scope: Scope) -> Option<(WaitBuckets, WaitBuckets)> {
+        let applied = self.live.waits(scope);
+        let more = self.provisional().waits(scope);
+        if applied.is_none() && more.is_none() {
+            return None;
+        }
+        let mut sum = (WaitBuckets::default(), WaitBuckets::default());
+        for (answered, abandoned) in applied.into_iter().chain(more) {
+            sum.0.merge(answered);
+            sum.1.merge(abandoned);
+        }
+        Some(sum)
+    }
+
+    /// The rolling windows and all-time wait buckets of the applied events only.
     pub fn live(&self) -> &Live {
         &self.live
     }
 
     /// All-time tallies of the center, queues and components since the engine started.
-    pub fn totals(&self) -> impl Iterator<Item = (Scope, &Tally)> {
-        self.store.totals()
+    pub fn totals(&self) -> Vec<(Scope, Cow<'_, Tally>)> {
+        let p = self.provisional();
+        let mut out: Vec<(Scope, Cow<'_, Tally>)> = self
+            .store
+            .totals()
+            .map(|(scope, t)| match p.total(scope) {
+                None => (scope, Cow::Borrowed(t)),
+                Some(more) => {
+                    let mut t = t.clone();
+                    t.merge(more);
+                    (scope, Cow::Owned(t))
+                }
+            })
+            .collect();
+        for (scope, t) in p.totals() {
+            if !out.iter().any(|(s, _)| *s == scope) {
+                out.push((scope, Cow::Borrowed(t)));
+            }
+        }
+        out
+    }
+
+    /// Interval records of the intervals not final yet (revision 0, provisional): what the
+    /// applied state and the overlay hold for them now.
+    pub fn provisional_intervals(&self) -> Vec<Closed> {
+        let g = Granularity::Interval;
+        let p = self.provisional();
+        let mut out: Vec<Closed> = self.store.open(g).collect();
+        for c in &mut out {
+            if let Some(more) = p.tally(c.scope, g, c.period.start) {
+                c.tally.merge(more);
+            }
+        }
+        for (scope, start, t) in p.tallies(g) {
+            let known = out
+                .iter()
+                .any(|c| c.scope == scope && c.period.start == start);
+            if !known && !self.store.is_final(scope, g, start) {
+                out.push(Closed {
+                    scope,
+                    period: self.calendar().period(g, start),
+                    revision: 0,
+                    threshold: self.store.threshold(scope),
+                    tally: t.clone(),
+                });
+            }
+        }
+        out
     }
 
     /// The service-level threshold of a scope.
@@ -317,9 +529,10 @@ impl Engine {
         self.store.threshold(scope)
     }
 
-    /// Highest event time seen (`Millis::MIN` before any event).
+    /// The stream's time: the clock's frontier, the newest event time the stream agrees on
+    /// (`Millis::MIN` before any event).
     pub fn latest(&self) -> Millis {
-        self.max_seen
+        self.clock.frontier()
     }
 
     /// Agent and component time is in the tallies up to this instant: the engine credits it
@@ -337,6 +550,11 @@ impl Engine {
     /// Events in the reorder buffer, waiting for the watermark to pass them.
     pub fn buffered(&self) -> usize {
         self.reorder.len()
+    }
+
+    /// Events the clock holds tentative (see [`clock`]).
+    pub fn tentative(&self) -> usize {
+        self.clock.tentative()
     }
 
     /// Calls tracked now (offered and not yet finished, or waiting for their offer).

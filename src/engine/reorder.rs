@@ -35,7 +35,7 @@ impl Queued {
         }
     }
 
-    fn key(&self) -> Key {
+    pub(super) fn key(&self) -> Key {
         (self.at, self.rank, self.digest)
     }
 }
@@ -72,18 +72,24 @@ impl Ord for Queued {
 }
 
 /// The ordering key of a queued event: instant, rank of its type, digest.
-type Key = (Millis, u8, u64);
+pub(super) type Key = (Millis, u8, u64);
 
 /// Events ordered by their ordering key, in a binary min-heap: O(log n) per event whatever
 /// the arrival order. Input in order costs little (a push sifts up no further than its
 /// parent); input from several partitions read at different speeds may hold many events
 /// out of order, which a sorted queue would pay for with a shift per insert. Events live in
 /// a slab and the heap holds only keys and slots, so nothing large moves.
+///
+/// An event can also be taken out before its time ([`Reorder::remove`]: the clock rejected
+/// it); its slot stays empty until its key reaches the top of the heap, so a slot is never
+/// reused while the heap still names it.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Reorder {
     order: BinaryHeap<Reverse<(Key, u32)>>,
     slab: Vec<Option<Queued>>,
     free: Vec<u32>,
+    /// Events held (the heap may also name emptied slots).
+    count: usize,
 }
 
 impl Reorder {
@@ -100,21 +106,43 @@ impl Reorder {
             }
         };
         self.order.push(Reverse((key, slot)));
+        self.count += 1;
     }
 
     /// The earliest event if it lies before `watermark`.
     pub fn pop_before(&mut self, watermark: Millis) -> Option<Queued> {
-        let Reverse(((at, _, _), _)) = *self.order.peek()?;
-        if at >= watermark {
-            return None;
+        loop {
+            let Reverse(((at, _, _), slot)) = *self.order.peek()?;
+            if self.slab[slot as usize].is_some() && at >= watermark {
+                return None;
+            }
+            self.order.pop();
+            self.free.push(slot);
+            if let Some(q) = self.slab[slot as usize].take() {
+                self.count -= 1;
+                return Some(q);
+            }
         }
-        let Reverse((_, slot)) = self.order.pop()?;
-        self.free.push(slot);
-        self.slab[slot as usize].take()
+    }
+
+    /// Takes out the event of ordering key `key`, if it is held (a linear search: the clock
+    /// rejects few events).
+    pub fn remove(&mut self, key: Key) -> Option<Queued> {
+        let slot = self
+            .slab
+            .iter()
+            .position(|q| q.as_ref().is_some_and(|q| q.key() == key))?;
+        self.count -= 1;
+        self.slab[slot].take()
     }
 
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.count
+    }
+
+    /// The events waiting, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Queued> {
+        self.slab.iter().flatten()
     }
 }
 

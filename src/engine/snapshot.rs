@@ -17,7 +17,8 @@ use crate::time::Millis;
 
 /// The layout of the engine's state; raised whenever a serialised type changes.
 /// 2: the live windows' minute sums carry handled calls, talk and wrap-up (live staffing).
-pub const SNAPSHOT_FORMAT: u32 = 2;
+/// 3: the clock (a robust frontier and its suspects) replaces the newest event time.
+pub const SNAPSHOT_FORMAT: u32 = 3;
 
 /// What precedes the state: it names the layout, and the calendar the state's periods were
 /// cut by (periods of another time zone or interval length cannot be carried over).
@@ -70,6 +71,7 @@ impl Engine {
         saved.customers.configure_like(&self.customers);
         saved.dedupe.configure_like(&self.dedupe);
         saved.health.configure_like(&self.health);
+        saved.clock.configure_like(&self.clock);
         saved.agents.per_agent = self.agents.per_agent;
         // The live windows' wait buckets follow the configured thresholds: other thresholds,
         // fresh windows (they cover the last hour only).

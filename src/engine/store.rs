@@ -264,6 +264,21 @@ impl Store {
         self.slots.get(&(scope, g, period.start)).map(|s| &s.tally)
     }
 
+    /// Records (revision 0) of the periods of `g` not final yet, as they stand now.
+    pub fn open(&self, g: Granularity) -> impl Iterator<Item = Closed> + '_ {
+        self.slots
+            .iter()
+            .filter(move |((_, sg, _), s)| *sg == g && s.emitted.is_none())
+            .map(|(key, s)| closed(key.0, s, 0))
+    }
+
+    /// Whether the period of `g` starting at `start` of `scope` has its final record.
+    pub fn is_final(&self, scope: Scope, g: Granularity, start: Millis) -> bool {
+        self.slots
+            .get(&(scope, g, start))
+            .is_some_and(|s| s.emitted.is_some())
+    }
+
     pub fn bytes(&self) -> usize {
         self.slots.values().map(|s| s.tally.bytes() + 64).sum()
     }

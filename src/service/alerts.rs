@@ -222,7 +222,7 @@ pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) 
         let credited = engine.credited_within(period.start, period.end);
         engine
             .tally(scope, g, at)
-            .map_or_else(Sums::default, |t| of_tally(t, credited))
+            .map_or_else(Sums::default, |t| of_tally(&t, credited))
     };
     match window {
         WindowKind::Last15m | WindowKind::Last60m => {

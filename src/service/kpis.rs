@@ -76,7 +76,7 @@ impl LiveWindow {
                 state
                     .engine
                     .tally(scope, g, at)
-                    .map_or_else(Window::default, window_of)
+                    .map_or_else(Window::default, |t| window_of(&t))
             }
         }
     }

@@ -142,13 +142,7 @@ struct Feeder<'a> {
 }
 
 impl Feeder<'_> {
-    fn feed(
-        &mut self,
-        adapter: &mut Adapter,
-        bytes: &[u8],
-        origin: Origin,
-        now: Millis,
-    ) -> Option<Millis> {
+    fn feed(&mut self, adapter: &mut Adapter, bytes: &[u8], origin: Origin, now: Millis) -> Fed {
         self.process.messages += 1;
         self.scratch.clear();
         let result = if bytes.len() > self.max_bytes {
@@ -158,21 +152,34 @@ impl Feeder<'_> {
         };
         match result {
             Ok(()) => {
-                let mut newest = None;
+                self.engine.set_wall_clock(Some(now));
+                let mut fed = Fed::default();
                 for event in self.scratch.drain(..) {
                     let ts = event.ts;
                     self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
-                    self.engine.ingest(event, origin);
-                    newest = newest.max(Some(ts));
+                    fed.read = fed.read.max(Some(ts));
+                    // Only an event the clock took says how far its partition has come.
+                    if self.engine.ingest_entered(event, origin) {
+                        fed.entered = fed.entered.max(Some(ts));
+                    }
                 }
-                newest
+                fed
             }
             Err(reason) => {
                 self.engine.reject(reason, origin, bytes);
-                None
+                Fed::default()
             }
         }
     }
+}
+
+/// The event times of one input record's events.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Fed {
+    /// The newest of the events the engine's clock took into event time.
+    pub entered: Option<Millis>,
+    /// The newest of all its events.
+    pub read: Option<Millis>,
 }
 
 /// Buckets of the event-time → applied delay histogram, in seconds.
@@ -187,6 +194,7 @@ impl State {
             &[Granularity::Interval, Granularity::Day, Granularity::Month],
         );
         engine.set_agent_records(false);
+        engine.set_live_names(true);
         let delays = prometheus::Histogram::with_opts(
             prometheus::HistogramOpts::new(
                 "callpulse_event_delay_seconds",
@@ -236,7 +244,7 @@ impl State {
 
     /// Reads one input record (message or line) with the input's adapter and feeds its events
     /// to the engine; `now` is the wall clock. Returns the newest time of its events, if any.
-    pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) -> Option<Millis> {
+    pub fn feed(&mut self, bytes: &[u8], origin: Origin, now: Millis) -> Fed {
         self.feed_from(None, bytes, origin, now)
     }
 
@@ -249,7 +257,7 @@ impl State {
         bytes: &[u8],
         origin: Origin,
         now: Millis,
-    ) -> Option<Millis> {
+    ) -> Fed {
         let adapter = match stream {
             None => &mut self.adapter,
             Some(key) => self
@@ -290,7 +298,7 @@ impl State {
             offset,
         };
         let buffered = self.engine.buffered();
-        let ts = self.feed_from(Some((origin.source, partition)), bytes, origin, now);
+        let fed = self.feed_from(Some((origin.source, partition)), bytes, origin, now);
         let held = self.engine.buffered() > buffered;
         let p = self
             .process
@@ -299,10 +307,26 @@ impl State {
             .or_default();
         p.read_through = Some(offset);
         p.at_end = false;
-        if let Some(ts) = ts {
+        if let (true, Some(ts)) = (held, fed.read) {
+            // In the reorder buffer: it leaves `pending` once the watermark passes it, or
+            // when the clock rejects it.
+            p.pending.push_back((offset, ts));
+        }
+        if let Some(ts) = fed.entered {
             p.newest = p.newest.max(Some(ts));
-            if held {
-                p.pending.push_back((offset, ts));
+        }
+        self.forget_refused();
+    }
+
+    /// Events the clock refused are rejected, not waiting: their offsets may be stored.
+    fn forget_refused(&mut self) {
+        for origin in self.engine.take_refused() {
+            let Some(topic) = self.sources.get(origin.source as usize) else {
+                continue;
+            };
+            let key = (topic.clone(), origin.partition);
+            if let Some(p) = self.process.partitions.get_mut(&key) {
+                p.pending.retain(|&(offset, _)| offset != origin.offset);
             }
         }
     }
@@ -469,6 +493,7 @@ impl State {
 
     /// Advances the watermark with the wall clock while the input is idle and caught up.
     pub fn idle_advance(&mut self, now: Millis) {
+        self.engine.set_wall_clock(Some(now));
         let to = now.saturating_sub(self.config.engine.lateness);
         if to > self.engine.watermark() {
             self.engine.advance_to(to);

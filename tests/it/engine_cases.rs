@@ -644,9 +644,12 @@ fn a_queue_named_twice_in_an_agent_state_counts_the_time_once_and_the_center_get
 
 #[test]
 fn what_is_too_late_does_not_depend_on_the_period_of_the_records() {
+    // c3 bears out the jump to the 3rd (a jump alone would be a wrong clock, see
+    // `one_timestamp_far_ahead_is_rejected_and_cannot_fast_forward_the_engine`).
     let ev = [
         offered("2026-11-02T09:00:00Z", "c1", "q"),
         offered("2026-11-03T12:00:00Z", "c2", "q"),
+        offered("2026-11-03T12:01:00Z", "c3", "q"),
         offered("2026-11-02T09:30:00Z", "late", "q"),
     ];
     for g in [Granularity::Interval, Granularity::Day] {

@@ -267,11 +267,12 @@ fn a_revision_is_a_new_row_and_the_first_record_stays() {
     let offered = |id: &str, at: i64| {
         format!(r#"{{"type":"call.offered","ts":{at},"call_id":"{id}","queue":"sales"}}"#)
     };
-    feed(&mut state, offered("c1", t0 + 1_000), t0);
+    // Each line is read as it happens (the wall clock at its time).
+    feed(&mut state, offered("c1", t0 + 1_000), t0 + 1_000);
     // An event 6 minutes later closes 10:00-10:05 (grace 0).
-    feed(&mut state, offered("c2", t0 + 6 * 60_000), t0);
+    feed(&mut state, offered("c2", t0 + 6 * 60_000), t0 + 6 * 60_000);
     // A late call of 10:02 revises it, once the engine moves on.
-    feed(&mut state, offered("c3", t0 + 2 * 60_000), t0);
+    feed(&mut state, offered("c3", t0 + 2 * 60_000), t0 + 6 * 60_000);
     state.idle_advance(t0 + 20 * 60_000);
     state.drain();
     drop(state);

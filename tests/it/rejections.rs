@@ -84,6 +84,8 @@ fn engine_cases() -> Vec<(&'static str, Vec<&'static str>)> {
             vec![
                 r#"{"type":"call.offered","ts":"2026-11-02T09:00:00Z","call_id":"c","queue":"q"}"#,
                 r#"{"type":"call.offered","ts":"2026-11-05T09:00:00Z","call_id":"d","queue":"q"}"#,
+                // Bears out the jump to the 5th (alone, it would be a wrong clock).
+                r#"{"type":"call.offered","ts":"2026-11-05T09:01:00Z","call_id":"e","queue":"q"}"#,
                 r#"{"type":"survey.response","ts":"2026-11-02T09:10:00Z","queue":"q","satisfied":true}"#,
             ],
         ),

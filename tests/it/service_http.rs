@@ -21,7 +21,9 @@ fn fed_state(extra: &[String]) -> Shared {
     lines.push("not json".to_string());
     lines.push(heartbeat("2026-11-02T10:01:00Z"));
     lines.extend_from_slice(extra);
-    let now = rfc3339::parse("2026-11-02T10:01:00Z").unwrap();
+    // The wall clock when the lines are read: after every event (a live input rejects an
+    // event stamped more than `engine.max_future` ahead of it).
+    let now = rfc3339::parse("2026-11-02T10:30:00Z").unwrap();
     let mut state = shared.lock();
     for (i, line) in lines.iter().enumerate() {
         feed_line(&mut state, i as i64, line, now);

@@ -642,7 +642,7 @@ fn collect(state: &State, out: &mut Out) {
     let names = engine.names();
     let at = state.clock();
     let bounds = engine.live().bounds();
-    let mut totals: Vec<(Scope, &Tally)> = engine.totals().collect();
+    let mut totals = engine.totals();
     totals.sort_by_key(|(s, _)| *s);
     for (scope, t) in &totals {
         let name = names.of(*scope).map_or("", |n| n.as_str());
@@ -700,10 +700,10 @@ fn collect(state: &State, out: &mut Out) {
                 }
             }
         }
-        if let Some((answered, abandoned)) = engine.live().waits(scope) {
+        if let Some((answered, abandoned)) = engine.waits(scope) {
             let fam = family(&format!("{prefix}wait_seconds"));
-            out.histogram(fam, &labels(&["answered"]), bounds, answered);
-            out.histogram(fam, &labels(&["abandoned"]), bounds, abandoned);
+            out.histogram(fam, &labels(&["answered"]), bounds, &answered);
+            out.histogram(fam, &labels(&["abandoned"]), bounds, &abandoned);
         }
         let staff: Staffing = match scope {
             Scope::Queue(q) => {
