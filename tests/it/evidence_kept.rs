@@ -288,3 +288,76 @@ fn run_creates_the_store_position_and_rejected_files_owner_only() {
     let status = service.terminate(Duration::from_secs(20));
     assert!(status.success(), "{status:?}");
 }
+
+/// A store that cannot be written (another process holds its write lock) keeps every row and
+/// reports itself backed up: not ready, the rows waiting. Once it can be written, every row
+/// is. At shutdown, rows it still refuses are given up and a gap row records how many.
+#[test]
+fn an_unwritable_store_backs_the_input_up_and_a_loss_at_shutdown_is_a_gap_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("evidence.sqlite");
+    let cfg = crate::support::config(
+        "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n[alerts]\nprofile = \"\"\n",
+    );
+    let mut state =
+        State::new(cfg, vec!["test".into()]).with_evidence(Recorder::open(&store, None).unwrap());
+    state.process.input_ready = true;
+    let t0 = callpulse::time::rfc3339::parse("2026-11-02T00:00:00Z").unwrap();
+    let offered = |id: &str, at: i64| {
+        format!(r#"{{"type":"call.offered","ts":{at},"call_id":"{id}","queue":"sales"}}"#)
+    };
+    crate::support::service::feed_line(&mut state, 1, &offered("c1", t0 + 1_000), t0);
+    state.drain();
+    let holder = Connection::open(&store).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    state.idle_advance(t0 + 12 * 5 * 60_000);
+    state.drain(); // the write waits for the lock, then fails
+    let waiting = state.evidence_pending();
+    assert!(
+        waiting >= 3,
+        "the closed interval's center, queue and quality rows wait: {waiting}"
+    );
+    assert!(state.evidence_backed_up());
+    let why = state.ready().unwrap_err();
+    assert!(why.contains("evidence store cannot be written"), "{why}");
+    assert_eq!(state.evidence.as_ref().unwrap().dropped, 0);
+    holder.execute_batch("COMMIT").unwrap();
+    assert!(!state.retry_evidence(), "written once the lock is gone");
+    assert!(state.ready().is_ok());
+    let stored = |c: &Connection| count(c, "SELECT COUNT(*) FROM evidence");
+    assert_eq!(stored(&holder) as usize, waiting);
+
+    // Shutdown with the store locked again: the rows are given up, noted beside the store,
+    // and the next start records them as a gap row.
+    crate::support::service::feed_line(&mut state, 2, &offered("c2", t0 + 61 * 60_000), t0);
+    state.idle_advance(t0 + 24 * 5 * 60_000);
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    state.drain();
+    let lost = state.evidence_pending() as u64;
+    assert!(lost > 0);
+    let now = t0 + 2 * 3_600_000;
+    assert_eq!(state.finish_evidence(std::time::Instant::now(), now), lost);
+    drop(state);
+    holder.execute_batch("COMMIT").unwrap();
+    let note = callpulse::service::evidence::gap_note(&store);
+    assert!(note.exists());
+    assert_eq!(mode(&note), 0o600);
+    drop(Recorder::open(&store, None).unwrap());
+    assert!(!note.exists(), "the note is consumed");
+    let body: String = holder
+        .query_row("SELECT body FROM evidence WHERE kind = 'gap'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let gap: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(gap["lost"], lost);
+    let (code, text) = callpulse(&["evidence", "verify", "--store", store.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "GAP at row {}: {lost} rows were lost",
+            waiting + 1
+        )),
+        "{text}"
+    );
+}
