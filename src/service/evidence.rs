@@ -108,12 +108,15 @@ struct OutageRow<'a> {
 }
 
 impl Recorder {
-    /// Opens the store at `path`; with `signer`, every append signs the chain's head. Gap
+    /// Opens the store at `path`; with `signer`, its head is signed now and every append
+    /// signs the chain's head. Gap
     /// rows noted beside the store by an earlier run ([`gap_note`]) are appended first.
     pub fn open(path: &Path, signer: Option<Signer>) -> rusqlite::Result<Recorder> {
         let mut store = Store::open(path)?;
         if let Some(signer) = signer {
             store.sign_with(signer);
+            // Rows appended before signing was configured are vouched for from now on.
+            store.sign_head()?;
         }
         let mut r = Recorder {
             store,

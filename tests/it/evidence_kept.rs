@@ -228,7 +228,8 @@ fn a_store_edited_and_rehashed_passes_the_chain_but_fails_the_public_key() {
 }
 
 /// A plain `callpulse run --follow` creates its evidence store (and its -wal, -shm), the
-/// position file and the rejected-lines file 0600, in a directory it creates 0700.
+/// position file and the rejected-lines file 0600, in a directory it creates 0700; with
+/// `CALLPULSE_EVIDENCE_SIGNING_KEY_FILE` it signs what it writes.
 #[test]
 fn run_creates_the_store_position_and_rejected_files_owner_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -255,6 +256,10 @@ fn run_creates_the_store_position_and_rejected_files_owner_only() {
     .unwrap();
     let store = state.join("evidence.sqlite");
     let store_text = store.display().to_string();
+    let key = dir.path().join("k");
+    let (code, text) = callpulse(&["evidence", "keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+    let private = dir.path().join("k.key").display().to_string();
     let service = Service::start(
         &[
             "run",
@@ -263,7 +268,10 @@ fn run_creates_the_store_position_and_rejected_files_owner_only() {
             "--follow",
             events.to_str().unwrap(),
         ],
-        &[("CALLPULSE_EVIDENCE_PATH", store_text.as_str())],
+        &[
+            ("CALLPULSE_EVIDENCE_PATH", store_text.as_str()),
+            ("CALLPULSE_EVIDENCE_SIGNING_KEY_FILE", private.as_str()),
+        ],
     );
     service.wait_for("the rejected line", Duration::from_secs(60), |m| {
         sample(
@@ -287,6 +295,18 @@ fn run_creates_the_store_position_and_rejected_files_owner_only() {
     assert_eq!(mode(&state), 0o700);
     let status = service.terminate(Duration::from_secs(20));
     assert!(status.success(), "{status:?}");
+    // The service signed what it wrote with the key of the environment variable.
+    let public = dir.path().join("k.pub");
+    let (code, text) = callpulse(&[
+        "evidence",
+        "verify",
+        "--store",
+        &store_text,
+        "--public-key",
+        public.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("the last row is signed"), "{text}");
 }
 
 /// A store that cannot be written (another process holds its write lock) keeps every row and
