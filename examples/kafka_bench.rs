@@ -637,7 +637,7 @@ fn callpulse_round(cfg: &Config, n: u64, timeout: Duration) -> anyhow::Result<(R
         ))
     });
     if let Some(path) = &store {
-        state = state.with_evidence(callpulse::service::evidence::Recorder::open(path)?);
+        state = state.with_evidence(callpulse::service::evidence::Recorder::open(path, None)?);
     }
     let shared = Shared::new(state);
     let shutdown = Shutdown::new();

@@ -71,6 +71,10 @@ pub struct ReportArgs {
     /// repeatable: the stores of several instances add up.
     #[arg(long = "store", value_name = "FILE")]
     pub stores: Vec<PathBuf>,
+    /// The evidence signing public key (PREFIX.pub of `callpulse evidence keygen`): its
+    /// fingerprint is printed in the provenance [default: the keys the store names].
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
     /// Read these input files through the engine instead of the store (repeatable).
     #[arg(long = "input", value_name = "FILE", num_args = 1..)]
     pub inputs: Vec<String>,
@@ -83,8 +87,13 @@ pub struct ReportArgs {
 #[derive(Debug, Subcommand)]
 pub enum EvidenceCommand {
     /// Check every row's hash and link; name the first row changed, removed or inserted.
-    /// Exit 0 when intact, 65 when the chain is broken, 1 when the file cannot be read.
+    /// With --public-key, check every signed head too. Exit 0 when intact (and signed), 65
+    /// when the chain is broken, 66 when a signature fails or the last rows are unsigned, 1
+    /// when the file or the key cannot be read.
     Verify(VerifyArgs),
+    /// Write a new Ed25519 key pair for evidence.signing_key_file: PREFIX.key (mode 0600)
+    /// and PREFIX.pub (for the auditor).
+    Keygen(KeygenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +101,17 @@ pub struct VerifyArgs {
     /// The evidence store (evidence.path of `callpulse run`).
     #[arg(long, value_name = "FILE", default_value = "callpulse-evidence.sqlite")]
     pub store: PathBuf,
+    /// The public key (PREFIX.pub of `callpulse evidence keygen`): every signature must be
+    /// this key's and hold, and the last row must be signed.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Prefix of the two files written; neither may exist.
+    #[arg(long, value_name = "PREFIX", default_value = "callpulse-evidence")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

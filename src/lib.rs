@@ -27,6 +27,7 @@
 //! | [`produce`] | a paced Kafka producer of event lines (`simulate --brokers`) |
 //! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
 //! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
+//! | [`fsmode`] | files of evidence and raw input created owner-only (0600, directories 0700) |
 
 #![forbid(unsafe_code)]
 
@@ -39,6 +40,7 @@ pub mod convert;
 pub mod engine;
 pub mod event;
 pub mod evidence;
+pub mod fsmode;
 pub mod intern;
 pub mod kpi;
 pub mod output;

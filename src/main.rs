@@ -8,12 +8,12 @@ use callpulse::adapter::Adapter;
 use callpulse::alert::{rules, Profile};
 use callpulse::cli::{
     Cli, Command, ConvertArgs, DemoArgs, EngineArgs, EvidenceCommand, InputArgs, ProduceArgs,
-    ReportArgs, RulesArgs, RunArgs, SimulateArgs, VerifyArgs,
+    ReportArgs, RulesArgs, RunArgs, SimulateArgs,
 };
 use callpulse::codec::Decoder;
 use callpulse::config::Config;
 use callpulse::convert;
-use callpulse::evidence::{self, Verdict};
+use callpulse::evidence;
 use callpulse::output::RejectWriter;
 use callpulse::produce::LineProducer;
 use callpulse::replay::{self, Replay};
@@ -56,7 +56,12 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert(&args),
         Command::Produce(args) => produce(&args),
         Command::Rules(args) => write_rules(&args),
-        Command::Evidence(EvidenceCommand::Verify(args)) => verify_evidence(&args),
+        Command::Evidence(EvidenceCommand::Verify(args)) => ExitCode::from(
+            evidence::command::verify(&args.store, args.public_key.as_deref()),
+        ),
+        Command::Evidence(EvidenceCommand::Keygen(args)) => {
+            ExitCode::from(evidence::command::keygen(&args.out))
+        }
         Command::Report(args) => report(&args),
         Command::Replay(args) => {
             let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
@@ -272,8 +277,18 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     let listen = cfg.service.listen;
     let input = cfg.input.clone();
+    let signer = match &cfg.evidence.signing_key_file {
+        None => None,
+        Some(file) => match evidence::sign::read_private(file) {
+            Ok(key) => Some(evidence::sign::Signer::new(key, instance_name(&cfg))),
+            Err(e) => {
+                eprintln!("callpulse: evidence.signing_key_file: {e}");
+                return ExitCode::from(64);
+            }
+        },
+    };
     let recorder = match &cfg.evidence.path {
-        Some(path) => match Recorder::open(path) {
+        Some(path) => match Recorder::open(path, signer) {
             Ok(r) => Some(r),
             Err(e) => {
                 eprintln!(
@@ -317,6 +332,21 @@ fn run(args: &RunArgs) -> ExitCode {
     ))
 }
 
+/// The name this instance signs evidence heads as: the consumer group and instance (as its
+/// checkpoints are owned), or the followed file and the host.
+fn instance_name(cfg: &Config) -> String {
+    match &cfg.input.follow {
+        Some(file) => service::checkpoint::owner(&file.display().to_string(), None),
+        None => service::checkpoint::owner(
+            &cfg.kafka.group_id,
+            cfg.kafka
+                .client
+                .get("group.instance.id")
+                .map(String::as_str),
+        ),
+    }
+}
+
 /// The state with the alerts of the configured profile (none when `alerts.profile` is
 /// empty); an invalid profile is an invalid configuration (exit 64).
 fn with_alerts(state: State) -> Result<State, ExitCode> {
@@ -339,38 +369,6 @@ fn with_alerts(state: State) -> Result<State, ExitCode> {
         ExitCode::from(1)
     })?;
     Ok(state.with_alerts(alerts))
-}
-
-/// `callpulse evidence verify`: 0 intact, 65 broken, 1 unreadable.
-fn verify_evidence(args: &VerifyArgs) -> ExitCode {
-    if !args.store.is_file() {
-        eprintln!("callpulse: no evidence store at {}", args.store.display());
-        return ExitCode::from(1);
-    }
-    match evidence::verify(&args.store) {
-        Ok(Verdict::Intact {
-            rows,
-            head_seq,
-            head,
-        }) => {
-            println!(
-                "intact: {rows} rows; the last is row {head_seq}, hash {head}\n\
-                 (keep this line: rows removed at the end leave a shorter chain that is intact)"
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(Verdict::Broken { seq, problem }) => {
-            println!("BROKEN at row {seq}: {problem}");
-            ExitCode::from(65)
-        }
-        Err(e) => {
-            eprintln!(
-                "callpulse: cannot read the evidence store {}: {e}",
-                args.store.display()
-            );
-            ExitCode::from(1)
-        }
-    }
 }
 
 /// `callpulse report`: 0 written, 1 unreadable input or unwritable output, 64 a bad request
@@ -443,8 +441,22 @@ fn report(args: &ReportArgs) -> ExitCode {
             Lang::En
         },
     );
+    let given_key = match args.public_key.as_deref().map(evidence::sign::read_public) {
+        None => None,
+        Some(Ok(key)) => Some(evidence::sign::fingerprint(&key)),
+        Some(Err(e)) => return usage(e.to_string()),
+    };
     let built = match report::make(&cfg, &range, &source, &mut adapter, args.queue.as_deref()) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            if let (Some(fp), report::source::Provenance::Stores { stores }) =
+                (&given_key, &mut r.provenance)
+            {
+                for s in stores {
+                    s.signing_keys = vec![fp.clone()];
+                }
+            }
+            r
+        }
         Err(ReportError::Usage(m)) => return usage(m),
         Err(e @ ReportError::Input(_)) => {
             eprintln!("callpulse: {e}");
@@ -550,7 +562,7 @@ fn demo(mut args: DemoArgs) -> ExitCode {
     };
     let rejected: Option<RejectWriter<Box<dyn Write + Send>>> = match &args.rejected {
         None => None,
-        Some(path) => match std::fs::File::create(path) {
+        Some(path) => match callpulse::fsmode::create(path) {
             Ok(f) => Some(RejectWriter::new(Box::new(std::io::BufWriter::new(f)))),
             Err(e) => {
                 eprintln!("callpulse: cannot create {}: {e}", path.display());

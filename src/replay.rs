@@ -123,7 +123,7 @@ pub fn run(
     engine.set_agent_records(r.scopes.iter().any(|s| s == "agent"));
     let rejects = match &r.rejected {
         Some(path) => Some(RejectWriter::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
+            crate::fsmode::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?,
         ))),
         None => None,

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 pub struct RawEvidence {
     pub path: String,
     pub checkpoint_interval: String,
+    /// Ed25519 private key (`callpulse evidence keygen`) that signs the chain's heads; empty:
+    /// unsigned.
+    pub signing_key_file: String,
 }
 
 impl Default for RawEvidence {
@@ -18,6 +21,7 @@ impl Default for RawEvidence {
         RawEvidence {
             path: "callpulse-evidence.sqlite".into(),
             checkpoint_interval: "5s".into(),
+            signing_key_file: String::new(),
         }
     }
 }
@@ -29,6 +33,8 @@ pub struct EvidenceConfig {
     /// How often `callpulse run` checkpoints its state into the store with Kafka input;
     /// `None` (`0s`): never, and evidence rows are written after every batch.
     pub checkpoint_every: Option<Millis>,
+    /// The private key that signs every append's chain head, if any.
+    pub signing_key_file: Option<PathBuf>,
 }
 
 pub(super) fn evidence(c: &mut Checker, e: &RawEvidence) -> EvidenceConfig {
@@ -38,5 +44,8 @@ pub(super) fn evidence(c: &mut Checker, e: &RawEvidence) -> EvidenceConfig {
             .filter(|p| !p.is_empty())
             .map(PathBuf::from),
         checkpoint_every: Some(every).filter(|ms| *ms > 0),
+        signing_key_file: Some(e.signing_key_file.trim())
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from),
     }
 }

@@ -19,10 +19,19 @@ pub enum Kind {
     /// The data-quality figures of an interval: events read, rejected by reason, duplicates,
     /// late events, revisions, and whether no call was offered.
     Quality,
+    /// Rows that were lost: the store could not be written and the service gave up on them
+    /// (at shutdown). `body`: how many, of which kinds, the span of their `at`, and why.
+    Gap,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Interval, Kind::Alert, Kind::Outage, Kind::Quality];
+    pub const ALL: [Kind; 5] = [
+        Kind::Interval,
+        Kind::Alert,
+        Kind::Outage,
+        Kind::Quality,
+        Kind::Gap,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +39,7 @@ impl Kind {
             Kind::Alert => "alert",
             Kind::Outage => "outage",
             Kind::Quality => "quality",
+            Kind::Gap => "gap",
         }
     }
 }

@@ -5,7 +5,9 @@
 //! row is chained to the one before it by a SHA-256 hash over its content and the previous
 //! row's hash ([`chain`]), so a row changed, removed or inserted afterwards breaks the chain
 //! at that row; [`verify`] walks it and names the first row that does not hold. Triggers
-//! refuse `UPDATE` and `DELETE`; the chain catches whoever goes around them.
+//! refuse `UPDATE` and `DELETE`; the chain catches whoever goes around them, except one who
+//! re-hashes every later row: with a signing key ([`sign`]) each append also signs the
+//! chain's head, and `verify --public-key` catches that one too.
 //!
 //! ```text
 //! State::drain ─► Entry (kind, subject, at, canonical JSON) ─► Store::append (one transaction)
@@ -13,12 +15,14 @@
 //! ```
 
 pub mod chain;
+pub mod command;
+pub mod sign;
 pub mod store;
 pub mod verify;
 
 pub use chain::{Entry, Kind};
 pub use store::{Checkpoint, Store};
-pub use verify::{verify, Verdict};
+pub use verify::{verify, verify_signatures, Gap, Signed, Verdict};
 
 #[cfg(test)]
 mod tests;

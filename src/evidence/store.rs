@@ -1,6 +1,7 @@
 //! The SQLite file: schema, append-only triggers, and appends in one transaction each.
 
 use super::chain::{hash, Entry, GENESIS};
+use super::sign::{HeadSignature, Signer};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
@@ -23,6 +24,19 @@ CREATE TRIGGER IF NOT EXISTS evidence_no_update BEFORE UPDATE ON evidence
     BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS evidence_no_delete BEFORE DELETE ON evidence
     BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
+CREATE TABLE IF NOT EXISTS signature (
+    id        INTEGER PRIMARY KEY,
+    seq       INTEGER NOT NULL,
+    hash      TEXT NOT NULL,
+    instance  TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    key_id    TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS signature_no_update BEFORE UPDATE ON signature
+    BEGIN SELECT RAISE(ABORT, 'signatures are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS signature_no_delete BEFORE DELETE ON signature
+    BEGIN SELECT RAISE(ABORT, 'signatures are append-only'); END;
 CREATE TABLE IF NOT EXISTS checkpoint (
     owner     TEXT PRIMARY KEY,
     written   TEXT NOT NULL,
@@ -48,6 +62,57 @@ pub struct Checkpoint {
     pub engine: Vec<u8>,
 }
 
+/// Now, RFC 3339 (wall clock).
+fn now() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    crate::time::rfc3339::format(ms, &chrono::Utc)
+}
+
+fn insert_signature(conn: &Connection, s: &HeadSignature) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO signature (seq, hash, instance, signed_at, key_id, signature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        s.seq,
+        s.hash,
+        s.instance,
+        s.signed_at,
+        s.key_id,
+        s.signature
+    ])?;
+    Ok(())
+}
+
+/// Every signature row, in the order written.
+pub fn signatures(conn: &Connection) -> rusqlite::Result<Vec<HeadSignature>> {
+    // A store written before signatures existed has no such table.
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signature')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare(
+        "SELECT seq, hash, instance, signed_at, key_id, signature FROM signature ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(HeadSignature {
+            seq: r.get(0)?,
+            hash: r.get(1)?,
+            instance: r.get(2)?,
+            signed_at: r.get(3)?,
+            key_id: r.get(4)?,
+            signature: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
 fn read_head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
     Ok(conn
         .query_row(
@@ -64,11 +129,20 @@ pub struct Store {
     conn: Connection,
     /// Sequence number and hash of the last row (0 and [`GENESIS`] when empty).
     head: (i64, String),
+    /// Signs the head of every transaction that appends rows ([`super::sign`]).
+    signer: Option<Signer>,
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path`.
+    /// Opens (or creates) the store at `path`. A new file is created with mode 0600 (its
+    /// `-wal` and `-shm` take the same), in a directory created 0700 ([`crate::fsmode`]).
     pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        crate::fsmode::touch(path).map_err(|e| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("cannot create {}: {e}", path.display())),
+            )
+        })?;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // WAL with NORMAL: a committed transaction survives a process crash; a power loss may
@@ -81,7 +155,39 @@ impl Store {
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let head = read_head(&conn)?;
-        Ok(Store { conn, head })
+        Ok(Store {
+            conn,
+            head,
+            signer: None,
+        })
+    }
+
+    /// From now on every transaction that appends rows signs the head it leaves.
+    pub fn sign_with(&mut self, signer: Signer) {
+        self.signer = Some(signer);
+    }
+
+    /// The fingerprint of the key the store signs with, if any.
+    pub fn key_id(&self) -> Option<&str> {
+        self.signer.as_ref().map(|s| s.key_id.as_str())
+    }
+
+    /// Signs the current head (the last row, whoever appended it) now, unless the store is
+    /// empty or nothing signs; returns whether a signature was written.
+    pub fn sign_head(&mut self) -> rusqlite::Result<bool> {
+        let Some(signer) = &self.signer else {
+            return Ok(false);
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (seq, hash) = read_head(&tx)?;
+        if seq == 0 {
+            return Ok(false);
+        }
+        insert_signature(&tx, &signer.sign(seq, &hash, &now()))?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Appends `entries` in order, chained, in one transaction.
@@ -145,6 +251,9 @@ impl Store {
                 insert.execute(params![seq, kind, e.subject, e.at, e.body, prev, h])?;
                 prev = h;
             }
+        }
+        if let Some(signer) = self.signer.as_ref().filter(|_| !entries.is_empty()) {
+            insert_signature(&tx, &signer.sign(seq, &prev, &now()))?;
         }
         if let Some(cp) = checkpoint {
             cp.head = seq;

@@ -54,6 +54,7 @@ fn an_untouched_store_verifies_and_rows_cannot_be_updated_or_deleted() {
         rows,
         head_seq,
         head,
+        ..
     } = verify(&path).unwrap()
     else {
         panic!("an untouched store is intact");

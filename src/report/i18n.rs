@@ -143,6 +143,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("last_row", "使用的最后一行", "Last row used"),
     ("head_row", "证据库最后一行", "Last row of the store"),
     ("rows_used", "使用的行数", "Rows used"),
+    ("signing_key", "签名公钥指纹（Ed25519 公钥的 SHA-256）", "Signing key fingerprint (SHA-256 of the Ed25519 public key)"),
+    ("unsigned", "未签名", "unsigned"),
     ("provenance_files", "本报告由以下输入文件生成（SHA-256 为文件原始字节的摘要）：", "This report was computed from these input files (SHA-256 of each file's bytes as read):"),
     ("file", "文件", "File"),
     ("bytes", "字节数", "Bytes"),

@@ -103,6 +103,9 @@ pub struct StoreRows {
     pub last_hash: Option<String>,
     pub head_seq: i64,
     pub head_hash: String,
+    /// Fingerprints (SHA-256 of the Ed25519 public key, hex) of the keys that signed the
+    /// store's heads, or of the key given with `--public-key`.
+    pub signing_keys: Vec<String>,
 }
 
 /// One input file and the SHA-256 of its bytes as read (compressed or not).
@@ -252,6 +255,7 @@ fn from_store(store: usize, path: &Path, range: &Range) -> anyhow::Result<Gather
         last_hash: None,
         head_seq: 0,
         head_hash: crate::evidence::chain::GENESIS.to_string(),
+        signing_keys: crate::evidence::verify::signing_keys(path).with_context(context)?,
     };
     while let Some(row) = rows.next().with_context(context)? {
         let seq: i64 = row.get(0)?;

@@ -7,6 +7,7 @@
 //! on purpose) are counted, kept for `/api/v1/rejected` and, with `--rejected`, written to a
 //! file.
 
+use super::backpressure::{finish_deadline, wait_for_evidence};
 use super::kafka::wall_clock;
 use super::shutdown::Shutdown;
 use super::state::Shared;
@@ -31,6 +32,12 @@ pub fn run(
     let mut held: Option<(Millis, String)> = None;
     let mut offset: i64 = 0;
     while !shutdown.is_triggered() {
+        // Backpressure: the simulator waits while the evidence store cannot be written.
+        if shared.lock().evidence_backed_up()
+            && wait_for_evidence(&shared, || shutdown.is_triggered())
+        {
+            break;
+        }
         let now = wall_clock();
         let mut backlog = false;
         {
@@ -82,5 +89,8 @@ pub fn run(
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    let mut state = shared.lock();
+    let deadline = finish_deadline(&state);
+    state.finish_evidence(deadline, wall_clock());
     Ok(())
 }

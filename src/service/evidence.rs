@@ -1,32 +1,84 @@
 //! What the live service keeps as audit evidence, turned into rows of the evidence store
 //! ([`crate::evidence`]): final interval records and revisions, alert transitions, ended
 //! outages, and per interval the data-quality figures. Rows gather during a batch and are
-//! appended in one transaction at its end, or, when the service checkpoints
-//! ([`Recorder::hold`]), with the next checkpoint; a store that cannot be written keeps them
-//! for the next try (up to [`MAX_PENDING`]), counts the error and says so in the log.
+//! appended at its end (in transactions of at most [`CHUNK`] rows), or, when the service
+//! checkpoints ([`Recorder::hold`]), with the next checkpoint.
+//!
+//! No row is ever dropped to make room: a store that cannot be written keeps every row for
+//! the next try, counts the error, and reports itself backed up ([`Recorder::backed_up`]):
+//! the input then stops reading until the rows are written (backpressure). Only at shutdown,
+//! when the store still cannot be written, are the rows given up; a gap row then says how
+//! many ([`Recorder::give_up`]), written at once or, when the store cannot take even that, at
+//! the next start from a note beside the store ([`gap_note`]).
 
 use crate::engine::{Outage, Scope, Stats};
+use crate::evidence::sign::Signer;
 use crate::evidence::{Checkpoint, Entry, Kind, Store};
 use crate::record::PeriodRecord;
 use crate::time::{seconds, Calendar, Millis, MINUTE};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-/// Rows kept while the store cannot be written; older ones are dropped (and counted).
-pub const MAX_PENDING: usize = 100_000;
+/// Rows appended per transaction outside checkpoints: a huge batch (a burst of closed
+/// intervals) is written in steps, each one durable.
+pub const CHUNK: usize = 10_000;
+
+/// The note of rows given up that could not be recorded in the store itself: beside the
+/// store, read (and turned into gap rows) when it is next opened.
+pub fn gap_note(store: &Path) -> PathBuf {
+    let mut p = store.as_os_str().to_owned();
+    p.push(".gaps");
+    PathBuf::from(p)
+}
 
 /// The evidence side of the live service.
 pub struct Recorder {
     store: Store,
+    path: PathBuf,
     pending: VecDeque<Entry>,
     /// The engine's counts at the last data-quality row.
     last: Stats,
     /// Rows wait for the next checkpoint instead of the end of the batch.
     holding: bool,
+    /// The last write failed: rows wait, and the input must not read on.
+    blocked: bool,
+    /// Writes under way (shared with the shutdown, which waits for them).
+    writing: Arc<AtomicUsize>,
     pub rows: u64,
     pub errors: u64,
+    /// Rows given up (each recorded in a gap row).
     pub dropped: u64,
+}
+
+/// Counts a write under way while it lives.
+struct Writing(Arc<AtomicUsize>);
+
+impl Writing {
+    fn new(flag: &Arc<AtomicUsize>) -> Self {
+        flag.fetch_add(1, Ordering::SeqCst);
+        Writing(flag.clone())
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The body of a gap row.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct GapRow {
+    lost: u64,
+    /// Rows lost by kind.
+    kinds: BTreeMap<String, u64>,
+    /// The span of the lost rows' `at`.
+    first_at: String,
+    last_at: String,
+    reason: String,
 }
 
 /// The data-quality figures of one interval: what the input did between this interval's
@@ -56,16 +108,57 @@ struct OutageRow<'a> {
 }
 
 impl Recorder {
-    pub fn open(path: &Path) -> rusqlite::Result<Recorder> {
-        Ok(Recorder {
-            store: Store::open(path)?,
+    /// Opens the store at `path`; with `signer`, its head is signed now and every append
+    /// signs the chain's head. Gap
+    /// rows noted beside the store by an earlier run ([`gap_note`]) are appended first.
+    pub fn open(path: &Path, signer: Option<Signer>) -> rusqlite::Result<Recorder> {
+        let mut store = Store::open(path)?;
+        if let Some(signer) = signer {
+            store.sign_with(signer);
+            // Rows appended before signing was configured are vouched for from now on.
+            store.sign_head()?;
+        }
+        let mut r = Recorder {
+            store,
+            path: path.to_path_buf(),
             pending: VecDeque::new(),
             last: Stats::default(),
             holding: false,
+            blocked: false,
+            writing: Arc::new(AtomicUsize::new(0)),
             rows: 0,
             errors: 0,
             dropped: 0,
-        })
+        };
+        r.append_noted_gaps()?;
+        Ok(r)
+    }
+
+    fn append_noted_gaps(&mut self) -> rusqlite::Result<()> {
+        let note = gap_note(&self.path);
+        let Ok(text) = std::fs::read_to_string(&note) else {
+            return Ok(());
+        };
+        let gaps: Vec<Entry> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<(String, String)>(l).ok())
+            .map(|(at, body)| Entry {
+                kind: Kind::Gap,
+                subject: String::new(),
+                at,
+                body,
+            })
+            .collect();
+        self.store.append(&gaps)?;
+        self.rows += gaps.len() as u64;
+        tracing::warn!(
+            gaps = gaps.len(),
+            "rows lost by an earlier run recorded as gap rows"
+        );
+        if let Err(e) = std::fs::remove_file(&note) {
+            tracing::error!(error = %e, note = %note.display(), "cannot remove the note of gaps recorded; remove it by hand or they are recorded again");
+        }
+        Ok(())
     }
 
     /// The last row written: number and hash.
@@ -73,14 +166,27 @@ impl Recorder {
         self.store.head()
     }
 
+    /// The fingerprint of the signing key, if the store signs.
+    pub fn key_id(&self) -> Option<&str> {
+        self.store.key_id()
+    }
+
+    /// How many writes are under way now: the shutdown waits for them.
+    pub fn writing(&self) -> Arc<AtomicUsize> {
+        self.writing.clone()
+    }
+
+    /// Rows waiting to be written.
+    pub fn pending_rows(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The store could not be written and rows wait: the input must not read on.
+    pub fn backed_up(&self) -> bool {
+        self.blocked
+    }
+
     fn push(&mut self, kind: Kind, subject: &str, at: String, body: String) {
-        if self.pending.len() == MAX_PENDING {
-            self.pending.pop_front();
-            self.dropped += 1;
-            tracing::error!(
-                "evidence store unwritable for too long: the oldest waiting row was dropped"
-            );
-        }
         self.pending.push_back(Entry {
             kind,
             subject: subject.to_string(),
@@ -185,13 +291,16 @@ impl Recorder {
     /// Appends `rows` (from [`Recorder::take_rows`]) and `checkpoint` in one transaction.
     /// When the store cannot be written, the rows wait again, before any newer ones.
     pub fn checkpoint(&mut self, rows: Vec<Entry>, checkpoint: &mut Checkpoint) -> bool {
+        let _writing = Writing::new(&self.writing);
         match self.store.checkpoint(&rows, checkpoint) {
             Ok(()) => {
                 self.rows += rows.len() as u64;
+                self.blocked = false;
                 true
             }
             Err(e) => {
                 self.errors += 1;
+                self.blocked = true;
                 tracing::error!(error = %e, kept = rows.len(), "cannot write a checkpoint to the evidence store; retrying with the next one");
                 for row in rows.into_iter().rev() {
                     self.pending.push_front(row);
@@ -206,20 +315,92 @@ impl Recorder {
         self.store.load_checkpoint(owner)
     }
 
-    /// Appends what gathered, in one transaction (unless rows wait for checkpoints).
+    /// Appends what gathered, in transactions of at most [`CHUNK`] rows (unless rows wait for
+    /// checkpoints). A failed write keeps the rows not yet written and marks the recorder
+    /// backed up until a write succeeds.
     pub fn flush(&mut self) {
-        if self.pending.is_empty() || self.holding {
+        if self.holding {
             return;
         }
-        match self.store.append(self.pending.make_contiguous()) {
-            Ok(()) => {
-                self.rows += self.pending.len() as u64;
-                self.pending.clear();
-            }
-            Err(e) => {
-                self.errors += 1;
-                tracing::error!(error = %e, kept = self.pending.len(), "cannot write the evidence store; retrying after the next batch");
+        if self.pending.is_empty() {
+            self.blocked = false;
+            return;
+        }
+        let _writing = Writing::new(&self.writing);
+        while !self.pending.is_empty() {
+            let n = self.pending.len().min(CHUNK);
+            let chunk = &self.pending.make_contiguous()[..n];
+            match self.store.append(chunk) {
+                Ok(()) => {
+                    self.rows += n as u64;
+                    self.pending.drain(..n);
+                    self.blocked = false;
+                }
+                Err(e) => {
+                    self.errors += 1;
+                    self.blocked = true;
+                    tracing::error!(error = %e, waiting = self.pending.len(), "cannot write the evidence store; the input waits until it can");
+                    return;
+                }
             }
         }
+    }
+
+    /// Gives up the rows that wait (at shutdown, the store still unwritable): they are lost,
+    /// and a gap row says how many. The gap row is appended when the store takes it, or else
+    /// noted beside the store for the next start. Returns how many rows were given up.
+    pub fn give_up(&mut self, reason: &str, now: &str) -> u64 {
+        if self.pending.is_empty() || self.holding {
+            return 0;
+        }
+        let lost = self.pending.len() as u64;
+        let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+        for e in &self.pending {
+            *kinds.entry(e.kind.name().to_string()).or_default() += 1;
+        }
+        let gap = GapRow {
+            lost,
+            kinds,
+            first_at: self
+                .pending
+                .front()
+                .map(|e| e.at.clone())
+                .unwrap_or_default(),
+            last_at: self
+                .pending
+                .back()
+                .map(|e| e.at.clone())
+                .unwrap_or_default(),
+            reason: reason.to_string(),
+        };
+        let body = serde_json::to_string(&gap).expect("a gap serialises");
+        self.pending.clear();
+        self.dropped += lost;
+        tracing::error!(lost, %reason, "evidence rows given up: a gap row records them");
+        let row = Entry {
+            kind: Kind::Gap,
+            subject: String::new(),
+            at: now.to_string(),
+            body: body.clone(),
+        };
+        let _writing = Writing::new(&self.writing);
+        if self.store.append(std::slice::from_ref(&row)).is_ok() {
+            self.rows += 1;
+            self.blocked = false;
+            return lost;
+        }
+        let note = gap_note(&self.path);
+        let line = serde_json::to_string(&(now, body)).expect("a note serialises") + "\n";
+        let written = crate::fsmode::append(&note)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+        match written {
+            Ok(()) => {
+                tracing::error!(note = %note.display(), "the gap row is noted beside the store and appended at the next start")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, note = %note.display(), lost, "the gap cannot be noted either: only this log records it")
+            }
+        }
+        lost
     }
 }

@@ -9,8 +9,11 @@
 //! they were read from. The position is saved after every poll that applied lines, and at
 //! shutdown after the engine has applied everything it holds, so a restart neither reads a
 //! line twice nor skips one; after a crash, at most one poll's lines are read again.
-//! `/readyz` answers ready once the file is open and its backlog read.
+//! `/readyz` answers ready once the file is open and its backlog read. While the evidence
+//! store cannot be written, no line is read and the position does not move
+//! ([`super::backpressure`]). The rejected-lines file is created 0600 ([`crate::fsmode`]).
 
+use super::backpressure::{finish_deadline, wait_for_evidence};
 use super::kafka::wall_clock;
 use super::shutdown::Shutdown;
 use super::state::{Shared, State};
@@ -54,22 +57,29 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
         ),
     }
     let mut rejected = RejectWriter::new(std::io::BufWriter::new(
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&input.rejected_file)
+        crate::fsmode::append(&input.rejected_file)
             .with_context(|| format!("cannot open {}", input.rejected_file.display()))?,
     ));
     resume_header(&shared, &resumed, path, resumed_line)?;
     let pause = Duration::from_millis(input.poll_interval as u64);
     let mut lines: Vec<TailLine> = Vec::new();
+    // Lines applied whose position is not saved yet (their evidence waits for the store).
+    let mut unsaved = false;
     while !shutdown.is_triggered() {
+        if unsaved && wait_for_evidence(&shared, || shutdown.is_triggered()) {
+            break; // shutting down with the store still backed up
+        }
+        if unsaved {
+            // The evidence of the lines read is written: their position may be saved.
+            save(&tail, &input.position_file)?;
+            unsaved = false;
+        }
         lines.clear();
         let caught_up = tail
             .poll(&mut lines)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let now = wall_clock();
-        {
+        let backed_up = {
             let mut state = shared.lock();
             for line in &lines {
                 feed(&mut state, line, now);
@@ -79,20 +89,31 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
                 state.process.input_ready |= tail.is_open();
             }
             write_rejections(&mut state, &mut rejected, now)?;
-        }
+            state.evidence_backed_up()
+        };
         if !lines.is_empty() {
             rejected.flush().context("cannot write rejected lines")?;
-            save(&tail, &input.position_file)?;
+            // Backpressure: the position moves only once the lines' evidence is written.
+            if backed_up {
+                unsaved = true;
+            } else {
+                save(&tail, &input.position_file)?;
+            }
+        } else if backed_up {
+            unsaved = true;
         }
-        if caught_up {
+        if caught_up && !backed_up {
             std::thread::sleep(pause);
         }
     }
-    // Apply what the engine holds, keep its rejections, then remember where we are.
+    // Apply what the engine holds, keep its rejections and write its evidence (or record the
+    // rows the store still refuses as a gap), then remember where we are.
     {
         let mut state = shared.lock();
         state.engine.flush();
         write_rejections(&mut state, &mut rejected, wall_clock())?;
+        let deadline = finish_deadline(&state);
+        state.finish_evidence(deadline, wall_clock());
     }
     rejected.flush().context("cannot write rejected lines")?;
     save(&tail, &input.position_file)

@@ -8,12 +8,16 @@
 //! group's offsets are stored at each cut and stop before the events still in the reorder
 //! buffer: an instance that takes a partition over reads those again, so none is lost.
 //!
+//! While the evidence store cannot be written, the partitions are paused and nothing is read
+//! ([`super::backpressure`]); no evidence row is dropped.
+//!
 //! Without checkpoints, at-least-once: a batch of messages is applied to the engine, its
 //! rejected events are written as dead letters and acknowledged, and only then are its
 //! offsets stored. Stored offsets are committed every `auto.commit.interval.ms`, on partition
 //! revocation and on shutdown; a restarted or rebalanced instance resumes from the committed
 //! offsets.
 
+use super::backpressure;
 use super::checkpoint;
 use super::dead_letter::DeadLetters;
 use super::shutdown::Shutdown;
@@ -299,7 +303,14 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
     let mut last_message = Instant::now();
     let mut last_cut = Instant::now();
     let mut unwritten: Vec<Rejection> = Vec::new();
+    let mut paused = false;
     while !shutdown.is_triggered() {
+        // Backpressure: while the evidence store cannot be written, the partitions are
+        // paused (Kafka keeps the messages) and polling goes on for the group's sake.
+        let backed_up = shared.lock().evidence_backed_up();
+        if backed_up || paused {
+            paused = hold_partitions(&consumer, backed_up, paused);
+        }
         let first = consumer.poll(Duration::from_millis(100));
         let now = wall_clock();
         let (rejections, offsets, cut) = {
@@ -334,7 +345,10 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             state.advance_by_partitions();
             let caught_up =
                 state.process.input_ready && state.process.partitions.values().all(|p| p.at_end);
-            if caught_up && last_message.elapsed() >= Duration::from_millis(idle_after as u64) {
+            if caught_up
+                && !backed_up
+                && last_message.elapsed() >= Duration::from_millis(idle_after as u64)
+            {
                 state.idle_advance(now);
             }
             let rejections = state.drain();
@@ -343,7 +357,9 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             let cut = match checkpoint_every {
                 Some(every) => {
                     remember_positions(&consumer, &state.process);
-                    if last_cut.elapsed() >= Duration::from_millis(every as u64) {
+                    // A store that failed is tried again sooner than the next cut.
+                    let due = if backed_up { RETRY } else { every as u64 };
+                    if last_cut.elapsed() >= Duration::from_millis(due) {
                         last_cut = Instant::now();
                         state.prepare_checkpoint(&owner, now, offsets.clone())
                     } else {
@@ -351,6 +367,12 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
                     }
                 }
                 None => None,
+            };
+            // Without checkpoints, offsets move only once the batch's evidence is written.
+            let offsets = if state.evidence_backed_up() {
+                Vec::new()
+            } else {
+                offsets
             };
             (rejections, offsets, cut)
         };
@@ -388,7 +410,7 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
         };
         match write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
             Ok(()) => {
-                if let Some(offsets) = cut.and_then(|cut| shared.lock().commit_checkpoint(cut)) {
+                if let Some(offsets) = last_checkpoint(&shared, &owner, cut) {
                     store(&consumer, &offsets);
                 }
             }
@@ -402,7 +424,15 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             state.engine.flush();
             let rejections = state.drain();
             state.keep_rejected(&rejections, wall_clock());
-            (rejections, state.safe_offsets())
+            let deadline = backpressure::finish_deadline(&state);
+            let lost = state.finish_evidence(deadline, wall_clock());
+            // Rows given up: the offsets stay, a restart reads their events again.
+            let offsets = if lost == 0 {
+                state.safe_offsets()
+            } else {
+                Vec::new()
+            };
+            (rejections, offsets)
         };
         match write_dead_letters(&shared, &dead_letters, &rejections, &shutdown) {
             Ok(()) => store(&consumer, &offsets),
@@ -423,6 +453,57 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
         Err(e) => tracing::info!(error = %e, "final commit"),
     }
     Ok(())
+}
+
+/// Pause between two tries of an evidence store that cannot be written, in milliseconds.
+const RETRY: u64 = 500;
+
+/// Pauses every assigned partition while `backed_up` (again after each rebalance: a new
+/// assignment starts unpaused), resumes them once it is not; returns whether they are paused.
+fn hold_partitions(consumer: &BaseConsumer<Context>, backed_up: bool, paused: bool) -> bool {
+    let Ok(assignment) = consumer.assignment() else {
+        return paused;
+    };
+    let result = if backed_up {
+        consumer.pause(&assignment)
+    } else {
+        consumer.resume(&assignment)
+    };
+    match result {
+        Ok(()) => {
+            if backed_up && !paused {
+                tracing::warn!("the evidence store cannot be written: input paused until it can");
+            } else if !backed_up {
+                tracing::info!("the evidence store is written again: input resumed");
+            }
+            backed_up
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot pause or resume the partitions");
+            paused
+        }
+    }
+}
+
+/// The shutdown's checkpoint, tried again until half the shutdown timeout has passed while
+/// the store refuses it (the rows then stay unwritten: a restart from the previous
+/// checkpoint reads their events again). Returns the offsets to store.
+fn last_checkpoint(
+    shared: &Shared,
+    owner: &str,
+    mut cut: Option<checkpoint::Prepared>,
+) -> Option<Vec<(String, i32, i64)>> {
+    let deadline = backpressure::finish_deadline(&shared.lock());
+    loop {
+        let offsets = shared.lock().commit_checkpoint(cut.take()?);
+        if offsets.is_some() || Instant::now() >= deadline {
+            return offsets;
+        }
+        std::thread::sleep(Duration::from_millis(RETRY));
+        let mut state = shared.lock();
+        let commit = state.safe_offsets();
+        cut = state.prepare_checkpoint(owner, wall_clock(), commit);
+    }
 }
 
 /// Keeps where each partition has been read through, for a partition assigned again.

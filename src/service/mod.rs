@@ -9,9 +9,11 @@
 //!
 //! Shutdown (SIGINT/SIGTERM): the input stops taking messages, applies what it read, writes
 //! its dead letters and commits its offsets; then the HTTP server stops; all within
-//! `service.shutdown_timeout`.
+//! `service.shutdown_timeout`, except an evidence write under way at the limit, which is
+//! waited for (killed, its transaction would roll back and its rows be lost).
 
 pub mod alerts;
+pub mod backpressure;
 pub mod checkpoint;
 pub mod dead_letter;
 pub mod demo;
@@ -30,6 +32,7 @@ pub use state::{Shared, State};
 
 use anyhow::Context as _;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Serves `shared` on `listen` while `input` runs on its own thread; stops both on a signal
@@ -41,6 +44,8 @@ pub fn serve(
     input: impl FnOnce(Shared, Shutdown) -> anyhow::Result<()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let timeout = Duration::from_millis(shared.lock().config.service.shutdown_timeout as u64);
+    // Evidence writes under way: the shutdown waits for them past its limit.
+    let writing = shared.lock().evidence.as_ref().map(|r| r.writing());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -86,9 +91,18 @@ pub fn serve(
             None => {
                 tracing::info!("shutting down");
                 shutdown.trigger();
-                match tokio::time::timeout_at(deadline, done_rx).await {
-                    Ok(result) => {
-                        result.unwrap_or_else(|_| Err(anyhow::anyhow!("input thread died")))
+                let mut done_rx = done_rx;
+                let died = |_| Err(anyhow::anyhow!("input thread died"));
+                match tokio::time::timeout_at(deadline, &mut done_rx).await {
+                    Ok(result) => result.unwrap_or_else(died),
+                    Err(_) if writing.as_ref().is_some_and(|w| w.load(Ordering::SeqCst) > 0) => {
+                        // Killing the process now would roll the transaction back and
+                        // lose its rows: the orchestrator's grace period is the limit.
+                        tracing::warn!(
+                            limit_ms = timeout.as_millis() as u64,
+                            "shutdown limit passed while evidence is being written: waiting for the write"
+                        );
+                        done_rx.await.unwrap_or_else(died)
                     }
                     Err(_) => Err(anyhow::anyhow!(
                         "the input did not stop within {} ms",

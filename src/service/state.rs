@@ -537,6 +537,12 @@ impl State {
         if self.process.dead_letters_blocked {
             return Err("dead letters cannot be written; offsets are held".into());
         }
+        if self.evidence_backed_up() {
+            return Err(format!(
+                "the evidence store cannot be written: {} rows wait, the input is paused until they are written",
+                self.evidence_pending()
+            ));
+        }
         let max = self.config.service.ready_max_lag as i64;
         let behind: Vec<String> = self
             .process

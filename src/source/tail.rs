@@ -76,7 +76,8 @@ impl Position {
     pub fn save(&self, path: &Path) -> io::Result<()> {
         let tmp = path.with_extension("tmp");
         {
-            let mut f = File::create(&tmp)?;
+            // Owner-only, whatever the umask ([`crate::fsmode`]).
+            let mut f = crate::fsmode::create(&tmp)?;
             serde_json::to_writer(&mut f, self)?;
             f.sync_all()?;
         }

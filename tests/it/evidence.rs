@@ -256,7 +256,7 @@ fn a_revision_is_a_new_row_and_the_first_record_stays() {
         "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n[alerts]\nprofile = \"\"\n",
     );
     let mut state =
-        State::new(cfg, vec!["test".into()]).with_evidence(Recorder::open(&store).unwrap());
+        State::new(cfg, vec!["test".into()]).with_evidence(Recorder::open(&store, None).unwrap());
     let t0 = callpulse::time::rfc3339::parse("2026-11-02T10:00:00Z").unwrap();
     let mut offset = 0;
     let mut feed = |state: &mut State, line: String, now: i64| {

@@ -10,6 +10,7 @@ mod crash;
 mod deploy;
 mod engine_cases;
 mod evidence;
+mod evidence_kept;
 mod fault_injection;
 mod golden;
 mod kafka_harness;

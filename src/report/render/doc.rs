@@ -530,6 +530,15 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
                             s.rows_used.to_string(),
                             String::new(),
                         ],
+                        vec![
+                            tr("signing_key").into(),
+                            String::new(),
+                            if s.signing_keys.is_empty() {
+                                tr("unsigned").into()
+                            } else {
+                                s.signing_keys.join(", ")
+                            },
+                        ],
                     ],
                 });
             }

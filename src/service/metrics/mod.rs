@@ -378,7 +378,7 @@ pub const CATALOGUE: [Family; 35] = [
 ];
 
 /// Families of the process that have no place above.
-pub const PROCESS: [Family; 10] = [
+pub const PROCESS: [Family; 12] = [
     f(
         "callpulse_events_pending",
         GAUGE,
@@ -419,7 +419,19 @@ pub const PROCESS: [Family; 10] = [
         "callpulse_evidence_dropped_total",
         COUNTER,
         &[],
-        "Evidence rows dropped because the store could not be written for too long.",
+        "Evidence rows given up at shutdown because the store could not be written (each loss recorded in a gap row).",
+    ),
+    f(
+        "callpulse_evidence_pending_rows",
+        GAUGE,
+        &[],
+        "Evidence rows waiting to be written (for the next checkpoint, or after a failed write).",
+    ),
+    f(
+        "callpulse_evidence_backed_up",
+        GAUGE,
+        &[],
+        "1 while the evidence store cannot be written: the input is paused until it can.",
     ),
     f(
         "callpulse_evidence_head_row",
@@ -805,6 +817,16 @@ fn collect(state: &State, out: &mut Out) {
             family("callpulse_evidence_head_row"),
             &[],
             ev.head().0 as f64,
+        );
+        out.push(
+            family("callpulse_evidence_pending_rows"),
+            &[],
+            ev.pending_rows() as f64,
+        );
+        out.push(
+            family("callpulse_evidence_backed_up"),
+            &[],
+            f64::from(u8::from(ev.backed_up())),
         );
         let p = &state.process;
         out.push(
