@@ -12,6 +12,8 @@ mod engine_cases;
 mod evidence;
 mod fault_injection;
 mod golden;
+mod http_limits;
+mod http_tls;
 mod kafka_harness;
 mod oracle;
 mod prometheus_rules;
