@@ -14,7 +14,7 @@ pub use env::{variable as env_variable, Environment};
 pub use evidence::EvidenceConfig;
 pub use input::InputConfig;
 pub use raw::RawConfig;
-pub use service::{KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
+pub use service::{HttpLimits, KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
 
 use crate::kpi::StabilityBand;
 use crate::time::{self, Calendar, Millis, MINUTE};

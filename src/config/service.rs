@@ -6,6 +6,7 @@ use crate::time::{Millis, SECOND};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// `[kafka]` as written.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -37,6 +38,16 @@ impl Default for RawKafka {
 #[serde(deny_unknown_fields, default)]
 pub struct RawHttp {
     pub listen: String,
+    /// Bearer tokens (see docs/security.md); empty: none, and the default bind is loopback.
+    pub tokens_file: String,
+    pub header_read_timeout: String,
+    pub idle_timeout: String,
+    pub max_connections: u64,
+    pub max_streams: u64,
+    pub fd_reserve: u64,
+    /// PEM certificate chain and private key: both or neither (HTTPS when set).
+    pub tls_cert_file: String,
+    pub tls_key_file: String,
 }
 
 /// The documented default address of `/metrics`, the API and the wallboard.
@@ -46,6 +57,14 @@ impl Default for RawHttp {
     fn default() -> Self {
         RawHttp {
             listen: DEFAULT_LISTEN.into(),
+            tokens_file: String::new(),
+            header_read_timeout: "10s".into(),
+            idle_timeout: "60s".into(),
+            max_connections: 1_024,
+            max_streams: 256,
+            fd_reserve: 128,
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
         }
     }
 }
@@ -85,6 +104,10 @@ pub struct KafkaConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceConfig {
     pub listen: SocketAddr,
+    /// `http.tokens_file`: the bearer tokens of the HTTP server, if any.
+    pub tokens_file: Option<PathBuf>,
+    /// The HTTP server's limits and TLS files.
+    pub http: HttpLimits,
     /// How long closed interval records stay in memory for `/api/v1/intervals`.
     pub keep_intervals: Millis,
     /// With no message for this long and no lag, the watermark follows the wall clock.
@@ -93,6 +116,23 @@ pub struct ServiceConfig {
     pub ready_max_lag: u64,
     /// Longest time from SIGINT/SIGTERM to exit.
     pub shutdown_timeout: Millis,
+}
+
+/// The limits of the HTTP server (docs/security.md, "HTTP limits").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// From waiting for a request (a new connection, or after a response) to its whole head.
+    pub header_read_timeout: Millis,
+    /// A connection on which no byte moves either way for this long is closed.
+    pub idle_timeout: Millis,
+    /// Open connections at most (less when the file-descriptor limit is lower).
+    pub max_connections: usize,
+    /// Open event streams (`/api/v1/stream`) at most.
+    pub max_streams: usize,
+    /// File descriptors kept free below the process limit for everything but connections.
+    pub fd_reserve: usize,
+    /// `(certificate chain, private key)` PEM files: HTTPS when set.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// librdkafka settings that callpulse sets itself: passing them would break its guarantees.
@@ -162,9 +202,90 @@ pub(super) fn service(c: &mut Checker, h: &RawHttp, s: &RawService) -> ServiceCo
     });
     ServiceConfig {
         listen,
+        tokens_file: path(&h.tokens_file),
+        http: http_limits(c, h),
         keep_intervals: c.duration("service.keep_intervals", &s.keep_intervals, 0),
         idle_after: c.duration("service.idle_after", &s.idle_after, SECOND),
         ready_max_lag: s.ready_max_lag,
         shutdown_timeout: c.duration("service.shutdown_timeout", &s.shutdown_timeout, SECOND),
+    }
+}
+
+/// An optional file: `None` when the key is empty.
+fn path(text: &str) -> Option<PathBuf> {
+    Some(text.trim())
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+fn http_limits(c: &mut Checker, h: &RawHttp) -> HttpLimits {
+    let mut count = |key: &str, n: u64, min: u64, max: u64| {
+        if (min..=max).contains(&n) {
+            n as usize
+        } else {
+            c.problem(key, format!("must be {min} to {max}, got {n}"));
+            min as usize
+        }
+    };
+    let max_connections = count("http.max_connections", h.max_connections, 1, 1_000_000);
+    let max_streams = count("http.max_streams", h.max_streams, 0, 1_000_000);
+    let fd_reserve = count("http.fd_reserve", h.fd_reserve, 16, 1_000_000);
+    let tls = match (path(&h.tls_cert_file), path(&h.tls_key_file)) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        (cert, _) => {
+            let (given, missing) = if cert.is_some() {
+                ("http.tls_cert_file", "http.tls_key_file")
+            } else {
+                ("http.tls_key_file", "http.tls_cert_file")
+            };
+            c.problem(missing, format!("must be set when {given} is"));
+            None
+        }
+    };
+    HttpLimits {
+        header_read_timeout: c.duration("http.header_read_timeout", &h.header_read_timeout, 100),
+        idle_timeout: c.duration("http.idle_timeout", &h.idle_timeout, SECOND),
+        max_connections,
+        max_streams,
+        fd_reserve,
+        tls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Config;
+
+    #[test]
+    fn http_limits_have_their_documented_defaults_and_bad_values_are_named() {
+        let c = Config::default().service;
+        assert_eq!(c.http.header_read_timeout, 10_000);
+        assert_eq!(c.http.idle_timeout, 60_000);
+        assert_eq!(
+            (
+                c.http.max_connections,
+                c.http.max_streams,
+                c.http.fd_reserve
+            ),
+            (1_024, 256, 128)
+        );
+        assert_eq!((c.http.tls.clone(), c.tokens_file.clone()), (None, None));
+        assert!(c.listen.ip().is_loopback(), "the default bind is loopback");
+        let err = Config::parse(
+            "[http]\nmax_connections = 0\nheader_read_timeout = \"10ms\"\ntls_cert_file = \"c.pem\"\n",
+            "t.toml",
+        )
+        .unwrap_err();
+        let keys: Vec<_> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "http.max_connections",
+                "http.tls_key_file",
+                "http.header_read_timeout"
+            ],
+            "{err}"
+        );
     }
 }

@@ -29,6 +29,8 @@ struct App {
     boards: Arc<Boards>,
     /// Ends the wallboards' streams when the server stops.
     stop: Shutdown,
+    /// One permit per open event stream (`http.max_streams`).
+    streams: Arc<tokio::sync::Semaphore>,
 }
 
 /// The latest board of each window (by name), when it was built, and its JSON.
@@ -45,6 +47,7 @@ pub fn router(shared: Shared) -> Router {
 /// The router of a service over `shared` whose event streams end when `stop` is triggered.
 pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
     let registry = Arc::new(metrics::registry(&shared));
+    let max_streams = shared.lock().config.service.http.max_streams;
     Router::new()
         .route("/", get(page))
         .route(wallboard::CSS_PATH, get(css))
@@ -64,6 +67,7 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
             registry,
             boards: Arc::default(),
             stop,
+            streams: Arc::new(tokio::sync::Semaphore::new(max_streams)),
         })
 }
 
@@ -149,7 +153,8 @@ fn board(app: &App, window: LiveWindow) -> Arc<str> {
 
 /// Server-Sent Events: a wallboard payload every [`wallboard::PUSH_EVERY_MS`], the first at
 /// once; comments keep an idle proxy from closing the connection; the browser reconnects
-/// after `retry` (2 s) when it drops.
+/// after `retry` (2 s) when it drops. With `http.max_streams` streams open, a new one is
+/// refused with a JSON 503 (the wallboard tries again a few seconds later).
 async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use std::time::Duration;
@@ -157,12 +162,23 @@ async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> 
         Ok(w) => w,
         Err(e) => return bad_request(e),
     };
+    // Held by the stream: released when it ends or its client goes.
+    let Ok(permit) = app.streams.clone().try_acquire_owned() else {
+        let mut refused = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many event streams open (http.max_streams); try again later".into(),
+        );
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return refused;
+    };
     let every = Duration::from_millis(wallboard::PUSH_EVERY_MS);
     let stop = app.stop.clone();
     // The first board at once; the next ones a period apart from when the first was sent.
     let events = futures_util::stream::unfold(
-        (app, None::<tokio::time::Interval>),
-        move |(app, ticks)| async move {
+        (app, None::<tokio::time::Interval>, permit),
+        move |(app, ticks, permit)| async move {
             let first = ticks.is_none();
             let ticks = match ticks {
                 Some(mut t) => {
@@ -181,7 +197,10 @@ async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> 
             if first {
                 event = event.retry(Duration::from_secs(2));
             }
-            Some((Ok::<_, std::convert::Infallible>(event), (app, Some(ticks))))
+            Some((
+                Ok::<_, std::convert::Infallible>(event),
+                (app, Some(ticks), permit),
+            ))
         },
     )
     .take_until(Box::pin(async move { stop.wait().await }));

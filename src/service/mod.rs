@@ -18,13 +18,17 @@ pub mod checkpoint;
 pub mod dead_letter;
 pub mod demo;
 pub mod evidence;
+pub mod fd_limit;
 pub mod follow;
 pub mod http;
+pub mod idle;
 pub mod kafka;
 pub mod kpis;
 pub mod metrics;
+pub mod server;
 pub mod shutdown;
 pub mod state;
+pub mod tls;
 pub mod wallboard;
 
 pub use shutdown::Shutdown;
@@ -43,9 +47,23 @@ pub fn serve(
     shutdown: Shutdown,
     input: impl FnOnce(Shared, Shutdown) -> anyhow::Result<()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let timeout = Duration::from_millis(shared.lock().config.service.shutdown_timeout as u64);
+    let (timeout, http, tokens_file) = {
+        let service = &shared.lock().config.service;
+        let timeout = Duration::from_millis(service.shutdown_timeout as u64);
+        (timeout, service.http.clone(), service.tokens_file.clone())
+    };
     // Evidence writes under way: the shutdown waits for them past its limit.
     let writing = shared.lock().evidence.as_ref().map(|r| r.writing());
+    let fd_limit = fd_limit::raise();
+    let limits = server::Limits {
+        max_connections: fd_limit::connection_cap(http.max_connections, http.fd_reserve, fd_limit),
+        header_read_timeout: Duration::from_millis(http.header_read_timeout as u64),
+        idle_timeout: Duration::from_millis(http.idle_timeout as u64),
+    };
+    let tls = match &http.tls {
+        Some((cert, key)) => Some(tls::Tls::load(cert, key)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -56,8 +74,28 @@ pub fn serve(
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let local = listener.local_addr()?;
-        tracing::info!(%local, "serving /metrics, /api/v1 and the wallboard");
-        eprintln!("callpulse: serving http://{local}/ (wallboard at /, metrics at /metrics)");
+        let http_stop = Shutdown::new();
+        #[cfg(unix)]
+        if let Some(tls) = &tls {
+            tls.reload_on_sighup(http_stop.clone())
+                .context("cannot listen for SIGHUP")?;
+        }
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%local, scheme, "serving /metrics, /api/v1 and the wallboard");
+        tracing::info!(
+            max_connections = limits.max_connections,
+            max_streams = http.max_streams,
+            fd_limit,
+            header_read_timeout_ms = http.header_read_timeout,
+            idle_timeout_ms = http.idle_timeout,
+            "HTTP limits"
+        );
+        match exposure(local.ip(), tokens_file.is_some()) {
+            Some((true, message)) => tracing::warn!(%local, "{message}"),
+            Some((false, message)) => tracing::info!(%local, "{message}"),
+            None => {}
+        }
+        eprintln!("callpulse: serving {scheme}://{local}/ (wallboard at /, metrics at /metrics)");
 
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let input_shared = shared.clone();
@@ -70,13 +108,9 @@ pub fn serve(
             })
             .context("cannot start the input thread")?;
 
-        let http_stop = Shutdown::new();
         let stop = http_stop.clone();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, http::router_until(shared, stop.clone()))
-                .with_graceful_shutdown(async move { stop.wait().await })
-                .await
-        });
+        let router = http::router_until(shared, stop.clone());
+        let server = tokio::spawn(server::run(listener, router, limits, tls, stop));
 
         let mut done_rx = done_rx;
         let early = tokio::select! {
@@ -115,11 +149,43 @@ pub fn serve(
         http_stop.trigger();
         let http_deadline = deadline.max(tokio::time::Instant::now() + Duration::from_millis(200));
         match tokio::time::timeout_at(http_deadline, server).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "HTTP server"),
+            Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "HTTP server task"),
             Err(_) => tracing::warn!("HTTP connections still open at shutdown; closing"),
         }
         input_result
     })
+}
+
+/// What the start says about who can reach the server at `ip`: loopback only (the default)
+/// as information; other hosts with no `http.tokens_file` guarding them as a warning (`true`).
+fn exposure(ip: std::net::IpAddr, has_tokens: bool) -> Option<(bool, &'static str)> {
+    match (ip.is_loopback(), has_tokens) {
+        (true, false) => Some((
+            false,
+            "no http.tokens_file: serving this host (loopback) only; set http.listen or --listen to serve others",
+        )),
+        (false, false) => Some((
+            true,
+            "serving other hosts without http.tokens_file: anyone who reaches this port reads every endpoint, /api/v1/rejected (raw input) included",
+        )),
+        (_, true) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposure;
+
+    #[test]
+    fn only_other_hosts_without_a_tokens_file_get_a_warning() {
+        let loopback = "127.0.0.1".parse().unwrap();
+        let v6_loopback = "::1".parse().unwrap();
+        let any = "0.0.0.0".parse().unwrap();
+        assert!(matches!(exposure(loopback, false), Some((false, m)) if m.contains("loopback")));
+        assert!(matches!(exposure(v6_loopback, false), Some((false, _))));
+        assert!(matches!(exposure(any, false), Some((true, m)) if m.contains("tokens_file")));
+        assert_eq!(exposure(any, true), None);
+        assert_eq!(exposure(loopback, true), None);
+    }
 }

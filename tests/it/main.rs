@@ -13,6 +13,8 @@ mod evidence;
 mod evidence_kept;
 mod fault_injection;
 mod golden;
+mod http_limits;
+mod http_tls;
 mod kafka_harness;
 mod oracle;
 mod prometheus_rules;

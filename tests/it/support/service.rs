@@ -19,9 +19,29 @@ pub struct Service {
 impl Service {
     /// Starts `callpulse ARGS --listen 127.0.0.1:0` with `envs` and waits for its address.
     pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Service {
+        Self::spawn(Command::new(env!("CARGO_BIN_EXE_callpulse")), args, envs)
+    }
+
+    /// [`Service::start`] with the soft and hard limits of open files set to `nofile` (by
+    /// the shell's `ulimit -n`, which sets both: the service cannot raise it back).
+    pub fn start_with_open_file_limit(
+        nofile: u64,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Service {
+        let mut sh = Command::new("sh");
+        sh.args([
+            "-c",
+            &format!("ulimit -n {nofile} && exec \"$0\" \"$@\""),
+            env!("CARGO_BIN_EXE_callpulse"),
+        ]);
+        Self::spawn(sh, args, envs)
+    }
+
+    fn spawn(mut command: Command, args: &[&str], envs: &[(&str, &str)]) -> Service {
         // No evidence store in the working folder unless a test asks for one.
         let no_store = !envs.iter().any(|(k, _)| *k == "CALLPULSE_EVIDENCE_PATH");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_callpulse"))
+        let mut child = command
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
             .envs(no_store.then_some(("CALLPULSE_EVIDENCE_PATH", "")))
@@ -38,16 +58,17 @@ impl Service {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("callpulse: serving http://") {
-                    let addr = rest.split('/').next().unwrap_or_default().to_string();
-                    let _ = tx.send(addr);
+                if let Some(rest) = line.strip_prefix("callpulse: serving ") {
+                    // `http://ADDR/ …` or `https://ADDR/ …`
+                    let base = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(base.trim_end_matches('/').to_string());
                 }
                 let mut s = sink.lock().unwrap();
                 s.push_str(&line);
                 s.push('\n');
             }
         });
-        let addr = rx
+        let base = rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| {
                 let _ = child.kill();
@@ -58,7 +79,7 @@ impl Service {
             });
         Service {
             child,
-            base: format!("http://{addr}"),
+            base,
             stderr: log,
         }
     }
@@ -112,6 +133,21 @@ impl Service {
             }
             sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Sends `signal` (a name `kill` knows, such as `HUP`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id().to_string();
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(ok.success(), "kill -{signal} {pid}");
+    }
+
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait works").is_none()
     }
 
     /// Sends SIGTERM and waits for the exit (panics after `within`).
