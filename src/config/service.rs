@@ -1,6 +1,7 @@
 //! `[kafka]`, `[http]` and `[service]`: what the live service (`callpulse run` and `demo`)
 //! needs beyond the engine.
 
+use super::tokens::Tokens;
 use super::Checker;
 use crate::time::{Millis, SECOND};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,8 @@ impl Default for RawKafka {
 #[serde(deny_unknown_fields, default)]
 pub struct RawHttp {
     pub listen: String,
+    /// The access tokens file; empty: no tokens, every endpoint open.
+    pub tokens_file: String,
 }
 
 /// The documented default address of `/metrics`, the API and the wallboard.
@@ -46,6 +49,7 @@ impl Default for RawHttp {
     fn default() -> Self {
         RawHttp {
             listen: DEFAULT_LISTEN.into(),
+            tokens_file: String::new(),
         }
     }
 }
@@ -93,6 +97,9 @@ pub struct ServiceConfig {
     pub ready_max_lag: u64,
     /// Longest time from SIGINT/SIGTERM to exit.
     pub shutdown_timeout: Millis,
+    /// The access tokens of `http.tokens_file`, read when the configuration is validated;
+    /// `None`: no tokens file, every endpoint open.
+    pub tokens: Option<Tokens>,
 }
 
 /// librdkafka settings that callpulse sets itself: passing them would break its guarantees.
@@ -160,8 +167,20 @@ pub(super) fn service(c: &mut Checker, h: &RawHttp, s: &RawService) -> ServiceCo
         );
         DEFAULT_LISTEN.parse().expect("the default address parses")
     });
+    let tokens = Some(h.tokens_file.trim())
+        .filter(|p| !p.is_empty())
+        .and_then(|path| match Tokens::load(std::path::Path::new(path)) {
+            Ok(tokens) => Some(tokens),
+            Err(problems) => {
+                for p in problems {
+                    c.problem("http.tokens_file", format!("{path}: {p}"));
+                }
+                None
+            }
+        });
     ServiceConfig {
         listen,
+        tokens,
         keep_intervals: c.duration("service.keep_intervals", &s.keep_intervals, 0),
         idle_after: c.duration("service.idle_after", &s.idle_after, SECOND),
         ready_max_lag: s.ready_max_lag,

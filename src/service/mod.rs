@@ -12,17 +12,21 @@
 //! `service.shutdown_timeout`.
 
 pub mod alerts;
+pub mod auth;
 pub mod checkpoint;
 pub mod dead_letter;
 pub mod demo;
 pub mod evidence;
 pub mod follow;
 pub mod http;
+pub mod json_error;
 pub mod kafka;
 pub mod kpis;
 pub mod metrics;
+pub mod query;
 pub mod shutdown;
 pub mod state;
+pub mod visible;
 pub mod wallboard;
 
 pub use shutdown::Shutdown;

@@ -12,6 +12,8 @@ mod engine_cases;
 mod evidence;
 mod fault_injection;
 mod golden;
+mod http_access;
+mod http_offload;
 mod kafka_harness;
 mod oracle;
 mod prometheus_rules;
