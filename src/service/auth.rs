@@ -142,23 +142,25 @@ pub async fn require(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
+    // For the logs: the path is the client's, so escaped (`?`) and cut short.
+    let logged: String = path.chars().take(100).collect();
     let (scope, all_queues) = match need(path) {
         Need::Open => return next.run(request).await,
         Need::Scope { scope, all_queues } => (scope, all_queues),
     };
     let Some(presented) = bearer(&request) else {
-        tracing::debug!(path = ?path, "refused: no bearer token");
+        tracing::debug!(path = ?logged, "refused: no bearer token");
         return unauthorized(
             "this endpoint needs a token: send the header Authorization: Bearer TOKEN",
             false,
         );
     };
     let Some(token) = tokens.find(presented) else {
-        tracing::info!(path = ?path, "refused: unknown bearer token");
+        tracing::info!(path = ?logged, "refused: unknown bearer token");
         return unauthorized("the bearer token is not valid", true);
     };
     if !token.grants(scope) {
-        tracing::info!(path = ?path, token = %token.name, "refused: scope missing");
+        tracing::info!(path = ?logged, token = %token.name, "refused: scope missing");
         return error(
             StatusCode::FORBIDDEN,
             format!(
@@ -169,7 +171,7 @@ pub async fn require(
         );
     }
     if all_queues && token.queues.is_some() {
-        tracing::info!(path = ?path, token = %token.name, "refused: token limited to some queues");
+        tracing::info!(path = ?logged, token = %token.name, "refused: token limited to some queues");
         return error(
             StatusCode::FORBIDDEN,
             format!(

@@ -26,3 +26,4 @@ mod service_kafka;
 mod staffing;
 mod support;
 mod wallboard;
+mod wallboard_token;
