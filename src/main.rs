@@ -8,7 +8,7 @@ use callpulse::adapter::Adapter;
 use callpulse::alert::{rules, Profile};
 use callpulse::cli::{
     Cli, Command, ConvertArgs, DemoArgs, EngineArgs, EvidenceCommand, InputArgs, ProduceArgs,
-    ReportArgs, RulesArgs, RunArgs, SimulateArgs, VerifyArgs,
+    ReportArgs, RulesArgs, RunArgs, SimulateArgs, TokenCommand, VerifyArgs,
 };
 use callpulse::codec::Decoder;
 use callpulse::config::Config;
@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => write_rules(&args),
         Command::Evidence(EvidenceCommand::Verify(args)) => verify_evidence(&args),
         Command::Report(args) => report(&args),
+        Command::Token(TokenCommand::Hash) => token_hash(),
         Command::Replay(args) => {
             let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
                 Ok(both) => both,
@@ -315,6 +316,25 @@ fn run(args: &RunArgs) -> ExitCode {
         Shutdown::new(),
         move |shared, shutdown| kafka::consume(shared, &kafka_cfg, shutdown),
     ))
+}
+
+/// `callpulse token hash`: the `sha256` line of the token read on stdin; 2 when it is empty.
+fn token_hash() -> ExitCode {
+    let mut text = String::new();
+    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+        eprintln!("callpulse: cannot read the token on stdin: {e}");
+        return ExitCode::from(1);
+    }
+    let token = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
+    if token.trim().is_empty() {
+        eprintln!("callpulse: no token on stdin");
+        return ExitCode::from(2);
+    }
+    println!("sha256 = \"{}\"", callpulse::config::sha256_hex(token));
+    ExitCode::SUCCESS
 }
 
 /// The state with the alerts of the configured profile (none when `alerts.profile` is
