@@ -40,6 +40,16 @@ pub enum Command {
     /// The audit report (appendix A.4: target and actual per month and queue, scores,
     /// stability, availability, alerts, data completeness) or the 6.1.2 submission file.
     Report(ReportArgs),
+    /// HTTP access tokens (`http.tokens_file`).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Read a token on stdin (one trailing newline ignored) and print the `sha256 = "…"` line
+    /// of its `[[token]]` entry.
+    Hash,
 }
 
 #[derive(Debug, Args)]

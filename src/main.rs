@@ -8,7 +8,7 @@ use callpulse::adapter::Adapter;
 use callpulse::alert::{rules, Profile};
 use callpulse::cli::{
     Cli, Command, ConvertArgs, DemoArgs, EngineArgs, EvidenceCommand, InputArgs, ProduceArgs,
-    ReportArgs, RulesArgs, RunArgs, SimulateArgs,
+    ReportArgs, RulesArgs, RunArgs, SimulateArgs, TokenCommand,
 };
 use callpulse::codec::Decoder;
 use callpulse::config::Config;
@@ -63,6 +63,7 @@ fn main() -> ExitCode {
             ExitCode::from(evidence::command::keygen(&args.out))
         }
         Command::Report(args) => report(&args),
+        Command::Token(TokenCommand::Hash) => token_hash(),
         Command::Replay(args) => {
             let (cfg, mut adapter) = match input_config(&args.engine, &args.input) {
                 Ok(both) => both,
@@ -345,6 +346,25 @@ fn instance_name(cfg: &Config) -> String {
                 .map(String::as_str),
         ),
     }
+}
+
+/// `callpulse token hash`: the `sha256` line of the token read on stdin; 2 when it is empty.
+fn token_hash() -> ExitCode {
+    let mut text = String::new();
+    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+        eprintln!("callpulse: cannot read the token on stdin: {e}");
+        return ExitCode::from(1);
+    }
+    let token = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
+    if token.trim().is_empty() {
+        eprintln!("callpulse: no token on stdin");
+        return ExitCode::from(2);
+    }
+    println!("sha256 = \"{}\"", callpulse::config::sha256_hex(token));
+    ExitCode::SUCCESS
 }
 
 /// The state with the alerts of the configured profile (none when `alerts.profile` is

@@ -8,6 +8,7 @@ mod evidence;
 mod input;
 mod raw;
 mod service;
+mod tokens;
 
 pub use alerts::AlertsConfig;
 pub use env::{variable as env_variable, Environment};
@@ -15,6 +16,7 @@ pub use evidence::EvidenceConfig;
 pub use input::InputConfig;
 pub use raw::RawConfig;
 pub use service::{HttpLimits, KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
+pub use tokens::{sha256_hex, Token, TokenScope, Tokens};
 
 use crate::kpi::StabilityBand;
 use crate::time::{self, Calendar, Millis, MINUTE};

@@ -1,6 +1,7 @@
 //! `[kafka]`, `[http]` and `[service]`: what the live service (`callpulse run` and `demo`)
 //! needs beyond the engine.
 
+use super::tokens::Tokens;
 use super::Checker;
 use crate::time::{Millis, SECOND};
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,8 @@ impl Default for RawKafka {
 #[serde(deny_unknown_fields, default)]
 pub struct RawHttp {
     pub listen: String,
-    /// Bearer tokens (see docs/security.md); empty: none, and the default bind is loopback.
+    /// The access tokens file (docs/security.md); empty: none, every endpoint open, and the
+    /// default bind is loopback.
     pub tokens_file: String,
     pub header_read_timeout: String,
     pub idle_timeout: String,
@@ -104,8 +106,6 @@ pub struct KafkaConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceConfig {
     pub listen: SocketAddr,
-    /// `http.tokens_file`: the bearer tokens of the HTTP server, if any.
-    pub tokens_file: Option<PathBuf>,
     /// The HTTP server's limits and TLS files.
     pub http: HttpLimits,
     /// How long closed interval records stay in memory for `/api/v1/intervals`.
@@ -116,6 +116,9 @@ pub struct ServiceConfig {
     pub ready_max_lag: u64,
     /// Longest time from SIGINT/SIGTERM to exit.
     pub shutdown_timeout: Millis,
+    /// The access tokens of `http.tokens_file`, read when the configuration is validated;
+    /// `None`: no tokens file, every endpoint open.
+    pub tokens: Option<Tokens>,
 }
 
 /// The limits of the HTTP server (docs/security.md, "HTTP limits").
@@ -200,9 +203,20 @@ pub(super) fn service(c: &mut Checker, h: &RawHttp, s: &RawService) -> ServiceCo
         );
         DEFAULT_LISTEN.parse().expect("the default address parses")
     });
+    let tokens = Some(h.tokens_file.trim())
+        .filter(|p| !p.is_empty())
+        .and_then(|path| match Tokens::load(std::path::Path::new(path)) {
+            Ok(tokens) => Some(tokens),
+            Err(problems) => {
+                for p in problems {
+                    c.problem("http.tokens_file", format!("{path}: {p}"));
+                }
+                None
+            }
+        });
     ServiceConfig {
         listen,
-        tokens_file: path(&h.tokens_file),
+        tokens,
         http: http_limits(c, h),
         keep_intervals: c.duration("service.keep_intervals", &s.keep_intervals, 0),
         idle_after: c.duration("service.idle_after", &s.idle_after, SECOND),
@@ -270,7 +284,8 @@ mod tests {
             ),
             (1_024, 256, 128)
         );
-        assert_eq!((c.http.tls.clone(), c.tokens_file.clone()), (None, None));
+        assert_eq!(c.http.tls.clone(), None);
+        assert!(c.tokens.is_none());
         assert!(c.listen.ip().is_loopback(), "the default bind is loopback");
         let err = Config::parse(
             "[http]\nmax_connections = 0\nheader_read_timeout = \"10ms\"\ntls_cert_file = \"c.pem\"\n",

@@ -1,14 +1,24 @@
 //! The HTTP side of the service (axum, one port): `/metrics`, the JSON API, health probes and
 //! the wallboard at `/` (with its stream, `/api/v1/stream`).
+//!
+//! No async worker ever waits for the state lock or builds a large answer: every handler that
+//! reads the state runs on the blocking pool ([`off_worker`]), takes what it needs under the
+//! lock and writes the answer after releasing it, so `/healthz` answers during any scrape.
+//! With `http.tokens_file`, [`auth::require`] guards every route and the handlers show a
+//! token limited to some queues only those ([`visible`]).
 
 use super::alerts;
+use super::auth::{self, Grant};
+use super::json_error::{bad_request, error};
 use super::kpis::{self, LiveWindow};
 use super::metrics;
+use super::query::Query;
 use super::shutdown::Shutdown;
 use super::state::Shared;
+use super::visible;
 use super::wallboard;
 use crate::time::{rfc3339, Millis};
-use axum::extract::{Query, State as AxumState};
+use axum::extract::State as AxumState;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -33,8 +43,9 @@ struct App {
     streams: Arc<tokio::sync::Semaphore>,
 }
 
-/// The latest board of each window (by name), when it was built, and its JSON.
-type Boards = std::sync::Mutex<BTreeMap<&'static str, (Instant, Arc<str>)>>;
+/// The latest board of each window (by name) and viewer ([`Grant::key`]), when it was built,
+/// and its JSON.
+type Boards = std::sync::Mutex<BTreeMap<(&'static str, String), (Instant, Arc<str>)>>;
 
 /// A board younger than this is served again rather than built anew.
 const BOARD_FRESH: Duration = Duration::from_millis(500);
@@ -47,11 +58,13 @@ pub fn router(shared: Shared) -> Router {
 /// The router of a service over `shared` whose event streams end when `stop` is triggered.
 pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
     let registry = Arc::new(metrics::registry(&shared));
+    let tokens = shared.lock().config.service.tokens.clone();
     let max_streams = shared.lock().config.service.http.max_streams;
-    Router::new()
+    let router = Router::new()
         .route("/", get(page))
         .route(wallboard::CSS_PATH, get(css))
         .route(wallboard::JS_PATH, get(js))
+        .route(wallboard::AUTH_JS_PATH, get(auth_js))
         .route("/api/v1/board", get(board_json))
         .route("/api/v1/stream", get(stream))
         .route("/metrics", get(metrics_text))
@@ -68,20 +81,35 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
             boards: Arc::default(),
             stop,
             streams: Arc::new(tokio::sync::Semaphore::new(max_streams)),
-        })
-}
-
-/// A `400 Bad Request` with a JSON body naming the problem.
-fn bad_request(message: String) -> Response {
-    error(StatusCode::BAD_REQUEST, message)
-}
-
-fn error(status: StatusCode, message: String) -> Response {
-    #[derive(Serialize)]
-    struct Body {
-        error: String,
+        });
+    match tokens {
+        Some(tokens) => router.layer(axum::middleware::from_fn_with_state(
+            Arc::new(tokens),
+            auth::require,
+        )),
+        None => router,
     }
-    (status, Json(Body { error: message })).into_response()
+}
+
+/// Runs `f` on the blocking pool and waits for it there: `None` if it panicked (logged).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::error!(error = %e, "an HTTP answer failed");
+            None
+        }
+    }
+}
+
+/// The answer `f` builds, built off the async workers (see the module's doc).
+async fn off_worker(f: impl FnOnce() -> Response + Send + 'static) -> Response {
+    blocking(f).await.unwrap_or_else(|| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the answer could not be built".into(),
+        )
+    })
 }
 
 /// A wallboard asset: its content type, the CSP that forbids loads from elsewhere, no sniffing.
@@ -113,6 +141,10 @@ async fn js() -> Response {
     asset("text/javascript; charset=utf-8", wallboard::JS)
 }
 
+async fn auth_js() -> Response {
+    asset("text/javascript; charset=utf-8", wallboard::AUTH_JS)
+}
+
 #[derive(Debug, Deserialize)]
 struct BoardQuery {
     window: Option<String>,
@@ -125,37 +157,57 @@ fn board_window(q: &BoardQuery) -> Result<LiveWindow, String> {
 }
 
 /// One wallboard payload, as each event of `/api/v1/stream` carries it.
-async fn board_json(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> Response {
+async fn board_json(
+    AxumState(app): AxumState<App>,
+    grant: Grant,
+    Query(q): Query<BoardQuery>,
+) -> Response {
     let window = match board_window(&q) {
         Ok(w) => w,
         Err(e) => return bad_request(e),
     };
-    let body = board(&app, window);
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    off_worker(move || {
+        let body = board(&app, window, &grant);
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    })
+    .await
 }
 
-/// The board of `window`: the shared one while fresh, else built now (and shared).
-fn board(app: &App, window: LiveWindow) -> Arc<str> {
+/// The board of `window` as `grant` sees it: the shared one while fresh, else built now (and
+/// shared). Blocks: call it off the async workers.
+fn board(app: &App, window: LiveWindow, grant: &Grant) -> Arc<str> {
+    let key = (window.name(), grant.key());
     let mut boards = app.boards.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((built, board)) = boards.get(window.name()) {
+    if let Some((built, board)) = boards.get(&key) {
         if built.elapsed() < BOARD_FRESH {
             return board.clone();
         }
     }
-    let board: Arc<str> = wallboard::board_json(&app.shared.lock(), window).into();
-    boards.insert(window.name(), (Instant::now(), board.clone()));
+    let board: Arc<str> = if grant.sees_all() {
+        wallboard::board_json(&app.shared.lock(), window).into()
+    } else {
+        let state = app.shared.lock();
+        let seen = visible::board(grant, wallboard::board(&state, window));
+        serde_json::to_string(&seen)
+            .expect("a board serialises")
+            .into()
+    };
+    boards.insert(key, (Instant::now(), board.clone()));
     board
 }
 
 /// Server-Sent Events: a wallboard payload every [`wallboard::PUSH_EVERY_MS`], the first at
 /// once; comments keep an idle proxy from closing the connection; the browser reconnects
-/// after `retry` (2 s) when it drops. With `http.max_streams` streams open, a new one is
-/// refused with a JSON 503 (the wallboard tries again a few seconds later).
-async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> Response {
+/// after `retry` (2 s) when it drops.
+async fn stream(
+    AxumState(app): AxumState<App>,
+    grant: Grant,
+    Query(q): Query<BoardQuery>,
+) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use std::time::Duration;
     let window = match board_window(&q) {
@@ -177,8 +229,8 @@ async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> 
     let stop = app.stop.clone();
     // The first board at once; the next ones a period apart from when the first was sent.
     let events = futures_util::stream::unfold(
-        (app, None::<tokio::time::Interval>, permit),
-        move |(app, ticks, permit)| async move {
+        ((app, grant, permit), None::<tokio::time::Interval>),
+        move |((app, grant, permit), ticks)| async move {
             let first = ticks.is_none();
             let ticks = match ticks {
                 Some(mut t) => {
@@ -192,14 +244,17 @@ async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> 
                     t
                 }
             };
-            let data = board(&app, window);
+            let data = {
+                let (app, grant) = (app.clone(), grant.clone());
+                blocking(move || board(&app, window, &grant)).await?
+            };
             let mut event = Event::default().event("board").data(&*data);
             if first {
                 event = event.retry(Duration::from_secs(2));
             }
             Some((
                 Ok::<_, std::convert::Infallible>(event),
-                (app, Some(ticks), permit),
+                ((app, grant, permit), Some(ticks)),
             ))
         },
     )
@@ -210,15 +265,18 @@ async fn stream(AxumState(app): AxumState<App>, Query(q): Query<BoardQuery>) -> 
 }
 
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {
-    let text = metrics::render(&app.registry);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
+    off_worker(move || {
+        let text = metrics::render(&app.registry);
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response()
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,16 +285,34 @@ struct KpisQuery {
     queue: Option<String>,
 }
 
-async fn kpis_json(AxumState(app): AxumState<App>, Query(q): Query<KpisQuery>) -> Response {
+async fn kpis_json(
+    AxumState(app): AxumState<App>,
+    grant: Grant,
+    Query(q): Query<KpisQuery>,
+) -> Response {
     let name = q.window.as_deref().unwrap_or("15m");
     let Some(window) = LiveWindow::parse(name) else {
         return bad_request(format!(
             "window must be one of 15m, 60m, today, interval, got {name:?}"
         ));
     };
-    let state = app.shared.lock();
-    match kpis::snapshot(&state, window, q.queue.as_deref()) {
-        Some(snapshot) => Json(snapshot).into_response(),
+    if let Some(queue) = q.queue.as_deref().filter(|q| !grant.sees(q)) {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "token {:?} does not see queue {queue:?}",
+                grant.token.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    off_worker(move || kpis_answer(&app, &grant, window, q)).await
+}
+
+/// The snapshot taken under the lock, written after.
+fn kpis_answer(app: &App, grant: &Grant, window: LiveWindow, q: KpisQuery) -> Response {
+    let snapshot = kpis::snapshot(&app.shared.lock(), window, q.queue.as_deref());
+    match snapshot {
+        Some(snapshot) => Json(visible::snapshot(grant, snapshot)).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
             format!(
@@ -265,6 +341,7 @@ fn bound(key: &str, value: Option<&str>, default: Millis) -> Result<Millis, Stri
 
 async fn intervals_json(
     AxumState(app): AxumState<App>,
+    grant: Grant,
     Query(q): Query<IntervalsQuery>,
 ) -> Response {
     let (from, to) = match (
@@ -274,18 +351,28 @@ async fn intervals_json(
         (Ok(from), Ok(to)) => (from, to),
         (Err(e), _) | (_, Err(e)) => return bad_request(e),
     };
-    let state = app.shared.lock();
-    let records: Vec<_> = state
-        .intervals(from, to)
-        .filter(|r| match &q.queue {
-            Some(queue) => r.queue.as_deref() == Some(queue.as_str()),
-            None => true,
-        })
-        .collect();
-    Json(records).into_response()
+    off_worker(move || {
+        let records: Vec<_> = app
+            .shared
+            .lock()
+            .intervals(from, to)
+            .filter(|r| match &q.queue {
+                Some(queue) => r.queue.as_deref() == Some(queue.as_str()),
+                None => true,
+            })
+            .filter(|r| visible::record(&grant, r))
+            .cloned()
+            .collect();
+        Json(records).into_response()
+    })
+    .await
 }
 
 async fn outages_json(AxumState(app): AxumState<App>) -> Response {
+    off_worker(move || outages_answer(&app)).await
+}
+
+fn outages_answer(app: &App) -> Response {
     #[derive(Serialize)]
     struct Row {
         component: String,
@@ -313,6 +400,10 @@ async fn outages_json(AxumState(app): AxumState<App>) -> Response {
 }
 
 async fn rejected_json(AxumState(app): AxumState<App>) -> Response {
+    off_worker(move || rejected_answer(&app)).await
+}
+
+fn rejected_answer(app: &App) -> Response {
     #[derive(Serialize)]
     struct Row {
         reason: String,
@@ -344,7 +435,11 @@ async fn rejected_json(AxumState(app): AxumState<App>) -> Response {
 
 /// The certification alerts: the profile, the active (pending and firing) alerts and the
 /// recently resolved ones, newest first.
-async fn alerts_json(AxumState(app): AxumState<App>) -> Response {
+async fn alerts_json(AxumState(app): AxumState<App>, grant: Grant) -> Response {
+    off_worker(move || alerts_answer(&app, &grant)).await
+}
+
+fn alerts_answer(app: &App, grant: &Grant) -> Response {
     #[derive(Serialize)]
     struct ProfileHead<'a> {
         id: &'a str,
@@ -384,23 +479,33 @@ async fn alerts_json(AxumState(app): AxumState<App>) -> Response {
             .alerts
             .active()
             .map(|a| alerts::view(a, calendar))
+            .filter(|a| visible::alert(grant, a))
             .collect(),
         resolved: live
             .alerts
             .history()
             .map(|a| alerts::view(a, calendar))
+            .filter(|a| visible::alert(grant, a))
             .collect(),
     };
-    Json(body).into_response()
+    Json(visible::Noted {
+        body,
+        access: visible::access(grant),
+    })
+    .into_response()
 }
 
 async fn readyz(AxumState(app): AxumState<App>) -> Response {
-    match app.shared.lock().ready() {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
-        Err(why) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: {why}\n"),
-        )
-            .into_response(),
-    }
+    off_worker(move || {
+        let ready = app.shared.lock().ready();
+        match ready {
+            Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+            Err(why) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: {why}\n"),
+            )
+                .into_response(),
+        }
+    })
+    .await
 }

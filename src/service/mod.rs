@@ -13,6 +13,7 @@
 //! waited for (killed, its transaction would roll back and its rows be lost).
 
 pub mod alerts;
+pub mod auth;
 pub mod backpressure;
 pub mod checkpoint;
 pub mod dead_letter;
@@ -22,13 +23,16 @@ pub mod fd_limit;
 pub mod follow;
 pub mod http;
 pub mod idle;
+pub mod json_error;
 pub mod kafka;
 pub mod kpis;
 pub mod metrics;
+pub mod query;
 pub mod server;
 pub mod shutdown;
 pub mod state;
 pub mod tls;
+pub mod visible;
 pub mod wallboard;
 
 pub use shutdown::Shutdown;
@@ -47,10 +51,10 @@ pub fn serve(
     shutdown: Shutdown,
     input: impl FnOnce(Shared, Shutdown) -> anyhow::Result<()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (timeout, http, tokens_file) = {
+    let (timeout, http, guarded) = {
         let service = &shared.lock().config.service;
         let timeout = Duration::from_millis(service.shutdown_timeout as u64);
-        (timeout, service.http.clone(), service.tokens_file.clone())
+        (timeout, service.http.clone(), service.tokens.is_some())
     };
     // Evidence writes under way: the shutdown waits for them past its limit.
     let writing = shared.lock().evidence.as_ref().map(|r| r.writing());
@@ -90,7 +94,7 @@ pub fn serve(
             idle_timeout_ms = http.idle_timeout,
             "HTTP limits"
         );
-        match exposure(local.ip(), tokens_file.is_some()) {
+        match exposure(local.ip(), guarded) {
             Some((true, message)) => tracing::warn!(%local, "{message}"),
             Some((false, message)) => tracing::info!(%local, "{message}"),
             None => {}

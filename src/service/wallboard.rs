@@ -28,6 +28,9 @@ pub const CSS: &str = include_str!("wallboard/wallboard.css");
 pub const JS: &str = include_str!("wallboard/wallboard.js");
 pub const CSS_PATH: &str = "/wallboard/wallboard.css";
 pub const JS_PATH: &str = "/wallboard/wallboard.js";
+/// The script that asks for an access token when the API wants one, at [`AUTH_JS_PATH`].
+pub const AUTH_JS: &str = include_str!("wallboard/auth.js");
+pub const AUTH_JS_PATH: &str = "/wallboard/auth.js";
 
 /// Nothing from another origin, no inline script or style, no plugin, no frame around it.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \

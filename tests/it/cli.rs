@@ -447,3 +447,40 @@ fn a_missing_alert_profile_stops_the_service_with_64_before_it_serves() {
         stderr(&o)
     );
 }
+
+/// `callpulse token hash` prints the line of a tokens file for the token on stdin: the
+/// SHA-256 of the token without the newline a shell adds (FIPS 180-2's vector for "abc").
+#[test]
+fn token_hash_prints_the_sha256_line_of_the_token_read_on_stdin() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    for (input, code) in [
+        ("abc\n", Some(0)),
+        ("abc\r\n", Some(0)),
+        ("abc", Some(0)),
+        ("\n", Some(2)),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_callpulse"))
+            .args(["token", "hash"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), code, "{input:?}");
+        if code == Some(0) {
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "sha256 = \"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"\n",
+                "{input:?}"
+            );
+        }
+    }
+}

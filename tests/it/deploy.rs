@@ -1066,7 +1066,7 @@ fn the_compose_file_is_valid_and_wires_kafka_callpulse_prometheus_alertmanager_a
     assert!(cfg.kafka.client.contains_key("group.instance.id"));
     let p = listen_port(&cfg);
     assert_eq!(p, port());
-    assert_eq!(cp["ports"][0], format!("{p}:{p}"));
+    assert_eq!(cp["ports"][0], format!("127.0.0.1:{p}:{p}"));
     let grace = seconds(str_of(&cp["stop_grace_period"], "stop_grace_period"));
     assert!(
         grace * 1000.0 > cfg.service.shutdown_timeout as f64,
@@ -1141,14 +1141,91 @@ fn the_compose_file_is_valid_and_wires_kafka_callpulse_prometheus_alertmanager_a
         );
     }
     if let Some((program, base)) = compose_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let env_file = dir.path().join("compose.env");
+        std::fs::write(&env_file, "GRAFANA_ADMIN_PASSWORD=a-long-test-password\n").unwrap();
         for profile in [&[][..], &["--profile", "demo"][..]] {
             let mut args = base.clone();
             args.extend(["-f", "deploy/docker-compose.yml"]);
+            args.extend(["--env-file", env_file.to_str().unwrap()]);
             args.extend(profile);
             args.extend(["config", "--quiet"]);
             run(program, &args);
         }
+        // The shipped example, copied unedited, is refused: no default password.
+        let mut args = base.clone();
+        let example = deploy(".env.example");
+        args.extend(["-f", "deploy/docker-compose.yml", "--env-file"]);
+        args.extend([example.to_str().unwrap(), "config", "--quiet"]);
+        let out = Command::new(program)
+            .args(&args)
+            .env_remove("GRAFANA_ADMIN_PASSWORD")
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success()
+                && String::from_utf8_lossy(&out.stderr).contains("GRAFANA_ADMIN_PASSWORD"),
+            "compose starts Grafana without an admin password: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
+}
+
+/// Finding 6 of issue 15: compose published Alertmanager, Prometheus and Grafana (admin/admin)
+/// on every interface. Only callpulse and Grafana are published, on loopback; Grafana's admin
+/// password comes from deploy/.env (ignored by git), never from the compose file.
+#[test]
+fn compose_publishes_only_callpulse_and_grafana_on_loopback_and_no_default_password() {
+    if !pyyaml() {
+        return;
+    }
+    let compose = one_yaml(&deploy("docker-compose.yml"));
+    let services = compose["services"].as_object().unwrap();
+    let mut published = BTreeSet::new();
+    for (name, svc) in services {
+        for port in svc["ports"].as_array().into_iter().flatten() {
+            let port = str_of(port, "a port");
+            assert!(
+                port.starts_with("127.0.0.1:") && !port.contains("0.0.0.0"),
+                "service {name} publishes {port:?} beyond loopback"
+            );
+            published.insert(name.as_str());
+        }
+        assert!(
+            svc.get("network_mode").map_or(true, |m| m != "host"),
+            "service {name} shares the host's network"
+        );
+    }
+    assert_eq!(published, BTreeSet::from(["callpulse", "grafana"]));
+    let text = read(&deploy("docker-compose.yml"));
+    assert!(!text.contains("admin/admin") && !text.contains("admin / admin"));
+    let grafana_env = &services["grafana"]["environment"];
+    assert_eq!(
+        grafana_env["GF_SECURITY_ADMIN_PASSWORD"]
+            .as_str()
+            .and_then(|v| v.strip_prefix("${GRAFANA_ADMIN_PASSWORD:?")),
+        Some("set GRAFANA_ADMIN_PASSWORD in deploy/.env (copy deploy/.env.example)}"),
+        "the password is required from the environment file, with no default"
+    );
+    for (k, v) in grafana_env.as_object().unwrap() {
+        let v = v.as_str().unwrap_or_default();
+        assert!(
+            (!k.contains("PASSWORD") || v.starts_with("${")) && v != "admin",
+            "{k} = {v:?} is written in the compose file"
+        );
+    }
+    let example = read(&deploy(".env.example"));
+    assert!(
+        example.lines().any(|l| l == "GRAFANA_ADMIN_PASSWORD="),
+        "the example holds no password: {example}"
+    );
+    assert!(
+        read(&root().join(".gitignore"))
+            .lines()
+            .any(|l| l == "deploy/.env"),
+        "deploy/.env is never committed"
+    );
 }
 
 // ---- Kubernetes -----------------------------------------------------------------------------

@@ -286,6 +286,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
         ("/", "text/html; charset=utf-8"),
         ("/wallboard/wallboard.css", "text/css; charset=utf-8"),
         ("/wallboard/wallboard.js", "text/javascript; charset=utf-8"),
+        ("/wallboard/auth.js", "text/javascript; charset=utf-8"),
     ] {
         let (code, h, body) = get_with_headers(
             &format!("{}{path}", demo.base),
@@ -321,11 +322,15 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
         }
     }
     let (_, _, html) = get_with_headers(&format!("{}/", demo.base), &[]);
-    assert!(
-        html.contains(r#"<script src="/wallboard/wallboard.js" defer></script>"#),
-        "the script is a file: the CSP forbids inline script"
-    );
-    assert_eq!(html.matches("<script").count(), 1);
+    for script in ["auth", "wallboard"] {
+        assert!(
+            html.contains(&format!(
+                r#"<script src="/wallboard/{script}.js" defer></script>"#
+            )),
+            "the scripts are files: the CSP forbids inline script"
+        );
+    }
+    assert_eq!(html.matches("<script").count(), 2);
     assert!(!html.contains("style="), "no inline style either");
     // The board is the stream's payload, once.
     let (code, h, body) =
@@ -364,7 +369,7 @@ fn chromium() -> Option<&'static str> {
 /// `--virtual-time-budget` the never-ending request holds virtual time forever, without it the
 /// DOM is dumped at the load event, before any data. Over the protocol the test waits for what
 /// it expects, as long as it takes, in a page that keeps its stream open.
-struct Browser {
+pub(crate) struct Browser {
     child: Child,
     stdin: std::process::ChildStdin,
     replies: mpsc::Receiver<Value>,
@@ -376,7 +381,7 @@ struct Browser {
 impl Browser {
     /// A browser with its own profile folder (localStorage persists within it) and one page
     /// of `width`×`height` CSS pixels, on `about:blank`.
-    fn launch(width: u32, height: u32) -> Option<Browser> {
+    pub(crate) fn launch(width: u32, height: u32) -> Option<Browser> {
         let bin = chromium()?;
         let profile = tempfile::tempdir().unwrap();
         let script = format!(
@@ -464,12 +469,12 @@ impl Browser {
         }
     }
 
-    fn goto(&mut self, url: &str) {
+    pub(crate) fn goto(&mut self, url: &str) {
         self.call("Page.navigate", serde_json::json!({"url": url}));
     }
 
     /// The value of a JavaScript expression in the page.
-    fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) fn eval(&mut self, expression: &str) -> Value {
         let r = self.call(
             "Runtime.evaluate",
             serde_json::json!({"expression": expression, "returnByValue": true}),
@@ -487,7 +492,7 @@ impl Browser {
     }
 
     /// Waits until `expression` is true in the page; panics with the DOM after [`WAIT`].
-    fn wait_for(&mut self, what: &str, expression: &str) {
+    pub(crate) fn wait_for(&mut self, what: &str, expression: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
             // While a page loads, `document.body` may not be there yet: false, not an error.
@@ -506,7 +511,7 @@ impl Browser {
     }
 
     /// The number of boards the page has taken (the load's fetch, then the stream's).
-    fn boards(&mut self) -> u64 {
+    pub(crate) fn boards(&mut self) -> u64 {
         self.eval("Number(document.body.dataset.boards || 0)")
             .as_u64()
             .unwrap_or(0)

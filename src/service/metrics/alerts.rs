@@ -2,13 +2,13 @@
 //! the window sums (`callpulse_window_*`, `callpulse_center_window_*`,
 //! `callpulse_component_window_*`) the generated Prometheus rules add up across instances.
 
-use super::{family, metric, Family, Out};
+use super::{family, Family, Out};
 use crate::alert::{ScopeKind, Sum, WindowKind};
 use crate::service::alerts::{scopes, window_sums};
 use crate::service::state::State;
 use crate::time::Millis;
 use prometheus::core::Desc;
-use prometheus::proto::{Gauge, MetricType};
+use prometheus::proto::MetricType;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
@@ -130,24 +130,18 @@ pub(super) fn collect(state: &State, at: Millis, out: &mut Out) {
             let s = window_sums(state, scope, window, at);
             for sum in &sums {
                 let Some(value) = sum.of(&s) else { continue };
-                let mut labels: Vec<(&str, &str)> = kind
+                let mut labels: Vec<(&'static str, String)> = kind
                     .label()
-                    .map(|l| (l, name.as_str()))
+                    .map(|l| (l, name.clone()))
                     .into_iter()
                     .collect();
-                labels.push(("window", window.name()));
-                let (names, values): (Vec<&str>, Vec<&str>) = labels.into_iter().unzip();
-                let mut m = metric(&names, &values);
-                let mut g = Gauge::default();
-                g.set_value(value);
-                m.set_gauge(g);
-                out.family(
+                labels.push(("window", window.name().to_string()));
+                out.gauge(
                     &format!("{}{}", kind.family_prefix(), sum.name()),
-                    GAUGE,
                     sum.help(),
-                )
-                .mut_metric()
-                .push(m);
+                    labels,
+                    value,
+                );
             }
         }
     }

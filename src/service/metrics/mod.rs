@@ -7,19 +7,20 @@
 
 use super::kpis::{self, LiveWindow};
 use super::state::{Shared, State};
-use crate::engine::{Scope, Staffing, Tally, WaitBuckets};
+use crate::engine::{Scope, Staffing, Tally};
 use crate::event::AgentState;
 use crate::time::{seconds, Millis};
 use prometheus::core::{Collector, Desc};
-use prometheus::proto::{
-    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
-};
+use prometheus::proto::{MetricFamily, MetricType};
 use prometheus::{Encoder, Registry, TextEncoder};
 use std::collections::HashMap;
 
 use MetricType::{COUNTER, GAUGE, HISTOGRAM};
 
 mod alerts;
+mod out;
+
+use out::Out;
 
 /// One family: name, type, labels, help.
 pub struct Family {
@@ -538,106 +539,12 @@ impl Collector for StateCollector {
         self.descs.iter().collect()
     }
 
+    /// The samples are taken under the state's lock; their families are built after.
     fn collect(&self) -> Vec<MetricFamily> {
-        let state = self.shared.lock();
         let mut out = Out::default();
-        collect(&state, &mut out);
-        out.families
-            .into_values()
-            .filter(|f| !f.get_metric().is_empty())
-            .collect()
+        collect(&self.shared.lock(), &mut out);
+        out.into_families()
     }
-}
-
-/// Families by name, in catalogue order of first use.
-#[derive(Default)]
-struct Out {
-    families: std::collections::BTreeMap<String, MetricFamily>,
-}
-
-impl Out {
-    fn family(&mut self, name: &str, kind: MetricType, help: &str) -> &mut MetricFamily {
-        self.families.entry(name.to_string()).or_insert_with(|| {
-            let mut fam = MetricFamily::default();
-            fam.set_name(name.to_string());
-            fam.set_help(help.to_string());
-            fam.set_field_type(kind);
-            fam
-        })
-    }
-
-    fn push(&mut self, fam: &Family, labels: &[&str], value: f64) {
-        debug_assert_eq!(fam.labels.len(), labels.len(), "{}", fam.name);
-        let mut m = metric(fam.labels, labels);
-        match fam.kind {
-            COUNTER => {
-                let mut c = Counter::default();
-                c.set_value(value);
-                m.set_counter(c);
-            }
-            _ => {
-                let mut g = Gauge::default();
-                g.set_value(value);
-                m.set_gauge(g);
-            }
-        }
-        self.family(fam.name, fam.kind, fam.help)
-            .mut_metric()
-            .push(m);
-    }
-
-    fn counts(&mut self, scope: Scope, queue: &str, t: &Tally) {
-        for (suffix, help, value) in COUNTS {
-            let (name, names, values): (String, &[&str], Vec<&str>) = match scope {
-                Scope::Center => (format!("callpulse_center_{suffix}"), &[], vec![]),
-                _ => (format!("callpulse_{suffix}"), &["queue"], vec![queue]),
-            };
-            let mut m = metric(names, &values);
-            let mut c = Counter::default();
-            c.set_value(value(t));
-            m.set_counter(c);
-            self.family(&name, COUNTER, help).mut_metric().push(m);
-        }
-    }
-
-    fn histogram(&mut self, fam: &Family, labels: &[&str], bounds: &[Millis], b: &WaitBuckets) {
-        let mut h = Histogram::default();
-        h.set_sample_count(b.count);
-        h.set_sample_sum(seconds(b.sum));
-        let buckets = bounds
-            .iter()
-            .enumerate()
-            .map(|(i, &bound)| {
-                let mut bucket = Bucket::default();
-                bucket.set_upper_bound(seconds(bound));
-                bucket.set_cumulative_count(b.le.get(i).copied().unwrap_or(0));
-                bucket
-            })
-            .collect();
-        h.set_bucket(buckets);
-        let mut m = metric(fam.labels, labels);
-        m.set_histogram(h);
-        self.family(fam.name, HISTOGRAM, fam.help)
-            .mut_metric()
-            .push(m);
-    }
-}
-
-fn metric(names: &[&str], values: &[&str]) -> Metric {
-    let mut m = Metric::default();
-    m.set_label(
-        names
-            .iter()
-            .zip(values)
-            .map(|(n, v)| {
-                let mut l = LabelPair::default();
-                l.set_name(n.to_string());
-                l.set_value(v.to_string());
-                l
-            })
-            .collect(),
-    );
-    m
 }
 
 fn family(name: &str) -> &'static Family {

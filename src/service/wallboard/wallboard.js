@@ -1,5 +1,6 @@
 // callpulse wallboard. Reads one board at load (/api/v1/board), then follows the stream
-// (/api/v1/stream, Server-Sent Events, one board a second). Every threshold comes from the
+// (/api/v1/stream, Server-Sent Events, one board a second), both through auth.js (the
+// access token, when the service asks for one). Every threshold comes from the
 // board's `targets` (the running profile): nothing is judged here but "value vs target".
 // Text from the stream is only ever set with textContent: names can never become markup.
 "use strict";
@@ -366,7 +367,7 @@ function take(b) {
 
 let source = null;
 function connect() {
-  source = new EventSource(`/api/v1/stream?window=${WINDOW}`);
+  source = new callpulseAuth.EventSource(`/api/v1/stream?window=${WINDOW}`);
   source.addEventListener("board", (e) => {
     conn = "live";
     take(JSON.parse(e.data));
@@ -376,7 +377,7 @@ function connect() {
     conn = "reconnecting";
     render();
     // EventSource retries by itself unless the server refused the stream (then it closes).
-    if (source.readyState === EventSource.CLOSED) {
+    if (source.readyState === callpulseAuth.EventSource.CLOSED) {
       source = null;
       setTimeout(connect, 3000);
     }
@@ -401,7 +402,7 @@ setInterval(() => {
     conn = "reconnecting";
     render();
   }
-  if (quiet > 10000 && source && source.readyState !== EventSource.CLOSED) {
+  if (quiet > 10000 && source && source.readyState !== callpulseAuth.EventSource.CLOSED) {
     source.close();
     source = null;
     lastData = Date.now();
@@ -410,7 +411,7 @@ setInterval(() => {
 }, 1000);
 
 render();
-fetch(`/api/v1/board?window=${WINDOW}`)
+callpulseAuth.fetch(`/api/v1/board?window=${WINDOW}`)
   .then((r) => (r.ok ? r.json() : null))
   .then((b) => { if (b && !lastData) take(b); })
   .catch(() => {})
