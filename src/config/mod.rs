@@ -6,6 +6,7 @@ mod alerts;
 mod env;
 mod evidence;
 mod input;
+mod limits;
 mod raw;
 mod service;
 
@@ -13,6 +14,7 @@ pub use alerts::AlertsConfig;
 pub use env::{variable as env_variable, Environment};
 pub use evidence::EvidenceConfig;
 pub use input::InputConfig;
+pub use limits::Limits;
 pub use raw::RawConfig;
 pub use service::{KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
 
@@ -70,6 +72,8 @@ pub struct EngineConfig {
     /// rejected (`bad_timestamp`), so one wrong timestamp cannot fast-forward the engine.
     pub max_time_jump: Millis,
     pub max_event_bytes: usize,
+    /// `[limits]`: how many names the engine keeps, and how long one may be.
+    pub limits: Limits,
 }
 
 impl EngineConfig {

@@ -24,6 +24,7 @@ mod complaints;
 mod customers;
 mod dedupe;
 mod health;
+mod limits;
 pub mod live;
 mod reorder;
 pub mod scope;
@@ -111,7 +112,7 @@ impl Engine {
             ),
             names: Names::default(),
             calls: CallTable::new(cfg.call_timeout, cfg.wrapup_timeout),
-            customers: Customers::new(cfg.repeat_window),
+            customers: Customers::new(cfg.repeat_window, cfg.limits.customers),
             forecasts: FxHashMap::default(),
             agents: Agents::default(),
             health: Health::new(cfg.heartbeat_timeout),
@@ -191,6 +192,9 @@ impl Engine {
     /// Takes one decoded event.
     pub fn ingest(&mut self, event: Event, origin: Origin) {
         self.stats.read += 1;
+        let Some(event) = self.admit_name_lengths(event, origin) else {
+            return;
+        };
         let digest = dedupe::key(&event);
         if !self.dedupe.insert(digest) {
             self.stats.accepted += 1;
@@ -342,6 +346,12 @@ impl Engine {
     /// Calls tracked now (offered and not yet finished, or waiting for their offer).
     pub fn calls_in_flight(&self) -> usize {
         self.calls.len()
+    }
+
+    /// New customers not tracked for repeat contacts because `limits.max_customers` were
+    /// tracked already (their calls are counted; since this process started).
+    pub fn untracked_customers(&self) -> u64 {
+        self.customers.untracked()
     }
 
     /// Bytes held by the state that grows with traffic (calls, tallies, dedupe, buffer).

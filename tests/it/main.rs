@@ -13,6 +13,7 @@ mod evidence;
 mod fault_injection;
 mod golden;
 mod kafka_harness;
+mod limits;
 mod oracle;
 mod prometheus_rules;
 mod properties;
