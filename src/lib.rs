@@ -27,6 +27,7 @@
 //! | [`produce`] | a paced Kafka producer of event lines (`simulate --brokers`) |
 //! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
 //! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
+//! | [`untrusted`] | input text (names, bytes, file names) escaped and cut for log lines |
 
 #![forbid(unsafe_code)]
 
@@ -52,3 +53,4 @@ pub mod sim;
 pub mod source;
 pub mod staffing;
 pub mod time;
+pub mod untrusted;

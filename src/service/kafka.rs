@@ -21,6 +21,7 @@ use super::state::{Partition, Shared};
 use crate::config::KafkaConfig;
 use crate::reject::Rejection;
 use crate::time::Millis;
+use crate::untrusted::Untrusted;
 use anyhow::Context as _;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{
@@ -93,7 +94,7 @@ impl ClientContext for Context {
             KafkaError::PartitionEOF(_) | KafkaError::Global(RDKafkaErrorCode::PartitionEOF) => {
                 tracing::debug!(%reason, "partition end")
             }
-            e => tracing::warn!(error = %e, %reason, "librdkafka"),
+            e => tracing::warn!(error = %e, reason = %Untrusted::name(reason), "librdkafka"),
         }
     }
 
@@ -414,7 +415,7 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             reason = %r.reason,
             partition = r.origin.partition,
             offset = r.origin.offset,
-            bytes = %String::from_utf8_lossy(&r.bytes),
+            bytes = %Untrusted::whole(&String::from_utf8_lossy(&r.bytes)),
             "dead letter not written at shutdown: kept in this log, its offset not stored"
         );
     }

@@ -14,6 +14,8 @@ mod fault_injection;
 mod golden;
 mod kafka_harness;
 mod limits;
+mod log_injection;
+mod limits;
 mod oracle;
 mod prometheus_rules;
 mod properties;
