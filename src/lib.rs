@@ -25,6 +25,7 @@
 //! | [`report`] | the `report` command: evidence store or files → months, criteria (A.4), scores, stability → md, html, csv, json; the 6.1.2 submission file |
 //! | [`service`] | the live service: Kafka (or the simulator) → engine → `/metrics`, `/api/v1`, dead letters |
 //! | [`produce`] | a paced Kafka producer of event lines (`simulate --brokers`) |
+//! | [`kafka_client`] | the librdkafka settings every Kafka client is built from (`[kafka.client]`) |
 //! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
 //! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
 //! | [`untrusted`] | input text (names, bytes, file names) escaped and cut for log lines |
@@ -41,6 +42,7 @@ pub mod engine;
 pub mod event;
 pub mod evidence;
 pub mod intern;
+pub mod kafka_client;
 pub mod kpi;
 pub mod output;
 pub mod produce;

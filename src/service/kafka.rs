@@ -19,6 +19,7 @@ use super::dead_letter::DeadLetters;
 use super::shutdown::Shutdown;
 use super::state::{Partition, Shared};
 use crate::config::KafkaConfig;
+pub use crate::kafka_client::client_config;
 use crate::reject::Rejection;
 use crate::time::Millis;
 use crate::untrusted::Untrusted;
@@ -39,17 +40,6 @@ use std::time::{Duration, Instant};
 
 /// Messages applied under one lock of the state.
 const BATCH: usize = 4_096;
-
-/// The librdkafka settings shared by the consumer and the dead-letter producer: the
-/// passed-through `kafka.client` table and the brokers.
-pub fn client_config(k: &KafkaConfig) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    for (key, value) in &k.client {
-        c.set(key, value);
-    }
-    c.set("bootstrap.servers", &k.brokers);
-    c
-}
 
 /// The consumer's settings: the shared ones, callpulse's own, and defaults that the
 /// `kafka.client` table may override.
