@@ -443,7 +443,11 @@ fn throughput(args: &ThroughputArgs) -> anyhow::Result<()> {
     };
     let start = sim.start;
     let mut simulator = Simulator::new(sim);
-    let mut producer = LineProducer::new(brokers, &topic, None)?;
+    let mut producer = LineProducer::new(
+        ClientConfig::new().set("bootstrap.servers", brokers),
+        &topic,
+        None,
+    )?;
     let mut bytes = 0u64;
     for line in simulator.by_ref().take(n as usize) {
         bytes += line.len() as u64;

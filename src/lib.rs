@@ -25,9 +25,11 @@
 //! | [`report`] | the `report` command: evidence store or files → months, criteria (A.4), scores, stability → md, html, csv, json; the 6.1.2 submission file |
 //! | [`service`] | the live service: Kafka (or the simulator) → engine → `/metrics`, `/api/v1`, dead letters |
 //! | [`produce`] | a paced Kafka producer of event lines (`simulate --brokers`) |
+//! | [`kafka_client`] | the librdkafka settings every Kafka client is built from (`[kafka.client]`) |
 //! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
 //! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
 //! | [`fsmode`] | files of evidence and raw input created owner-only (0600, directories 0700) |
+//! | [`untrusted`] | input text (names, bytes, file names) escaped and cut for log lines |
 
 #![forbid(unsafe_code)]
 
@@ -42,6 +44,7 @@ pub mod event;
 pub mod evidence;
 pub mod fsmode;
 pub mod intern;
+pub mod kafka_client;
 pub mod kpi;
 pub mod output;
 pub mod produce;
@@ -54,3 +57,4 @@ pub mod sim;
 pub mod source;
 pub mod staffing;
 pub mod time;
+pub mod untrusted;

@@ -187,13 +187,17 @@ fn produce(args: &ProduceArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let brokers = args.brokers.clone().unwrap_or(cfg.kafka.brokers.clone());
+    let mut kafka = cfg.kafka.clone();
+    if let Some(brokers) = &args.brokers {
+        kafka.brokers.clone_from(brokers);
+    }
     let topic = args
         .topic
         .clone()
         .unwrap_or_else(|| cfg.kafka.topics[0].clone());
     let result = (|| -> anyhow::Result<()> {
-        let producer = LineProducer::new(&brokers, &topic, Some(args.rate))?;
+        let client = callpulse::kafka_client::client_config(&kafka);
+        let producer = LineProducer::new(&client, &topic, Some(args.rate))?;
         let progress = !args.no_progress && std::io::IsTerminal::is_terminal(&std::io::stderr());
         let done = convert::produce(
             &args.files,
@@ -665,7 +669,12 @@ fn simulate(args: &SimulateArgs) -> ExitCode {
     });
     if let (Some(brokers), Some(topic)) = (&args.brokers, &args.topic) {
         let result = (|| -> anyhow::Result<()> {
-            let mut producer = LineProducer::new(brokers, topic, Some(args.rate))?;
+            // No configuration file here: `[kafka.client]` comes from the environment
+            // (CALLPULSE_KAFKA_CLIENT_*), as for `run`.
+            let mut kafka = callpulse::cli::EngineArgs::default().config()?.kafka;
+            kafka.brokers.clone_from(brokers);
+            let client = callpulse::kafka_client::client_config(&kafka);
+            let mut producer = LineProducer::new(&client, topic, Some(args.rate))?;
             while let Some(line) = sim.next() {
                 if sim.now() >= end {
                     break;

@@ -3,6 +3,7 @@
 
 use crate::record::PeriodRecord;
 use crate::reject::Rejection;
+use crate::untrusted::Untrusted;
 use serde_json::Value;
 use std::fmt::Display;
 use std::io::{self, Write};
@@ -161,8 +162,13 @@ pub const SHOWN_REJECTED: usize = 10;
 /// One rejected input as a summary shows it: position, reason, the start of its bytes.
 pub fn rejected_line(r: &Rejection, source: &str) -> String {
     let text = String::from_utf8_lossy(&r.bytes);
-    let cut: String = text.chars().take(120).collect();
-    format!("  {source}:{} {}: {cut}", r.origin.offset, r.reason)
+    format!(
+        "  {}:{} {}: {}",
+        Untrusted::whole(source),
+        r.origin.offset,
+        r.reason,
+        Untrusted::cut(&text, 120)
+    )
 }
 
 /// The rejected part of a summary: the count of each reason, then the first rejected lines

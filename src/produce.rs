@@ -26,11 +26,20 @@ pub struct LineProducer {
 }
 
 impl LineProducer {
-    pub fn new(brokers: &str, topic: &str, rate: Option<f64>) -> anyhow::Result<Self> {
-        let producer: BaseProducer = ClientConfig::new()
-            .set("bootstrap.servers", brokers)
-            .set("linger.ms", "5")
-            .set("queue.buffering.max.messages", "1000000")
+    /// A producer of the client settings `client` (from
+    /// [`crate::kafka_client::client_config`]), batching as a bulk sender should unless the
+    /// settings say otherwise.
+    pub fn new(client: &ClientConfig, topic: &str, rate: Option<f64>) -> anyhow::Result<Self> {
+        let mut config = client.clone();
+        for (key, default) in [
+            ("linger.ms", "5"),
+            ("queue.buffering.max.messages", "1000000"),
+        ] {
+            if config.get(key).is_none() {
+                config.set(key, default);
+            }
+        }
+        let producer: BaseProducer = config
             .create()
             .context("cannot create the Kafka producer")?;
         Ok(LineProducer {

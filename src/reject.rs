@@ -43,11 +43,15 @@ pub enum RejectReason {
     /// phantom call, a call that never left the IVR, an informational queue_log line); the
     /// text says why.
     Skipped(&'static str),
+    /// The event would pass a configured limit (`[limits]`): a name longer than
+    /// `max_name_bytes` (`limit:name_length`), or one queue, agent or component more than
+    /// allowed (`limit:queues`, `limit:agents`, `limit:components`).
+    Limit(&'static str),
 }
 
 impl RejectReason {
     /// Every reason without a field, and one example of each reason with a field.
-    pub const EXAMPLES: [RejectReason; 16] = [
+    pub const EXAMPLES: [RejectReason; 17] = [
         RejectReason::NotUtf8,
         RejectReason::TooLarge,
         RejectReason::InvalidJson,
@@ -64,6 +68,7 @@ impl RejectReason {
         RejectReason::TooLate,
         RejectReason::NoOffer,
         RejectReason::Skipped("phantom"),
+        RejectReason::Limit("queues"),
     ];
 
     /// The stable code, for example `missing_field:queue`.
@@ -95,6 +100,7 @@ impl RejectReason {
             ("too_late", None) => RejectReason::TooLate,
             ("no_offer", None) => RejectReason::NoOffer,
             ("skipped", Some(why)) => RejectReason::Skipped(why),
+            ("limit", Some(what)) => RejectReason::Limit(what),
             _ => return None,
         })
     }
@@ -119,6 +125,7 @@ impl fmt::Display for RejectReason {
             RejectReason::TooLate => f.write_str("too_late"),
             RejectReason::NoOffer => f.write_str("no_offer"),
             RejectReason::Skipped(why) => write!(f, "skipped:{why}"),
+            RejectReason::Limit(what) => write!(f, "limit:{what}"),
         }
     }
 }
@@ -164,7 +171,14 @@ mod tests {
         for reason in RejectReason::EXAMPLES {
             assert_eq!(RejectReason::from_code(&reason.code()), Some(reason));
         }
-        for bad in ["", "too_large:x", "missing_field", "nonsense", "skipped"] {
+        for bad in [
+            "",
+            "too_large:x",
+            "missing_field",
+            "nonsense",
+            "skipped",
+            "limit",
+        ] {
             assert_eq!(RejectReason::from_code(bad), None, "{bad}");
         }
     }

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use toml::Value;
 
 /// The sections whose keys the environment can override.
-const SECTIONS: [&str; 7] = [
-    "engine", "input", "kafka", "http", "service", "alerts", "evidence",
+const SECTIONS: [&str; 8] = [
+    "engine", "input", "kafka", "http", "service", "alerts", "evidence", "limits",
 ];
 
 /// Keys that have no default value and so do not appear in a serialised default config.

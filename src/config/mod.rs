@@ -6,6 +6,7 @@ mod alerts;
 mod env;
 mod evidence;
 mod input;
+mod limits;
 mod raw;
 mod service;
 mod tokens;
@@ -14,6 +15,7 @@ pub use alerts::AlertsConfig;
 pub use env::{variable as env_variable, Environment};
 pub use evidence::EvidenceConfig;
 pub use input::InputConfig;
+pub use limits::Limits;
 pub use raw::RawConfig;
 pub use service::{HttpLimits, KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
 pub use tokens::{sha256_hex, Token, TokenScope, Tokens};
@@ -76,6 +78,8 @@ pub struct EngineConfig {
     /// (`bad_timestamp`).
     pub max_future: Millis,
     pub max_event_bytes: usize,
+    /// `[limits]`: how many names the engine keeps, and how long one may be.
+    pub limits: Limits,
 }
 
 /// Events at the stream's time that reject an event stamped more than

@@ -3,6 +3,7 @@
 use super::alerts::{self, RawAlerts};
 use super::evidence::{self, RawEvidence};
 use super::input::{self, RawInput};
+use super::limits::{self, RawLimits};
 use super::service::{self, RawHttp, RawKafka, RawService};
 use super::{Checker, Config, EngineConfig, Problem};
 use crate::kpi::StabilityBand;
@@ -24,6 +25,7 @@ pub struct RawConfig {
     pub service: RawService,
     pub alerts: RawAlerts,
     pub evidence: RawEvidence,
+    pub limits: RawLimits,
 }
 
 /// `[engine]`: durations are text such as `20s`, `15m`, `24h`.
@@ -161,6 +163,7 @@ impl RawConfig {
                     65_536
                 }
             },
+            limits: limits::limits(&mut c, &self.limits),
         };
         let mut stability = Vec::new();
         let mut last_cv = f64::NEG_INFINITY;

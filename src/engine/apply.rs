@@ -15,6 +15,9 @@ impl Engine {
         if q.event.body.call_id().is_some() {
             return self.apply_call(q);
         }
+        if let Err(reason) = self.names_within_limits(&q.event.body) {
+            return self.reject_applied(reason, &q);
+        }
         let ts = q.event.ts;
         let outcome = match &q.event.body {
             Body::AgentState {
@@ -152,6 +155,9 @@ impl Engine {
     }
 
     pub(super) fn apply_call(&mut self, q: Queued) {
+        if let Err(reason) = self.names_within_limits(&q.event.body) {
+            return self.reject_applied(reason, &q);
+        }
         let body = &q.event.body;
         let call_id = body.call_id().expect("a call event").clone();
         let (queue, customer) = match body {

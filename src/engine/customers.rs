@@ -5,6 +5,11 @@
 //! arrival order: an offer that arrives late, before offers already applied, makes the later
 //! ones repeats retroactively (their periods are revised). Offers are forgotten once the
 //! watermark is past them by the window plus the revision horizon.
+//!
+//! At most `limits.max_customers` customers are tracked at once. Beyond that, the offer of a
+//! customer not tracked yet is not recorded: its call is accepted and counted as usual, it is
+//! not a repeat, and later offers cannot be repeats of it; [`Customers::untracked`] counts
+//! these offers. Tracking resumes as tracked customers expire.
 
 use crate::event::Id;
 use crate::time::Millis;
@@ -18,20 +23,34 @@ pub struct Customers {
     /// Offers in the order they were recorded, for expiry in amortised O(1) per offer.
     recorded: VecDeque<(Millis, Id)>,
     window: Millis,
+    /// The most customers tracked at once (configuration, not state).
+    #[serde(skip)]
+    max: usize,
+    /// Offers of new customers not recorded because `max` were tracked (since start).
+    #[serde(skip)]
+    untracked: u64,
 }
 
 impl Customers {
-    pub fn new(window: Millis) -> Self {
+    pub fn new(window: Millis, max: usize) -> Self {
         Customers {
             offers: FxHashMap::default(),
             recorded: VecDeque::new(),
             window,
+            max,
+            untracked: 0,
         }
     }
 
     /// Takes the configuration of `fresh`, keeping this one's state (a restored checkpoint).
     pub fn configure_like(&mut self, fresh: &Self) {
         self.window = fresh.window;
+        self.max = fresh.max;
+    }
+
+    /// Offers of new customers left untracked because the limit was reached.
+    pub fn untracked(&self) -> u64 {
+        self.untracked
     }
 
     /// Records an offer in `queue` at `at` and says whether it is a repeat (an earlier offer of
@@ -44,6 +63,10 @@ impl Customers {
         queue: u32,
         now_repeats: &mut Vec<(u32, Millis)>,
     ) -> bool {
+        if self.offers.len() >= self.max && !self.offers.contains_key(customer) {
+            self.untracked += 1;
+            return false;
+        }
         let window = self.window;
         self.recorded.push_back((at, customer.clone()));
         let offers = self
@@ -94,7 +117,7 @@ mod tests {
 
     #[test]
     fn a_late_earlier_offer_makes_the_later_one_a_repeat() {
-        let mut c = Customers::new(100);
+        let mut c = Customers::new(100, 10);
         let id = Id::new("u");
         let mut changed = Vec::new();
         assert!(!c.record(&id, 50, 1, &mut changed));
@@ -119,5 +142,29 @@ mod tests {
         c.expire(1_000);
         assert_eq!(c.len(), 0);
         assert!(c.recorded.is_empty());
+    }
+
+    #[test]
+    fn beyond_the_limit_new_customers_are_counted_untracked_and_known_ones_still_repeat() {
+        let mut c = Customers::new(100, 2);
+        let mut changed = Vec::new();
+        let (a, b, x) = (Id::new("a"), Id::new("b"), Id::new("x"));
+        assert!(!c.record(&a, 0, 1, &mut changed));
+        assert!(!c.record(&b, 0, 1, &mut changed));
+        assert!(!c.record(&x, 10, 1, &mut changed), "x is not tracked");
+        assert!(!c.record(&x, 20, 1, &mut changed), "so never a repeat");
+        assert_eq!(c.untracked(), 2);
+        assert!(
+            c.record(&a, 30, 1, &mut changed),
+            "a tracked customer repeats"
+        );
+        assert_eq!(c.len(), 2);
+        c.expire(1_000);
+        assert!(!c.record(&x, 1_010, 1, &mut changed));
+        assert!(
+            c.record(&x, 1_020, 1, &mut changed),
+            "room again after expiry"
+        );
+        assert_eq!(c.untracked(), 2);
     }
 }

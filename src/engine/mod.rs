@@ -39,6 +39,7 @@ mod complaints;
 mod customers;
 mod dedupe;
 mod health;
+mod limits;
 pub mod live;
 mod provisional;
 mod reorder;
@@ -144,7 +145,7 @@ impl Engine {
             ),
             names: Names::default(),
             calls: CallTable::new(cfg.call_timeout, cfg.wrapup_timeout),
-            customers: Customers::new(cfg.repeat_window),
+            customers: Customers::new(cfg.repeat_window, cfg.limits.customers),
             forecasts: FxHashMap::default(),
             agents: Agents::default(),
             health: Health::new(cfg.heartbeat_timeout),
@@ -248,6 +249,9 @@ impl Engine {
     /// far its partition has come.
     pub fn ingest_entered(&mut self, event: Event, origin: Origin) -> bool {
         self.stats.read += 1;
+        let Some(event) = self.admit_name_lengths(event, origin) else {
+            return false;
+        };
         let digest = dedupe::key(&event);
         if !self.dedupe.insert(digest) {
             self.stats.accepted += 1;
@@ -305,9 +309,13 @@ impl Engine {
         }
     }
 
-    /// Interns the names an event carries (see [`Engine::set_live_names`]).
+    /// Interns the names an event carries (see [`Engine::set_live_names`]), unless one of
+    /// them is beyond the `[limits]` (the event is rejected when it is applied).
     fn intern_names(&mut self, body: &crate::event::Body) {
         use crate::event::Body;
+        if self.names_within_limits(body).is_err() {
+            return;
+        }
         match body {
             Body::Offered { queue, .. } | Body::Survey { queue, .. } => {
                 self.intern_queue(queue);
@@ -560,6 +568,12 @@ impl Engine {
     /// Calls tracked now (offered and not yet finished, or waiting for their offer).
     pub fn calls_in_flight(&self) -> usize {
         self.calls.len()
+    }
+
+    /// New customers not tracked for repeat contacts because `limits.max_customers` were
+    /// tracked already (their calls are counted; since this process started).
+    pub fn untracked_customers(&self) -> u64 {
+        self.customers.untracked()
     }
 
     /// Bytes held by the state that grows with traffic (calls, tallies, dedupe, buffer).

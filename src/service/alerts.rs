@@ -16,6 +16,7 @@ use crate::alert::{
 use crate::config::AlertsConfig;
 use crate::engine::{Scope, Tally};
 use crate::time::{Calendar, Granularity, Millis};
+use crate::untrusted::Untrusted;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -171,15 +172,15 @@ fn log(t: &Transition, calendar: &Calendar) {
     match t {
         Transition::Firing(_) | Transition::Pending(_) => tracing::warn!(
             transition = t.name(), criterion = %a.criterion, clause = %a.clause,
-            scope = a.scope, name = %a.name, window = a.window, value = ?a.value,
-            threshold = a.threshold, volume = a.volume, severity = a.severity, since = %since,
-            "alert"
+            scope = a.scope, name = %Untrusted::name(&a.name), window = a.window,
+            value = ?a.value, threshold = a.threshold, volume = a.volume, severity = a.severity,
+            since = %since, "alert"
         ),
         Transition::Resolved(_) | Transition::Dropped(_) => tracing::info!(
             transition = t.name(), criterion = %a.criterion, clause = %a.clause,
-            scope = a.scope, name = %a.name, window = a.window, value = ?a.value,
-            threshold = a.threshold, volume = a.volume, severity = a.severity, since = %since,
-            seconds = a.duration().map(crate::time::seconds),
+            scope = a.scope, name = %Untrusted::name(&a.name), window = a.window,
+            value = ?a.value, threshold = a.threshold, volume = a.volume, severity = a.severity,
+            since = %since, seconds = a.duration().map(crate::time::seconds),
             "alert"
         ),
     }

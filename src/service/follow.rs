@@ -21,6 +21,7 @@ use crate::config::InputConfig;
 use crate::output::RejectWriter;
 use crate::reject::{Origin, RejectReason};
 use crate::source::tail::{Position, Resumed, Tail, TailLine};
+use crate::untrusted::path as shown;
 use anyhow::Context as _;
 use std::io::{BufRead as _, Read as _};
 use std::path::Path;
@@ -39,20 +40,20 @@ pub fn run(shared: Shared, input: &InputConfig, shutdown: Shutdown) -> anyhow::R
     let resumed_line = tail.position()?.map_or(0, |p| p.line);
     match &resumed {
         Resumed::Fresh if !tail.is_open() => {
-            tracing::warn!(path = %path.display(), "waiting for the file to appear")
+            tracing::warn!(path = %shown(path), "waiting for the file to appear")
         }
-        Resumed::Fresh => tracing::info!(path = %path.display(), "following from the start"),
+        Resumed::Fresh => tracing::info!(path = %shown(path), "following from the start"),
         Resumed::Same => {
-            tracing::info!(path = %path.display(), line = resumed_line, "following from the saved position")
+            tracing::info!(path = %shown(path), line = resumed_line, "following from the saved position")
         }
         Resumed::Rotated { from, then } => tracing::info!(
-            path = %path.display(),
-            rotated = %from.display(),
+            path = %shown(path),
+            rotated = %shown(from),
             then = then.len(),
             "rotated while stopped: reading the rest of the rotated files first"
         ),
         Resumed::Lost => tracing::warn!(
-            path = %path.display(),
+            path = %shown(path),
             "the file read before is gone, shorter or changed: following the current file from its start"
         ),
     }
@@ -192,7 +193,7 @@ fn resume_header(shared: &Shared, resumed: &Resumed, path: &Path, line: u64) -> 
         .with_context(|| format!("cannot read the header of {}", file.display()))?;
     state.adapter.start_file();
     if let Err(reason) = state.adapter.read(&header, &mut Vec::new()) {
-        tracing::warn!(file = %file.display(), %reason, "the header line read again is not usable");
+        tracing::warn!(file = %shown(file), %reason, "the header line read again is not usable");
     }
     Ok(())
 }

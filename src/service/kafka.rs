@@ -23,8 +23,10 @@ use super::dead_letter::DeadLetters;
 use super::shutdown::Shutdown;
 use super::state::{Partition, Shared};
 use crate::config::KafkaConfig;
+pub use crate::kafka_client::client_config;
 use crate::reject::Rejection;
 use crate::time::Millis;
+use crate::untrusted::Untrusted;
 use anyhow::Context as _;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{
@@ -42,17 +44,6 @@ use std::time::{Duration, Instant};
 
 /// Messages applied under one lock of the state.
 const BATCH: usize = 4_096;
-
-/// The librdkafka settings shared by the consumer and the dead-letter producer: the
-/// passed-through `kafka.client` table and the brokers.
-pub fn client_config(k: &KafkaConfig) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    for (key, value) in &k.client {
-        c.set(key, value);
-    }
-    c.set("bootstrap.servers", &k.brokers);
-    c
-}
 
 /// The consumer's settings: the shared ones, callpulse's own, and defaults that the
 /// `kafka.client` table may override.
@@ -97,7 +88,7 @@ impl ClientContext for Context {
             KafkaError::PartitionEOF(_) | KafkaError::Global(RDKafkaErrorCode::PartitionEOF) => {
                 tracing::debug!(%reason, "partition end")
             }
-            e => tracing::warn!(error = %e, %reason, "librdkafka"),
+            e => tracing::warn!(error = %e, reason = %Untrusted::name(reason), "librdkafka"),
         }
     }
 
@@ -444,7 +435,7 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
             reason = %r.reason,
             partition = r.origin.partition,
             offset = r.origin.offset,
-            bytes = %String::from_utf8_lossy(&r.bytes),
+            bytes = %Untrusted::whole(&String::from_utf8_lossy(&r.bytes)),
             "dead letter not written at shutdown: kept in this log, its offset not stored"
         );
     }

@@ -443,7 +443,7 @@ impl State {
                 self.outages.pop_front();
             }
             tracing::warn!(
-                component = %outage.component,
+                component = %crate::untrusted::Untrusted::name(&outage.component),
                 cause = outage.cause,
                 seconds = outage.duration() as f64 / 1_000.0,
                 "outage ended"

@@ -76,7 +76,7 @@ pub fn read_files(
     let mut scratch = Vec::new();
     for (index, file) in files.iter().enumerate() {
         progress.file = index;
-        tracing::debug!(file = %file, "reading");
+        tracing::debug!(file = %crate::untrusted::Untrusted::whole(file), "reading");
         let mut reader = lines::open_counted(file, progress.bytes.clone())
             .with_context(|| format!("cannot open {file}"))?;
         adapter.start_file();

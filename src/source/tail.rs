@@ -363,7 +363,7 @@ impl Tail {
         // Before reading on: is the file still the one read so far?
         let len = open.file.metadata()?.len();
         if !open.unchanged(len)? {
-            tracing::warn!(path = %self.path.display(), "followed file truncated or replaced; reading it from the start");
+            tracing::warn!(path = %crate::untrusted::path(&self.path), "followed file truncated or replaced; reading it from the start");
             let path = open.path.clone();
             self.open = Open::start_of(&path)?;
             return Ok(false);
@@ -378,7 +378,7 @@ impl Tail {
             Err(e) => return Err(e),
         };
         if meta.dev() != open.dev || meta.ino() != open.ino {
-            tracing::info!(path = %self.path.display(), "followed file rotated");
+            tracing::info!(path = %crate::untrusted::path(&self.path), "followed file rotated");
             let Some(old) = self.open.take() else {
                 return Ok(true);
             };

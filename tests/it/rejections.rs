@@ -69,6 +69,17 @@ fn unknown_fields_are_ignored() {
     assert!(Decoder::default().decode(line).is_ok());
 }
 
+/// An offer to a queue whose name (300 bytes) is longer than the default `max_name_bytes`.
+const LONG_NAME: &str = concat!(
+    r#"{"type":"call.offered","ts":"2026-11-02T09:00:00Z","call_id":"c","queue":""#,
+    "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+    "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+    "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+    "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+    "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+    r#""}"#
+);
+
 /// Inputs the engine rejects after decoding, because of what came before.
 fn engine_cases() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
@@ -93,6 +104,8 @@ fn engine_cases() -> Vec<(&'static str, Vec<&'static str>)> {
             "no_offer",
             vec![r#"{"type":"call.ended","ts":"2026-11-02T09:00:00Z","call_id":"never-offered"}"#],
         ),
+        // `limits` proves the other limits (queues, agents, components).
+        ("limit:name_length", vec![LONG_NAME]),
     ]
 }
 
@@ -118,7 +131,7 @@ fn every_reason_is_covered_by_a_test_case() {
     covered.insert("too_large".into());
     // Only input adapters skip records: `adapter_queue_log` and `adapter_csv` prove it.
     covered.insert("skipped".into());
-    covered.extend(engine_cases().iter().map(|(r, _)| r.to_string()));
+    covered.extend(engine_cases().iter().map(|(r, _)| kind(r).to_string()));
     let all: BTreeSet<String> = RejectReason::EXAMPLES
         .iter()
         .map(|r| kind(&r.to_string()).to_string())

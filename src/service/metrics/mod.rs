@@ -165,7 +165,7 @@ const AGENT_STATES: [(&str, AgentState); 4] = [
 ];
 
 /// Families besides the [`COUNTS`] (which exist per queue and per center).
-pub const CATALOGUE: [Family; 35] = [
+pub const CATALOGUE: [Family; 36] = [
     f(
         "callpulse_queue_threshold_seconds",
         GAUGE,
@@ -345,6 +345,12 @@ pub const CATALOGUE: [Family; 35] = [
         COUNTER,
         &[],
         "Events that arrived after the watermark had passed them.",
+    ),
+    f(
+        "callpulse_customers_untracked_total",
+        COUNTER,
+        &[],
+        "Offers of new customers not tracked for repeat contacts: limits.max_customers reached.",
     ),
     f(
         "callpulse_record_revisions_total",
@@ -699,6 +705,10 @@ fn collect(state: &State, out: &mut Out) {
         ("callpulse_events_duplicate_total", stats.duplicates),
         ("callpulse_events_late_total", stats.late),
         ("callpulse_record_revisions_total", stats.revisions),
+        (
+            "callpulse_customers_untracked_total",
+            engine.untracked_customers(),
+        ),
         ("callpulse_dead_letters_total", p.dead_letters),
         ("callpulse_dead_letter_errors_total", p.dead_letter_errors),
         ("callpulse_events_pending", stats.pending()),

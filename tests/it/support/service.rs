@@ -89,6 +89,11 @@ impl Service {
         get(&format!("{}{path}", self.base))
     }
 
+    /// The process id of the service.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn log(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
