@@ -9,6 +9,7 @@
 
 use super::alerts;
 use super::auth::{self, Grant};
+use super::intervals;
 use super::json_error::{bad_request, error};
 use super::kpis::{self, LiveWindow};
 use super::metrics;
@@ -44,10 +45,11 @@ struct App {
 }
 
 /// The latest board of each window (by name) and viewer ([`Grant::key`]), when it was built,
-/// and its JSON.
-type Boards = std::sync::Mutex<BTreeMap<(&'static str, String), (Instant, Arc<str>)>>;
+/// the input's change number it shows ([`super::state::State::changes`]), and its JSON.
+type Boards = std::sync::Mutex<BTreeMap<(&'static str, String), (Instant, u64, Arc<str>)>>;
 
-/// A board younger than this is served again rather than built anew.
+/// A board younger than this, of the same change number, is served again rather than built
+/// anew.
 const BOARD_FRESH: Duration = Duration::from_millis(500);
 
 /// The router of a service over `shared`.
@@ -167,7 +169,8 @@ async fn board_json(
         Err(e) => return bad_request(e),
     };
     off_worker(move || {
-        let body = board(&app, window, &grant);
+        let version = app.shared.lock().change_number();
+        let body = board(&app, window, &grant, version);
         (
             [(header::CONTENT_TYPE, "application/json")],
             body.to_string(),
@@ -177,13 +180,13 @@ async fn board_json(
     .await
 }
 
-/// The board of `window` as `grant` sees it: the shared one while fresh, else built now (and
-/// shared). Blocks: call it off the async workers.
-fn board(app: &App, window: LiveWindow, grant: &Grant) -> Arc<str> {
+/// The board of `window` as `grant` sees it after the input's change `version`: the shared
+/// one while fresh, else built now (and shared). Blocks: call it off the async workers.
+fn board(app: &App, window: LiveWindow, grant: &Grant, version: u64) -> Arc<str> {
     let key = (window.name(), grant.key());
     let mut boards = app.boards.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((built, board)) = boards.get(&key) {
-        if built.elapsed() < BOARD_FRESH {
+    if let Some((built, seen, board)) = boards.get(&key) {
+        if *seen >= version && built.elapsed() < BOARD_FRESH {
             return board.clone();
         }
     }
@@ -196,13 +199,15 @@ fn board(app: &App, window: LiveWindow, grant: &Grant) -> Arc<str> {
             .expect("a board serialises")
             .into()
     };
-    boards.insert(key, (Instant::now(), board.clone()));
+    boards.insert(key, (Instant::now(), version, board.clone()));
     board
 }
 
-/// Server-Sent Events: a wallboard payload every [`wallboard::PUSH_EVERY_MS`], the first at
-/// once; comments keep an idle proxy from closing the connection; the browser reconnects
-/// after `retry` (2 s) when it drops.
+/// Server-Sent Events: a wallboard payload at once, then as soon as the input changed
+/// something ([`super::state::State::changes`]), at most every
+/// [`wallboard::PUSH_AT_MOST_EVERY_MS`] and at least every
+/// [`wallboard::PUSH_AT_LEAST_EVERY_MS`]; comments keep an idle proxy from closing the
+/// connection; the browser reconnects after `retry` (2 s) when it drops.
 async fn stream(
     AxumState(app): AxumState<App>,
     grant: Grant,
@@ -225,36 +230,38 @@ async fn stream(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
         return refused;
     };
-    let every = Duration::from_millis(wallboard::PUSH_EVERY_MS);
+    let at_most = Duration::from_millis(wallboard::PUSH_AT_MOST_EVERY_MS);
+    let at_least = Duration::from_millis(wallboard::PUSH_AT_LEAST_EVERY_MS);
     let stop = app.stop.clone();
-    // The first board at once; the next ones a period apart from when the first was sent.
+    let changes = app.shared.lock().changes();
     let events = futures_util::stream::unfold(
-        ((app, grant, permit), None::<tokio::time::Interval>),
-        move |((app, grant, permit), ticks)| async move {
-            let first = ticks.is_none();
-            let ticks = match ticks {
-                Some(mut t) => {
-                    t.tick().await;
-                    t
+        ((app, grant, permit, changes), None::<tokio::time::Instant>),
+        move |((app, grant, permit, mut changes), last)| async move {
+            if let Some(last) = last {
+                tokio::select! {
+                    changed = changes.changed() => {
+                        if changed.is_err() {
+                            // The input is gone: only the idle pushes are left.
+                            tokio::time::sleep_until(last + at_least).await;
+                        }
+                    }
+                    _ = tokio::time::sleep_until(last + at_least) => {}
                 }
-                None => {
-                    let mut t =
-                        tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-                    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                    t
-                }
-            };
+                tokio::time::sleep_until(last + at_most).await;
+            }
+            let version = *changes.borrow_and_update();
             let data = {
                 let (app, grant) = (app.clone(), grant.clone());
-                blocking(move || board(&app, window, &grant)).await?
+                blocking(move || board(&app, window, &grant, version)).await?
             };
             let mut event = Event::default().event("board").data(&*data);
-            if first {
+            if last.is_none() {
                 event = event.retry(Duration::from_secs(2));
             }
+            let sent = tokio::time::Instant::now();
             Some((
                 Ok::<_, std::convert::Infallible>(event),
-                ((app, grant, permit), Some(ticks)),
+                ((app, grant, permit, changes), Some(sent)),
             ))
         },
     )
@@ -352,18 +359,16 @@ async fn intervals_json(
         (Err(e), _) | (_, Err(e)) => return bad_request(e),
     };
     off_worker(move || {
-        let records: Vec<_> = app
-            .shared
-            .lock()
-            .intervals(from, to)
+        let rows = intervals::rows(&app.shared.lock(), from, to);
+        let rows: Vec<_> = rows
+            .into_iter()
             .filter(|r| match &q.queue {
-                Some(queue) => r.queue.as_deref() == Some(queue.as_str()),
+                Some(queue) => r.record.queue.as_deref() == Some(queue.as_str()),
                 None => true,
             })
-            .filter(|r| visible::record(&grant, r))
-            .cloned()
+            .filter(|r| visible::record(&grant, &r.record))
             .collect();
-        Json(records).into_response()
+        Json(rows).into_response()
     })
     .await
 }

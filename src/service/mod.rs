@@ -23,6 +23,7 @@ pub mod fd_limit;
 pub mod follow;
 pub mod http;
 pub mod idle;
+pub mod intervals;
 pub mod json_error;
 pub mod kafka;
 pub mod kpis;

@@ -130,6 +130,11 @@ pub struct State {
     pub started: Instant,
     /// Delay from event time to applied, seconds (observed per batch, exported as histogram).
     pub delays: prometheus::Histogram,
+    /// Bumped after every batch that changed what the live figures show (see
+    /// [`State::changes`]): the wallboard's streams push a board when it moves.
+    changed: tokio::sync::watch::Sender<u64>,
+    /// What the last batch left: events read, watermark, stream time.
+    last_seen: (u64, Millis, Millis),
 }
 
 /// The fields [`State::feed`] needs, borrowed apart from the adapter that reads.
@@ -221,6 +226,8 @@ impl State {
             rejected: VecDeque::new(),
             started: Instant::now(),
             delays,
+            changed: tokio::sync::watch::Sender::new(0),
+            last_seen: (0, Millis::MIN, Millis::MIN),
         }
     }
 
@@ -405,6 +412,7 @@ impl State {
     /// After a batch: keeps the records that closed and the outages that ended, and returns
     /// the rejections to be written as dead letters.
     pub fn drain(&mut self) -> Vec<Rejection> {
+        self.note_change();
         for closed in self.engine.take_records() {
             if closed.period.granularity != Granularity::Interval {
                 continue;
@@ -476,6 +484,26 @@ impl State {
         self.engine.take_rejections()
     }
 
+    /// A receiver that sees a new value after each batch that changed the live figures.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// How many batches changed the live figures so far.
+    pub fn change_number(&self) -> u64 {
+        *self.changed.borrow()
+    }
+
+    /// Bumps [`State::changes`] if the batch read an event or moved time.
+    fn note_change(&mut self) {
+        let e = &self.engine;
+        let now = (e.stats().read, e.watermark(), e.latest());
+        if now != self.last_seen {
+            self.last_seen = now;
+            self.changed.send_modify(|v| *v += 1);
+        }
+    }
+
     /// The newest final interval of `scope` and its tally.
     pub fn last_closed_interval(&self, scope: Scope) -> Option<&(Period, Tally)> {
         self.last_closed.get(&scope)
@@ -511,13 +539,17 @@ impl State {
         self.engine.latest().max(advanced)
     }
 
-    /// Interval records with `from ≤ start < to`, oldest first.
-    pub fn intervals(&self, from: Millis, to: Millis) -> impl Iterator<Item = &PeriodRecord> {
+    /// Final interval records (latest revision) with `from ≤ start < to`, by start and
+    /// scope; [`super::intervals::rows`] adds the intervals not final yet.
+    pub fn final_intervals(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> impl Iterator<Item = (&(Millis, Scope), &PeriodRecord)> {
         let lo = (from, Scope::Center);
         self.intervals
             .range(lo..)
             .take_while(move |((start, _), _)| *start < to)
-            .map(|(_, r)| r)
     }
 
     pub fn outages(&self) -> impl Iterator<Item = &Outage> {

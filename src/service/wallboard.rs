@@ -1,6 +1,7 @@
 //! The wallboard at `/`: a page for a wall screen (and a laptop) that shows every queue's
 //! live KPIs as a tile, center-wide totals, availability and a banner per firing alert,
-//! pushed once a second over Server-Sent Events (`/api/v1/stream`).
+//! pushed over Server-Sent Events (`/api/v1/stream`) as soon as the input changed something,
+//! at most once a second and at least every 5 s.
 //!
 //! Every event is one [`Board`]: the `/api/v1/kpis` snapshot (same code), the trend of the
 //! last hour per queue (5-minute buckets of the live minute windows), the running profile's
@@ -37,8 +38,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
 
-/// How often the stream sends a board, in milliseconds.
-pub const PUSH_EVERY_MS: u64 = 1_000;
+/// The stream sends a board as soon as the input changed something, but at most once per
+/// this many milliseconds ...
+pub const PUSH_AT_MOST_EVERY_MS: u64 = 1_000;
+/// ... and at least once per this many while nothing changes (the clocks on the page, the
+/// waits that grow, and a sign of life for proxies and for the page's stall detector).
+pub const PUSH_AT_LEAST_EVERY_MS: u64 = 5_000;
 
 /// Minutes per trend bucket, and buckets in the trend (the last hour).
 pub const TREND_MINUTES: i64 = 5;

@@ -20,6 +20,8 @@ mod http_tls;
 mod kafka_client_config;
 mod kafka_harness;
 mod limits;
+mod live_properties;
+mod live_replay;
 mod log_injection;
 mod oracle;
 mod prometheus_rules;

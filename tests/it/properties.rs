@@ -63,7 +63,7 @@ const CHANNELS: [Channel; 6] = [
 ];
 
 /// 64 cases per property (`PROPTEST_CASES` overrides it, for longer runs).
-fn config() -> ProptestConfig {
+pub(crate) fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -136,8 +136,8 @@ struct SurveySpec {
 /// A generated stream: its distinct events in generation order (each call's events in
 /// lifecycle order, then the surveys) and the configuration choices it is meant for.
 #[derive(Debug, Clone)]
-struct Scenario {
-    events: Vec<Event>,
+pub(crate) struct Scenario {
+    pub(crate) events: Vec<Event>,
     /// Transfers after answer beyond the first of their call: the engine counts them in
     /// `duplicates` (they repeat a fact the call already has).
     extra_transfers: u64,
@@ -489,7 +489,7 @@ fn build(
 }
 
 /// A stream and, per event, two random numbers for its arrival delay and tie-break.
-fn scenario_with_jitter(
+pub(crate) fn scenario_with_jitter(
     allow_completed: bool,
 ) -> impl Strategy<Value = (Scenario, Vec<(u32, u32)>)> {
     scenario(allow_completed).prop_flat_map(|s| {
@@ -511,7 +511,7 @@ fn order_time(ev: &Event) -> Millis {
 }
 
 /// Sorted by event time; ties keep generation order (lifecycle order within a call).
-fn in_order(events: &[Event]) -> Vec<Event> {
+pub(crate) fn in_order(events: &[Event]) -> Vec<Event> {
     let mut v = events.to_vec();
     v.sort_by_key(order_time);
     v
@@ -519,7 +519,7 @@ fn in_order(events: &[Event]) -> Vec<Event> {
 
 /// Each event with its arrival instant: `ts` plus a delay that keeps it within `lateness` of
 /// the instant that orders it; and a tie-break.
-fn arrivals(
+pub(crate) fn arrivals(
     events: &[Event],
     lateness: Millis,
     jitter: &[(u32, u32)],
@@ -543,14 +543,14 @@ fn arrivals(
         .collect()
 }
 
-fn sorted(mut arrivals: Vec<(Millis, u64, Event)>) -> Vec<Event> {
+pub(crate) fn sorted(mut arrivals: Vec<(Millis, u64, Event)>) -> Vec<Event> {
     arrivals.sort_by_key(|(at, tie, _)| (*at, *tie));
     arrivals.into_iter().map(|(_, _, ev)| ev).collect()
 }
 
 /// Exact copies of chosen events, each arriving after its original but within 30 min of it
 /// (well inside the 1 h dedupe window).
-fn with_copies(
+pub(crate) fn with_copies(
     mut arrivals: Vec<(Millis, u64, Event)>,
     copies: &[(Index, u32)],
 ) -> Vec<(Millis, u64, Event)> {
@@ -567,7 +567,7 @@ fn with_copies(
     arrivals
 }
 
-fn engine_config(s: &Scenario, lateness: Millis, grace: Millis) -> EngineConfig {
+pub(crate) fn engine_config(s: &Scenario, lateness: Millis, grace: Millis) -> EngineConfig {
     let mut cfg = Config::default().engine;
     cfg.timezone = match s.zone {
         Zone::Utc => chrono_tz::UTC,
@@ -934,7 +934,7 @@ fn generated_streams_cover_every_figure() {
 }
 
 /// The built-in engine configuration.
-fn defaults() -> EngineConfig {
+pub(crate) fn defaults() -> EngineConfig {
     Config::default().engine
 }
 

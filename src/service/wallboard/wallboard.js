@@ -393,16 +393,17 @@ document.getElementById("lang").addEventListener("click", () => {
   render();
 });
 
-// No board for 5 s (a stalled proxy, a stopped service): say so and dim the numbers. No
-// board for 10 s on a connection that looks open (a half-open TCP connection after a network
-// drop never errors): drop it and open a new one.
+// The server pushes a board when something changed (at most once a second) and at least
+// every 5 s. No board for 8 s (a stalled proxy, a stopped service): say so and dim the
+// numbers. No board for 15 s on a connection that looks open (a half-open TCP connection
+// after a network drop never errors): drop it and open a new one.
 setInterval(() => {
   const quiet = board ? Date.now() - lastData : 0;
-  if (quiet > 5000 && conn === "live") {
+  if (quiet > 8000 && conn === "live") {
     conn = "reconnecting";
     render();
   }
-  if (quiet > 10000 && source && source.readyState !== callpulseAuth.EventSource.CLOSED) {
+  if (quiet > 15000 && source && source.readyState !== callpulseAuth.EventSource.CLOSED) {
     source.close();
     source = null;
     lastData = Date.now();
