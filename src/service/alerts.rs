@@ -265,7 +265,7 @@ pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) 
             let down = engine.components_down();
             let since = down.iter().find(|(c, _, _)| *c == id).map(|(_, s, _)| *s);
             Sums {
-                outage_ms: since.map_or(0, |s| (at - s).max(0)),
+                outage_ms: since.map_or(0, |s| at.saturating_sub(s).max(0)),
                 ..Sums::default()
             }
         }

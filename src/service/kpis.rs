@@ -268,7 +268,7 @@ pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Optio
             abandon_rate: w.abandon_rate(),
             asa_seconds: w.asa_seconds(),
             waiting: wait.0,
-            longest_wait_seconds: wait.1.map(|since| seconds((at - since).max(0))),
+            longest_wait_seconds: wait.1.map(|since| seconds(at.saturating_sub(since).max(0))),
             agents_available: staff.available,
             agents_on_call: staff.on_call,
             agents_wrap_up: staff.wrap_up,

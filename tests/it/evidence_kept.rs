@@ -288,6 +288,12 @@ fn run_creates_the_store_position_and_rejected_files_owner_only() {
         state.join("position.json"),
         state.join("rejected.tsv"),
     ];
+    // The position is saved right after the poll that read the lines, which the metric can
+    // show a moment before.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !files.iter().all(|f| f.exists()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     for f in &files {
         assert!(f.exists(), "{} exists", f.display());
         assert_eq!(mode(f), 0o600, "{}", f.display());
@@ -349,7 +355,8 @@ fn an_unwritable_store_backs_the_input_up_and_a_loss_at_shutdown_is_a_gap_row() 
 
     // Shutdown with the store locked again: the rows are given up, noted beside the store,
     // and the next start records them as a gap row.
-    crate::support::service::feed_line(&mut state, 2, &offered("c2", t0 + 61 * 60_000), t0);
+    let read_at = t0 + 61 * 60_000; // the wall clock when the line is read
+    crate::support::service::feed_line(&mut state, 2, &offered("c2", read_at), read_at);
     state.idle_advance(t0 + 24 * 5 * 60_000);
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     state.drain();

@@ -50,6 +50,7 @@ fn healthz_answers_while_the_metrics_of_10_000_queues_are_scraped_over_and_over(
             ("CALLPULSE_INPUT_POSITION_FILE", &path("position.json")),
             ("CALLPULSE_INPUT_REJECTED_FILE", &path("rejected.tsv")),
             ("CALLPULSE_ALERTS_PROFILE", ""),
+            ("CALLPULSE_LIMITS_MAX_QUEUES", "10000"),
         ],
     );
     let last = format!("/api/v1/kpis?queue=q{:05}", QUEUES - 1);

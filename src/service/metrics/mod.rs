@@ -639,7 +639,7 @@ fn collect(state: &State, out: &mut Out) {
                 );
                 let (n, oldest) = waiting.get(q as usize).copied().unwrap_or((0, None));
                 out.push(family("callpulse_calls_waiting"), &[queue], n as f64);
-                let longest = oldest.map_or(0.0, |since| seconds((at - since).max(0)));
+                let longest = oldest.map_or(0.0, |since| seconds(at.saturating_sub(since).max(0)));
                 out.push(family("callpulse_longest_wait_seconds"), &[queue], longest);
                 let staff = staffing.get(q as usize).copied().unwrap_or_default();
                 let live = kpis::queue_staffing(state, q, at, staff);
