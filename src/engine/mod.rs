@@ -39,6 +39,7 @@ mod complaints;
 mod customers;
 mod dedupe;
 mod health;
+mod ingest;
 mod limits;
 pub mod live;
 mod provisional;
@@ -48,6 +49,7 @@ mod snapshot;
 mod stats;
 mod store;
 pub mod tally;
+mod view;
 
 pub use agents::Staffing;
 pub use clock::{Settings as ClockSettings, MAX_TENTATIVE};
@@ -61,13 +63,12 @@ pub use store::Closed;
 pub use tally::Tally;
 
 use crate::config::EngineConfig;
-use crate::event::Event;
 use crate::reject::{Origin, RejectReason, Rejection};
 use crate::time::{Calendar, Granularity, Millis, MINUTE};
 use agents::Agents;
 use call_table::CallTable;
 use calls::Contribution;
-use clock::{Clock, Seen, Verdict};
+use clock::{Clock, Verdict};
 use complaints::Complaints;
 use customers::Customers;
 use dedupe::Dedupe;
@@ -76,7 +77,6 @@ use provisional::Provisional;
 use reorder::{Queued, Reorder};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use store::Store;
 
@@ -226,121 +226,6 @@ impl Engine {
         });
     }
 
-    /// Interns names as events arrive, so that live figures show an event before the
-    /// watermark passes it (the live service; see [`provisional`]).
-    pub fn set_live_names(&mut self, on: bool) {
-        self.live_names = on;
-    }
-
-    /// The wall clock of a live input, set before each batch (`None`, the default: replay).
-    /// Event time is then bounded by it: an event stamped more than `engine.max_future` ahead
-    /// is rejected (`bad_timestamp`), and one near it is taken without corroboration.
-    pub fn set_wall_clock(&mut self, now: Option<Millis>) {
-        self.clock.set_wall(now);
-    }
-
-    /// Takes one decoded event.
-    pub fn ingest(&mut self, event: Event, origin: Origin) {
-        self.ingest_entered(event, origin);
-    }
-
-    /// [`Engine::ingest`], telling whether the event entered event time now (neither a
-    /// duplicate, nor tentative, nor refused by the [`clock`]): only such an event says how
-    /// far its partition has come.
-    pub fn ingest_entered(&mut self, event: Event, origin: Origin) -> bool {
-        self.stats.read += 1;
-        let Some(event) = self.admit_name_lengths(event, origin) else {
-            return false;
-        };
-        let digest = dedupe::key(&event);
-        if !self.dedupe.insert(digest) {
-            self.stats.accepted += 1;
-            self.stats.duplicates += 1;
-            return false;
-        }
-        self.overlay.take();
-        let queued = Queued::new(event, origin, digest);
-        if self.live_names {
-            self.intern_names(&queued.event.body);
-        }
-        let mut rejected = std::mem::take(&mut self.clock_rejected);
-        let seen = self.clock.observe(queued.at, queued.key(), &mut rejected);
-        self.reject_tentative(&mut rejected);
-        self.clock_rejected = rejected;
-        match seen {
-            Seen::Refused => {
-                self.refused.push(queued.origin);
-                self.reject_applied(RejectReason::BadTimestamp, &queued);
-            }
-            Seen::Current | Seen::Tentative => self.admit(queued),
-        }
-        if !self.caller_watermark {
-            self.advance_to(self.clock.frontier().saturating_sub(self.cfg.lateness));
-        }
-        seen == Seen::Current
-    }
-
-    /// Origins of the events the clock rejected (`bad_timestamp`) since the last call.
-    pub fn take_refused(&mut self) -> Vec<Origin> {
-        std::mem::take(&mut self.refused)
-    }
-
-    /// Takes the tentative events the clock rejected out of the reorder buffer.
-    fn reject_tentative(&mut self, keys: &mut Vec<(reorder::Key, Verdict)>) {
-        for (key, verdict) in keys.drain(..) {
-            // Not there any more: an idle input's wall clock moved the watermark past it.
-            if let Some(q) = self.reorder.remove(key) {
-                self.refused.push(q.origin);
-                let reason = match verdict {
-                    Verdict::Contradicted => RejectReason::BadTimestamp,
-                    Verdict::Stale => RejectReason::TooLate,
-                };
-                self.reject_applied(reason, &q);
-            }
-        }
-    }
-
-    fn admit(&mut self, q: Queued) {
-        if q.at < self.watermark {
-            self.stats.late += 1;
-            self.apply(q);
-        } else {
-            self.reorder.push(q);
-        }
-    }
-
-    /// Interns the names an event carries (see [`Engine::set_live_names`]), unless one of
-    /// them is beyond the `[limits]` (the event is rejected when it is applied).
-    fn intern_names(&mut self, body: &crate::event::Body) {
-        use crate::event::Body;
-        if self.names_within_limits(body).is_err() {
-            return;
-        }
-        match body {
-            Body::Offered { queue, .. } | Body::Survey { queue, .. } => {
-                self.intern_queue(queue);
-            }
-            Body::Completed(c) => {
-                self.intern_queue(&c.queue);
-            }
-            Body::Transferred {
-                to_queue: Some(to), ..
-            } => {
-                self.intern_queue(to);
-            }
-            Body::AgentState { agent, queues, .. } => {
-                self.names.agents.intern(agent);
-                for q in queues {
-                    self.intern_queue(q);
-                }
-            }
-            Body::SystemStatus { component, .. } | Body::Heartbeat { component } => {
-                self.names.components.intern(component);
-            }
-            _ => {}
-        }
-    }
-
     /// Moves the watermark to `watermark` (if later): releases the events before it in
     /// event-time order and closes the periods it passes. The live service calls this with the
     /// wall clock when partitions are idle.
@@ -406,130 +291,6 @@ impl Engine {
     /// Outages that ended since the last call.
     pub fn take_outages(&mut self) -> Vec<Outage> {
         std::mem::take(&mut self.outages)
-    }
-
-    // Live figures: the applied state with the provisional overlay of the buffered events
-    // (see the module docs and [`provisional`]).
-
-    /// The overlay of the buffered events, computed at most once per change.
-    fn provisional(&self) -> &Provisional {
-        self.overlay.get_or_init(|| Provisional::compute(self))
-    }
-
-    /// Events the live figures take from the overlay (read but not yet applied).
-    pub fn provisional_events(&self) -> usize {
-        self.provisional().events
-    }
-
-    /// Calls waiting now, indexed by queue id: how many, and when the longest-waiting one
-    /// entered its queue. One pass over the calls in flight.
-    pub fn waiting(&self) -> Vec<(u64, Option<Millis>)> {
-        self.calls.waiting(self.provisional().calls())
-    }
-
-    /// Agents by current state, indexed by queue id, and center-wide (each agent once).
-    pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
-        self.agents.staffing(self.provisional().agents())
-    }
-
-    /// Components down now (at the stream's time): the instant each went down, and why
-    /// (`status` or `heartbeat`).
-    pub fn components_down(&self) -> Vec<(u32, Millis, &'static str)> {
-        let health = self.provisional().health().unwrap_or(&self.health);
-        health.down_at(self.latest().max(self.watermark))
-    }
-
-    /// The live tally of `scope` in the period of `g` containing `t`.
-    pub fn tally(&self, scope: Scope, g: Granularity, t: Millis) -> Option<Cow<'_, Tally>> {
-        let start = self.calendar().period(g, t).start;
-        let applied = self.store.tally(scope, g, t);
-        match (applied, self.provisional().tally(scope, g, start)) {
-            (applied, None) => applied.map(Cow::Borrowed),
-            (applied, Some(more)) => {
-                let mut t = applied.cloned().unwrap_or_default();
-                t.merge(more);
-                Some(Cow::Owned(t))
-            }
-        }
-    }
-
-    /// Call sums of `scope` (a queue or the center) over the `minutes` minutes of event time
-    /// ending with the minute containing `at`.
-    pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
-        let mut w = self.live.window(scope, at, minutes);
-        w.merge(&self.provisional().window(scope, at, minutes));
-        w
-    }
-
-    /// The all-time wait buckets of answered and of abandoned calls of `scope`.
-    pub fn waits(&self, scope: Scope) -> Option<(WaitBuckets, WaitBuckets)> {
-        let applied = self.live.waits(scope);
-        let more = self.provisional().waits(scope);
-        if applied.is_none() && more.is_none() {
-            return None;
-        }
-        let mut sum = (WaitBuckets::default(), WaitBuckets::default());
-        for (answered, abandoned) in applied.into_iter().chain(more) {
-            sum.0.merge(answered);
-            sum.1.merge(abandoned);
-        }
-        Some(sum)
-    }
-
-    /// The rolling windows and all-time wait buckets of the applied events only.
-    pub fn live(&self) -> &Live {
-        &self.live
-    }
-
-    /// All-time tallies of the center, queues and components since the engine started.
-    pub fn totals(&self) -> Vec<(Scope, Cow<'_, Tally>)> {
-        let p = self.provisional();
-        let mut out: Vec<(Scope, Cow<'_, Tally>)> = self
-            .store
-            .totals()
-            .map(|(scope, t)| match p.total(scope) {
-                None => (scope, Cow::Borrowed(t)),
-                Some(more) => {
-                    let mut t = t.clone();
-                    t.merge(more);
-                    (scope, Cow::Owned(t))
-                }
-            })
-            .collect();
-        for (scope, t) in p.totals() {
-            if !out.iter().any(|(s, _)| *s == scope) {
-                out.push((scope, Cow::Borrowed(t)));
-            }
-        }
-        out
-    }
-
-    /// Interval records of the intervals not final yet (revision 0, provisional): what the
-    /// applied state and the overlay hold for them now.
-    pub fn provisional_intervals(&self) -> Vec<Closed> {
-        let g = Granularity::Interval;
-        let p = self.provisional();
-        let mut out: Vec<Closed> = self.store.open(g).collect();
-        for c in &mut out {
-            if let Some(more) = p.tally(c.scope, g, c.period.start) {
-                c.tally.merge(more);
-            }
-        }
-        for (scope, start, t) in p.tallies(g) {
-            let known = out
-                .iter()
-                .any(|c| c.scope == scope && c.period.start == start);
-            if !known && !self.store.is_final(scope, g, start) {
-                out.push(Closed {
-                    scope,
-                    period: self.calendar().period(g, start),
-                    revision: 0,
-                    threshold: self.store.threshold(scope),
-                    tally: t.clone(),
-                });
-            }
-        }
-        out
     }
 
     /// The service-level threshold of a scope.

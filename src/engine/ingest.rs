@@ -1,0 +1,127 @@
+//! Taking one event: dedupe, the [`super::clock`]'s judgement of its time, then the reorder
+//! buffer (or, behind the watermark, applied at once as a late event). In the live service,
+//! names are interned here already, so the provisional overlay can show the event at once.
+
+use super::clock::{Seen, Verdict};
+use super::reorder::{self, Queued};
+use super::{dedupe, Engine};
+use crate::event::Event;
+use crate::reject::{Origin, RejectReason};
+use crate::time::Millis;
+
+impl Engine {
+    /// Interns names as events arrive, so that live figures show an event before the
+    /// watermark passes it (the live service; see [`super::provisional`]).
+    pub fn set_live_names(&mut self, on: bool) {
+        self.live_names = on;
+    }
+
+    /// The wall clock of a live input, set before each batch (`None`, the default: replay).
+    /// Event time is then bounded by it: an event stamped more than `engine.max_future` ahead
+    /// is rejected (`bad_timestamp`), and one near it is taken without corroboration.
+    pub fn set_wall_clock(&mut self, now: Option<Millis>) {
+        self.clock.set_wall(now);
+    }
+
+    /// Takes one decoded event.
+    pub fn ingest(&mut self, event: Event, origin: Origin) {
+        self.ingest_entered(event, origin);
+    }
+
+    /// [`Engine::ingest`], telling whether the event entered event time now (neither a
+    /// duplicate, nor tentative, nor refused by the [`super::clock`]): only such an event says how
+    /// far its partition has come.
+    pub fn ingest_entered(&mut self, event: Event, origin: Origin) -> bool {
+        self.stats.read += 1;
+        let Some(event) = self.admit_name_lengths(event, origin) else {
+            return false;
+        };
+        let digest = dedupe::key(&event);
+        if !self.dedupe.insert(digest) {
+            self.stats.accepted += 1;
+            self.stats.duplicates += 1;
+            return false;
+        }
+        self.overlay.take();
+        let queued = Queued::new(event, origin, digest);
+        if self.live_names {
+            self.intern_names(&queued.event.body);
+        }
+        let mut rejected = std::mem::take(&mut self.clock_rejected);
+        let seen = self.clock.observe(queued.at, queued.key(), &mut rejected);
+        self.reject_tentative(&mut rejected);
+        self.clock_rejected = rejected;
+        match seen {
+            Seen::Refused => {
+                self.refused.push(queued.origin);
+                self.reject_applied(RejectReason::BadTimestamp, &queued);
+            }
+            Seen::Current | Seen::Tentative => self.admit(queued),
+        }
+        if !self.caller_watermark {
+            self.advance_to(self.clock.frontier().saturating_sub(self.cfg.lateness));
+        }
+        seen == Seen::Current
+    }
+
+    /// Origins of the events the clock rejected (`bad_timestamp`) since the last call.
+    pub fn take_refused(&mut self) -> Vec<Origin> {
+        std::mem::take(&mut self.refused)
+    }
+
+    /// Takes the tentative events the clock rejected out of the reorder buffer.
+    pub(super) fn reject_tentative(&mut self, keys: &mut Vec<(reorder::Key, Verdict)>) {
+        for (key, verdict) in keys.drain(..) {
+            // Not there any more: an idle input's wall clock moved the watermark past it.
+            if let Some(q) = self.reorder.remove(key) {
+                self.refused.push(q.origin);
+                let reason = match verdict {
+                    Verdict::Contradicted => RejectReason::BadTimestamp,
+                    Verdict::Stale => RejectReason::TooLate,
+                };
+                self.reject_applied(reason, &q);
+            }
+        }
+    }
+
+    fn admit(&mut self, q: Queued) {
+        if q.at < self.watermark {
+            self.stats.late += 1;
+            self.apply(q);
+        } else {
+            self.reorder.push(q);
+        }
+    }
+
+    /// Interns the names an event carries (see [`Engine::set_live_names`]), unless one of
+    /// them is beyond the `[limits]` (the event is rejected when it is applied).
+    fn intern_names(&mut self, body: &crate::event::Body) {
+        use crate::event::Body;
+        if self.names_within_limits(body).is_err() {
+            return;
+        }
+        match body {
+            Body::Offered { queue, .. } | Body::Survey { queue, .. } => {
+                self.intern_queue(queue);
+            }
+            Body::Completed(c) => {
+                self.intern_queue(&c.queue);
+            }
+            Body::Transferred {
+                to_queue: Some(to), ..
+            } => {
+                self.intern_queue(to);
+            }
+            Body::AgentState { agent, queues, .. } => {
+                self.names.agents.intern(agent);
+                for q in queues {
+                    self.intern_queue(q);
+                }
+            }
+            Body::SystemStatus { component, .. } | Body::Heartbeat { component } => {
+                self.names.components.intern(component);
+            }
+            _ => {}
+        }
+    }
+}

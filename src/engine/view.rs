@@ -1,0 +1,132 @@
+//! The live figures: the applied state with the provisional overlay of the events still
+//! buffered (see [`super::provisional`]). Everything a supervisor sees reads through here.
+
+use super::live::{Live, WaitBuckets, Window};
+use super::provisional::Provisional;
+use super::store::Closed;
+use super::{Engine, Scope, Staffing, Tally};
+use crate::time::{Granularity, Millis};
+use std::borrow::Cow;
+
+impl Engine {
+    /// The overlay of the buffered events, computed at most once per change.
+    fn provisional(&self) -> &Provisional {
+        self.overlay.get_or_init(|| Provisional::compute(self))
+    }
+
+    /// Events the live figures take from the overlay (read but not yet applied).
+    pub fn provisional_events(&self) -> usize {
+        self.provisional().events
+    }
+
+    /// Calls waiting now, indexed by queue id: how many, and when the longest-waiting one
+    /// entered its queue. One pass over the calls in flight.
+    pub fn waiting(&self) -> Vec<(u64, Option<Millis>)> {
+        self.calls.waiting(self.provisional().calls())
+    }
+
+    /// Agents by current state, indexed by queue id, and center-wide (each agent once).
+    pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
+        self.agents.staffing(self.provisional().agents())
+    }
+
+    /// Components down now (at the stream's time): the instant each went down, and why
+    /// (`status` or `heartbeat`).
+    pub fn components_down(&self) -> Vec<(u32, Millis, &'static str)> {
+        let health = self.provisional().health().unwrap_or(&self.health);
+        health.down_at(self.latest().max(self.watermark))
+    }
+
+    /// The live tally of `scope` in the period of `g` containing `t`.
+    pub fn tally(&self, scope: Scope, g: Granularity, t: Millis) -> Option<Cow<'_, Tally>> {
+        let start = self.calendar().period(g, t).start;
+        let applied = self.store.tally(scope, g, t);
+        match (applied, self.provisional().tally(scope, g, start)) {
+            (applied, None) => applied.map(Cow::Borrowed),
+            (applied, Some(more)) => {
+                let mut t = applied.cloned().unwrap_or_default();
+                t.merge(more);
+                Some(Cow::Owned(t))
+            }
+        }
+    }
+
+    /// Call sums of `scope` (a queue or the center) over the `minutes` minutes of event time
+    /// ending with the minute containing `at`.
+    pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
+        let mut w = self.live.window(scope, at, minutes);
+        w.merge(&self.provisional().window(scope, at, minutes));
+        w
+    }
+
+    /// The all-time wait buckets of answered and of abandoned calls of `scope`.
+    pub fn waits(&self, scope: Scope) -> Option<(WaitBuckets, WaitBuckets)> {
+        let applied = self.live.waits(scope);
+        let more = self.provisional().waits(scope);
+        if applied.is_none() && more.is_none() {
+            return None;
+        }
+        let mut sum = (WaitBuckets::default(), WaitBuckets::default());
+        for (answered, abandoned) in applied.into_iter().chain(more) {
+            sum.0.merge(answered);
+            sum.1.merge(abandoned);
+        }
+        Some(sum)
+    }
+
+    /// The rolling windows and all-time wait buckets of the applied events only.
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
+    /// All-time tallies of the center, queues and components since the engine started.
+    pub fn totals(&self) -> Vec<(Scope, Cow<'_, Tally>)> {
+        let p = self.provisional();
+        let mut out: Vec<(Scope, Cow<'_, Tally>)> = self
+            .store
+            .totals()
+            .map(|(scope, t)| match p.total(scope) {
+                None => (scope, Cow::Borrowed(t)),
+                Some(more) => {
+                    let mut t = t.clone();
+                    t.merge(more);
+                    (scope, Cow::Owned(t))
+                }
+            })
+            .collect();
+        for (scope, t) in p.totals() {
+            if !out.iter().any(|(s, _)| *s == scope) {
+                out.push((scope, Cow::Borrowed(t)));
+            }
+        }
+        out
+    }
+
+    /// Interval records of the intervals not final yet (revision 0, provisional): what the
+    /// applied state and the overlay hold for them now.
+    pub fn provisional_intervals(&self) -> Vec<Closed> {
+        let g = Granularity::Interval;
+        let p = self.provisional();
+        let mut out: Vec<Closed> = self.store.open(g).collect();
+        for c in &mut out {
+            if let Some(more) = p.tally(c.scope, g, c.period.start) {
+                c.tally.merge(more);
+            }
+        }
+        for (scope, start, t) in p.tallies(g) {
+            let known = out
+                .iter()
+                .any(|c| c.scope == scope && c.period.start == start);
+            if !known && !self.store.is_final(scope, g, start) {
+                out.push(Closed {
+                    scope,
+                    period: self.calendar().period(g, start),
+                    revision: 0,
+                    threshold: self.store.threshold(scope),
+                    tally: t.clone(),
+                });
+            }
+        }
+        out
+    }
+}
