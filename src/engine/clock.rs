@@ -147,6 +147,7 @@ impl Clock {
     }
 
     /// Tentative events, waiting for the stream to bear them out.
+    #[cfg(test)]
     pub fn tentative(&self) -> usize {
         self.tentative.len()
     }

@@ -321,11 +321,6 @@ impl Engine {
         self.reorder.len()
     }
 
-    /// Events the clock holds tentative (see [`clock`]).
-    pub fn tentative(&self) -> usize {
-        self.clock.tentative()
-    }
-
     /// Calls tracked now (offered and not yet finished, or waiting for their offer).
     pub fn calls_in_flight(&self) -> usize {
         self.calls.len()

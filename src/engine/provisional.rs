@@ -58,8 +58,6 @@ pub struct Provisional {
     agents: FxHashMap<u32, AgentLive>,
     /// The components with the buffered reports noted, if any was buffered.
     health: Option<Health>,
-    /// Events the overlay covers.
-    pub events: usize,
 }
 
 /// The granularities of the live tallies the overlay keeps (the API's intervals and today).
@@ -74,7 +72,6 @@ impl Provisional {
         };
         let mut buffered: Vec<&Queued> = e.reorder.iter().collect();
         buffered.sort_unstable_by_key(|q| q.key());
-        p.events = buffered.len();
         for q in buffered {
             p.note(e, q);
         }

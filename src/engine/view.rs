@@ -14,11 +14,6 @@ impl Engine {
         self.overlay.get_or_init(|| Provisional::compute(self))
     }
 
-    /// Events the live figures take from the overlay (read but not yet applied).
-    pub fn provisional_events(&self) -> usize {
-        self.provisional().events
-    }
-
     /// Calls waiting now, indexed by queue id: how many, and when the longest-waiting one
     /// entered its queue. One pass over the calls in flight.
     pub fn waiting(&self) -> Vec<(u64, Option<Millis>)> {

@@ -188,7 +188,7 @@ async fn metrics_carry_the_counters_and_a_bucket_exactly_at_the_threshold() {
 }
 
 #[tokio::test]
-async fn closed_intervals_are_served_with_the_replay_fields_and_filters() {
+async fn final_and_provisional_intervals_are_served_with_the_replay_fields_and_filters() {
     // 10:21 passes the 10:00–10:15 interval's end plus the 5-minute grace.
     let shared = fed_state(&[heartbeat("2026-11-02T10:21:00Z")]);
     let (status, body) = get(&shared, "/api/v1/intervals?queue=q1").await;
@@ -201,6 +201,7 @@ async fn closed_intervals_are_served_with_the_replay_fields_and_filters() {
     assert_eq!(r["offered"], 4);
     assert_eq!(r["service_level"], 0.5);
     assert_eq!(r["revision"], 0);
+    assert_eq!(r["final"], true);
     let all = json(&get(&shared, "/api/v1/intervals").await.1);
     let scopes: Vec<String> = all
         .as_array()
@@ -208,7 +209,8 @@ async fn closed_intervals_are_served_with_the_replay_fields_and_filters() {
         .iter()
         .map(|r| {
             format!(
-                "{}:{}",
+                "{} {}:{}",
+                r["start"].as_str().unwrap(),
                 r["scope"].as_str().unwrap(),
                 r["queue"]
                     .as_str()
@@ -217,13 +219,35 @@ async fn closed_intervals_are_served_with_the_replay_fields_and_filters() {
             )
         })
         .collect();
-    assert_eq!(scopes, ["center:", "queue:q1", "queue:q2", "component:acd"]);
+    // 10:00-10:15 is final; 10:15-10:30, where the 10:21 heartbeat lies, is not yet.
+    assert_eq!(
+        scopes,
+        [
+            "2026-11-02T10:00:00Z center:",
+            "2026-11-02T10:00:00Z queue:q1",
+            "2026-11-02T10:00:00Z queue:q2",
+            "2026-11-02T10:00:00Z component:acd",
+            "2026-11-02T10:15:00Z center:",
+            "2026-11-02T10:15:00Z component:acd",
+        ]
+    );
+    let finals: Vec<bool> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["final"].as_bool().unwrap())
+        .collect();
+    assert_eq!(finals, [true, true, true, true, false, false]);
     let later = json(
         &get(&shared, "/api/v1/intervals?from=2026-11-02T10:15:00Z")
             .await
             .1,
     );
-    assert_eq!(later.as_array().unwrap().len(), 0);
+    assert_eq!(
+        later.as_array().unwrap().len(),
+        2,
+        "the interval not final yet"
+    );
     let earlier = json(
         &get(&shared, "/api/v1/intervals?to=2026-11-02T10:00:00%2B00:00")
             .await
