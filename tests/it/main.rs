@@ -11,6 +11,7 @@ mod deploy;
 mod engine_cases;
 mod evidence;
 mod fault_injection;
+mod fuzz_regressions;
 mod golden;
 mod kafka_harness;
 mod oracle;
