@@ -57,7 +57,9 @@ pub fn parse_duration(text: &str) -> Result<Millis, String> {
             unit => return Err(format!("unknown duration unit {unit:?} in {text:?}")),
         };
         rest = &rest[unit_len..];
-        total += secs_to_ms(number * factor / 1_000.0, text)?;
+        total = total
+            .checked_add(secs_to_ms(number * factor / 1_000.0, text)?)
+            .ok_or_else(|| format!("duration out of range: {text:?}"))?;
     }
     Ok(total)
 }
@@ -97,6 +99,15 @@ mod tests {
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("-3").is_err());
         assert!(parse_duration("m5").is_err());
+    }
+
+    #[test]
+    fn a_sum_of_durations_beyond_the_range_of_millis_is_an_error_not_an_overflow() {
+        // Each part is in range (10^15 ms); 9,224 of them pass i64::MAX (found while writing
+        // the `time` fuzz target; fuzz/regressions/time/duration-sum-overflows).
+        let text = "11574074d".repeat(9_224);
+        assert!(parse_duration(&text).unwrap_err().contains("out of range"));
+        assert!(parse_duration(&"11574074d".repeat(9_000)).is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod engine_cases;
 mod evidence;
 mod evidence_kept;
 mod fault_injection;
+mod fuzz_regressions;
 mod golden;
 mod http_access;
 mod http_limits;

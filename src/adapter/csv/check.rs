@@ -8,6 +8,7 @@ use super::raw::{OneOrMany, RawCsv, RawSkip, RawTimes};
 use super::times::{Clock, Format};
 use crate::config::Problem;
 use crate::event::Channel;
+use crate::intern::intern;
 use crate::time;
 use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
@@ -231,7 +232,7 @@ impl Checker {
             }
         };
         self.columns.push(Column {
-            name: Box::leak(text.to_string().into_boxed_str()),
+            name: intern(text),
             at,
             empty: Vec::new(),
         });
@@ -257,7 +258,7 @@ impl Checker {
             let outcome = match meaning.as_str() {
                 "answered" => Outcome::Answered,
                 "abandoned" => Outcome::Abandoned,
-                "ignored" => Outcome::Ignored(leak(&format!("outcome_{}", code(value)))),
+                "ignored" => Outcome::Ignored(intern(&format!("outcome_{}", code(value)))),
                 _ => {
                     self.problem(
                         format!("csv.outcomes.{value}"),
@@ -392,7 +393,7 @@ impl Checker {
             self.problem(&key, "needs a condition: outcome, empty, present or equals");
         }
         SkipRule {
-            reason: leak(&raw.reason),
+            reason: intern(&raw.reason),
             outcome,
             empty,
             present,
@@ -424,10 +425,6 @@ impl Checker {
         }
         Some((a, b))
     }
-}
-
-fn leak(text: &str) -> &'static str {
-    Box::leak(text.to_string().into_boxed_str())
 }
 
 /// `text` as part of a reason code: lowercase, anything but letters and digits as `_`.

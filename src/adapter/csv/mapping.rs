@@ -207,6 +207,27 @@ abandoned_at = ["start + wait", "#9"]
 ended_at = "answered_at + talk"
 "##;
 
+    #[test]
+    fn parsing_a_mapping_again_reuses_its_names_instead_of_leaking_new_ones() {
+        // Column names, outcome and skip reasons are `&'static str`: each parse leaked them
+        // anew, so memory grew with every load (LeakSanitizer under the `csv_mapping` fuzz
+        // target; fuzz/regressions/csv_mapping/).
+        let text = format!("{MINIMAL}[[csv.skip]]\nreason = \"test_call\"\nempty = \"queue\"\n");
+        let (a, b) = (
+            Mapping::parse(&text).unwrap(),
+            Mapping::parse(&text).unwrap(),
+        );
+        for (x, y) in a.columns.iter().zip(&b.columns) {
+            assert!(std::ptr::eq(x.name, y.name), "column {}", x.name);
+        }
+        let ignored = |m: &Mapping| match m.outcomes["NO ANSWER"] {
+            Outcome::Ignored(reason) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(std::ptr::eq(ignored(&a), ignored(&b)));
+        assert!(std::ptr::eq(a.skip[0].reason, b.skip[0].reason));
+    }
+
     fn problems(text: &str) -> Vec<(String, String)> {
         Mapping::parse(text)
             .unwrap_err()
