@@ -20,6 +20,10 @@ mod http_tls;
 mod kafka_client_config;
 mod kafka_harness;
 mod limits;
+// Live figures follow each event at once; the watermark decides only what is final (issue 14).
+mod live_now;
+// One event with a wrong clock costs itself alone, live and across a checkpoint (issue 14).
+mod live_poison;
 mod log_injection;
 mod oracle;
 mod prometheus_rules;
