@@ -26,6 +26,9 @@
 //! buffer when something changed and a live figure is read (at most once per change; the
 //! buffer holds about one lateness of events).
 //!
+//! The clock's tentative events (stamped far ahead of the stream's time, waiting for a later
+//! event to bear them out: [`super::clock`]) are left out until they are confirmed.
+//!
 //! What the overlay covers: call outcomes (rolling windows, wait buckets, all-time totals, the
 //! interval and day tallies), calls waiting, agents' states, components' states, survey
 //! answers. Agent and component *time* (occupancy, down time) is credited as the watermark
@@ -70,7 +73,10 @@ impl Provisional {
             live: e.live.empty_like(),
             ..Provisional::default()
         };
-        let mut buffered: Vec<&Queued> = e.reorder.iter().collect();
+        // Not the clock's tentative events: a wrong clock must not show, even for a moment
+        // (and the all-time counters would go down when it is rejected).
+        let horizon = e.clock.frontier().saturating_add(e.cfg.max_time_jump);
+        let mut buffered: Vec<&Queued> = e.reorder.iter().filter(|q| q.at <= horizon).collect();
         buffered.sort_unstable_by_key(|q| q.key());
         for q in buffered {
             p.note(e, q);

@@ -18,7 +18,8 @@
 //! A process killed at any moment restarts from the last checkpoint and reads on from its
 //! offsets: each event counts once, each evidence row is written once.
 
-use super::state::{Partition, State};
+use super::partitions::Partition;
+use super::state::State;
 use crate::alert::lifecycle::Saved;
 use crate::engine::{Scope, Stats, Tally};
 use crate::evidence::{Checkpoint, Entry};

@@ -28,6 +28,7 @@ pub mod json_error;
 pub mod kafka;
 pub mod kpis;
 pub mod metrics;
+pub mod partitions;
 pub mod query;
 pub mod server;
 pub mod shutdown;

@@ -21,7 +21,13 @@ mod http_tls;
 mod kafka_client_config;
 mod kafka_harness;
 mod limits;
+// Live figures follow each event at once; the watermark decides only what is final (issue 14).
+mod live_now;
+// One event with a wrong clock costs itself alone, live and across a checkpoint (issue 14).
+mod live_poison;
+// Live sums converge to the final records and never count a call twice (issue 14).
 mod live_properties;
+// Outliers in a replay (no wall clock) cost themselves alone, across a restart too (issue 14).
 mod live_replay;
 mod log_injection;
 mod oracle;

@@ -15,6 +15,7 @@ use std::path::Path;
 
 pub mod kafka;
 pub mod lines;
+pub mod live;
 pub mod service;
 
 /// A configuration from TOML text (panics on invalid text: tests write valid configs).
