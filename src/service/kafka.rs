@@ -20,8 +20,8 @@
 use super::backpressure;
 use super::checkpoint;
 use super::dead_letter::DeadLetters;
-use super::shutdown::Shutdown;
 use super::partitions::Partition;
+use super::shutdown::Shutdown;
 use super::state::Shared;
 use crate::config::KafkaConfig;
 pub use crate::kafka_client::client_config;

@@ -36,7 +36,6 @@ impl Shared {
     }
 }
 
-
 /// What the process did, beside the engine's own counts.
 #[derive(Debug, Default)]
 pub struct Process {
