@@ -20,6 +20,7 @@ impl Engine {
     /// Event time is then bounded by it: an event stamped more than `engine.max_future` ahead
     /// is rejected (`bad_timestamp`), and one near it is taken without corroboration.
     pub fn set_wall_clock(&mut self, now: Option<Millis>) {
+        self.overlay.take();
         self.clock.set_wall(now);
     }
 
