@@ -4,7 +4,7 @@
 //! Invariant: an agent's time up to `credited` has been added to the tallies; a state change
 //! at an instant before `credited` would rewrite closed time and is refused as `too_late`.
 
-use super::scope::Scope;
+use super::scope::{Names, Scope};
 use super::store::Store;
 use crate::event::AgentState;
 use crate::time::Millis;
@@ -128,6 +128,19 @@ impl Agents {
     /// Agents by current state: per queue (an agent of several queues counts in each), and
     /// center-wide (each agent once). `newer` holds the state some agents will have once the
     /// events still buffered are applied (the provisional overlay), and wins.
+    /// Whether every agent and each of its queues has a name.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        if self.agents.len() > names.agents.len() {
+            return Err(format!(
+                "{} agents held, {} agent names",
+                self.agents.len(),
+                names.agents.len()
+            ));
+        }
+        let queues = self.agents.iter().flatten().flat_map(|a| &a.queues);
+        queues.copied().try_for_each(|q| names.check_queue(q))
+    }
+
     pub fn staffing(&self, newer: &FxHashMap<u32, AgentLive>) -> (Vec<Staffing>, Staffing) {
         let mut queues: Vec<Staffing> = Vec::new();
         let mut center = Staffing::default();

@@ -9,6 +9,7 @@
 
 use super::calls::{Call, Phase};
 use super::reorder::Queued;
+use super::scope::Names;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -192,6 +193,14 @@ impl CallTable {
 
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// Whether the queues of every offered call have names.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        self.map.values().try_for_each(|entry| match entry {
+            Entry::Live(call) => call.check_ids(names),
+            Entry::Orphan(_) => Ok(()),
+        })
     }
 
     /// Bytes held, estimated from the table's capacity.

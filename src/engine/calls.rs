@@ -8,7 +8,7 @@
 //! the call's history is rejected. [`plan`] computes the new state and contributions without
 //! changing anything, so the engine can refuse the whole event (`too_late`) atomically.
 
-use super::scope::Scope;
+use super::scope::{Names, Scope};
 use crate::event::{Body, CompletedOutcome, Unanswered};
 use crate::reject::RejectReason;
 use crate::time::Millis;
@@ -41,6 +41,17 @@ pub struct Call {
     pub last_overflow: Option<(Millis, u32)>,
     pub transferred: bool,
     pub last_event: Millis,
+}
+
+impl Call {
+    /// Whether the call's queues (first, current, the one it overflowed to) have names.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        let overflow = self.last_overflow.map(|(_, q)| q);
+        [self.first_queue, self.queue]
+            .into_iter()
+            .chain(overflow)
+            .try_for_each(|q| names.check_queue(q))
+    }
 }
 
 /// What a call event adds to the tallies of one scope.

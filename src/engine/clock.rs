@@ -141,6 +141,12 @@ impl Clock {
         }
     }
 
+    /// Keeps only the tentative events `held` says are still waiting (a restored checkpoint:
+    /// each must name an event of the reorder buffer).
+    pub fn retain_tentative(&mut self, held: impl Fn(Key) -> bool) {
+        self.tentative.retain(|t| held(t.key));
+    }
+
     /// Newest confirmed event time, `Millis::MIN` before the first.
     pub fn frontier(&self) -> Millis {
         self.frontier

@@ -5,7 +5,7 @@
 //! close of the same complaint is a duplicate; a close of a complaint never opened contradicts
 //! the history (it is rejected and kept).
 
-use super::scope::Scope;
+use super::scope::{Names, Scope};
 use super::store::Store;
 use crate::event::Id;
 use crate::time::Millis;
@@ -96,6 +96,12 @@ impl Complaints {
         }
         self.closed.insert(id.clone(), ts);
         Close::Counted
+    }
+
+    /// Whether the queue of every open complaint has a name.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        let queues = self.open.values().filter_map(|c| c.queue);
+        queues.into_iter().try_for_each(|q| names.check_queue(q))
     }
 
     /// Counts complaints whose due date passed before `t` while open; forgets those overdue

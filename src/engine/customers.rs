@@ -11,6 +11,7 @@
 //! not a repeat, and later offers cannot be repeats of it; [`Customers::untracked`] counts
 //! these offers. Tracking resumes as tracked customers expire.
 
+use super::scope::Names;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -108,6 +109,12 @@ impl Customers {
 
     pub fn len(&self) -> usize {
         self.offers.len()
+    }
+
+    /// Whether the queue of every offer recorded has a name.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        let queues = self.offers.values().flatten().map(|&(_, q)| q);
+        queues.into_iter().try_for_each(|q| names.check_queue(q))
     }
 }
 

@@ -6,7 +6,7 @@
 //! the next one. Between two health events every component's down time within the span is a
 //! suffix of it, so the center's down time is the span from the earliest such suffix.
 
-use super::scope::Scope;
+use super::scope::{Names, Scope};
 use super::store::Store;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -194,6 +194,18 @@ impl Health {
             store.add_span(Scope::Center, start, t, |tally, ms| tally.down_ms += ms);
         }
         self.credited = t;
+    }
+
+    /// Whether every component held has a name.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        if self.components.len() > names.components.len() {
+            return Err(format!(
+                "{} components held, {} component names",
+                self.components.len(),
+                names.components.len()
+            ));
+        }
+        Ok(())
     }
 
     /// Components down at `t`: each with the instant it went down and the cause.

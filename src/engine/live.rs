@@ -8,7 +8,7 @@
 //! service-level threshold counts what the service level counts.
 
 use super::calls::Delta;
-use super::scope::Scope;
+use super::scope::{Names, Scope};
 use crate::kpi;
 use crate::time::{Millis, MINUTE, SECOND};
 use rustc_hash::FxHashMap;
@@ -233,6 +233,11 @@ impl Live {
 
     /// The sums of `scope` over the `minutes` minutes ending with the minute containing `at`
     /// (`minutes` is capped at [`MAX_WINDOW_MINUTES`]).
+    /// Whether every scope with windows has a name.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        self.scopes.keys().try_for_each(|&scope| names.check(scope))
+    }
+
     pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
         let mut sum = Window::default();
         let Some(s) = self.scopes.get(&scope) else {

@@ -140,6 +140,26 @@ impl Reorder {
         self.count
     }
 
+    /// Rebuilds the heap, the free slots and the count from the slab (a restored checkpoint:
+    /// they are derived from it, never trusted). The same events leave in the same order.
+    pub fn rebuild(&mut self) {
+        let mut order = Vec::with_capacity(self.slab.len());
+        self.free.clear();
+        for (slot, q) in self.slab.iter().enumerate() {
+            match q {
+                Some(q) => order.push(Reverse((q.key(), slot as u32))),
+                None => self.free.push(slot as u32),
+            }
+        }
+        self.count = order.len();
+        self.order = BinaryHeap::from(order);
+    }
+
+    /// Whether an event of ordering key `key` is held.
+    pub fn contains(&self, key: Key) -> bool {
+        self.iter().any(|q| q.key() == key)
+    }
+
     /// The events waiting, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Queued> {
         self.slab.iter().flatten()

@@ -59,6 +59,32 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+
+    /// Rebuilds the map from names to ids from the names (a restored checkpoint: the map is
+    /// derived, never trusted). A name listed twice is an error naming both ids.
+    fn reindex(&mut self, what: &str) -> Result<(), String> {
+        let mut ids = FxHashMap::default();
+        ids.reserve(self.names.len());
+        for (id, name) in self.names.iter().enumerate() {
+            if let Some(first) = ids.insert(name.clone(), id as u32) {
+                return Err(format!("{what} names {first} and {id} are the same"));
+            }
+        }
+        self.ids = ids;
+        Ok(())
+    }
+
+    /// Whether `id` names one of these names; the error names `what` and the id.
+    pub fn check(&self, id: u32, what: &str) -> Result<(), String> {
+        if (id as usize) < self.names.len() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} id {id} out of range ({} {what} names)",
+                self.names.len()
+            ))
+        }
+    }
 }
 
 /// The interned names of queues, agents and components.
@@ -78,5 +104,26 @@ impl Names {
             Scope::Agent(a) => Some(self.agents.name(a)),
             Scope::Component(c) => Some(self.components.name(c)),
         }
+    }
+
+    /// Rebuilds each interner's map from its names (see [`Interner`]); restore calls it.
+    pub(super) fn reindex(&mut self) -> Result<(), String> {
+        self.queues.reindex("queue")?;
+        self.agents.reindex("agent")?;
+        self.components.reindex("component")
+    }
+
+    /// Whether the subject of `scope` has a name.
+    pub fn check(&self, scope: Scope) -> Result<(), String> {
+        match scope {
+            Scope::Center => Ok(()),
+            Scope::Queue(q) => self.queues.check(q, "queue"),
+            Scope::Agent(a) => self.agents.check(a, "agent"),
+            Scope::Component(c) => self.components.check(c, "component"),
+        }
+    }
+
+    pub fn check_queue(&self, id: u32) -> Result<(), String> {
+        self.queues.check(id, "queue")
     }
 }

@@ -6,7 +6,7 @@
 //! the next close step emits it again with `revision + 1`) → *dropped* (once
 //! `closed_through ≥ end + grace + horizon`; later contributions are refused as `too_late`).
 
-use super::scope::Scope;
+use super::scope::{Names, Scope};
 use super::tally::Tally;
 use crate::time::{Calendar, Granularity, Millis, Period};
 use rustc_hash::FxHashMap;
@@ -277,6 +277,16 @@ impl Store {
         self.slots
             .get(&(scope, g, start))
             .is_some_and(|s| s.emitted.is_some())
+    }
+
+    /// Whether every scope of the slots, their queues and the totals has a name.
+    pub fn check_ids(&self, names: &Names) -> Result<(), String> {
+        let heaps = self.closing.iter().chain(&self.dropping).map(|r| &r.0 .1);
+        let keys = self.slots.keys().chain(heaps).chain(&self.dirty);
+        for scope in keys.map(|k| k.0).chain(self.totals.keys().copied()) {
+            names.check(scope)?;
+        }
+        Ok(())
     }
 
     pub fn bytes(&self) -> usize {
