@@ -9,6 +9,7 @@
 
 use super::calls::Delta;
 use super::scope::{Names, Scope};
+use super::tally;
 use crate::kpi;
 use crate::time::{Millis, MINUTE, SECOND};
 use rustc_hash::FxHashMap;
@@ -41,6 +42,18 @@ mod ring {
 
 /// Default wait-time bucket bounds, in seconds; configured thresholds are added to them.
 pub const DEFAULT_WAIT_BOUNDS_S: [i64; 12] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
+
+impl Window {
+    /// Whether its counts and sums are within the bounds of a tally's (see
+    /// [`Tally::check_bounds`](super::Tally::check_bounds)).
+    fn check_bounds(&self) -> Result<(), String> {
+        let w = self;
+        let counts = [w.offered, w.answered, w.answered_within, w.abandoned];
+        let more = [w.abandoned_within, w.short_abandoned, w.handled];
+        tally::check_counts(counts.into_iter().chain(more))?;
+        tally::check_sums([w.wait_sum, w.talk_sum, w.wrap_sum])
+    }
+}
 
 /// The call sums of one scope over a window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +249,12 @@ impl Live {
     /// Whether every scope with windows has a name.
     pub fn check_ids(&self, names: &Names) -> Result<(), String> {
         self.scopes.keys().try_for_each(|&scope| names.check(scope))
+    }
+
+    /// Whether every window's counts and sums are within a tally's bounds.
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let windows = self.scopes.values().flat_map(|s| s.ring.iter());
+        windows.into_iter().try_for_each(|(_, w)| w.check_bounds())
     }
 
     pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {

@@ -289,6 +289,13 @@ impl Store {
         Ok(())
     }
 
+    /// Whether every tally's counts and sums are within bounds ([`Tally::check_bounds`]).
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let tallies = self.slots.values().map(|s| &s.tally);
+        let mut all = tallies.chain(self.totals.values());
+        all.try_for_each(Tally::check_bounds)
+    }
+
     pub fn bytes(&self) -> usize {
         self.slots.values().map(|s| s.tally.bytes() + 64).sum()
     }

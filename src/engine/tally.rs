@@ -217,12 +217,75 @@ impl Tally {
         };
     }
 
+    /// Whether every count is at most [`MAX_COUNT`] and every sum of milliseconds within
+    /// ±[`MAX_SUM`] (a restored checkpoint: far beyond any real tally, far enough from the
+    /// integer limits that adding to them cannot overflow).
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let a = |x: &Answers| [x.responses, x.satisfied];
+        let surveys = self.surveys.values().flat_map(a);
+        let counts = [
+            self.offered,
+            self.answered,
+            self.answered_within,
+            self.abandoned,
+            self.abandoned_within,
+            self.short_abandoned,
+            self.timed_out,
+            self.flowed_out,
+            self.flowed_in,
+            self.transferred,
+            self.handled,
+            self.wrapups,
+            self.resolution_marked,
+            self.resolved,
+            self.repeat_contacts,
+            self.complaints_opened,
+            self.complaints_on_time,
+            self.complaints_overdue,
+            self.complaints_closed,
+        ];
+        let answers = a(&self.satisfaction)
+            .into_iter()
+            .chain(a(&self.complaint_satisfaction));
+        check_counts(counts.into_iter().chain(answers).chain(surveys))?;
+        let sums = [
+            self.timed_out_wait_sum,
+            self.wait_sum,
+            self.abandon_wait_sum,
+            self.talk_sum,
+            self.wrap_sum,
+            self.down_ms,
+        ];
+        check_sums(sums.into_iter().chain(self.agent_ms))
+    }
+
     /// Heap and inline bytes held, for memory accounting.
     pub fn bytes(&self) -> usize {
         std::mem::size_of::<Tally>()
             + self.answered_waits.heap_bytes()
             + self.abandoned_waits.heap_bytes()
             + self.surveys.len() * 64
+    }
+}
+
+/// The largest count a restored tally may hold (10¹² and more).
+pub const MAX_COUNT: u64 = 1 << 40;
+/// The largest sum of milliseconds, either sign, a restored tally may hold (2 million years).
+pub const MAX_SUM: Millis = 1 << 56;
+
+/// Whether every count is at most [`MAX_COUNT`].
+pub fn check_counts(counts: impl IntoIterator<Item = u64>) -> Result<(), String> {
+    match counts.into_iter().find(|&c| c > MAX_COUNT) {
+        Some(c) => Err(format!("count {c} out of range (at most {MAX_COUNT})")),
+        None => Ok(()),
+    }
+}
+
+/// Whether every sum of milliseconds is within ±[`MAX_SUM`].
+pub fn check_sums(sums: impl IntoIterator<Item = Millis>) -> Result<(), String> {
+    match sums.into_iter().find(|s| s.unsigned_abs() > MAX_SUM as u64) {
+        Some(s) => Err(format!("sum {s} ms out of range (at most ±{MAX_SUM})")),
+        None => Ok(()),
     }
 }
 

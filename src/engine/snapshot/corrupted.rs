@@ -1,0 +1,188 @@
+//! Restoring states that decode but contradict themselves, as a damaged checkpoint (or the
+//! fuzz target `snapshot`) may hold them: indices rebuilt, out-of-range ids and numbers refused.
+
+use super::*;
+use crate::codec::Decoder;
+use crate::config::Config;
+use crate::engine::calls::Delta;
+use crate::engine::reorder::{Key, Queued};
+use crate::engine::Scope;
+use crate::reject::Origin;
+use crate::sim::{SimConfig, Simulator};
+use crate::time::Granularity;
+use serde::{Deserialize, Serialize};
+
+/// The reorder buffer's serialised fields, to corrupt what its own type keeps private.
+#[derive(Serialize, Deserialize)]
+struct RawReorder {
+    order: Vec<(Key, u32)>,
+    slab: Vec<Option<Queued>>,
+    free: Vec<u32>,
+    count: usize,
+}
+
+fn fresh() -> Engine {
+    Engine::new(&Config::default().engine, &Granularity::ALL)
+}
+
+/// An engine fed 3,000 simulated lines, its output taken: calls open, events buffered.
+fn busy() -> Engine {
+    let cfg = Config::default();
+    let decoder = Decoder {
+        max_bytes: cfg.engine.max_event_bytes,
+    };
+    let mut e = fresh();
+    let sim = Simulator::new(SimConfig {
+        seed: 7,
+        ..SimConfig::default()
+    });
+    for (i, line) in sim.take(3_000).enumerate() {
+        if let Ok(event) = decoder.decode(line.as_bytes()) {
+            let origin = Origin {
+                source: 0,
+                partition: 0,
+                offset: i as i64,
+            };
+            e.ingest(event, origin);
+        }
+    }
+    drain(&mut e);
+    e
+}
+
+/// Takes the output, and says what it was (records with their revisions, rejections).
+fn drain(e: &mut Engine) -> String {
+    let records = e.take_records();
+    let rejections = e.take_rejections();
+    let outages = e.take_outages();
+    format!("{records:?}\n{:?}\n{outages:?}", rejections.len())
+}
+
+/// The bytes of `e` after `corrupt` changed its state.
+fn corrupted(mut e: Engine, corrupt: impl FnOnce(&mut Engine)) -> Vec<u8> {
+    corrupt(&mut e);
+    e.snapshot()
+}
+
+/// Every heap entry of the buffer names slot `slab length + 5`.
+pub(crate) fn heap_outside_slab(e: &mut Engine) {
+    let bytes = postcard::to_stdvec(&e.reorder).unwrap();
+    let mut raw: RawReorder = postcard::from_bytes(&bytes).unwrap();
+    let beyond = raw.slab.len() as u32 + 5;
+    assert!(!raw.order.is_empty(), "events are buffered");
+    raw.order.iter_mut().for_each(|(_, slot)| *slot = beyond);
+    raw.count += 3;
+    e.reorder = postcard::from_bytes(&postcard::to_stdvec(&raw).unwrap()).unwrap();
+}
+
+#[test]
+fn a_reorder_heap_naming_slots_outside_its_slab_is_rebuilt_and_flushes_the_same_output() {
+    let mut reference = fresh();
+    reference.restore(&busy().snapshot()).unwrap();
+    let buffered = reference.reorder.len();
+    reference.flush();
+    let expected = drain(&mut reference);
+
+    let bytes = corrupted(busy(), heap_outside_slab);
+    let mut e = fresh();
+    e.restore(&bytes)
+        .expect("the heap is rebuilt from the slab");
+    assert_eq!(e.reorder.len(), buffered, "the count is rebuilt too");
+    e.flush();
+    assert_eq!(drain(&mut e), expected);
+}
+
+#[test]
+fn a_state_naming_a_queue_beyond_its_names_is_refused_as_invalid_and_nothing_changes() {
+    let queues = busy().names.queues.len() as u32;
+    assert!(queues > 0);
+    let q = queues + 998;
+    type Corruption = Box<dyn FnOnce(&mut Engine)>;
+    let cases: [(&str, Corruption); 4] = [
+        (
+            "store",
+            Box::new(move |e| {
+                e.store
+                    .add(Scope::Queue(q), e.watermark, |t, _| t.offered += 1)
+            }),
+        ),
+        (
+            "live",
+            Box::new(move |e| {
+                e.live
+                    .add(Scope::Queue(q), e.watermark, Delta::Offered, 1, None)
+            }),
+        ),
+        (
+            "forecasts",
+            Box::new(move |e| {
+                e.forecasts.insert((q, 0, 15), 1.0);
+            }),
+        ),
+        (
+            "agents",
+            Box::new(move |e| {
+                let a = e.names.agents.intern(&crate::event::Id::new("agent 7"));
+                let state = crate::event::AgentState::Available;
+                e.agents
+                    .change(&mut e.store, a, e.watermark, state, vec![q]);
+            }),
+        ),
+    ];
+    for (what, corrupt) in cases {
+        let bytes = corrupted(busy(), corrupt);
+        let mut e = fresh();
+        let before = e.stats();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert!(
+                    m.contains(&format!("queue id {q} out of range")),
+                    "{what}: {m}"
+                )
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        assert_eq!(e.stats(), before, "{what}");
+        assert_eq!(e.latest(), Millis::MIN, "{what}");
+    }
+}
+
+mod bounds {
+    use super::*;
+    use crate::config::Config;
+    use crate::engine::Scope;
+    use crate::time::{Granularity, HOUR};
+
+    /// A tally whose count is one add from overflowing (the fuzzer's
+    /// `regressions/snapshot/tally-count-at-u64-max`) is refused, not added to.
+    #[test]
+    fn a_tally_or_window_count_or_sum_near_the_integer_limits_is_refused_as_invalid() {
+        let cfg = Config::default().engine;
+        let fresh = || Engine::new(&cfg, &Granularity::ALL);
+        let t0 = 1_800_000_000_000;
+        type Corruption = fn(&mut Engine, Millis);
+        let corruptions: [(&str, Corruption); 3] = [
+            ("count", |e, t| {
+                e.store.add(Scope::Center, t, |t, _| t.offered = u64::MAX)
+            }),
+            ("sum", |e, t| {
+                e.store
+                    .add(Scope::Center, t, |t, _| t.wait_sum = Millis::MAX)
+            }),
+            ("sum", |e, t| {
+                let delta = crate::engine::calls::Delta::Answered { wait: Millis::MIN };
+                e.live.add(Scope::Center, t, delta, 1, None);
+            }),
+        ];
+        for (what, corrupt) in corruptions {
+            let mut e = fresh();
+            e.advance_to(t0 - HOUR);
+            corrupt(&mut e, t0);
+            let bytes = e.snapshot();
+            match fresh().restore(&bytes) {
+                Err(RestoreError::Invalid(m)) => assert!(m.contains(what), "{m}"),
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+    }
+}
