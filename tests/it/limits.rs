@@ -221,20 +221,7 @@ fn a_hundred_thousand_queue_names_live_stay_under_the_documented_memory_bound() 
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     distinct_queues(&input, n, now.as_secs() as i64 - 600);
     let rejected = dir.path().join("rejected.tsv");
-    let position = dir.path().join("position.json");
-    let service = Service::start(
-        &[
-            "run",
-            "--follow",
-            input.to_str().unwrap(),
-            "--position-file",
-            position.to_str().unwrap(),
-        ],
-        &[
-            ("CALLPULSE_INPUT_REJECTED_FILE", rejected.to_str().unwrap()),
-            ("CALLPULSE_INPUT_POLL_INTERVAL", "200ms"),
-        ],
-    );
+    let service = Service::follow(&input, dir.path(), &[]);
     // Read, then applied once the wall clock moves the watermark past them.
     service.wait_for("every line applied", Duration::from_secs(300), |m| {
         let applied = sample(m, "callpulse_events_read_total", "") == Some(n as f64)

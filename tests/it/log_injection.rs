@@ -34,19 +34,10 @@ fn a_name_with_a_newline_or_of_60_kb_never_forges_or_floods_a_log_line() {
             status(5, &huge, "up"),
         ],
     );
-    let rejected = dir.path().join("rejected.tsv");
-    let position = dir.path().join("position.json");
-    let service = Service::start(
+    let service = Service::follow(
+        &input,
+        dir.path(),
         &[
-            "run",
-            "--follow",
-            input.to_str().unwrap(),
-            "--position-file",
-            position.to_str().unwrap(),
-        ],
-        &[
-            ("CALLPULSE_INPUT_REJECTED_FILE", rejected.to_str().unwrap()),
-            ("CALLPULSE_INPUT_POLL_INTERVAL", "200ms"),
             ("CALLPULSE_ENGINE_LATENESS", "0s"),
             // Let the 60 KB name reach the engine (and the log) instead of being rejected.
             ("CALLPULSE_LIMITS_MAX_NAME_BYTES", "65536"),

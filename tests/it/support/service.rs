@@ -85,6 +85,32 @@ impl Service {
     }
 
     /// GET `path`: status and body.
+    /// `callpulse run --follow INPUT`, keeping its position and rejected lines in `dir`
+    /// (`position.json`, `rejected.tsv`), polling every 200 ms, with `envs` besides.
+    pub fn follow(
+        input: &std::path::Path,
+        dir: &std::path::Path,
+        envs: &[(&str, &str)],
+    ) -> Service {
+        let position = dir.join("position.json");
+        let rejected = dir.join("rejected.tsv");
+        let mut all = vec![
+            ("CALLPULSE_INPUT_REJECTED_FILE", rejected.to_str().unwrap()),
+            ("CALLPULSE_INPUT_POLL_INTERVAL", "200ms"),
+        ];
+        all.extend_from_slice(envs);
+        Service::start(
+            &[
+                "run",
+                "--follow",
+                input.to_str().unwrap(),
+                "--position-file",
+                position.to_str().unwrap(),
+            ],
+            &all,
+        )
+    }
+
     pub fn get(&self, path: &str) -> (u16, String) {
         get(&format!("{}{path}", self.base))
     }
