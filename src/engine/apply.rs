@@ -3,6 +3,8 @@
 
 use super::calls::{self, Delta, Plan, Queues};
 use super::complaints::Close;
+use super::live::{bump, bump_ms};
+use super::provisional::Subject;
 use super::reorder::{self, Queued};
 use super::{Engine, Scope, Tally};
 use crate::codec::encode;
@@ -11,7 +13,21 @@ use crate::reject::{RejectReason, Rejection};
 use crate::time::{Millis, MINUTE};
 
 impl Engine {
+    /// Applies one event, and tells the provisional overlay (when it is kept up to date).
     pub(super) fn apply(&mut self, q: Queued) {
+        if self.overlay.stale() {
+            return self.apply_event(q);
+        }
+        let subject = Subject::of(&q.event.body);
+        let (key, noted) = (q.key(), q.noted);
+        self.apply_event(q);
+        self.overlay.released(&self.names, &subject, key, noted);
+        if let Subject::Call(id) = &subject {
+            self.overlay.forget_if_applied(id, self.calls.live(id));
+        }
+    }
+
+    fn apply_event(&mut self, q: Queued) {
         if q.event.body.call_id().is_some() {
             return self.apply_call(q);
         }
@@ -43,17 +59,22 @@ impl Engine {
                 satisfied,
                 survey,
                 ..
-            } => self.writable(ts).map(|()| {
-                let q = self.intern_queue(queue);
-                for scope in [Scope::Queue(q), Scope::Center] {
-                    self.store.add(scope, ts, |t, _| {
-                        t.satisfaction.add(*satisfied);
-                        if let Some(name) = survey {
-                            t.surveys.entry(name.clone()).or_default().add(*satisfied);
-                        }
-                    });
+            } => {
+                if q.noted {
+                    self.retract_noted_survey(ts, queue, *satisfied, survey.as_ref());
                 }
-            }),
+                self.writable(ts).map(|()| {
+                    let q = self.intern_queue(queue);
+                    for scope in [Scope::Queue(q), Scope::Center] {
+                        self.store.add(scope, ts, |t, _| {
+                            t.satisfaction.add(*satisfied);
+                            if let Some(name) = survey {
+                                t.surveys.entry(name.clone()).or_default().add(*satisfied);
+                            }
+                        });
+                    }
+                })
+            }
             Body::ComplaintOpened {
                 complaint,
                 due,
@@ -194,10 +215,19 @@ impl Engine {
                 self.stats.duplicates += 1;
                 return;
             }
-            Ok(Plan::Orphan) => return self.calls.add_orphan(&call_id, q, self.watermark),
+            Ok(Plan::Orphan) => {
+                self.overlay.call_changed(&call_id);
+                return self.calls.add_orphan(&call_id, q, self.watermark);
+            }
             Err(reason) => return self.reject_applied(reason, &q),
         };
-        if !self.scratch.iter().all(|c| self.store.writable(c.anchor)) {
+        let writable = self.scratch.iter().all(|c| self.store.writable(c.anchor));
+        if q.noted {
+            let short = self.cfg.short_abandon;
+            self.overlay
+                .retract_noted(&self.scratch, writable, &self.store, short);
+        }
+        if !writable {
             return self.reject_applied(RejectReason::TooLate, &q);
         }
         let short = self.cfg.short_abandon;
@@ -230,7 +260,9 @@ impl Engine {
             None => {
                 if let Some(mut pending) = self.calls.set(&call_id, call, self.watermark) {
                     pending.sort();
-                    for p in pending {
+                    for mut p in pending {
+                        // Noting the offer noted these too (they wait in the call table).
+                        p.noted = q.noted;
                         self.apply_call(p);
                     }
                 }
@@ -255,39 +287,70 @@ pub(super) fn add_delta(
     threshold: Millis,
     short_abandon: Option<Millis>,
 ) {
+    change_delta::<true>(t, delta, threshold, short_abandon);
+}
+
+/// Takes back a delta [`add_delta`] added (the provisional overlay, when the event behind it
+/// is applied).
+pub(super) fn retract_delta(
+    t: &mut Tally,
+    delta: Delta,
+    threshold: Millis,
+    short_abandon: Option<Millis>,
+) {
+    change_delta::<false>(t, delta, threshold, short_abandon);
+}
+
+fn change_delta<const ADD: bool>(
+    t: &mut Tally,
+    delta: Delta,
+    threshold: Millis,
+    short_abandon: Option<Millis>,
+) {
+    let n = |x: &mut u64, by: bool| bump::<ADD>(x, u64::from(by));
+    let waits = |w: &mut super::tally::Waits, wait: Millis| {
+        if ADD {
+            w.record(wait)
+        } else {
+            w.remove(wait)
+        }
+    };
     match delta {
-        Delta::Offered => t.offered += 1,
-        Delta::FlowedOut => t.flowed_out += 1,
-        Delta::FlowedIn => t.flowed_in += 1,
+        Delta::Offered => n(&mut t.offered, true),
+        Delta::FlowedOut => n(&mut t.flowed_out, true),
+        Delta::FlowedIn => n(&mut t.flowed_in, true),
         Delta::Answered { wait } => {
-            t.answered += 1;
-            t.answered_within += u64::from(wait <= threshold);
-            t.wait_sum += wait;
-            t.answered_waits.record(wait);
+            n(&mut t.answered, true);
+            n(&mut t.answered_within, wait <= threshold);
+            bump_ms::<ADD>(&mut t.wait_sum, wait);
+            waits(&mut t.answered_waits, wait);
         }
         Delta::Abandoned { wait } => {
-            t.abandoned += 1;
-            t.abandoned_within += u64::from(wait <= threshold);
-            t.short_abandoned += u64::from(short_abandon.is_some_and(|s| wait < s));
-            t.abandon_wait_sum += wait;
-            t.abandoned_waits.record(wait);
+            n(&mut t.abandoned, true);
+            n(&mut t.abandoned_within, wait <= threshold);
+            n(
+                &mut t.short_abandoned,
+                short_abandon.is_some_and(|s| wait < s),
+            );
+            bump_ms::<ADD>(&mut t.abandon_wait_sum, wait);
+            waits(&mut t.abandoned_waits, wait);
         }
         Delta::TimedOut { wait } => {
-            t.timed_out += 1;
-            t.timed_out_wait_sum += wait;
+            n(&mut t.timed_out, true);
+            bump_ms::<ADD>(&mut t.timed_out_wait_sum, wait);
         }
-        Delta::Transferred => t.transferred += 1,
+        Delta::Transferred => n(&mut t.transferred, true),
         Delta::Handled { talk, resolved } => {
-            t.handled += 1;
-            t.talk_sum += talk;
+            n(&mut t.handled, true);
+            bump_ms::<ADD>(&mut t.talk_sum, talk);
             if let Some(r) = resolved {
-                t.resolution_marked += 1;
-                t.resolved += u64::from(r);
+                n(&mut t.resolution_marked, true);
+                n(&mut t.resolved, r);
             }
         }
         Delta::Wrapup { wrap } => {
-            t.wrapups += 1;
-            t.wrap_sum += wrap;
+            n(&mut t.wrapups, true);
+            bump_ms::<ADD>(&mut t.wrap_sum, wrap);
         }
     }
 }

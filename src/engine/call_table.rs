@@ -109,8 +109,8 @@ impl CallTable {
         }
     }
 
-    /// Removes what has passed its deadline at watermark `w`.
-    pub fn expire(&mut self, w: Millis) -> Expired {
+    /// Removes what has passed its deadline at watermark `w`, telling `gone` each call id.
+    pub fn expire(&mut self, w: Millis, mut gone: impl FnMut(&Id)) -> Expired {
         let mut out = Expired::default();
         while let Some((at, _)) = self.checks.front() {
             if *at >= w {
@@ -131,6 +131,7 @@ impl CallTable {
                 self.check_later(id, w);
                 continue;
             }
+            gone(&id);
             match self.map.remove(&id) {
                 Some(Entry::Live(call)) => {
                     out.evicted +=

@@ -103,6 +103,10 @@ pub struct Clock {
     /// The wall clock of a live input, set before each batch (`None` in replay).
     #[serde(skip)]
     wall: Option<Millis>,
+    /// Tentative events confirmed so far: each brings events into the stream's time that the
+    /// provisional overlay left out.
+    #[serde(skip)]
+    confirmed: u64,
 }
 
 fn unset_settings() -> Settings {
@@ -120,6 +124,7 @@ impl Clock {
             tentative: Vec::new(),
             settings,
             wall: None,
+            confirmed: 0,
         }
     }
 
@@ -150,6 +155,16 @@ impl Clock {
     /// Newest confirmed event time, `Millis::MIN` before the first.
     pub fn frontier(&self) -> Millis {
         self.frontier
+    }
+
+    /// The ordering keys of the tentative events.
+    pub fn tentative_keys(&self) -> impl Iterator<Item = Key> + '_ {
+        self.tentative.iter().map(|t| t.key)
+    }
+
+    /// How many tentative events were confirmed so far (it grows when one is).
+    pub fn confirmed(&self) -> u64 {
+        self.confirmed
     }
 
     /// Tentative events, waiting for the stream to bear them out.
@@ -199,6 +214,7 @@ impl Clock {
         rejected.extend(contradicted.iter().map(|t| (t.key, Verdict::Contradicted)));
         if let Some(newest) = kept.iter().map(|t| t.at).max() {
             self.frontier = self.frontier.max(newest);
+            self.confirmed += kept.len() as u64;
         }
         self.tentative = kept;
         self.leave_behind(rejected);
@@ -222,6 +238,7 @@ impl Clock {
             let reached = at.saturating_add(s.jump) >= t.at && at.saturating_sub(t.at) <= REACH;
             if reached {
                 confirmed = confirmed.max(t.at);
+                self.confirmed += 1;
             }
             !reached
         });

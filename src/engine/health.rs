@@ -9,10 +9,11 @@
 use super::scope::{Names, Scope};
 use super::store::Store;
 use crate::time::Millis;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Component {
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(super) struct Component {
     down_since: Option<Millis>,
     last_life: Option<Millis>,
     heartbeats: bool,
@@ -41,7 +42,7 @@ impl Cause {
 
 impl Component {
     /// Takes a status (`Some(up)`) or a heartbeat (`None`) at `ts` into the state.
-    fn observe(&mut self, ts: Millis, status: Option<bool>) {
+    pub(super) fn observe(&mut self, ts: Millis, status: Option<bool>) {
         match status {
             Some(false) => {
                 self.down_since.get_or_insert(ts);
@@ -161,15 +162,26 @@ impl Health {
         }
     }
 
-    /// Notes a status (`Some(up)`) or a heartbeat (`None`) of component `id` at `ts` in the
-    /// components' states only: no time is credited and no outage is closed. The provisional
-    /// overlay's view of what [`Health::report`] will do.
-    pub fn note(&mut self, id: u32, ts: Millis, status: Option<bool>) {
-        let idx = id as usize;
-        if self.components.len() <= idx {
-            self.components.resize(idx + 1, Component::default());
+    /// Component `id`'s state (the provisional overlay notes buffered reports on a copy with
+    /// [`Component::observe`]: no time is credited and no outage is closed).
+    pub(super) fn component(&self, id: u32) -> Component {
+        self.components
+            .get(id as usize)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The components with `newer` states in place of theirs (the provisional overlay's).
+    pub(super) fn overlaid(&self, newer: &FxHashMap<u32, Component>) -> Health {
+        let mut h = self.clone();
+        for (&id, c) in newer {
+            let idx = id as usize;
+            if h.components.len() <= idx {
+                h.components.resize(idx + 1, Component::default());
+            }
+            h.components[idx] = c.clone();
         }
-        self.components[idx].observe(ts, status);
+        h
     }
 
     /// Credits down time of every component and of the center up to `t`.

@@ -20,7 +20,6 @@ impl Engine {
     /// Event time is then bounded by it: an event stamped more than `engine.max_future` ahead
     /// is rejected (`bad_timestamp`), and one near it is taken without corroboration.
     pub fn set_wall_clock(&mut self, now: Option<Millis>) {
-        self.overlay.take();
         self.clock.set_wall(now);
     }
 
@@ -43,13 +42,17 @@ impl Engine {
             self.stats.duplicates += 1;
             return false;
         }
-        self.overlay.take();
+        self.overlay_changing();
         let queued = Queued::new(event, origin, digest);
         if self.live_names {
             self.intern_names(&queued.event.body);
         }
         let mut rejected = std::mem::take(&mut self.clock_rejected);
+        let confirmed = self.clock.confirmed();
         let seen = self.clock.observe(queued.at, queued.key(), &mut rejected);
+        if self.clock.confirmed() != confirmed {
+            self.overlay.set_stale(); // events the overlay left out are in the stream's time now
+        }
         self.reject_tentative(&mut rejected);
         self.clock_rejected = rejected;
         match seen {
@@ -57,7 +60,8 @@ impl Engine {
                 self.refused.push(queued.origin);
                 self.reject_applied(RejectReason::BadTimestamp, &queued);
             }
-            Seen::Current | Seen::Tentative => self.admit(queued),
+            Seen::Current => self.admit(queued, true),
+            Seen::Tentative => self.admit(queued, false),
         }
         if !self.caller_watermark {
             self.advance_to(self.clock.frontier().saturating_sub(self.cfg.lateness));
@@ -85,11 +89,15 @@ impl Engine {
         }
     }
 
-    fn admit(&mut self, q: Queued) {
+    /// Applies a late event at once, or buffers it (`current`: noted in the overlay).
+    fn admit(&mut self, mut q: Queued, current: bool) {
         if q.at < self.watermark {
             self.stats.late += 1;
             self.apply(q);
         } else {
+            if current {
+                self.note_arrival(&mut q);
+            }
             self.reorder.push(q);
         }
     }

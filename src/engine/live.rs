@@ -133,17 +133,18 @@ impl WaitBuckets {
         self.sum += other.sum;
     }
 
-    fn observe(&mut self, bounds: &[Millis], wait: Millis) {
+    /// Counts one wait (or takes one back, `ADD` false).
+    fn observe<const ADD: bool>(&mut self, bounds: &[Millis], wait: Millis) {
         if self.le.len() != bounds.len() {
             self.le.resize(bounds.len(), 0);
         }
         // Bounds are sorted: every bucket from the first that holds `wait` counts it.
         let first = bounds.partition_point(|&b| b < wait);
         for c in &mut self.le[first..] {
-            *c += 1;
+            bump::<ADD>(c, 1);
         }
-        self.count += 1;
-        self.sum += wait;
+        bump::<ADD>(&mut self.count, 1);
+        bump_ms::<ADD>(&mut self.sum, wait);
     }
 }
 
@@ -208,6 +209,30 @@ impl Live {
         threshold: Millis,
         short_abandon: Option<Millis>,
     ) {
+        self.change::<true>(scope, anchor, delta, threshold, short_abandon);
+    }
+
+    /// Takes back a delta [`Live::add`] recorded (the provisional overlay, when the event
+    /// behind it is applied). A minute the ring no longer holds lost the delta already.
+    pub fn retract(
+        &mut self,
+        scope: Scope,
+        anchor: Millis,
+        delta: Delta,
+        threshold: Millis,
+        short_abandon: Option<Millis>,
+    ) {
+        self.change::<false>(scope, anchor, delta, threshold, short_abandon);
+    }
+
+    fn change<const ADD: bool>(
+        &mut self,
+        scope: Scope,
+        anchor: Millis,
+        delta: Delta,
+        threshold: Millis,
+        short_abandon: Option<Millis>,
+    ) {
         if !matches!(scope, Scope::Queue(_) | Scope::Center) {
             return;
         }
@@ -215,33 +240,37 @@ impl Live {
         let minute = anchor.div_euclid(MINUTE);
         let slot = &mut s.ring[minute.rem_euclid(RING as i64) as usize];
         if slot.0 != minute {
-            if slot.0 > minute {
+            if slot.0 > minute || !ADD {
                 // Older than the ring holds: only the wait buckets (all-time) take it.
-                return observe_waits(s, &self.bounds, delta);
+                return change_waits::<ADD>(s, &self.bounds, delta);
             }
             *slot = (minute, Window::default());
         }
         let w = &mut slot.1;
+        let n = |x: &mut u64, by: bool| bump::<ADD>(x, u64::from(by));
         match delta {
-            Delta::Offered => w.offered += 1,
+            Delta::Offered => n(&mut w.offered, true),
             Delta::Answered { wait } => {
-                w.answered += 1;
-                w.answered_within += u64::from(wait <= threshold);
-                w.wait_sum += wait;
+                n(&mut w.answered, true);
+                n(&mut w.answered_within, wait <= threshold);
+                bump_ms::<ADD>(&mut w.wait_sum, wait);
             }
             Delta::Abandoned { wait } => {
-                w.abandoned += 1;
-                w.abandoned_within += u64::from(wait <= threshold);
-                w.short_abandoned += u64::from(short_abandon.is_some_and(|s| wait < s));
+                n(&mut w.abandoned, true);
+                n(&mut w.abandoned_within, wait <= threshold);
+                n(
+                    &mut w.short_abandoned,
+                    short_abandon.is_some_and(|s| wait < s),
+                );
             }
             Delta::Handled { talk, .. } => {
-                w.handled += 1;
-                w.talk_sum += talk;
+                n(&mut w.handled, true);
+                bump_ms::<ADD>(&mut w.talk_sum, talk);
             }
-            Delta::Wrapup { wrap } => w.wrap_sum += wrap,
+            Delta::Wrapup { wrap } => bump_ms::<ADD>(&mut w.wrap_sum, wrap),
             _ => {}
         }
-        observe_waits(s, &self.bounds, delta);
+        change_waits::<ADD>(s, &self.bounds, delta);
     }
 
     /// The sums of `scope` over the `minutes` minutes ending with the minute containing `at`
@@ -272,18 +301,33 @@ impl Live {
         sum
     }
 
+    /// The scopes with windows.
+    pub(super) fn scopes(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.scopes.keys().copied()
+    }
+
     /// All-time wait buckets of answered and of abandoned calls of `scope`.
     pub fn waits(&self, scope: Scope) -> Option<(&WaitBuckets, &WaitBuckets)> {
         self.scopes.get(&scope).map(|s| (&s.answered, &s.abandoned))
     }
 }
 
-fn observe_waits(s: &mut ScopeLive, bounds: &[Millis], delta: Delta) {
+fn change_waits<const ADD: bool>(s: &mut ScopeLive, bounds: &[Millis], delta: Delta) {
     match delta {
-        Delta::Answered { wait } => s.answered.observe(bounds, wait),
-        Delta::Abandoned { wait } => s.abandoned.observe(bounds, wait),
+        Delta::Answered { wait } => s.answered.observe::<ADD>(bounds, wait),
+        Delta::Abandoned { wait } => s.abandoned.observe::<ADD>(bounds, wait),
         _ => {}
     }
+}
+
+/// Adds `by` to a count, or takes it back (never below zero).
+pub(super) fn bump<const ADD: bool>(x: &mut u64, by: u64) {
+    *x = if ADD { *x + by } else { x.saturating_sub(by) };
+}
+
+/// Adds `by` to a sum of milliseconds, or takes it back.
+pub(super) fn bump_ms<const ADD: bool>(x: &mut Millis, by: Millis) {
+    *x = if ADD { *x + by } else { *x - by };
 }
 
 #[cfg(test)]

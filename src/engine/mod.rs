@@ -125,9 +125,14 @@ pub struct Engine {
     /// (the live service); replay interns them when events are applied.
     #[serde(skip)]
     live_names: bool,
-    /// The provisional overlay, computed when a live figure is read after a change.
+    /// The provisional overlay, kept up to date event by event in the live service (stale
+    /// otherwise: see [`provisional`]).
     #[serde(skip)]
-    overlay: OnceCell<Provisional>,
+    overlay: Provisional,
+    /// The overlay recomputed from the buffer when a live figure is read while it is stale,
+    /// until the next change.
+    #[serde(skip)]
+    rebuilt: OnceCell<Provisional>,
     stats: Stats,
 }
 
@@ -170,7 +175,8 @@ impl Engine {
             refused: Vec::new(),
             clock_rejected: Vec::new(),
             live_names: false,
-            overlay: OnceCell::new(),
+            overlay: Provisional::default(),
+            rebuilt: OnceCell::new(),
             stats: Stats::default(),
             cfg: cfg.clone(),
         }
@@ -233,7 +239,7 @@ impl Engine {
         if watermark <= self.watermark {
             return;
         }
-        self.overlay.take();
+        self.overlay_changing();
         self.watermark = watermark;
         while let Some(q) = self.reorder.pop_before(watermark) {
             self.close_through(q.at);
@@ -250,7 +256,7 @@ impl Engine {
     /// every period, and rejects events still waiting for an offer (`no_offer`). Agent and
     /// component time is credited up to the stream's time.
     pub fn flush(&mut self) {
-        self.overlay.take();
+        self.overlay_changing();
         let mut rejected = std::mem::take(&mut self.clock_rejected);
         self.clock.finish(&mut rejected);
         self.reject_tentative(&mut rejected);
@@ -276,6 +282,7 @@ impl Engine {
         self.store.close_through(Millis::MAX, &mut self.records);
         self.sort_records(from);
         self.watermark = self.watermark.max(latest);
+        self.overlay.set_stale(); // the clock's last judgement may have confirmed events
     }
 
     /// Final and revised period records emitted since the last call.
@@ -389,7 +396,8 @@ impl Engine {
     /// Evicts calls silent for `call_timeout`, forgets finished calls after
     /// `wrapup_timeout`, and rejects events whose call was never offered.
     fn expire_calls(&mut self, w: Millis) {
-        let mut expired = self.calls.expire(w);
+        let overlay = &mut self.overlay;
+        let mut expired = self.calls.expire(w, |id| overlay.call_changed(id));
         self.stats.evicted_calls += expired.evicted;
         expired.orphans.sort();
         for q in expired.orphans {

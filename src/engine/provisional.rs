@@ -7,24 +7,32 @@
 //!
 //! ```text
 //!             ingest ─► clock ─► reorder buffer ──(watermark)──► apply ─► state ─► final records
-//!                                     │                                   │
-//!                                     └──► Provisional::compute ◄─────────┘ (read only)
-//!                                            (the buffered events, sorted,
-//!                                             planned against the state)
-//!                                                     │
+//!                          │            │                          │        │
+//!                          │            │          retract what the │        │
+//!                          ▼            │          overlay added ◄──┘        │
+//!                       note ─► provisional overlay ◄───────────────────────┘ (read only)
+//!                                        │
 //!                      live figure = applied state ⊕ provisional overlay
 //! ```
 //!
-//! [`Provisional::compute`] takes the buffered events in the order the watermark will release
-//! them and plans each against the applied state, overlaid with what the buffered events
-//! before it changed, with the very functions that will apply it ([`super::calls::plan`], the
-//! same contributions and thresholds). So the live figures are, at every instant, exactly what
-//! the final state will be once the watermark passes the events read so far, if nothing else
-//! arrives: an answer that arrives before its offer waits for it here too and never counts a
-//! call twice; a late offer reorders the call as the engine will. Nothing is retracted, because
-//! nothing provisional is ever written into the state: the overlay is recomputed from the
-//! buffer when something changed and a live figure is read (at most once per change; the
-//! buffer holds about one lateness of events).
+//! Each event is *noted* in the overlay as it enters the buffer: planned against its call's
+//! state (the overlay's, else the applied one) with the very functions that will apply it
+//! ([`super::calls::plan`], the same contributions and thresholds), its contributions added.
+//! When the watermark applies the event, the engine plans it again against the applied state,
+//! which now holds everything noted before it, finds the same contributions, and takes them
+//! back from the overlay ([`Provisional::retract`]) as it adds them to the state. So the live
+//! figures are, at every instant, what the final state will be once the watermark passes the
+//! events read so far, if nothing else arrives, at a cost per event, not per read.
+//!
+//! Ordering matters only within a *subject* (a call, an agent, a component): events of other
+//! subjects commute. An event that arrives before one of its own subject already noted (an
+//! answer before its offer, across partitions) cannot be put in its place incrementally; nor
+//! can a change the overlay did not plan (a late event applied at once, a call expired, an
+//! event waiting for its offer). Then the overlay is *stale*: the next read recomputes it
+//! from the buffer ([`Provisional::compute`]: the buffered events sorted as the watermark will
+//! release them, noted one by one), and the next change keeps that one up to date again. The
+//! replay, which has no live reader, never keeps it up to date: a read there always
+//! recomputes.
 //!
 //! The clock's tentative events (stamped far ahead of the stream's time, waiting for a later
 //! event to bear them out: [`super::clock`]) are left out until they are confirmed.
@@ -35,176 +43,74 @@
 //! passes, in the final state only; so are complaints and forecasts, which no live figure
 //! shows before their period is final.
 
+mod check;
+mod note;
+mod release;
+
+pub(super) use release::Subject;
+
 use super::agents::AgentLive;
-use super::apply::add_delta;
-use super::calls::{self, Call, Contribution, Plan, Queues};
-use super::health::Health;
+use super::calls::Call;
+use super::health::Component;
 use super::live::{Live, WaitBuckets, Window};
-use super::reorder::Queued;
+use super::reorder::Key;
 use super::scope::Scope;
 use super::tally::Tally;
-use super::Engine;
-use crate::event::{Body, Id};
+use crate::event::Id;
 use crate::time::{Granularity, Millis};
 use rustc_hash::FxHashMap;
 
 /// The overlay of the buffered events on the applied state. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Provisional {
     live: Live,
-    /// Interval and day tallies, by (scope, granularity, period start).
-    periods: FxHashMap<(Scope, Granularity, Millis), Tally>,
+    /// Interval and day tallies, by (scope, granularity, period start), each with the number
+    /// of contributions in it (it goes when they are all taken back).
+    periods: FxHashMap<(Scope, Granularity, Millis), (Tally, u32)>,
     totals: FxHashMap<Scope, Tally>,
     /// Calls whose state the buffered events change: their state once they are applied.
     calls: FxHashMap<Id, Call>,
     /// Agents whose state the buffered events change: their newest state and queues.
     agents: FxHashMap<u32, AgentLive>,
-    /// The components with the buffered reports noted, if any was buffered.
-    health: Option<Health>,
+    /// Components whose state the buffered reports change: their newest state.
+    components: FxHashMap<u32, Component>,
+    /// The ordering key of the newest event noted, per subject with events in the buffer.
+    newest: Newest,
+    /// Whether it must be recomputed from the buffer before it is read.
+    stale: bool,
+}
+
+/// The ordering key of the newest event noted, per subject.
+#[derive(Debug, Default)]
+struct Newest {
+    calls: FxHashMap<Id, Key>,
+    agents: FxHashMap<u32, Key>,
+    components: FxHashMap<u32, Key>,
+}
+
+/// An overlay not kept: stale, recomputed when read.
+impl Default for Provisional {
+    fn default() -> Self {
+        Provisional {
+            live: Live::default(),
+            periods: FxHashMap::default(),
+            totals: FxHashMap::default(),
+            calls: FxHashMap::default(),
+            agents: FxHashMap::default(),
+            components: FxHashMap::default(),
+            newest: Newest::default(),
+            stale: true,
+        }
+    }
 }
 
 /// The granularities of the live tallies the overlay keeps (the API's intervals and today).
 const KEPT: [Granularity; 2] = [Granularity::Interval, Granularity::Day];
 
 impl Provisional {
-    /// The overlay of `e`'s buffered events on its applied state.
-    pub fn compute(e: &Engine) -> Provisional {
-        let mut p = Provisional {
-            live: e.live.empty_like(),
-            ..Provisional::default()
-        };
-        // Not the clock's tentative events: a wrong clock must not show, even for a moment
-        // (and the all-time counters would go down when it is rejected).
-        let horizon = e.clock.frontier().saturating_add(e.cfg.max_time_jump);
-        let mut buffered: Vec<&Queued> = e.reorder.iter().filter(|q| q.at <= horizon).collect();
-        buffered.sort_unstable_by_key(|q| q.key());
-        for q in buffered {
-            p.note(e, q);
-        }
-        p
-    }
-
-    fn note(&mut self, e: &Engine, q: &Queued) {
-        let ts = q.event.ts;
-        match &q.event.body {
-            body if body.call_id().is_some() => self.call(e, q),
-            Body::AgentState {
-                agent,
-                state,
-                queues,
-            } => {
-                if let Some(id) = e.names.agents.get(agent) {
-                    let queues = queues
-                        .iter()
-                        .filter_map(|n| e.names.queues.get(n))
-                        .collect();
-                    let before = self.agents.remove(&id).or_else(|| e.agents.live(id));
-                    self.agents
-                        .insert(id, AgentLive::changed(before, *state, queues));
-                }
-            }
-            Body::SystemStatus { component, up, .. } => self.report(e, component, ts, Some(*up)),
-            Body::Heartbeat { component } => self.report(e, component, ts, None),
-            Body::Survey {
-                queue,
-                satisfied,
-                survey,
-                ..
-            } => {
-                let Some(id) = e.names.queues.get(queue) else {
-                    return;
-                };
-                if !e.store.writable(ts) {
-                    return;
-                }
-                for scope in [Scope::Queue(id), Scope::Center] {
-                    self.add_to_tallies(e, scope, ts, |t| {
-                        t.satisfaction.add(*satisfied);
-                        if let Some(name) = survey {
-                            t.surveys.entry(name.clone()).or_default().add(*satisfied);
-                        }
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn report(&mut self, e: &Engine, component: &Id, ts: Millis, status: Option<bool>) {
-        if let Some(id) = e.names.components.get(component) {
-            self.health
-                .get_or_insert_with(|| e.health.clone())
-                .note(id, ts, status);
-        }
-    }
-
-    /// Plans a call event against the call's state (the overlay's, else the applied one) as
-    /// [`Engine::apply_call`] will, and adds its contributions.
-    fn call(&mut self, e: &Engine, q: &Queued) {
-        let body = &q.event.body;
-        let Some(call_id) = body.call_id() else {
-            return;
-        };
-        let queue = match body {
-            Body::Offered { queue, .. } => Some(queue),
-            Body::Completed(c) => Some(&c.queue),
-            _ => None,
-        };
-        let to_queue = match body {
-            Body::Transferred { to_queue, .. } => to_queue.as_ref(),
-            _ => None,
-        };
-        let queues = Queues {
-            queue: queue.and_then(|n| e.names.queues.get(n)),
-            to_queue: to_queue.and_then(|n| e.names.queues.get(n)),
-        };
-        if queue.is_some() != queues.queue.is_some()
-            || to_queue.is_some() != queues.to_queue.is_some()
-        {
-            return; // a name not interned yet: the engine was not asked to keep live figures
-        }
-        let existing = self.calls.get(call_id).or_else(|| e.calls.live(call_id));
-        let first = existing.is_none();
-        let mut out: Vec<Contribution> = Vec::with_capacity(8);
-        let Ok(Plan::Apply(call)) = calls::plan(existing, body, q.event.ts, queues, &mut out)
-        else {
-            return; // a duplicate, an event waiting for its offer, or one to be rejected
-        };
-        if !out.iter().all(|c| e.store.writable(c.anchor)) {
-            return;
-        }
-        for c in &out {
-            self.contribute(e, c);
-        }
-        self.calls.insert(call_id.clone(), call);
-        if first {
-            // Events that arrived before this offer and wait for it in the call table.
-            let mut waiting: Vec<&Queued> = e.calls.orphans(call_id).iter().collect();
-            waiting.sort_unstable_by_key(|q| q.key());
-            for w in waiting {
-                self.call(e, w);
-            }
-        }
-    }
-
-    fn contribute(&mut self, e: &Engine, c: &Contribution) {
-        let threshold = e.store.threshold(c.scope);
-        let short = e.cfg.short_abandon;
-        let delta = c.delta;
-        self.live.add(c.scope, c.anchor, delta, threshold, short);
-        self.add_to_tallies(e, c.scope, c.anchor, |t| {
-            add_delta(t, delta, threshold, short)
-        });
-    }
-
-    fn add_to_tallies(&mut self, e: &Engine, scope: Scope, at: Millis, f: impl Fn(&mut Tally)) {
-        if !matches!(scope, Scope::Agent(_)) {
-            f(self.totals.entry(scope).or_default());
-        }
-        for g in KEPT {
-            let start = e.calendar().period(g, at).start;
-            f(self.periods.entry((scope, g, start)).or_default());
-        }
+    /// Whether it must be recomputed before it is read (and is not kept up to date).
+    pub fn stale(&self) -> bool {
+        self.stale
     }
 
     /// The overlay's sums of `scope` over a window (see [`Live::window`]).
@@ -219,7 +125,7 @@ impl Provisional {
     /// What the buffered events add to the tally of `scope` for the period of `g` starting at
     /// `start`.
     pub fn tally(&self, scope: Scope, g: Granularity, start: Millis) -> Option<&Tally> {
-        self.periods.get(&(scope, g, start))
+        self.periods.get(&(scope, g, start)).map(|(t, _)| t)
     }
 
     /// Every period tally of granularity `g` the overlay touches.
@@ -227,7 +133,7 @@ impl Provisional {
         self.periods
             .iter()
             .filter(move |((_, pg, _), _)| *pg == g)
-            .map(|((scope, _, start), t)| (*scope, *start, t))
+            .map(|((scope, _, start), (t, _))| (*scope, *start, t))
     }
 
     pub fn total(&self, scope: Scope) -> Option<&Tally> {
@@ -246,7 +152,7 @@ impl Provisional {
         &self.agents
     }
 
-    pub fn health(&self) -> Option<&Health> {
-        self.health.as_ref()
+    pub fn components(&self) -> &FxHashMap<u32, Component> {
+        &self.components
     }
 }

@@ -21,6 +21,10 @@ pub struct Queued {
     pub digest: u64,
     pub event: Event,
     pub origin: Origin,
+    /// Whether the provisional overlay took it into account (see [`super::provisional`]);
+    /// what the overlay added for it is taken back when it is applied.
+    #[serde(skip)]
+    pub noted: bool,
 }
 
 impl Queued {
@@ -32,6 +36,7 @@ impl Queued {
             digest,
             event,
             origin,
+            noted: false,
         }
     }
 
@@ -163,6 +168,10 @@ impl Reorder {
     /// The events waiting, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Queued> {
         self.slab.iter().flatten()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Queued> {
+        self.slab.iter_mut().flatten()
     }
 }
 

@@ -40,6 +40,27 @@ impl Waits {
         Some(h.median_equivalent(v) as f64 / 1_000.0)
     }
 
+    /// Takes back one wait [`Waits::record`] recorded (the provisional overlay, when the event
+    /// behind it is applied); a wait not held is left alone.
+    pub fn remove(&mut self, wait: Millis) {
+        let Some(h) = self.0.as_mut() else {
+            return;
+        };
+        let value = wait.clamp(0, WAIT_HIST_MAX_MS as i64) as u64;
+        if h.count_at(value) == 0 {
+            return;
+        }
+        // The histogram has no decrement: subtract a histogram of that one wait, kept per
+        // thread and emptied again after use.
+        ONE_WAIT.with(|one| {
+            let mut one = one.borrow_mut();
+            one.saturating_record(value);
+            h.subtract(&*one)
+                .expect("the wait is held, in the same bounds");
+            one.reset();
+        });
+    }
+
     pub fn merge(&mut self, other: &Waits) {
         if let Some(o) = &other.0 {
             match &mut self.0 {
@@ -54,7 +75,7 @@ impl Waits {
     }
 
     /// Each recorded bucket as (a value of the bucket, count): what rebuilds the histogram.
-    fn buckets(&self) -> Vec<(u64, u32)> {
+    pub(super) fn buckets(&self) -> Vec<(u64, u32)> {
         self.0.as_ref().map_or_else(Vec::new, |h| {
             h.iter_recorded()
                 .map(|v| (v.value_iterated_to(), v.count_at_value()))
@@ -90,6 +111,13 @@ impl<'de> Deserialize<'de> for Waits {
     }
 }
 
+thread_local! {
+    static ONE_WAIT: std::cell::RefCell<Histogram<u32>> = std::cell::RefCell::new(
+        Histogram::new_with_bounds(1, WAIT_HIST_MAX_MS, WAIT_HIST_SIGFIG)
+            .expect("static histogram bounds are valid"),
+    );
+}
+
 /// Satisfaction answers: responses and satisfied ones.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answers {
@@ -101,6 +129,12 @@ impl Answers {
     pub fn add(&mut self, satisfied: bool) {
         self.responses += 1;
         self.satisfied += u64::from(satisfied);
+    }
+
+    /// Takes back one answer [`Answers::add`] counted.
+    pub fn remove(&mut self, satisfied: bool) {
+        self.responses = self.responses.saturating_sub(1);
+        self.satisfied = self.satisfied.saturating_sub(u64::from(satisfied));
     }
 
     fn merge(&mut self, o: &Answers) {

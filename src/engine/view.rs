@@ -9,9 +9,14 @@ use crate::time::{Granularity, Millis};
 use std::borrow::Cow;
 
 impl Engine {
-    /// The overlay of the buffered events, computed at most once per change.
+    /// The overlay of the buffered events: the one kept up to date, else recomputed (at most
+    /// once per change).
     fn provisional(&self) -> &Provisional {
-        self.overlay.get_or_init(|| Provisional::compute(self))
+        if self.overlay.stale() {
+            self.rebuilt.get_or_init(|| Provisional::compute(self))
+        } else {
+            &self.overlay
+        }
     }
 
     /// Calls waiting now, indexed by queue id: how many, and when the longest-waiting one
@@ -28,8 +33,13 @@ impl Engine {
     /// Components down now (at the stream's time): the instant each went down, and why
     /// (`status` or `heartbeat`).
     pub fn components_down(&self) -> Vec<(u32, Millis, &'static str)> {
-        let health = self.provisional().health().unwrap_or(&self.health);
-        health.down_at(self.latest().max(self.watermark))
+        let at = self.latest().max(self.watermark);
+        let newer = self.provisional().components();
+        if newer.is_empty() {
+            self.health.down_at(at)
+        } else {
+            self.health.overlaid(newer).down_at(at)
+        }
     }
 
     /// The live tally of `scope` in the period of `g` containing `t`.
