@@ -12,7 +12,8 @@ use crate::engine::tally::Tally;
 use crate::engine::Engine;
 use crate::event::{Body, Id};
 use crate::time::{Calendar, Millis};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::hash::Hash;
 
 /// What an event's order matters within: its call, agent or component.
 pub enum Subject {
@@ -137,39 +138,19 @@ impl Provisional {
         noted: bool,
     ) {
         let newest = &mut self.newest;
-        let (held, done) = match subject {
-            Subject::Call(id) => {
-                let held = newest.calls.get(id).copied();
-                if held == Some(key) {
-                    newest.calls.remove(id);
-                    self.calls.remove(id);
-                }
-                (held, held == Some(key))
-            }
-            Subject::Agent(name) => match names.agents.get(name) {
-                Some(id) => {
-                    let held = newest.agents.get(&id).copied();
-                    if held == Some(key) {
-                        newest.agents.remove(&id);
-                        self.agents.remove(&id);
-                    }
-                    (held, held == Some(key))
-                }
-                None => (None, false),
-            },
-            Subject::Component(name) => match names.components.get(name) {
-                Some(id) => {
-                    let held = newest.components.get(&id).copied();
-                    if held == Some(key) {
-                        newest.components.remove(&id);
-                        self.components.remove(&id);
-                    }
-                    (held, held == Some(key))
-                }
-                None => (None, false),
-            },
-            Subject::Other => (None, false),
+        let held = match subject {
+            Subject::Call(id) => release(&mut newest.calls, &mut self.calls, id, key),
+            Subject::Agent(name) => names
+                .agents
+                .get(name)
+                .and_then(|id| release(&mut newest.agents, &mut self.agents, &id, key)),
+            Subject::Component(name) => names
+                .components
+                .get(name)
+                .and_then(|id| release(&mut newest.components, &mut self.components, &id, key)),
+            Subject::Other => None,
         };
+        let done = held == Some(key);
         if !noted && held.is_some() && !done {
             self.stale = true;
         }
@@ -194,6 +175,22 @@ impl Provisional {
     pub(in crate::engine) fn set_stale(&mut self) {
         self.stale = true;
     }
+}
+
+/// Forgets subject `id` once the event of ordering key `key`, its newest noted, is applied;
+/// gives the newest key noted of it, if any.
+fn release<K: Eq + Hash, V>(
+    newest: &mut FxHashMap<K, Key>,
+    states: &mut FxHashMap<K, V>,
+    id: &K,
+    key: Key,
+) -> Option<Key> {
+    let held = newest.get(id).copied();
+    if held == Some(key) {
+        newest.remove(id);
+        states.remove(id);
+    }
+    held
 }
 
 impl Engine {
