@@ -216,7 +216,7 @@ impl Engine {
                 return;
             }
             Ok(Plan::Orphan) => {
-                self.overlay.call_changed(&call_id);
+                self.overlay.orphaned(&call_id, q.key());
                 return self.calls.add_orphan(&call_id, q, self.watermark);
             }
             Err(reason) => return self.reject_applied(reason, &q),

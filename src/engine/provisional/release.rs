@@ -164,6 +164,15 @@ impl Provisional {
         }
     }
 
+    /// The event of ordering key `key` of call `id` now waits for the call's offer in the call
+    /// table. If it was the newest the overlay noted of the call, nothing was planned after
+    /// it: the offer, when it comes, is noted with it. Otherwise only a recompute is right.
+    pub(in crate::engine) fn orphaned(&mut self, id: &Id, key: Key) {
+        if self.newest.calls.get(id).is_some_and(|k| *k != key) {
+            self.stale = true;
+        }
+    }
+
     /// Call `id` changed in a way the overlay did not note (expired, or an event of it now
     /// waits for its offer): if the overlay planned against it, only a recompute is right.
     pub(in crate::engine) fn call_changed(&mut self, id: &Id) {
