@@ -32,12 +32,25 @@ impl Engine {
     /// duplicate, nor tentative, nor refused by the [`super::clock`]): only such an event says how
     /// far its partition has come.
     pub fn ingest_entered(&mut self, event: Event, origin: Origin) -> bool {
-        self.stats.read += 1;
+        self.take(event, origin, false)
+    }
+
+    /// Takes again an event that was in the reorder buffer when a snapshot left the buffer
+    /// out ([`Engine::snapshot_unread`]): it was counted as read then, and it is no duplicate
+    /// of itself. Like [`Engine::ingest_entered`] otherwise.
+    pub fn ingest_again(&mut self, event: Event, origin: Origin) -> bool {
+        self.take(event, origin, true)
+    }
+
+    fn take(&mut self, event: Event, origin: Origin, again: bool) -> bool {
+        if !again {
+            self.stats.read += 1;
+        }
         let Some(event) = self.admit_name_lengths(event, origin) else {
             return false;
         };
         let digest = dedupe::key(&event);
-        if !self.dedupe.insert(digest) {
+        if !self.dedupe.insert(digest) && !again {
             self.stats.accepted += 1;
             self.stats.duplicates += 1;
             return false;

@@ -328,6 +328,12 @@ impl Engine {
         self.reorder.len()
     }
 
+    /// Events this process put into the reorder buffer so far: it grows when an ingest
+    /// buffered its event (even if the clock took others out at the same time).
+    pub fn buffered_total(&self) -> u64 {
+        self.reorder.pushed()
+    }
+
     /// Calls tracked now (offered and not yet finished, or waiting for their offer).
     pub fn calls_in_flight(&self) -> usize {
         self.calls.len()

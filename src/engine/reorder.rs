@@ -95,6 +95,9 @@ pub struct Reorder {
     free: Vec<u32>,
     /// Events held (the heap may also name emptied slots).
     count: usize,
+    /// Events ever pushed (by this process): whether an ingest buffered its event.
+    #[serde(skip)]
+    pushed: u64,
 }
 
 impl Reorder {
@@ -112,6 +115,7 @@ impl Reorder {
         };
         self.order.push(Reverse((key, slot)));
         self.count += 1;
+        self.pushed += 1;
     }
 
     /// The earliest event if it lies before `watermark`.
@@ -143,6 +147,11 @@ impl Reorder {
 
     pub fn len(&self) -> usize {
         self.count
+    }
+
+    /// Events ever pushed by this process.
+    pub fn pushed(&self) -> u64 {
+        self.pushed
     }
 
     /// Rebuilds the heap, the free slots and the count from the slab (a restored checkpoint:

@@ -12,7 +12,7 @@
 
 use super::Engine;
 use crate::config::EngineConfig;
-#[cfg(test)]
+use crate::reject::Origin;
 use crate::time::Millis;
 
 /// The layout of the engine's state; raised whenever a serialised type changes.
@@ -57,6 +57,21 @@ impl Engine {
             "output taken before a snapshot"
         );
         postcard::to_stdvec(&(header(&self.cfg), self)).expect("the engine state serialises")
+    }
+
+    /// A snapshot without the reorder buffer, for an input that can read the buffered events
+    /// again (Kafka: a checkpoint seeks each partition back to them). Returns it with the
+    /// origin and the ordering instant of each buffered event (its time, or a completed
+    /// call's offer; the watermark must not pass it before the event is taken again): the
+    /// restored engine takes them again
+    /// with [`Engine::ingest_again`]. Cheap where the whole snapshot is not: the buffer holds
+    /// about rate × lateness events.
+    pub fn snapshot_unread(&mut self) -> (Vec<u8>, Vec<(Origin, Millis)>) {
+        let buffer = std::mem::take(&mut self.reorder);
+        let unread = buffer.iter().map(|q| (q.origin, q.at)).collect();
+        let bytes = self.snapshot();
+        self.reorder = buffer;
+        (bytes, unread)
     }
 
     /// Replaces this engine's state with the one of `bytes` (from [`Engine::snapshot`]),
@@ -160,6 +175,13 @@ mod tests {
     /// Feeds `lines` to one engine, replaced at each of `cuts` (line numbers) by a new engine
     /// restored from a snapshot of the old one, as a restarted process would be.
     fn run(lines: &[String], cuts: &[usize]) -> (Output, crate::engine::Stats) {
+        run_with(lines, cuts, false)
+    }
+
+    /// [`run`]; `unread`: each snapshot leaves the reorder buffer out
+    /// ([`Engine::snapshot_unread`]) and the restored engine is fed the lines of the events it
+    /// held again, in offset order, as a Kafka input seeking back to them would.
+    fn run_with(lines: &[String], cuts: &[usize], unread: bool) -> (Output, crate::engine::Stats) {
         let cfg = Config::default();
         let decoder = Decoder {
             max_bytes: cfg.engine.max_event_bytes,
@@ -169,9 +191,25 @@ mod tests {
         for (i, line) in lines.iter().enumerate() {
             if cuts.contains(&i) {
                 out.take(&mut engine);
-                let bytes = engine.snapshot();
+                let (bytes, again) = if unread {
+                    engine.snapshot_unread()
+                } else {
+                    (engine.snapshot(), Vec::new())
+                };
                 engine = self::engine(&cfg);
                 engine.restore(&bytes).expect("a snapshot restores");
+                let mut offsets: Vec<i64> = again.iter().map(|(o, _)| o.offset).collect();
+                offsets.sort_unstable();
+                for offset in offsets {
+                    let line = &lines[offset as usize - 1];
+                    let event = decoder.decode(line.as_bytes()).expect("a buffered event");
+                    let origin = Origin {
+                        source: 0,
+                        partition: 0,
+                        offset,
+                    };
+                    engine.ingest_again(event, origin);
+                }
             }
             let origin = Origin {
                 source: 0,
@@ -229,6 +267,40 @@ mod tests {
         for (a, b) in cut.records.iter().zip(&whole.records) {
             assert_eq!(a, b);
         }
+    }
+
+    #[test]
+    fn a_snapshot_without_the_buffer_restored_and_fed_its_events_again_puts_out_the_same() {
+        let lines = simulated();
+        let (whole, whole_stats) = run(&lines, &[]);
+        let cuts = [1, 4_321, 17_777, 17_778, 30_001, 39_999];
+        let mut e = engine(&Config::default());
+        let decoder = Decoder {
+            max_bytes: Config::default().engine.max_event_bytes,
+        };
+        for line in &lines[..4_321] {
+            if let Ok(event) = decoder.decode(line.as_bytes()) {
+                e.ingest(event, Origin::default());
+            }
+        }
+        assert!(
+            e.buffered() > 10,
+            "a cut leaves events out: {}",
+            e.buffered()
+        );
+        let (cut, cut_stats) = run_with(&lines, &cuts, true);
+        assert_eq!(cut_stats, whole_stats);
+        assert_eq!(cut.outages, whole.outages);
+        assert_eq!(cut.records.len(), whole.records.len());
+        for (a, b) in cut.records.iter().zip(&whole.records) {
+            assert_eq!(a, b);
+        }
+        let sorted = |r: &[(String, u64)]| {
+            let mut r = r.to_vec();
+            r.sort_unstable();
+            r
+        };
+        assert_eq!(sorted(&cut.rejections), sorted(&whole.rejections));
     }
 
     #[test]

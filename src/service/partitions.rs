@@ -6,7 +6,7 @@
 use super::state::State;
 use crate::reject::Origin;
 use crate::time::Millis;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// One input partition as the service sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,6 +25,30 @@ pub struct Partition {
     /// (offset, event time) of the events read that may still wait in the engine's reorder
     /// buffer, in offset order; an event leaves once the watermark passes its time.
     pending: VecDeque<(i64, Millis)>,
+    /// After a restart from a checkpoint: the offsets below `next` to read again (the events
+    /// the checkpoint's engine state left out); the other messages below `next` were taken
+    /// before the checkpoint and are skipped.
+    reread: Option<Reread>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Reread {
+    /// Offset → ordering instant of the events still to be read again.
+    offsets: BTreeMap<i64, Millis>,
+    next: i64,
+    /// The earliest of those instants when the restart began: the watermark stays at or
+    /// before it until they are all read again, or they would come late.
+    floor: Millis,
+}
+
+/// What to do with a message of a partition being read again after a restart.
+enum Again {
+    /// Not being read again: a new message.
+    New,
+    /// One of the events the checkpoint left out.
+    Reread,
+    /// Taken before the checkpoint: skip it.
+    Taken,
 }
 
 impl Partition {
@@ -33,14 +57,79 @@ impl Partition {
         self.pending.iter()
     }
 
-    /// The partition as a checkpoint left it.
-    pub fn restored(newest: Option<Millis>, next_offset: i64, pending: Vec<(i64, Millis)>) -> Self {
+    /// The partition as a checkpoint left it: `reread`, the events its engine state left out
+    /// (they are what waits in the reorder buffer once they are read again); without them
+    /// (an older checkpoint), `pending`.
+    pub fn restored(
+        newest: Option<Millis>,
+        next_offset: i64,
+        pending: Vec<(i64, Millis)>,
+        reread: Vec<(i64, Millis)>,
+    ) -> Self {
+        let again = (!reread.is_empty()).then(|| Reread {
+            offsets: reread.iter().copied().collect(),
+            next: next_offset,
+            floor: reread
+                .iter()
+                .map(|&(_, at)| at)
+                .min()
+                .unwrap_or(Millis::MAX),
+        });
         Partition {
             newest,
             read_through: Some(next_offset - 1),
-            pending: pending.into(),
+            pending: if again.is_some() { reread } else { pending }.into(),
+            reread: again,
             ..Partition::default()
         }
+    }
+
+    /// (offset, event time) of the events still to be read again since a restart: a cut taken
+    /// meanwhile owes them as much as those in the reorder buffer.
+    pub fn owed(&self) -> impl Iterator<Item = (i64, Millis)> + '_ {
+        self.reread
+            .iter()
+            .flat_map(|r| r.offsets.iter().map(|(&o, &ts)| (o, ts)))
+    }
+
+    /// Where to start reading it: the first event to read again, else after the last read.
+    pub fn resume_at(&self) -> i64 {
+        match &self.reread {
+            Some(r) => r.offsets.keys().next().copied().unwrap_or(r.next),
+            None => self.read_through.map_or(0, |r| r + 1),
+        }
+    }
+
+    /// Sorts out a message at `offset` while the partition is read again after a restart.
+    fn again(&mut self, offset: i64) -> Again {
+        let Some(r) = &mut self.reread else {
+            return Again::New;
+        };
+        let seen = if offset < r.next {
+            if r.offsets.remove(&offset).is_some() {
+                Again::Reread
+            } else {
+                Again::Taken
+            }
+        } else {
+            Again::New
+        };
+        // Kept until the last message taken before the checkpoint went by: those after the
+        // last one read again are skipped too.
+        if offset >= r.next - 1 {
+            if !r.offsets.is_empty() {
+                // Gone from the partition (retention, compaction): never coming again.
+                tracing::warn!(
+                    missing = r.offsets.len(),
+                    "events the checkpoint left to be read again are no longer in the partition"
+                );
+                let missing = std::mem::take(&mut r.offsets);
+                self.pending
+                    .retain(|(offset, _)| !missing.contains_key(offset));
+            }
+            self.reread = None;
+        }
+        seen
     }
 
     /// The last offset whose event, and every event before it, has been applied (or
@@ -76,20 +165,29 @@ impl State {
             partition,
             offset,
         };
-        let buffered = self.engine.buffered();
-        let fed = self.feed_from(Some((origin.source, partition)), bytes, origin, now);
-        let held = self.engine.buffered() > buffered;
-        let p = self
-            .process
-            .partitions
-            .entry((topic.to_string(), partition))
-            .or_default();
-        p.read_through = Some(offset);
+        let key = (topic.to_string(), partition);
+        let again = match self.process.partitions.get_mut(&key) {
+            Some(p) => p.again(offset),
+            None => Again::New,
+        };
+        if matches!(again, Again::Taken) {
+            return;
+        }
+        let buffered = self.engine.buffered_total();
+        let stream = Some((origin.source, partition));
+        let again_read = matches!(again, Again::Reread);
+        let fed = self.feed_again_from(stream, bytes, origin, now, again_read);
+        let held = self.engine.buffered_total() > buffered;
+        let p = self.process.partitions.entry(key).or_default();
+        p.read_through = Some(p.read_through.map_or(offset, |r| r.max(offset)));
         p.at_end = false;
-        if let (true, Some(ts)) = (held, fed.read) {
+        match (again, held, fed.read) {
             // In the reorder buffer: it leaves `pending` once the watermark passes it, or
             // when the clock rejects it.
-            p.pending.push_back((offset, ts));
+            (Again::New, true, Some(ts)) => p.pending.push_back((offset, ts)),
+            // Read again: `pending` holds it since the restart, unless it is not held now.
+            (Again::Reread, false, _) => p.pending.retain(|&(o, _)| o != offset),
+            _ => {}
         }
         if let Some(ts) = fed.entered {
             p.newest = p.newest.max(Some(ts));
@@ -163,11 +261,14 @@ impl State {
         if self.process.partitions.is_empty() {
             // No partition assigned (all revoked): nothing can hold the buffer back.
             let latest = self.engine.latest();
-            self.engine.advance_to(latest.saturating_sub(lateness));
+            let floor = self.process.reread_floor();
+            self.engine
+                .advance_to(latest.saturating_sub(lateness).min(floor));
             return;
         }
         let mut oldest: Option<Millis> = None;
         let mut newest: Option<Millis> = None;
+        let floor = self.process.reread_floor();
         for p in self.process.partitions.values() {
             match (p.newest, p.at_end) {
                 (_, true) => {}
@@ -177,7 +278,17 @@ impl State {
             newest = newest.max(p.newest);
         }
         if let Some(t) = oldest.or(newest) {
-            self.engine.advance_to(t.saturating_sub(lateness));
+            self.engine
+                .advance_to(t.saturating_sub(lateness).min(floor));
         }
+    }
+}
+
+impl super::state::Process {
+    /// How far the watermark may go while partitions are read again after a restart (see
+    /// [`Reread::floor`]); `Millis::MAX` when none is.
+    pub fn reread_floor(&self) -> Millis {
+        let floors = self.partitions.values().filter_map(|p| p.reread.as_ref());
+        floors.map(|r| r.floor).min().unwrap_or(Millis::MAX)
     }
 }

@@ -100,11 +100,16 @@ struct Feeder<'a> {
     delays: &'a prometheus::Histogram,
     scratch: &'a mut Vec<Event>,
     max_bytes: usize,
+    /// A message read again after a restart: its event was taken, and counted, before the
+    /// checkpoint (see [`Engine::ingest_again`]).
+    again: bool,
 }
 
 impl Feeder<'_> {
     fn feed(&mut self, adapter: &mut Adapter, bytes: &[u8], origin: Origin, now: Millis) -> Fed {
-        self.process.messages += 1;
+        if !self.again {
+            self.process.messages += 1;
+        }
         self.scratch.clear();
         let result = if bytes.len() > self.max_bytes {
             Err(RejectReason::TooLarge)
@@ -117,10 +122,15 @@ impl Feeder<'_> {
                 let mut fed = Fed::default();
                 for event in self.scratch.drain(..) {
                     let ts = event.ts;
-                    self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
                     fed.read = fed.read.max(Some(ts));
+                    let entered = if self.again {
+                        self.engine.ingest_again(event, origin)
+                    } else {
+                        self.delays.observe((now - ts).max(0) as f64 / 1_000.0);
+                        self.engine.ingest_entered(event, origin)
+                    };
                     // Only an event the clock took says how far its partition has come.
-                    if self.engine.ingest_entered(event, origin) {
+                    if entered {
                         fed.entered = fed.entered.max(Some(ts));
                     }
                 }
@@ -221,6 +231,19 @@ impl State {
         origin: Origin,
         now: Millis,
     ) -> Fed {
+        self.feed_again_from(stream, bytes, origin, now, false)
+    }
+
+    /// [`State::feed_from`]; `again`: a message read again after a restart (see
+    /// [`Engine::ingest_again`]).
+    pub(super) fn feed_again_from(
+        &mut self,
+        stream: Option<(u32, i32)>,
+        bytes: &[u8],
+        origin: Origin,
+        now: Millis,
+        again: bool,
+    ) -> Fed {
         let adapter = match stream {
             None => &mut self.adapter,
             Some(key) => self
@@ -234,6 +257,7 @@ impl State {
             delays: &self.delays,
             scratch: &mut self.scratch,
             max_bytes: self.config.engine.max_event_bytes,
+            again,
         };
         feeder.feed(adapter, bytes, origin, now)
     }
@@ -351,7 +375,9 @@ impl State {
     /// Advances the watermark with the wall clock while the input is idle and caught up.
     pub fn idle_advance(&mut self, now: Millis) {
         self.engine.set_wall_clock(Some(now));
-        let to = now.saturating_sub(self.config.engine.lateness);
+        let to = now
+            .saturating_sub(self.config.engine.lateness)
+            .min(self.process.reread_floor());
         if to > self.engine.watermark() {
             self.engine.advance_to(to);
             self.process.idle_advanced_to = Some(to);

@@ -158,11 +158,12 @@ impl Context {
     }
 }
 
-/// Drops from `resume` the partitions whose group offset is past the checkpoint: another
-/// instance read them on while this one was down, and this one's state of them is stale.
+/// Drops from `resume` (seek, read up to) the partitions whose group offset is past where
+/// the checkpoint had read them: another instance read them on while this one was down, and
+/// this one's state of them is stale.
 pub(super) fn skip_stale(
     consumer: &BaseConsumer<Context>,
-    resume: &mut BTreeMap<(String, i32), i64>,
+    resume: &mut BTreeMap<(String, i32), (i64, i64)>,
 ) {
     if resume.is_empty() {
         return;
@@ -180,7 +181,7 @@ pub(super) fn skip_stale(
     };
     for e in committed.elements() {
         let key = (e.topic().to_string(), e.partition());
-        if let (Offset::Offset(group), Some(&ours)) = (e.offset(), resume.get(&key)) {
+        if let (Offset::Offset(group), Some(&(_, ours))) = (e.offset(), resume.get(&key)) {
             if group > ours {
                 tracing::warn!(
                     topic = %key.0,

@@ -98,6 +98,7 @@ pub fn consume(shared: Shared, k: &KafkaConfig, shutdown: Shutdown) -> anyhow::R
         .create_with_context(Context::default())
         .context("cannot create the Kafka consumer (check [kafka] and [kafka.client])")?;
     skip_stale(&consumer, &mut resume);
+    let resume = resume.into_iter().map(|(k, (seek, _))| (k, seek)).collect();
     *consumer
         .context()
         .resume
@@ -325,8 +326,8 @@ fn remember_positions(consumer: &BaseConsumer<Context>, process: &super::state::
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     for ((topic, partition), p) in &process.partitions {
-        if let Some(read) = p.read_through {
-            resume.insert((topic.clone(), *partition), read + 1);
+        if p.read_through.is_some() {
+            resume.insert((topic.clone(), *partition), p.resume_at());
         }
     }
 }
