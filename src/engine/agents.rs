@@ -125,9 +125,6 @@ impl Agents {
         })
     }
 
-    /// Agents by current state: per queue (an agent of several queues counts in each), and
-    /// center-wide (each agent once). `newer` holds the state some agents will have once the
-    /// events still buffered are applied (the provisional overlay), and wins.
     /// Whether every agent and each of its queues has a name.
     pub fn check_ids(&self, names: &Names) -> Result<(), String> {
         if self.agents.len() > names.agents.len() {
@@ -141,6 +138,9 @@ impl Agents {
         queues.copied().try_for_each(|q| names.check_queue(q))
     }
 
+    /// Agents by current state: per queue (an agent of several queues counts in each), and
+    /// center-wide (each agent once). `newer` holds the state some agents will have once the
+    /// events still buffered are applied (the provisional overlay), and wins.
     pub fn staffing(&self, newer: &FxHashMap<u32, AgentLive>) -> (Vec<Staffing>, Staffing) {
         let mut queues: Vec<Staffing> = Vec::new();
         let mut center = Staffing::default();

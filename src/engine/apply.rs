@@ -66,12 +66,8 @@ impl Engine {
                 self.writable(ts).map(|()| {
                     let q = self.intern_queue(queue);
                     for scope in [Scope::Queue(q), Scope::Center] {
-                        self.store.add(scope, ts, |t, _| {
-                            t.satisfaction.add(*satisfied);
-                            if let Some(name) = survey {
-                                t.surveys.entry(name.clone()).or_default().add(*satisfied);
-                            }
-                        });
+                        self.store
+                            .add(scope, ts, |t, _| t.add_answer(*satisfied, survey.as_ref()));
                     }
                 })
             }
@@ -181,15 +177,10 @@ impl Engine {
         }
         let body = &q.event.body;
         let call_id = body.call_id().expect("a call event").clone();
-        let (queue, customer) = match body {
-            Body::Offered {
-                queue, customer, ..
-            } => (Some(queue), customer.as_ref()),
-            Body::Completed(c) => (Some(&c.queue), c.customer.as_ref()),
-            _ => (None, None),
-        };
-        let to_queue = match body {
-            Body::Transferred { to_queue, .. } => to_queue.as_ref(),
+        let (queue, to_queue) = calls::queue_names(body);
+        let customer = match body {
+            Body::Offered { customer, .. } => customer.as_ref(),
+            Body::Completed(c) => c.customer.as_ref(),
             _ => None,
         };
         let queues = Queues {

@@ -9,7 +9,7 @@
 //! changing anything, so the engine can refuse the whole event (`too_late`) atomically.
 
 use super::scope::{Names, Scope};
-use crate::event::{Body, CompletedOutcome, Unanswered};
+use crate::event::{Body, CompletedOutcome, Id, Unanswered};
 use crate::reject::RejectReason;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
@@ -104,6 +104,17 @@ pub enum Plan {
 pub struct Queues {
     pub queue: Option<u32>,
     pub to_queue: Option<u32>,
+}
+
+/// The queues a call event names: the one it enters (an offer, a completed call's) and the one
+/// it moves to (a transfer's).
+pub fn queue_names(body: &Body) -> (Option<&Id>, Option<&Id>) {
+    match body {
+        Body::Offered { queue, .. } => (Some(queue), None),
+        Body::Completed(c) => (Some(&c.queue), None),
+        Body::Transferred { to_queue, .. } => (None, to_queue.as_ref()),
+        _ => (None, None),
+    }
 }
 
 /// Plans `body` at `ts` for the call in state `call` (`None`: never offered), pushing the

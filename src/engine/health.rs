@@ -171,19 +171,6 @@ impl Health {
             .unwrap_or_default()
     }
 
-    /// The components with `newer` states in place of theirs (the provisional overlay's).
-    pub(super) fn overlaid(&self, newer: &FxHashMap<u32, Component>) -> Health {
-        let mut h = self.clone();
-        for (&id, c) in newer {
-            let idx = id as usize;
-            if h.components.len() <= idx {
-                h.components.resize(idx + 1, Component::default());
-            }
-            h.components[idx] = c.clone();
-        }
-        h
-    }
-
     /// Credits down time of every component and of the center up to `t`.
     pub fn credit_all(&mut self, store: &mut Store, t: Millis) {
         if self.components.is_empty() || t <= self.credited {
@@ -220,19 +207,26 @@ impl Health {
         Ok(())
     }
 
-    /// Components down at `t`: each with the instant it went down and the cause.
-    pub fn down_at(&self, t: Millis) -> Vec<(u32, Millis, &'static str)> {
-        self.components
-            .iter()
-            .enumerate()
-            .filter_map(|(id, c)| {
+    /// Components down at `t`: each with the instant it went down and the cause. `newer` holds
+    /// the state some components will have once the reports still buffered are applied (the
+    /// provisional overlay), and wins.
+    pub fn down_at(
+        &self,
+        t: Millis,
+        newer: &FxHashMap<u32, Component>,
+    ) -> Vec<(u32, Millis, &'static str)> {
+        let held = newer.keys().map(|&id| id as usize + 1).max().unwrap_or(0);
+        (0..self.components.len().max(held))
+            .filter_map(|idx| {
+                let id = idx as u32;
+                let c = newer.get(&id).or(self.components.get(idx))?;
                 let since = c.down_from(Millis::MIN, t + 1, self.timeout)?;
                 let cause = if c.down_since.is_some() {
                     Cause::Status
                 } else {
                     Cause::Heartbeat
                 };
-                Some((id as u32, since, cause.as_str()))
+                Some((id, since, cause.as_str()))
             })
             .collect()
     }

@@ -273,8 +273,6 @@ impl Live {
         change_waits::<ADD>(s, &self.bounds, delta);
     }
 
-    /// The sums of `scope` over the `minutes` minutes ending with the minute containing `at`
-    /// (`minutes` is capped at [`MAX_WINDOW_MINUTES`]).
     /// Whether every scope with windows has a name.
     pub fn check_ids(&self, names: &Names) -> Result<(), String> {
         self.scopes.keys().try_for_each(|&scope| names.check(scope))
@@ -286,6 +284,8 @@ impl Live {
         windows.into_iter().try_for_each(|(_, w)| w.check_bounds())
     }
 
+    /// The sums of `scope` over the `minutes` minutes ending with the minute containing `at`
+    /// (`minutes` is capped at [`MAX_WINDOW_MINUTES`]).
     pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
         let mut sum = Window::default();
         let Some(s) = self.scopes.get(&scope) else {

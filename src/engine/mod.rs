@@ -290,8 +290,11 @@ impl Engine {
         std::mem::take(&mut self.records)
     }
 
-    /// Rejected inputs since the last call.
+    /// Rejected inputs since the last call. The origins of the clock's refusals
+    /// ([`Engine::take_refused`]) are among them, and go too: an input that never asks for
+    /// those (a file, the demo) does not keep them for ever.
     pub fn take_rejections(&mut self) -> Vec<Rejection> {
+        self.refused.clear();
         std::mem::take(&mut self.rejections)
     }
 

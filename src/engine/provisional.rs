@@ -50,7 +50,7 @@ mod release;
 pub(super) use release::Subject;
 
 use super::agents::AgentLive;
-use super::calls::Call;
+use super::calls::{Call, Contribution};
 use super::health::Component;
 use super::live::{Live, WaitBuckets, Window};
 use super::reorder::Key;
@@ -78,6 +78,8 @@ pub struct Provisional {
     newest: Newest,
     /// Whether it must be recomputed from the buffer before it is read.
     stale: bool,
+    /// Contributions of the event being noted (kept to spare an allocation per event).
+    scratch: Vec<Contribution>,
 }
 
 /// The ordering key of the newest event noted, per subject.
@@ -100,6 +102,7 @@ impl Default for Provisional {
             components: FxHashMap::default(),
             newest: Newest::default(),
             stale: true,
+            scratch: Vec::new(),
         }
     }
 }

@@ -207,6 +207,27 @@ impl Tally {
         self.agent_ms[state as usize]
     }
 
+    /// Counts one satisfaction answer, and in its targeted survey's, if any.
+    pub fn add_answer(&mut self, satisfied: bool, survey: Option<&Id>) {
+        self.satisfaction.add(satisfied);
+        if let Some(name) = survey {
+            self.surveys.entry(name.clone()).or_default().add(satisfied);
+        }
+    }
+
+    /// Takes back an answer [`Tally::add_answer`] counted (a survey left with none goes).
+    pub fn remove_answer(&mut self, satisfied: bool, survey: Option<&Id>) {
+        self.satisfaction.remove(satisfied);
+        if let Some(name) = survey {
+            if let Some(a) = self.surveys.get_mut(name) {
+                a.remove(satisfied);
+                if a.responses == 0 {
+                    self.surveys.remove(name);
+                }
+            }
+        }
+    }
+
     /// Adds every sum of `o` to this tally.
     pub fn merge(&mut self, o: &Tally) {
         self.offered += o.offered;

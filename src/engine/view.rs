@@ -34,12 +34,7 @@ impl Engine {
     /// (`status` or `heartbeat`).
     pub fn components_down(&self) -> Vec<(u32, Millis, &'static str)> {
         let at = self.latest().max(self.watermark);
-        let newer = self.provisional().components();
-        if newer.is_empty() {
-            self.health.down_at(at)
-        } else {
-            self.health.overlaid(newer).down_at(at)
-        }
+        self.health.down_at(at, self.provisional().components())
     }
 
     /// The live tally of `scope` in the period of `g` containing `t`.

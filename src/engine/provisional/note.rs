@@ -89,10 +89,7 @@ impl Provisional {
                 }
                 for scope in [Scope::Queue(id), Scope::Center] {
                     self.add_to_tallies(e, scope, ts, |t| {
-                        t.satisfaction.add(*satisfied);
-                        if let Some(name) = survey {
-                            t.surveys.entry(name.clone()).or_default().add(*satisfied);
-                        }
+                        t.add_answer(*satisfied, survey.as_ref())
                     });
                 }
             }
@@ -122,15 +119,7 @@ impl Provisional {
         let Some(call_id) = body.call_id() else {
             return;
         };
-        let queue = match body {
-            Body::Offered { queue, .. } => Some(queue),
-            Body::Completed(c) => Some(&c.queue),
-            _ => None,
-        };
-        let to_queue = match body {
-            Body::Transferred { to_queue, .. } => to_queue.as_ref(),
-            _ => None,
-        };
+        let (queue, to_queue) = calls::queue_names(body);
         let queues = Queues {
             queue: queue.and_then(|n| e.names.queues.get(n)),
             to_queue: to_queue.and_then(|n| e.names.queues.get(n)),
@@ -140,19 +129,25 @@ impl Provisional {
         {
             return; // a name not interned: the engine was not asked to keep live figures
         }
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
         let existing = self.calls.get(call_id).or_else(|| e.calls.live(call_id));
         let first = existing.is_none();
-        let mut out: Vec<Contribution> = Vec::with_capacity(8);
-        let Ok(Plan::Apply(call)) = calls::plan(existing, body, q.event.ts, queues, &mut out)
-        else {
-            return; // a duplicate, an event waiting for its offer, or one to be rejected
+        let planned = calls::plan(existing, body, q.event.ts, queues, &mut out);
+        // Not a duplicate, an event waiting for its offer, one to be rejected or too late.
+        let call = match planned {
+            Ok(Plan::Apply(call)) if out.iter().all(|c| e.store.writable(c.anchor)) => Some(call),
+            _ => None,
         };
-        if !out.iter().all(|c| e.store.writable(c.anchor)) {
+        if call.is_some() {
+            for c in &out {
+                self.contribute(e, c);
+            }
+        }
+        self.scratch = out;
+        let Some(call) = call else {
             return;
-        }
-        for c in &out {
-            self.contribute(e, c);
-        }
+        };
         self.calls.insert(call_id.clone(), call);
         if first {
             // Events that arrived before this offer and wait for it in the call table.

@@ -88,17 +88,7 @@ impl Provisional {
         survey: Option<&Id>,
     ) {
         for scope in [Scope::Queue(queue), Scope::Center] {
-            self.take_from_tallies(calendar, scope, ts, |t| {
-                t.satisfaction.remove(satisfied);
-                if let Some(name) = survey {
-                    if let Some(a) = t.surveys.get_mut(name) {
-                        a.remove(satisfied);
-                        if a.responses == 0 {
-                            t.surveys.remove(name);
-                        }
-                    }
-                }
-            });
+            self.take_from_tallies(calendar, scope, ts, |t| t.remove_answer(satisfied, survey));
         }
     }
 
@@ -173,8 +163,8 @@ impl Provisional {
         }
     }
 
-    /// Call `id` changed in a way the overlay did not note (expired, or an event of it now
-    /// waits for its offer): if the overlay planned against it, only a recompute is right.
+    /// Call `id` changed in a way the overlay did not note (it expired): if the overlay planned
+    /// against it, only a recompute is right.
     pub(in crate::engine) fn call_changed(&mut self, id: &Id) {
         if self.newest.calls.contains_key(id) {
             self.stale = true;
