@@ -131,7 +131,9 @@ impl State {
                     partition: *partition,
                     next_offset: p.read_through? + 1,
                     newest: p.newest,
-                    pending: p.pending().copied().collect(),
+                    // What the reorder buffer holds is in `reread` (below); the whole-state
+                    // fallback writes it.
+                    pending: Vec::new(),
                     reread: {
                         let held = reread.remove(&(topic.as_str(), *partition));
                         let mut r: Vec<_> = held.into_iter().flatten().chain(p.owed()).collect();
@@ -146,8 +148,9 @@ impl State {
             // state, buffer included, so that nothing depends on reading it again.
             engine = self.engine.snapshot();
             for pos in &mut positions {
-                let key = (pos.topic.clone(), pos.partition);
-                pos.reread = self.process.partitions[&key].owed().collect();
+                let part = &self.process.partitions[&(pos.topic.clone(), pos.partition)];
+                pos.reread = part.owed().collect();
+                pos.pending = part.pending().copied().collect();
             }
         }
         let figures = Figures {
