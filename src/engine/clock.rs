@@ -146,6 +146,12 @@ impl Clock {
         }
     }
 
+    /// Whether an event at `at`, held in the reorder buffer and not tentative, agrees with the
+    /// frontier: no more than [`REACH`] ahead of it (a restored checkpoint is checked so).
+    pub fn bears(&self, at: Millis) -> bool {
+        self.frontier == Millis::MIN || at <= self.frontier.saturating_add(REACH)
+    }
+
     /// Keeps only the tentative events `held` says are still waiting (a restored checkpoint:
     /// each must name an event of the reorder buffer).
     pub fn retain_tentative(&mut self, held: impl Fn(Key) -> bool) {
@@ -206,11 +212,16 @@ impl Clock {
     }
 
     /// End of input: tentative events that nothing contradicted count (the frontier moves
-    /// to the newest), the others are rejected.
+    /// to the newest), the others are rejected; so is one more than [`REACH`] ahead of a
+    /// frontier (no later event can bear it out now, and taking it would move the stream's
+    /// time, and the time credited to agents and components, by more than a month at once).
     pub fn finish(&mut self, rejected: &mut Vec<(Key, Verdict)>) {
+        let frontier = self.frontier;
+        let within =
+            |t: &Tentative| frontier == Millis::MIN || t.at <= frontier.saturating_add(REACH);
         let (kept, contradicted): (Vec<_>, Vec<_>) = std::mem::take(&mut self.tentative)
             .into_iter()
-            .partition(|t| t.contradicted == 0);
+            .partition(|t| t.contradicted == 0 && within(t));
         rejected.extend(contradicted.iter().map(|t| (t.key, Verdict::Contradicted)));
         if let Some(newest) = kept.iter().map(|t| t.at).max() {
             self.frontier = self.frontier.max(newest);

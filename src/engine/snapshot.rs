@@ -115,6 +115,20 @@ impl Engine {
         self.reorder.rebuild();
         let reorder = &self.reorder;
         self.clock.retain_tentative(|key| reorder.contains(key));
+        // A buffered event the clock did not take as tentative lies within its reach: one far
+        // ahead would move the stream's time (and credit agents' and components' time) over
+        // all the years between when it is applied.
+        let tentative: rustc_hash::FxHashSet<_> = self.clock.tentative_keys().collect();
+        if let Some(q) = reorder
+            .iter()
+            .find(|q| !tentative.contains(&q.key()) && !self.clock.bears(q.at))
+        {
+            return Err(format!(
+                "a buffered event at {} far ahead of the stream's time {}",
+                q.at,
+                self.clock.frontier()
+            ));
+        }
         self.names.reindex()?;
         let names = &self.names;
         self.store.check_ids(names)?;

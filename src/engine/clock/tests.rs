@@ -168,6 +168,27 @@ fn at_the_end_an_uncontradicted_jump_counts_and_a_contradicted_one_does_not() {
 }
 
 #[test]
+fn at_the_end_an_uncontradicted_event_beyond_reach_of_the_frontier_is_rejected() {
+    let mut c = clock();
+    feed(&mut c, &minutes(3));
+    let far = T0 + 73 * 365 * DAY; // a device clock in 2099, the last event of the input
+    feed(&mut c, &[far]);
+    let mut rejected = Vec::new();
+    c.finish(&mut rejected);
+    assert_eq!(rejected, [((far, 0, 0), Verdict::Contradicted)]);
+    assert_eq!(c.frontier(), T0 + 2 * MINUTE);
+
+    let mut c = clock();
+    feed(&mut c, &minutes(3));
+    let month = T0 + 2 * MINUTE + REACH; // exactly at reach: it counts
+    feed(&mut c, &[month]);
+    let mut rejected = Vec::new();
+    c.finish(&mut rejected);
+    assert!(rejected.is_empty());
+    assert_eq!(c.frontier(), month);
+}
+
+#[test]
 fn with_a_wall_clock_the_future_is_refused_and_the_present_needs_no_second_event() {
     let mut c = clock();
     c.set_wall(Some(T0));
