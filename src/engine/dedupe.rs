@@ -1,25 +1,42 @@
 //! Duplicate detection: an event is a duplicate when its `event_id`, or (without an id) its
 //! whole content, was seen within the dedupe window. Keys are 64-bit foldhash digests with a
-//! fixed seed (so a restart computes the same ones). Keys live in two generations that rotate
-//! as the watermark advances: each key is remembered for at least one window and at most two,
-//! and forgetting costs nothing per event.
+//! fixed seed (so a restart computes the same ones).
+//!
+//! The window is counted in event time from each key's *anchor*: the original's own time, or
+//! the watermark when it came if that is later (a late event), but never past the stream's
+//! frontier (a tentative event far ahead). A key is remembered until the watermark is more
+//! than one window past its anchor, and at most two windows. Anchoring on the watermark at
+//! arrival instead once let a copy count twice: an event that came a full lateness late,
+//! then a jump of the stream, and its key was a window old before the event's own interval
+//! had closed.
+//!
+//! Keys live in generations of one window of anchors each (generation `k` holds the anchors
+//! in `[k·window, (k+1)·window)`); a generation goes at once when the watermark has left all
+//! its anchors a window behind, so forgetting costs nothing per event. Anchors lie between
+//! the watermark and the frontier, so a handful of generations are alive at once (two or
+//! three with the default settings).
 
 use crate::event::Event;
 use crate::time::Millis;
 use foldhash::quality::FixedState;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 /// A fixed seed: the same event gets the same digest in every run of a build.
 const DIGEST: FixedState = FixedState::with_seed(0x6361_6c6c_7075_6c73);
 
+/// The most generations kept: a bound on the sets a lookup probes, whatever the anchors (a
+/// restored state, or first events stamped years apart before the stream has a frontier).
+/// Past it a key joins the nearest generation before its own, to be forgotten sooner.
+const MAX_GENERATIONS: usize = 16;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dedupe {
-    current: FxHashSet<u64>,
-    previous: FxHashSet<u64>,
+    /// `(k, keys)` by ascending `k`.
+    generations: VecDeque<(i64, FxHashSet<u64>)>,
     window: Millis,
-    generation_start: Option<Millis>,
 }
 
 /// The dedupe key of an event: its id when it has one, else its content.
@@ -33,40 +50,63 @@ pub fn key(event: &Event) -> u64 {
 }
 
 impl Dedupe {
+    /// A window of 0 remembers nothing: every copy counts.
     pub fn new(window: Millis) -> Self {
         Dedupe {
-            current: FxHashSet::default(),
-            previous: FxHashSet::default(),
+            generations: VecDeque::new(),
             window,
-            generation_start: None,
         }
     }
 
     /// Takes the configuration of `fresh`, keeping this one's state (a restored checkpoint).
+    /// Keys restored under another window stay in their generations until those go.
     pub fn configure_like(&mut self, fresh: &Self) {
         self.window = fresh.window;
+        self.generations.truncate(MAX_GENERATIONS);
     }
 
-    /// Remembers `key`; false when it was already there.
-    pub fn insert(&mut self, key: u64) -> bool {
-        !self.previous.contains(&key) && self.current.insert(key)
+    /// Whether `key` is remembered.
+    pub fn contains(&self, key: u64) -> bool {
+        self.generations
+            .iter()
+            .rev()
+            .any(|(_, keys)| keys.contains(&key))
     }
 
-    /// Starts a new generation once the watermark has moved a window past the current one.
+    /// Remembers `key` from `anchor` on (see the module's text for the anchor).
+    pub fn insert(&mut self, key: u64, anchor: Millis) {
+        if self.window <= 0 {
+            return;
+        }
+        let k = anchor.div_euclid(self.window);
+        let at = self.generations.partition_point(|(g, _)| *g <= k);
+        if at > 0 && self.generations[at - 1].0 == k {
+            self.generations[at - 1].1.insert(key);
+        } else if self.generations.len() >= MAX_GENERATIONS {
+            let nearest = at.saturating_sub(1);
+            self.generations[nearest].1.insert(key);
+        } else {
+            // As large as the newest generation: one window of traffic without rehashing.
+            let capacity = self.generations.back().map_or(0, |(_, keys)| keys.len());
+            let mut keys = FxHashSet::with_capacity_and_hasher(capacity, Default::default());
+            keys.insert(key);
+            self.generations.insert(at, (k, keys));
+        }
+    }
+
+    /// Forgets the generations whose every anchor the watermark has left a window behind.
     pub fn expire(&mut self, watermark: Millis) {
-        let start = *self.generation_start.get_or_insert(watermark);
-        if watermark.saturating_sub(start) >= self.window {
-            let capacity = self.current.len();
-            self.previous = std::mem::replace(
-                &mut self.current,
-                FxHashSet::with_capacity_and_hasher(capacity, Default::default()),
-            );
-            self.generation_start = Some(watermark);
+        while let Some((k, _)) = self.generations.front() {
+            let end = (k + 1).saturating_mul(self.window.max(1));
+            if end.saturating_add(self.window) > watermark {
+                break;
+            }
+            self.generations.pop_front();
         }
     }
 
     pub fn len(&self) -> usize {
-        self.current.len() + self.previous.len()
+        self.generations.iter().map(|(_, keys)| keys.len()).sum()
     }
 }
 
@@ -75,16 +115,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_remembered_for_one_window_at_least_and_two_at_most() {
+    fn keys_are_remembered_for_one_window_past_their_anchor_at_least_and_two_at_most() {
         let mut d = Dedupe::new(100);
-        d.expire(0);
-        assert!(d.insert(1));
-        assert!(!d.insert(1));
-        d.expire(99);
-        assert!(!d.insert(1), "within the window");
-        d.expire(100);
-        assert!(!d.insert(1), "kept in the previous generation");
+        d.insert(1, 50);
+        assert!(d.contains(1));
+        d.expire(150);
+        assert!(d.contains(1), "a window past the anchor, not more");
+        d.expire(199);
+        assert!(d.contains(1), "still in its generation [0, 100)");
         d.expire(200);
-        assert!(d.insert(1), "forgotten after two windows");
+        assert!(!d.contains(1), "its generation is a window behind");
+    }
+
+    #[test]
+    fn a_late_key_is_anchored_at_its_own_time_so_a_jump_after_it_does_not_forget_it() {
+        // The case a property test found: an event a full lateness late, then the stream
+        // jumps a window on. The key is anchored at the event's time, not the old watermark.
+        let mut d = Dedupe::new(100);
+        d.insert(7, 0);
+        d.expire(10);
+        d.insert(8, 460); // came late: watermark 104 when it came, its own time 460
+        d.expire(488);
+        assert!(d.contains(8));
+        d.expire(599);
+        assert!(d.contains(8), "within a window of its own time");
+        assert!(!d.contains(7));
+    }
+
+    #[test]
+    fn a_zero_window_remembers_nothing() {
+        let mut d = Dedupe::new(0);
+        d.insert(1, 0);
+        assert!(!d.contains(1));
+        d.expire(i64::MAX);
+        assert_eq!(d.len(), 0);
+    }
+
+    #[test]
+    fn generations_are_bounded_whatever_the_anchors() {
+        let mut d = Dedupe::new(10);
+        for k in 0..100 {
+            d.insert(k as u64, k * 1_000_000_007);
+        }
+        assert_eq!(d.generations.len(), MAX_GENERATIONS);
+        assert!(
+            (0..100).all(|k| d.contains(k)),
+            "no key is dropped, only grouped"
+        );
+        d.insert(1_000, i64::MIN);
+        d.insert(1_001, i64::MAX);
+        assert!(d.contains(1_000) && d.contains(1_001));
     }
 }

@@ -50,7 +50,7 @@ impl Engine {
             return false;
         };
         let digest = dedupe::key(&event);
-        if !self.dedupe.insert(digest) && !again {
+        if !again && self.dedupe.contains(digest) {
             self.stats.accepted += 1;
             self.stats.duplicates += 1;
             return false;
@@ -63,6 +63,7 @@ impl Engine {
         let mut rejected = std::mem::take(&mut self.clock_rejected);
         let confirmed = self.clock.confirmed();
         let seen = self.clock.observe(queued.at, queued.key(), &mut rejected);
+        self.dedupe.insert(digest, self.dedupe_anchor(queued.at));
         if self.clock.confirmed() != confirmed {
             self.overlay.set_stale(); // events the overlay left out are in the stream's time now
         }
@@ -80,6 +81,19 @@ impl Engine {
             self.advance_to(self.clock.frontier().saturating_sub(self.cfg.lateness));
         }
         seen == Seen::Current
+    }
+
+    /// Where the dedupe window of an event of time `at` starts, once the clock has seen it:
+    /// its own time, but not before the watermark (a late event) nor past the frontier (a
+    /// tentative one).
+    fn dedupe_anchor(&self, at: Millis) -> Millis {
+        let frontier = self.clock.frontier();
+        let at = if frontier == Millis::MIN {
+            at
+        } else {
+            at.min(frontier)
+        };
+        at.max(self.watermark)
     }
 
     /// Origins of the events the clock rejected (`bad_timestamp`) since the last call.

@@ -18,7 +18,8 @@ use crate::time::Millis;
 /// The layout of the engine's state; raised whenever a serialised type changes.
 /// 2: the live windows' minute sums carry handled calls, talk and wrap-up (live staffing).
 /// 3: the clock (a robust frontier and its suspects) replaces the newest event time.
-pub const SNAPSHOT_FORMAT: u32 = 3;
+/// 4: dedupe keys in generations by their anchor (the event's own time), not by arrival.
+pub const SNAPSHOT_FORMAT: u32 = 4;
 
 /// What precedes the state: it names the layout, and the calendar the state's periods were
 /// cut by (periods of another time zone or interval length cannot be carried over).

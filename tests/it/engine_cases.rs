@@ -244,6 +244,29 @@ fn duplicates_by_event_id_or_by_content_are_counted_once() {
 }
 
 #[test]
+fn a_copy_of_a_late_event_after_the_stream_jumps_on_is_still_a_duplicate() {
+    // Found by the duplicates property: a survey a full lateness late, the stream jumping an
+    // hour on, then a copy of the survey. The survey's interval is still open (grace 1 h), so
+    // the copy would count twice if the dedupe window ran from the watermark at its arrival
+    // (08:17) and not from its own time (09:17).
+    let cfg = config("[engine]\nlateness = \"1h\"\ngrace = \"1h\"\ndedupe_window = \"1h\"");
+    let survey =
+        r#"{"type":"survey.response","ts":"2026-11-02T09:17:20Z","queue":"q","satisfied":true}"#;
+    let ev = [
+        offered("2026-11-02T08:00:00Z", "c0", "q"),
+        answered("2026-11-02T08:00:00Z", "c0"),
+        survey.to_string(),
+        r#"{"type":"survey.response","ts":"2026-11-02T10:21:16Z","queue":"q","satisfied":false}"#
+            .to_string(),
+        survey.to_string(),
+    ];
+    let r = run(&cfg, IV, &lines(&ev));
+    let rec = r.get("queue:q", "interval", "2026-11-02T09:15:00Z");
+    assert_eq!((rec.survey_responses, rec.satisfaction), (1, Some(1.0)));
+    assert_eq!(r.stats.duplicates, 1);
+}
+
+#[test]
 fn a_change_to_a_final_interval_emits_a_new_revision() {
     // grace 0, lateness 0: the 09:00 interval is final once an event at 09:15 is seen; the
     // answer at 09:16 of a call offered at 09:14 revises it.
