@@ -5,7 +5,7 @@
 //! at an instant before `credited` would rewrite closed time and is refused as `too_late`.
 
 use super::scope::{Names, Scope};
-use super::store::Store;
+use super::store::{Store, CREDIT_REACH};
 use crate::event::AgentState;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -186,12 +186,16 @@ fn credit(store: &mut Store, id: u32, agent: &mut Agent, t: Millis, per_agent: b
     if agent.state != AgentState::LoggedOut {
         let state = agent.state as usize;
         let add = |tally: &mut super::tally::Tally, ms: Millis| tally.agent_ms[state] += ms;
+        let (from, to) = (
+            agent.credited,
+            t.min(agent.credited.saturating_add(CREDIT_REACH)),
+        );
         if per_agent {
-            store.add_span(Scope::Agent(id), agent.credited, t, add);
+            store.add_span(Scope::Agent(id), from, to, add);
         }
-        store.add_span(Scope::Center, agent.credited, t, add);
+        store.add_span(Scope::Center, from, to, add);
         for &q in &agent.queues {
-            store.add_span(Scope::Queue(q), agent.credited, t, add);
+            store.add_span(Scope::Queue(q), from, to, add);
         }
     }
     agent.credited = t;

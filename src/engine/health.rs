@@ -7,7 +7,7 @@
 //! suffix of it, so the center's down time is the span from the earliest such suffix.
 
 use super::scope::{Names, Scope};
-use super::store::Store;
+use super::store::{Store, CREDIT_REACH};
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -178,19 +178,20 @@ impl Health {
             return;
         }
         let from = self.credited;
+        let to = t.min(from.saturating_add(CREDIT_REACH)); // past it, not monitored
         let mut center_from: Option<Millis> = None;
         for (id, c) in self.components.iter().enumerate() {
-            let down = c.down_from(from, t, self.timeout);
+            let down = c.down_from(from, to, self.timeout);
             let scope = Scope::Component(id as u32);
-            store.add_span(scope, from, t, |tally, _| tally.monitored = true);
+            store.add_span(scope, from, to, |tally, _| tally.monitored = true);
             if let Some(start) = down {
-                store.add_span(scope, start, t, |tally, ms| tally.down_ms += ms);
+                store.add_span(scope, start, to, |tally, ms| tally.down_ms += ms);
                 center_from = Some(center_from.map_or(start, |s: Millis| s.min(start)));
             }
         }
-        store.add_span(Scope::Center, from, t, |tally, _| tally.monitored = true);
+        store.add_span(Scope::Center, from, to, |tally, _| tally.monitored = true);
         if let Some(start) = center_from {
-            store.add_span(Scope::Center, start, t, |tally, ms| tally.down_ms += ms);
+            store.add_span(Scope::Center, start, to, |tally, ms| tally.down_ms += ms);
         }
         self.credited = t;
     }

@@ -16,6 +16,14 @@ use std::collections::BinaryHeap;
 
 type Key = (Scope, Granularity, Millis);
 
+/// The longest span of an agent's state or a component's monitoring credited in one step
+/// (31 days). The stream's time moves that far at once only when an input was silent for
+/// over a month and the wall clock or another partition moves it on (or a checkpoint says
+/// so): the first 31 days are credited as usual, the rest is time nobody reported (no agent
+/// time, not monitored). Crediting it all would create a slot for every period of the span
+/// before any closes: decades of intervals from one silent input.
+pub const CREDIT_REACH: Millis = 31 * 24 * crate::time::HOUR;
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Slot {
     period: Period,

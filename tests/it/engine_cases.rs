@@ -544,6 +544,72 @@ fn evicted_and_finished_calls_leave_no_state_behind() {
 }
 
 #[test]
+fn a_stream_silent_for_over_a_month_credits_the_first_31_days_and_leaves_the_rest_unmonitored() {
+    // An agent logged in and a component reporting up on 1 November, then nothing until two
+    // calls on 15 December move the stream's time 44 days at once. The first 31 days are
+    // credited (agent time, monitoring); the 13 days after are time nobody reported (but the
+    // lateness before the calls, credited as the stream goes on from there), and
+    // crediting them all at once would have been unbounded (decades for a longer silence).
+    let cfg = config("[engine]\ninterval = \"60m\"");
+    let ev = [
+        r#"{"type":"agent.state","ts":"2026-11-01T00:00:00Z","agent_id":"a1","state":"available","queues":["q"]}"#.to_string(),
+        r#"{"type":"system.status","ts":"2026-11-01T00:00:00Z","component":"acd","status":"up"}"#.to_string(),
+        offered("2026-12-15T00:00:00Z", "c1", "q"),
+        offered("2026-12-15T00:00:01Z", "c2", "q"),
+    ];
+    let r = run(&cfg, &[Granularity::Day], &lines(&ev));
+    let credited = r.get("queue:q", "day", "2026-12-01T00:00:00Z");
+    assert_eq!(credited.occupancy, Some(0.0), "available all day, no calls");
+    let monitored = r.get("center", "day", "2026-12-01T00:00:00Z");
+    assert_eq!(monitored.availability, Some(1.0));
+    let finals = r.finals();
+    for day in ["2026-12-02", "2026-12-10", "2026-12-13"] {
+        let key = |who: &str| {
+            (
+                who.to_string(),
+                "day".to_string(),
+                format!("{day}T00:00:00Z"),
+            )
+        };
+        assert!(
+            !finals.contains_key(&key("queue:q")),
+            "{day}: no agent time"
+        );
+        assert!(
+            !finals.contains_key(&key("center:")),
+            "{day}: not monitored, no calls"
+        );
+    }
+    let last = r.get("queue:q", "day", "2026-12-15T00:00:00Z");
+    assert_eq!(last.offered, 2);
+}
+
+#[test]
+fn a_watermark_moved_eight_thousand_years_at_once_credits_one_month_and_stays_bounded() {
+    // The path of the snapshot fuzz finding `credit-span-to-far-frontier-oom`: a state whose
+    // stream's time stands far ahead of its credited time (there a restored frontier in the
+    // year 10470) is advanced there in one step. Crediting every period between allocated
+    // 858 MB in one piece; now one month is credited and the step stays small.
+    let cfg = config("");
+    let mut engine = callpulse::engine::Engine::new(&cfg.engine, &[Granularity::Day]);
+    for line in [
+        r#"{"type":"agent.state","ts":"2026-11-01T00:00:00Z","agent_id":"a1","state":"available","queues":["q"]}"#,
+        r#"{"type":"system.status","ts":"2026-11-01T00:00:00Z","component":"acd","status":"up"}"#,
+    ] {
+        engine.ingest(callpulse::codec::decode(line).unwrap(), Default::default());
+    }
+    let year_10470 = 268_198_646_400_000;
+    engine.advance_to(year_10470);
+    let records = engine.take_records();
+    // 32 days of the agent's queue, the agent, the center and the component, at most.
+    assert!(
+        !records.is_empty() && records.len() <= 4 * 32,
+        "{} records",
+        records.len()
+    );
+}
+
+#[test]
 fn one_timestamp_far_ahead_is_rejected_and_cannot_fast_forward_the_engine() {
     let ev = [
         r#"{"type":"system.heartbeat","ts":"2026-11-02T09:00:00Z","component":"ivr"}"#.to_string(),
