@@ -202,13 +202,9 @@ fn snapshot_base() -> &'static (callpulse::config::EngineConfig, Vec<u8>) {
     })
 }
 
-/// `Engine::restore` from arbitrary bytes: the first byte says whether the rest follows the
-/// valid header (even) or is the whole snapshot (odd). A restored engine keeps working: it
-/// snapshots, advances and flushes.
-pub fn snapshot(data: &[u8]) {
-    let Some((&mode, rest)) = data.split_first() else {
-        return;
-    };
+/// The engine restored from `data` as [`snapshot`] reads it, if `Engine::restore` takes it.
+pub fn restored(data: &[u8]) -> Option<Engine> {
+    let (&mode, rest) = data.split_first()?;
     let (cfg, header) = snapshot_base();
     let bytes = if mode & 1 == 0 {
         [header.as_slice(), rest].concat()
@@ -216,9 +212,17 @@ pub fn snapshot(data: &[u8]) {
         rest.to_vec()
     };
     let mut engine = Engine::new(cfg, &Granularity::ALL);
-    if engine.restore(&bytes).is_err() {
+    engine.restore(&bytes).ok()?;
+    Some(engine)
+}
+
+/// `Engine::restore` from arbitrary bytes: the first byte says whether the rest follows the
+/// valid header (even) or is the whole snapshot (odd). A restored engine keeps working: it
+/// snapshots, advances and flushes.
+pub fn snapshot(data: &[u8]) {
+    let Some(mut engine) = restored(data) else {
         return;
-    }
+    };
     let _ = engine.snapshot();
     let latest = engine.latest();
     engine.advance_to(latest.saturating_add(time::HOUR));
