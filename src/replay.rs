@@ -147,7 +147,8 @@ pub fn run(
         bar,
         decode_only: r.decode_only,
     };
-    let progress = source::read_files(&r.files, adapter, cfg.engine.max_event_bytes, &mut sink)?;
+    let progress =
+        source::read_files_alongside(&r.files, adapter, cfg.engine.max_event_bytes, &mut sink)?;
     let EngineSink {
         mut writer,
         mut rejects,

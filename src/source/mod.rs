@@ -1,10 +1,12 @@
 //! Where events come from: files (gzip-compressed or not) and stdin, read line by line, each
 //! line read by the input format's [`Adapter`].
 
+pub mod alongside;
 pub mod files;
 pub mod lines;
 pub mod tail;
 
+pub use alongside::read_files_alongside;
 pub use files::{read_files, Progress, Sink};
 pub use lines::{open, open_counted, Line, LineReader};
 
