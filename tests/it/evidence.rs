@@ -248,18 +248,12 @@ fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row
 /// one stays as it was, and the chain holds.
 #[test]
 fn a_revision_is_a_new_row_and_the_first_record_stays() {
-    use callpulse::service::evidence::Recorder;
-    use callpulse::service::State;
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("evidence.sqlite");
-    let cfg = crate::support::config(
-        "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n[alerts]\nprofile = \"\"\n",
-    );
-    let mut state =
-        State::new(cfg, vec!["test".into()]).with_evidence(Recorder::open(&store, None).unwrap());
+    let mut state = crate::support::service::recording_state(&store);
     let t0 = callpulse::time::rfc3339::parse("2026-11-02T10:00:00Z").unwrap();
     let mut offset = 0;
-    let mut feed = |state: &mut State, line: String, now: i64| {
+    let mut feed = |state: &mut callpulse::service::State, line: String, now: i64| {
         offset += 1;
         feed_line(state, offset, &line, now);
         state.drain();

@@ -8,7 +8,6 @@ use callpulse::evidence::chain::{hash, GENESIS};
 use callpulse::evidence::sign::{read_private, Signer};
 use callpulse::evidence::{Entry, Kind, Store};
 use callpulse::service::evidence::Recorder;
-use callpulse::service::State;
 use rusqlite::{params, Connection};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -43,11 +42,7 @@ fn a_burst_of_thousands_of_closed_intervals_is_stored_whole_and_verifies() {
     const INTERVALS: i64 = 2_600;
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("evidence.sqlite");
-    let cfg = crate::support::config(
-        "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n[alerts]\nprofile = \"\"\n",
-    );
-    let mut state =
-        State::new(cfg, vec!["test".into()]).with_evidence(Recorder::open(&store, None).unwrap());
+    let mut state = crate::support::service::recording_state(&store);
     let t0 = callpulse::time::rfc3339::parse("2026-11-02T00:00:00Z").unwrap();
     for (i, c) in (0..COMPONENTS).enumerate() {
         let line =
@@ -322,11 +317,7 @@ fn run_creates_the_store_position_and_rejected_files_owner_only() {
 fn an_unwritable_store_backs_the_input_up_and_a_loss_at_shutdown_is_a_gap_row() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("evidence.sqlite");
-    let cfg = crate::support::config(
-        "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n[alerts]\nprofile = \"\"\n",
-    );
-    let mut state =
-        State::new(cfg, vec!["test".into()]).with_evidence(Recorder::open(&store, None).unwrap());
+    let mut state = crate::support::service::recording_state(&store);
     state.process.input_ready = true;
     let t0 = callpulse::time::rfc3339::parse("2026-11-02T00:00:00Z").unwrap();
     let offered = |id: &str, at: i64| {

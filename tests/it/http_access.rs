@@ -3,7 +3,7 @@
 //! as Prometheus and a browser send their requests.
 
 use crate::support::lines::{abandoned, heartbeat, offered, q1_threshold_calls};
-use crate::support::service::{feed_line, Service};
+use crate::support::service::Service;
 use axum::http::{header, HeaderMap, StatusCode};
 use callpulse::alert::profile::{Profile, BUILT_IN_NAME};
 use callpulse::config::{sha256_hex, Config, Tokens};
@@ -67,14 +67,7 @@ fn fed_state(open: bool, until: &str) -> Shared {
     lines.extend(breaches.into_iter().map(|(_, l)| l));
     lines.push(heartbeat(until));
     let now = rfc3339::parse(until).unwrap();
-    let mut state = shared.lock();
-    for (i, line) in lines.iter().enumerate() {
-        feed_line(&mut state, i as i64, line, now);
-    }
-    let rejected = state.drain();
-    state.keep_rejected(&rejected, now);
-    state.process.input_ready = true;
-    drop(state);
+    crate::support::service::feed_all(&shared, &lines, now);
     shared
 }
 

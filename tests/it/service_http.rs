@@ -3,7 +3,7 @@
 //! stopped by SIGTERM.
 
 use crate::support::lines::{heartbeat, q1_threshold_calls};
-use crate::support::service::{feed_line, promtool_check, route_get as get, sample, Service};
+use crate::support::service::{promtool_check, route_get as get, sample, Service};
 use axum::http::StatusCode;
 use callpulse::config::Config;
 use callpulse::service::{Shared, State};
@@ -24,14 +24,7 @@ fn fed_state(extra: &[String]) -> Shared {
     // The wall clock when the lines are read: after every event (a live input rejects an
     // event stamped more than `engine.max_future` ahead of it).
     let now = rfc3339::parse("2026-11-02T10:30:00Z").unwrap();
-    let mut state = shared.lock();
-    for (i, line) in lines.iter().enumerate() {
-        feed_line(&mut state, i as i64, line, now);
-    }
-    let rejected = state.drain();
-    state.keep_rejected(&rejected, now);
-    state.process.input_ready = true;
-    drop(state);
+    crate::support::service::feed_all(&shared, &lines, now);
     shared
 }
 

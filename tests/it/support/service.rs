@@ -331,6 +331,33 @@ pub fn feed_line(
     state.feed(line.as_bytes(), origin, now);
 }
 
+/// Feeds `lines` (offsets 0, 1, …) to the service's state with the wall clock at `now`, keeps
+/// what they had rejected, and marks the input ready: a service that has read its input.
+pub fn feed_all(
+    shared: &callpulse::service::Shared,
+    lines: &[String],
+    now: callpulse::time::Millis,
+) {
+    let mut state = shared.lock();
+    for (i, line) in lines.iter().enumerate() {
+        feed_line(&mut state, i as i64, line, now);
+    }
+    let rejected = state.drain();
+    state.keep_rejected(&rejected, now);
+    state.process.input_ready = true;
+}
+
+/// A service state of 5-minute intervals, without lateness, grace or alerts, recording into a
+/// new evidence store at `store`: each event closes what it passes at once.
+pub fn recording_state(store: &std::path::Path) -> callpulse::service::State {
+    use callpulse::service::evidence::Recorder;
+    let cfg = crate::support::config(
+        "[engine]\ninterval = \"5m\"\nlateness = \"0s\"\ngrace = \"0s\"\n[alerts]\nprofile = \"\"\n",
+    );
+    callpulse::service::State::new(cfg, vec!["test".into()])
+        .with_evidence(Recorder::open(store, None).unwrap())
+}
+
 /// `callpulse run --follow` on a file of canonical events with a certification profile,
 /// judged every second of live time; what the alerting and wallboard tests share.
 pub struct Followed {
