@@ -342,11 +342,6 @@ impl State {
         self.changed.subscribe()
     }
 
-    /// How many batches changed the live figures so far.
-    pub fn change_number(&self) -> u64 {
-        *self.changed.borrow()
-    }
-
     /// Bumps [`State::changes`] if the batch read an event or moved time.
     fn note_change(&mut self) {
         let e = &self.engine;

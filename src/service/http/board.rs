@@ -49,7 +49,7 @@ pub(super) async fn board_json(
         Err(e) => return bad_request(e),
     };
     off_worker(move || {
-        let version = app.shared.lock().change_number();
+        let version = *app.changes.borrow();
         let body = board(&app, window, &grant, version);
         (
             [(header::CONTENT_TYPE, "application/json")],
@@ -113,7 +113,7 @@ pub(super) async fn stream(
     let at_most = Duration::from_millis(wallboard::PUSH_AT_MOST_EVERY_MS);
     let at_least = Duration::from_millis(wallboard::PUSH_AT_LEAST_EVERY_MS);
     let stop = app.stop.clone();
-    let changes = app.shared.lock().changes();
+    let changes = app.changes.clone();
     let events = futures_util::stream::unfold(
         ((app, grant, permit, changes), None::<tokio::time::Instant>),
         move |((app, grant, permit, mut changes), last)| async move {

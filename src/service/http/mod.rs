@@ -42,6 +42,8 @@ struct App {
     stop: Shutdown,
     /// One permit per open event stream (`http.max_streams`).
     streams: Arc<tokio::sync::Semaphore>,
+    /// The input's change number ([`super::state::State::changes`]), read without the lock.
+    changes: tokio::sync::watch::Receiver<u64>,
 }
 
 /// The router of a service over `shared`.
@@ -54,6 +56,7 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
     let registry = Arc::new(metrics::registry(&shared));
     let tokens = shared.lock().config.service.tokens.clone();
     let max_streams = shared.lock().config.service.http.max_streams;
+    let changes = shared.lock().changes();
     let router = Router::new()
         .route("/", get(page))
         .route(wallboard::CSS_PATH, get(css))
@@ -75,6 +78,7 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
             boards: Arc::default(),
             stop,
             streams: Arc::new(tokio::sync::Semaphore::new(max_streams)),
+            changes,
         });
     match tokens {
         Some(tokens) => router.layer(axum::middleware::from_fn_with_state(
