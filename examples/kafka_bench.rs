@@ -292,7 +292,7 @@ struct Topics {
 fn topics(c: &Common, mode: &str, baseline: bool) -> anyhow::Result<Topics> {
     let input = match &c.topic {
         Some(topic) => topic.clone(),
-        None => format!("kafka-bench-{mode}-{}", kafka::wall_clock()),
+        None => format!("kafka-bench-{mode}-{}", callpulse::time::wall_clock()),
     };
     let t = Topics {
         dead_letter: format!("{input}.dead-letter"),
@@ -496,7 +496,7 @@ fn throughput(args: &ThroughputArgs) -> anyhow::Result<()> {
         "bare consumer settings: {}",
         describe(&bare_config(&cfg.kafka, "-"))
     );
-    let run = kafka::wall_clock();
+    let run = callpulse::time::wall_clock();
     let mut bare = Vec::new();
     let mut service = Vec::new();
     let mut end = None;
@@ -660,7 +660,7 @@ fn callpulse_round(cfg: &Config, n: u64, timeout: Duration) -> anyhow::Result<(R
         std::env::temp_dir().join(format!(
             "kafka-bench-evidence-{}-{}.sqlite",
             std::process::id(),
-            kafka::wall_clock()
+            callpulse::time::wall_clock()
         ))
     });
     if let Some(path) = &store {
@@ -837,7 +837,7 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<()> {
         }
     }
 
-    let group = format!("kafka-bench-latency-{}", kafka::wall_clock());
+    let group = format!("kafka-bench-latency-{}", callpulse::time::wall_clock());
     let mut service = spawn_service(
         &args.callpulse,
         brokers,
@@ -1056,7 +1056,7 @@ fn report_delays(what: &str, probes: usize, delays: &[f64], wait: Duration) -> b
 /// A bare consumer of `k.topics` with the service's settings, in a fresh group, once it has
 /// its partitions.
 fn probe_consumer(k: &KafkaConfig) -> anyhow::Result<BaseConsumer> {
-    let group = format!("kafka-bench-baseline-{}", kafka::wall_clock());
+    let group = format!("kafka-bench-baseline-{}", callpulse::time::wall_clock());
     let consumer: BaseConsumer = bare_config(k, &group)
         .create()
         .context("cannot create the bare consumer")?;
@@ -1301,7 +1301,7 @@ struct Stamp {
 
 impl Stamp {
     fn now(&mut self) -> &str {
-        let ms = kafka::wall_clock();
+        let ms = callpulse::time::wall_clock();
         if ms != self.ms {
             self.ms = ms;
             self.text = rfc3339::format(ms, &chrono_tz::UTC);

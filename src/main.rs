@@ -561,7 +561,7 @@ fn busy_zone(now: Millis) -> String {
 }
 
 fn demo(mut args: DemoArgs) -> ExitCode {
-    let now = kafka::wall_clock();
+    let now = callpulse::time::wall_clock();
     let zone_asked = args.engine.timezone.is_some()
         || args.engine.config.is_some()
         || std::env::var_os("CALLPULSE_ENGINE_TIMEZONE").is_some();
@@ -639,7 +639,7 @@ fn simulate(args: &SimulateArgs) -> ExitCode {
         .to_string()
     });
     let start = if start_text == "now" {
-        Some(kafka::wall_clock())
+        Some(callpulse::time::wall_clock())
     } else {
         rfc3339::parse(&start_text)
     };

@@ -13,7 +13,7 @@
 //! times, never later than now.
 
 use super::lifecycle::{Alert, Transition};
-use crate::time::{rfc3339, Millis};
+use crate::time::{rfc3339, wall_clock, Millis};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -147,12 +147,6 @@ struct Delivery {
 
 /// Tries of a resolution before Alertmanager is left to expire the alert by its `endsAt`.
 const RESOLUTION_TRIES: u32 = 10;
-
-fn wall_clock() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as Millis)
-}
 
 fn utc(ms: Millis) -> String {
     rfc3339::format(ms, &chrono::Utc)

@@ -8,12 +8,12 @@
 //! file.
 
 use super::backpressure::{finish_deadline, wait_for_evidence};
-use super::kafka::wall_clock;
 use super::shutdown::Shutdown;
 use super::state::Shared;
 use crate::output::RejectWriter;
 use crate::reject::Origin;
 use crate::sim::{SimConfig, Simulator};
+use crate::time::wall_clock;
 use crate::time::Millis;
 use std::io::Write;
 use std::time::Duration;

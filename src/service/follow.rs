@@ -14,13 +14,13 @@
 //! ([`super::backpressure`]). The rejected-lines file is created 0600 ([`crate::fsmode`]).
 
 use super::backpressure::{finish_deadline, wait_for_evidence};
-use super::kafka::wall_clock;
 use super::shutdown::Shutdown;
 use super::state::{Shared, State};
 use crate::config::InputConfig;
 use crate::output::RejectWriter;
 use crate::reject::{Origin, RejectReason};
 use crate::source::tail::{Position, Resumed, Tail, TailLine};
+use crate::time::wall_clock;
 use crate::untrusted::path as shown;
 use anyhow::Context as _;
 use std::io::{BufRead as _, Read as _};

@@ -248,7 +248,7 @@ pub fn board(state: &State, window: LiveWindow) -> Board<'_> {
             .collect()
     });
     Board {
-        built_ms: super::kafka::wall_clock(),
+        built_ms: crate::time::wall_clock(),
         profile: profile.map(|p| ProfileHead {
             id: p.id.clone(),
             standard: p.standard.clone(),

@@ -17,6 +17,13 @@ pub const SECOND: Millis = 1_000;
 pub const MINUTE: Millis = 60 * SECOND;
 pub const HOUR: Millis = 60 * MINUTE;
 
+/// Milliseconds since the Unix epoch, now (0 on a clock set before 1970).
+pub fn wall_clock() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
 /// Milliseconds as seconds, for output.
 pub fn seconds(ms: Millis) -> f64 {
     ms as f64 / 1_000.0

@@ -258,7 +258,7 @@ fn two_instances_of_one_group_split_the_partitions_and_their_counters_add_up() {
         s.wait_ready(WAIT);
     }
     let start = callpulse::time::rfc3339::format(
-        callpulse::service::kafka::wall_clock() - 3 * callpulse::time::HOUR,
+        callpulse::time::wall_clock() - 3 * callpulse::time::HOUR,
         &chrono_tz::UTC,
     );
     let sim = Command::new(env!("CARGO_BIN_EXE_callpulse"))

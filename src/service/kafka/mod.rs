@@ -28,7 +28,7 @@ use super::state::Shared;
 use crate::config::KafkaConfig;
 pub use crate::kafka_client::client_config;
 use crate::reject::Rejection;
-use crate::time::Millis;
+use crate::time::wall_clock;
 use crate::untrusted::Untrusted;
 use anyhow::Context as _;
 use context::{skip_stale, Context};
@@ -415,11 +415,4 @@ fn update_partitions(consumer: &BaseConsumer<Context>, process: &mut super::stat
             p.lag = Some(*l);
         }
     }
-}
-
-/// Milliseconds since the Unix epoch, now.
-pub fn wall_clock() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as Millis)
 }

@@ -14,7 +14,7 @@ pub const WAIT: Duration = Duration::from_secs(90);
 
 /// The wall clock, as the service reads it.
 pub fn now_ms() -> Millis {
-    callpulse::service::kafka::wall_clock()
+    callpulse::time::wall_clock()
 }
 
 /// `ms` as RFC 3339 in UTC, as event lines carry it.
