@@ -141,6 +141,7 @@ impl Engine {
         self.customers.check_ids(names)?;
         self.store.check_bounds()?;
         self.live.check_bounds()?;
+        self.stats.check_bounds()?;
         let forecasts = self.forecasts.keys().map(|&(q, _, _)| q);
         forecasts.into_iter().try_for_each(|q| names.check_queue(q))
     }

@@ -35,4 +35,52 @@ impl Stats {
     pub(crate) fn reject(&mut self, reason: RejectReason) {
         *self.rejected.entry(reason).or_default() += 1;
     }
+
+    /// Whether counts read from a checkpoint can go on counting: each at most [`MAX_STAT`]
+    /// (a million events a second for two thousand years), and no more decided than read.
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let counts = [
+            self.read,
+            self.accepted,
+            self.duplicates,
+            self.late,
+            self.revisions,
+            self.evicted_calls,
+        ];
+        let all = counts.into_iter().chain(self.rejected.values().copied());
+        if let Some(c) = all.into_iter().find(|&c| c > MAX_STAT) {
+            return Err(format!("a count of {c} events (at most {MAX_STAT})"));
+        }
+        let decided = self.accepted + self.rejected_total();
+        if decided > self.read {
+            return Err(format!("{decided} events decided of {} read", self.read));
+        }
+        Ok(())
+    }
+}
+
+/// The largest event count a checkpoint may carry: 2⁵⁶.
+pub const MAX_STAT: u64 = 1 << 56;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restored_counts_that_would_overflow_or_undercount_the_pending_are_refused() {
+        let mut s = Stats {
+            read: 10,
+            accepted: 7,
+            ..Stats::default()
+        };
+        s.reject(RejectReason::InvalidJson);
+        assert_eq!(s.check_bounds(), Ok(()));
+        s.accepted = 10;
+        assert!(s
+            .check_bounds()
+            .unwrap_err()
+            .contains("11 events decided of 10 read"));
+        s.read = u64::MAX;
+        assert!(s.check_bounds().unwrap_err().contains("at most"));
+    }
 }
