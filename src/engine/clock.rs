@@ -225,7 +225,7 @@ impl Clock {
         rejected.extend(contradicted.iter().map(|t| (t.key, Verdict::Contradicted)));
         if let Some(newest) = kept.iter().map(|t| t.at).max() {
             self.frontier = self.frontier.max(newest);
-            self.confirmed += kept.len() as u64;
+            self.confirmed = self.confirmed.saturating_add(kept.len() as u64);
         }
         self.tentative = kept;
         self.leave_behind(rejected);
@@ -249,7 +249,7 @@ impl Clock {
             let reached = at.saturating_add(s.jump) >= t.at && at.saturating_sub(t.at) <= REACH;
             if reached {
                 confirmed = confirmed.max(t.at);
-                self.confirmed += 1;
+                self.confirmed = self.confirmed.saturating_add(1);
             }
             !reached
         });
@@ -280,7 +280,7 @@ impl Clock {
             if t.at <= frontier {
                 return true;
             }
-            t.contradicted += 1;
+            t.contradicted = t.contradicted.saturating_add(1);
             if t.contradicted >= quorum {
                 rejected.push((t.key, Verdict::Contradicted));
                 return false;

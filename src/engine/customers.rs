@@ -65,7 +65,7 @@ impl Customers {
         now_repeats: &mut Vec<(u32, Millis)>,
     ) -> bool {
         if self.offers.len() >= self.max && !self.offers.contains_key(customer) {
-            self.untracked += 1;
+            self.untracked = self.untracked.saturating_add(1);
             return false;
         }
         let window = self.window;

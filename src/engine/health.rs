@@ -221,7 +221,7 @@ impl Health {
             .filter_map(|idx| {
                 let id = idx as u32;
                 let c = newer.get(&id).or(self.components.get(idx))?;
-                let since = c.down_from(Millis::MIN, t + 1, self.timeout)?;
+                let since = c.down_from(Millis::MIN, t.saturating_add(1), self.timeout)?;
                 let cause = if c.down_since.is_some() {
                     Cause::Status
                 } else {
