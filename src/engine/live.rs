@@ -320,14 +320,24 @@ fn change_waits<const ADD: bool>(s: &mut ScopeLive, bounds: &[Millis], delta: De
     }
 }
 
-/// Adds `by` to a count, or takes it back (never below zero).
+/// Adds `by` to a count, or takes it back (never below zero). Saturating: the all-time wait
+/// buckets of a restored checkpoint may stand anywhere, and a count pinned at its maximum is
+/// better than a panic.
 pub(super) fn bump<const ADD: bool>(x: &mut u64, by: u64) {
-    *x = if ADD { *x + by } else { x.saturating_sub(by) };
+    *x = if ADD {
+        x.saturating_add(by)
+    } else {
+        x.saturating_sub(by)
+    };
 }
 
-/// Adds `by` to a sum of milliseconds, or takes it back.
+/// Adds `by` to a sum of milliseconds, or takes it back (saturating, as [`bump`]).
 pub(super) fn bump_ms<const ADD: bool>(x: &mut Millis, by: Millis) {
-    *x = if ADD { *x + by } else { *x - by };
+    *x = if ADD {
+        x.saturating_add(by)
+    } else {
+        x.saturating_sub(by)
+    };
 }
 
 #[cfg(test)]
