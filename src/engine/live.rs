@@ -9,6 +9,7 @@
 
 use super::calls::Delta;
 use super::scope::{Names, Scope};
+use super::stats::MAX_STAT;
 use super::tally;
 use crate::kpi;
 use crate::time::{Millis, MINUTE, SECOND};
@@ -121,6 +122,21 @@ pub struct WaitBuckets {
 }
 
 impl WaitBuckets {
+    /// Whether buckets read from a checkpoint can go on counting: cumulative (none above the
+    /// count), the count at most [`MAX_STAT`], the sum of waits not negative nor near overflow.
+    fn check_bounds(&self) -> Result<(), String> {
+        if self.count > MAX_STAT || self.le.iter().any(|&c| c > self.count) {
+            return Err(format!(
+                "wait buckets {:?} of {} waits",
+                self.le, self.count
+            ));
+        }
+        if !(0..=1 << 62).contains(&self.sum) {
+            return Err(format!("a sum of waits of {} ms", self.sum));
+        }
+        Ok(())
+    }
+
     /// Adds `other`'s counts (of the same bounds) to these.
     pub fn merge(&mut self, other: &WaitBuckets) {
         if self.le.len() < other.le.len() {
@@ -138,10 +154,12 @@ impl WaitBuckets {
         if self.le.len() != bounds.len() {
             self.le.resize(bounds.len(), 0);
         }
-        // Bounds are sorted: every bucket from the first that holds `wait` counts it.
+        // Bounds are sorted: every bucket from the first that holds `wait` counts it. Plain
+        // adds in this loop (it runs for every answer): each bucket is at most `count`, which
+        // restore checks against `MAX_STAT`, and `count` saturates below.
         let first = bounds.partition_point(|&b| b < wait);
         for c in &mut self.le[first..] {
-            bump::<ADD>(c, 1);
+            *c = if ADD { *c + 1 } else { c.saturating_sub(1) };
         }
         bump::<ADD>(&mut self.count, 1);
         bump_ms::<ADD>(&mut self.sum, wait);
@@ -281,7 +299,14 @@ impl Live {
     /// Whether every window's counts and sums are within a tally's bounds.
     pub fn check_bounds(&self) -> Result<(), String> {
         let windows = self.scopes.values().flat_map(|s| s.ring.iter());
-        windows.into_iter().try_for_each(|(_, w)| w.check_bounds())
+        windows
+            .into_iter()
+            .try_for_each(|(_, w)| w.check_bounds())?;
+        let buckets = self
+            .scopes
+            .values()
+            .flat_map(|s| [&s.answered, &s.abandoned]);
+        buckets.into_iter().try_for_each(WaitBuckets::check_bounds)
     }
 
     /// The sums of `scope` over the `minutes` minutes ending with the minute containing `at`

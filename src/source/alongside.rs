@@ -4,7 +4,7 @@
 //! changes.
 //!
 //! ```text
-//!   reader thread: lines ─► adapter ─► batches of 256 ─┐ (at most 4 batches in flight)
+//!   reader thread: lines ─► adapter ─► batches of 512 ─┐ (at most 2 batches in flight)
 //!   caller's thread:                                   └─► sink.event / reject / tick
 //! ```
 
@@ -15,9 +15,9 @@ use crate::reject::{Origin, RejectReason};
 use std::sync::mpsc::{sync_channel, SyncSender};
 
 /// Calls of the sink sent together: few enough hand-overs that they cost nothing per event.
-const BATCH: usize = 256;
+const BATCH: usize = 512;
 /// Batches in flight: the reader runs at most this far ahead of the sink (bounded memory).
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 
 /// One call of the [`Sink`], carried to the caller's thread.
 enum Call {
