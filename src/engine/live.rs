@@ -125,12 +125,8 @@ impl WaitBuckets {
     /// Whether buckets read from a checkpoint can go on counting: cumulative (none above the
     /// count), the count at most [`MAX_STAT`], the sum of waits not negative nor near overflow.
     fn check_bounds(&self) -> Result<(), String> {
-        if self.count > MAX_STAT || self.le.iter().any(|&c| c > self.count) {
-            return Err(format!(
-                "wait buckets {:?} of {} waits",
-                self.le, self.count
-            ));
-        }
+        tally::check_at_most([self.count], MAX_STAT)?;
+        tally::check_at_most(self.le.iter().copied(), self.count)?;
         if !(0..=1 << 62).contains(&self.sum) {
             return Err(format!("a sum of waits of {} ms", self.sum));
         }

@@ -48,9 +48,7 @@ impl Stats {
             self.evicted_calls,
         ];
         let all = counts.into_iter().chain(self.rejected.values().copied());
-        if let Some(c) = all.into_iter().find(|&c| c > MAX_STAT) {
-            return Err(format!("a count of {c} events (at most {MAX_STAT})"));
-        }
+        super::tally::check_at_most(all, MAX_STAT)?;
         let decided = self.accepted + self.rejected_total();
         if decided > self.read {
             return Err(format!("{decided} events decided of {} read", self.read));

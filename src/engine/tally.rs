@@ -330,8 +330,14 @@ pub const MAX_SUM: Millis = 1 << 56;
 
 /// Whether every count is at most [`MAX_COUNT`].
 pub fn check_counts(counts: impl IntoIterator<Item = u64>) -> Result<(), String> {
-    match counts.into_iter().find(|&c| c > MAX_COUNT) {
-        Some(c) => Err(format!("count {c} out of range (at most {MAX_COUNT})")),
+    check_at_most(counts, MAX_COUNT)
+}
+
+/// Whether every count is at most `most` (the bound of counts that live longer than a
+/// period: the engine's event counters, the all-time wait buckets).
+pub fn check_at_most(counts: impl IntoIterator<Item = u64>, most: u64) -> Result<(), String> {
+    match counts.into_iter().find(|&c| c > most) {
+        Some(c) => Err(format!("count {c} out of range (at most {most})")),
         None => Ok(()),
     }
 }
