@@ -9,7 +9,8 @@
 //! Run: `cargo bench --bench adapters`.
 
 use callpulse::adapter::csv::{Csv, Mapping};
-use callpulse::adapter::{Adapter, InputFormat};
+use callpulse::adapter::Adapter;
+use callpulse::config::InputFormat;
 use callpulse::config::{Config, InputConfig};
 use callpulse::engine::Engine;
 use callpulse::event::Event;

@@ -1,6 +1,6 @@
 //! Command-line arguments, and how they override the configuration file.
 
-use crate::adapter::InputFormat;
+use crate::config::InputFormat;
 use crate::config::{Config, ConfigError, Environment, RawConfig};
 use crate::output::Format;
 use crate::time::Granularity;
@@ -127,7 +127,7 @@ pub struct KeygenArgs {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// The profile: a TOML file, or yd-t-2823-2015 for the built-in one.
-    #[arg(long, value_name = "FILE", default_value = crate::alert::profile::BUILT_IN_NAME)]
+    #[arg(long, value_name = "FILE", default_value = crate::config::BUILT_IN_PROFILE)]
     pub profile: String,
     /// The directory to write callpulse.rules.yml to.
     #[arg(long, value_name = "DIR", default_value = ".")]

@@ -28,6 +28,7 @@
 //! | [`kafka_client`] | the librdkafka settings every Kafka client is built from (`[kafka.client]`) |
 //! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
 //! | [`config`], [`cli`] | TOML configuration validated into types; command-line options |
+//! | [`problem`] | what every validator reports: problems with their keys (a leaf) |
 //! | [`fsmode`] | files of evidence and raw input created owner-only (0600, directories 0700) |
 //! | [`untrusted`] | input text (names, bytes, file names) escaped and cut for log lines |
 
@@ -47,6 +48,7 @@ pub mod intern;
 pub mod kafka_client;
 pub mod kpi;
 pub mod output;
+pub mod problem;
 pub mod produce;
 pub mod record;
 pub mod reject;

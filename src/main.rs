@@ -459,7 +459,7 @@ fn report(args: &ReportArgs) -> ExitCode {
         Source::Files(args.inputs.clone())
     };
     let lang = args.lang.unwrap_or(
-        if cfg.alerts.profile.as_deref() == Some(callpulse::alert::profile::BUILT_IN_NAME) {
+        if cfg.alerts.profile.as_deref() == Some(callpulse::config::BUILT_IN_PROFILE) {
             Lang::Zh
         } else {
             Lang::En

@@ -10,32 +10,10 @@ pub mod csv;
 pub mod queue_log;
 
 use crate::codec::Decoder;
-use crate::config::{ConfigError, InputConfig, Problem};
+use crate::config::{InputConfig, InputFormat};
 use crate::event::Event;
+use crate::problem::{ConfigError, Problem};
 use crate::reject::RejectReason;
-
-/// The input formats callpulse reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum InputFormat {
-    /// Canonical JSON events, one per line or message (schema version 1).
-    #[default]
-    Canonical,
-    /// Asterisk's `queue_log`: `epoch|callid|queue|agent|EVENT|data...`, one line per record.
-    #[value(name = "queue_log")]
-    QueueLog,
-    /// One CSV/TSV row per call, read with a column mapping (`--mapping FILE`).
-    Csv,
-}
-
-impl InputFormat {
-    pub fn name(self) -> &'static str {
-        match self {
-            InputFormat::Canonical => "canonical",
-            InputFormat::QueueLog => "queue_log",
-            InputFormat::Csv => "csv",
-        }
-    }
-}
 
 /// One stream's reader of input records.
 #[derive(Debug)]

@@ -4,7 +4,8 @@
 //! once with its key, like the configuration.
 
 use super::measure::{Measure, ScopeKind, WindowKind};
-use crate::config::{ConfigError, Problem};
+use crate::config::BUILT_IN_PROFILE;
+use crate::problem::{ConfigError, Problem};
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -12,8 +13,6 @@ use std::path::Path;
 
 /// The profile shipped for YD/T 2823-2015 (`config/profiles/yd-t-2823-2015.toml`), built in.
 pub const BUILT_IN: &str = include_str!("../../config/profiles/yd-t-2823-2015.toml");
-/// The name that selects [`BUILT_IN`] in `alerts.profile`.
-pub const BUILT_IN_NAME: &str = "yd-t-2823-2015";
 
 /// Whether a breach is a value below or above the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -230,8 +229,8 @@ impl Profile {
 
     /// The profile `alerts.profile` names: the built-in one by its name, or a TOML file.
     pub fn load(name_or_path: &str) -> Result<Profile, ConfigError> {
-        if name_or_path == BUILT_IN_NAME {
-            return Profile::parse(BUILT_IN, BUILT_IN_NAME);
+        if name_or_path == BUILT_IN_PROFILE {
+            return Profile::parse(BUILT_IN, BUILT_IN_PROFILE);
         }
         let path = Path::new(name_or_path);
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
@@ -697,7 +696,7 @@ mod tests {
 
     #[test]
     fn the_built_in_profile_is_valid() {
-        let p = Profile::load(BUILT_IN_NAME).unwrap();
+        let p = Profile::load(BUILT_IN_PROFILE).unwrap();
         assert_eq!(p.standard, "YD/T 2823-2015");
         assert!(p.criteria.len() >= 10);
     }

@@ -314,7 +314,8 @@ pub fn write_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::profile::{BUILT_IN, BUILT_IN_NAME};
+    use crate::alert::profile::BUILT_IN;
+    use crate::config::BUILT_IN_PROFILE;
 
     #[test]
     fn ratios_are_sums_divided_never_averages() {
@@ -341,7 +342,7 @@ mod tests {
             "[criteria.overrides.vip]\nthreshold = 0.90\nmin_volume = 10\n\
              [criteria.overrides.\"test.q\"]\nenabled = false",
         );
-        let p = Profile::parse(&text, BUILT_IN_NAME).unwrap();
+        let p = Profile::parse(&text, BUILT_IN_PROFILE).unwrap();
         let rules = rules_file(&p, "p.toml");
         assert!(
             rules.contains(r#"queue:callpulse_service_level:15m{queue!~"test\\.q|vip"} < 0.8"#),

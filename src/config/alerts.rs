@@ -6,6 +6,10 @@ use crate::time::{Millis, SECOND};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The `alerts.profile` that selects the profile built into callpulse (`alert::profile::BUILT_IN`,
+/// the YD/T 2823-2015 criteria); the default.
+pub const BUILT_IN_PROFILE: &str = "yd-t-2823-2015";
+
 /// `[alerts]` as written.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -24,7 +28,7 @@ pub struct RawAlerts {
 impl Default for RawAlerts {
     fn default() -> Self {
         RawAlerts {
-            profile: crate::alert::profile::BUILT_IN_NAME.into(),
+            profile: BUILT_IN_PROFILE.into(),
             evaluation_interval: "15s".into(),
             keep_resolved: 200,
             alertmanager_urls: Vec::new(),

@@ -2,10 +2,32 @@
 //! mapping), and for `callpulse run --follow`, the file followed instead of Kafka.
 
 use super::Checker;
-use crate::adapter::InputFormat;
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+
+/// The input formats callpulse reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum InputFormat {
+    /// Canonical JSON events, one per line or message (schema version 1).
+    #[default]
+    Canonical,
+    /// Asterisk's `queue_log`: `epoch|callid|queue|agent|EVENT|data...`, one line per record.
+    #[value(name = "queue_log")]
+    QueueLog,
+    /// One CSV/TSV row per call, read with a column mapping (`--mapping FILE`).
+    Csv,
+}
+
+impl InputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Canonical => "canonical",
+            InputFormat::QueueLog => "queue_log",
+            InputFormat::Csv => "csv",
+        }
+    }
+}
 
 /// `[input]` as written. Empty paths mean "not set".
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -11,21 +11,22 @@ mod raw;
 mod service;
 mod tokens;
 
-pub use alerts::AlertsConfig;
+pub use alerts::{AlertsConfig, BUILT_IN_PROFILE};
 pub use env::{variable as env_variable, Environment};
 pub use evidence::EvidenceConfig;
-pub use input::InputConfig;
+pub use input::{InputConfig, InputFormat};
 pub use limits::Limits;
 pub use raw::RawConfig;
 pub use service::{HttpLimits, KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
 pub use tokens::{sha256_hex, Token, TokenScope, Tokens};
+// The error of `Config::load`, defined in the leaf module every validator shares.
+pub use crate::problem::{ConfigError, Problem};
 
 use crate::kpi::StabilityBand;
 use crate::time::{self, Calendar, Millis, MINUTE};
 use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
-use std::fmt;
 use std::path::Path;
 
 /// The validated configuration.
@@ -91,15 +92,6 @@ impl EngineConfig {
         Calendar::new(self.timezone, self.interval_minutes)
     }
 
-    /// How the engine's clock judges event time.
-    pub fn clock(&self) -> crate::engine::ClockSettings {
-        crate::engine::ClockSettings {
-            jump: self.max_time_jump,
-            quorum: TIME_QUORUM,
-            max_future: self.max_future,
-        }
-    }
-
     /// The service-level threshold of `queue`.
     pub fn threshold_for(&self, queue: &str) -> Millis {
         self.queue_thresholds
@@ -114,36 +106,6 @@ impl Default for Config {
         RawConfig::default()
             .validate()
             .expect("the built-in defaults are valid")
-    }
-}
-
-/// One problem of a configuration: the key and what is wrong with its value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub key: String,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
-    }
-}
-
-/// Every problem found in a configuration.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigError {
-    pub source_name: String,
-    pub problems: Vec<Problem>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration {}:", self.source_name)?;
-        for p in &self.problems {
-            write!(f, "\n  {p}")?;
-        }
-        Ok(())
     }
 }
 

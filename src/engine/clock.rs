@@ -64,6 +64,17 @@ pub struct Settings {
     pub max_future: Millis,
 }
 
+impl Settings {
+    /// The clock of an engine configured by `cfg`.
+    pub fn of(cfg: &crate::config::EngineConfig) -> Settings {
+        Settings {
+            jump: cfg.max_time_jump,
+            quorum: crate::config::TIME_QUORUM,
+            max_future: cfg.max_future,
+        }
+    }
+}
+
 /// Why the clock takes a tentative event back out of the buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

@@ -162,7 +162,7 @@ impl Engine {
                     .chain(cfg.queue_thresholds.values().copied())
                     .chain(cfg.short_abandon),
             ),
-            clock: Clock::new(cfg.clock()),
+            clock: Clock::new(ClockSettings::of(cfg)),
             caller_watermark: false,
             watermark: Millis::MIN,
             credited: Millis::MIN,

@@ -256,7 +256,7 @@ pub fn board(state: &State, window: LiveWindow) -> Board<'_> {
             name_en: p.name_en.clone(),
         }),
         default_lang: match profile {
-            Some(p) if p.id != crate::alert::profile::BUILT_IN_NAME => "en",
+            Some(p) if p.id != crate::config::BUILT_IN_PROFILE => "en",
             _ => "zh",
         },
         kpis: snapshot,

@@ -2,8 +2,9 @@
 //! built-in defaults exactly.
 
 use callpulse::adapter::csv::Mapping;
-use callpulse::alert::profile::{Profile, BUILT_IN, BUILT_IN_NAME};
+use callpulse::alert::profile::{Profile, BUILT_IN};
 use callpulse::config::Config;
+use callpulse::config::BUILT_IN_PROFILE;
 use std::path::Path;
 
 #[test]
@@ -48,10 +49,10 @@ fn the_built_in_profile_is_the_shipped_file() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/profiles/yd-t-2823-2015.toml");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), BUILT_IN);
     let from_file = Profile::load(&path.to_string_lossy()).unwrap();
-    assert_eq!(from_file, Profile::load(BUILT_IN_NAME).unwrap());
+    assert_eq!(from_file, Profile::load(BUILT_IN_PROFILE).unwrap());
     assert_eq!(
         Config::default().alerts.profile.as_deref(),
-        Some(BUILT_IN_NAME)
+        Some(BUILT_IN_PROFILE)
     );
 }
 

@@ -10,7 +10,8 @@
 //! built only where a Docker daemon answers (none is installed for the tests).
 
 use crate::support::service::Service;
-use callpulse::alert::profile::{Profile, BUILT_IN_NAME};
+use callpulse::alert::profile::Profile;
+use callpulse::config::BUILT_IN_PROFILE;
 use callpulse::config::{Config, Environment, RawConfig, DEFAULT_LISTEN};
 use callpulse::service::alerts::LiveAlerts;
 use callpulse::service::{metrics, Shared, State};
@@ -529,7 +530,7 @@ fn fed_state_exposition() -> String {
     cfg.engine.grace = MINUTE;
     cfg.alerts.every = MINUTE;
     // The window sums are those the profile's criteria judge.
-    let profile = Profile::load(BUILT_IN_NAME).unwrap();
+    let profile = Profile::load(BUILT_IN_PROFILE).unwrap();
     let alerts = LiveAlerts::new(profile, &cfg.alerts, "http://test/api/v1/alerts".into()).unwrap();
     let shared = Shared::new(State::new(cfg, vec!["scenario".into()]).with_alerts(alerts));
     let registry = metrics::registry(&shared);

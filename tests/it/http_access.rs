@@ -5,7 +5,8 @@
 use crate::support::lines::{abandoned, heartbeat, offered, q1_threshold_calls};
 use crate::support::service::Service;
 use axum::http::{header, HeaderMap, StatusCode};
-use callpulse::alert::profile::{Profile, BUILT_IN_NAME};
+use callpulse::alert::profile::Profile;
+use callpulse::config::BUILT_IN_PROFILE;
 use callpulse::config::{sha256_hex, Config, Tokens};
 use callpulse::service::alerts::LiveAlerts;
 use callpulse::service::{Shared, State};
@@ -46,7 +47,7 @@ fn fed_state(open: bool, until: &str) -> Shared {
     if !open {
         cfg.service.tokens = Some(Tokens::parse(&tokens_file()).unwrap());
     }
-    let profile = Profile::load(BUILT_IN_NAME).unwrap();
+    let profile = Profile::load(BUILT_IN_PROFILE).unwrap();
     let alerts = LiveAlerts::new(profile, &cfg.alerts, "http://x/api/v1/alerts".into()).unwrap();
     let shared = Shared::new(State::new(cfg, vec!["test".into()]).with_alerts(alerts));
     let mut lines = q1_threshold_calls();

@@ -11,9 +11,10 @@
 //! moved by one) must fail the same comparison.
 
 use crate::support::service::feed_line;
-use callpulse::alert::profile::{Profile, BUILT_IN, BUILT_IN_NAME};
+use callpulse::alert::profile::{Profile, BUILT_IN};
 use callpulse::alert::{rules, Phase};
 use callpulse::config::Config;
+use callpulse::config::BUILT_IN_PROFILE;
 use callpulse::service::alerts::LiveAlerts;
 use callpulse::service::{metrics, Shared, State};
 use callpulse::time::{Millis, MINUTE, SECOND};
@@ -450,10 +451,10 @@ fn each_generated_rule_fires_at_the_same_threshold_and_hold_time_as_the_built_in
 #[test]
 fn the_shipped_rules_are_the_built_in_profile_generated_and_promtool_checks_them() {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/prometheus");
-    let profile = Profile::load(BUILT_IN_NAME).unwrap();
+    let profile = Profile::load(BUILT_IN_PROFILE).unwrap();
     assert_eq!(
         std::fs::read_to_string(shipped.join(rules::RULES_FILE)).unwrap(),
-        rules::rules_file(&profile, BUILT_IN_NAME),
+        rules::rules_file(&profile, BUILT_IN_PROFILE),
         "deploy/prometheus is stale: run `callpulse rules --out deploy/prometheus`"
     );
     if promtool().is_none() {

@@ -6,9 +6,9 @@ use super::mapping::{
 };
 use super::raw::{OneOrMany, RawCsv, RawSkip, RawTimes};
 use super::times::{Clock, Format};
-use crate::config::Problem;
 use crate::event::Channel;
 use crate::intern::intern;
+use crate::problem::Problem;
 use crate::time;
 use chrono_tz::Tz;
 use rustc_hash::FxHashMap;

@@ -5,8 +5,8 @@
 use super::check::Checker;
 use super::raw::RawFile;
 use super::times::Clock;
-use crate::config::Problem;
 use crate::event::Channel;
+use crate::problem::Problem;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
 use std::fmt;
