@@ -12,7 +12,7 @@
 //!   the report prints them as the rule does and says so.
 //! - A criterion without data is "no calls" or "no data", never 0.
 
-use super::model::Figures;
+use super::figures::Figures;
 use crate::kpi;
 use serde::Serialize;
 

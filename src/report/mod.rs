@@ -24,6 +24,7 @@
 //! data gives byte-identical reports.
 
 pub mod criteria;
+pub mod figures;
 pub mod i18n;
 pub mod model;
 pub mod range;
