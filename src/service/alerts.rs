@@ -7,15 +7,14 @@
 //! criterion for every scope, logs each transition, and hands firing and resolved alerts to
 //! the notifier.
 
-use super::state::State;
 use crate::alert::notify::{Notifier, Outgoing, Targets};
 use crate::alert::{
     rules, text, Alert, Alerts, Observation, Phase, Profile, ScopeKind, Sums, Transition,
     WindowKind,
 };
 use crate::config::AlertsConfig;
-use crate::engine::{Scope, Tally};
-use crate::time::{Calendar, Granularity, Millis};
+use crate::engine::{Engine, Scope, Tally};
+use crate::time::{Calendar, Granularity, Millis, Period};
 use crate::untrusted::Untrusted;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -92,7 +91,7 @@ impl LiveAlerts {
     }
 
     /// Judges every criterion at live time `at` and delivers the transitions.
-    pub fn evaluate(&mut self, state: &State, at: Millis) -> Vec<Transition> {
+    pub fn evaluate(&mut self, state: &Observed, at: Millis) -> Vec<Transition> {
         self.next = (at.div_euclid(self.every) + 1) * self.every;
         let observations = observe(state, self.alerts.profile(), at);
         let transitions = self.alerts.evaluate(at, observations);
@@ -118,7 +117,7 @@ impl LiveAlerts {
             for a in firing {
                 n.send(self.outgoing(a, true, true, calendar));
             }
-        } else if state.ready().is_ok() {
+        } else if state.caught_up {
             // Caught up: what fires now is news; what fired and resolved in the backlog is
             // in the log and the API only.
             self.delivering = true;
@@ -186,9 +185,18 @@ fn log(t: &Transition, calendar: &Calendar) {
     }
 }
 
+/// What the alerts read of the live service.
+pub struct Observed<'a> {
+    pub engine: &'a Engine,
+    /// The newest final interval of each scope, and its tally.
+    pub last_closed: &'a FxHashMap<Scope, (Period, Tally)>,
+    /// The service is ready: its input has caught up and nothing holds it back.
+    pub caught_up: bool,
+}
+
 /// Every scope of `kind` known to the engine, with its name (empty for the center).
-pub fn scopes(state: &State, kind: ScopeKind) -> Vec<(Scope, String)> {
-    let names = state.engine.names();
+pub fn scopes(engine: &Engine, kind: ScopeKind) -> Vec<(Scope, String)> {
+    let names = engine.names();
     match kind {
         ScopeKind::Center => vec![(Scope::Center, String::new())],
         ScopeKind::Queue => (0..names.queues.len() as u32)
@@ -201,11 +209,11 @@ pub fn scopes(state: &State, kind: ScopeKind) -> Vec<(Scope, String)> {
 }
 
 /// One observation per criterion and scope at live time `at`.
-fn observe(state: &State, profile: &Profile, at: Millis) -> Vec<Observation> {
+fn observe(state: &Observed, profile: &Profile, at: Millis) -> Vec<Observation> {
     let mut cache: FxHashMap<(Scope, WindowKind), Sums> = FxHashMap::default();
     let mut out = Vec::new();
     for (i, c) in profile.criteria.iter().enumerate() {
-        for (scope, name) in scopes(state, c.scope) {
+        for (scope, name) in scopes(state.engine, c.scope) {
             let sums = *cache
                 .entry((scope, c.window))
                 .or_insert_with(|| window_sums(state, scope, c.window, at));
@@ -216,8 +224,8 @@ fn observe(state: &State, profile: &Profile, at: Millis) -> Vec<Observation> {
 }
 
 /// The sums of `scope` over `window` at live time `at`.
-pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) -> Sums {
-    let engine = &state.engine;
+pub fn window_sums(state: &Observed, scope: Scope, window: WindowKind, at: Millis) -> Sums {
+    let engine = state.engine;
     let calendar_window = |g: Granularity| {
         let period = engine.calendar().period(g, at);
         let credited = engine.credited_within(period.start, period.end);
@@ -250,7 +258,8 @@ pub fn window_sums(state: &State, scope: Scope, window: WindowKind, at: Millis) 
             let current = calendar.period(Granularity::Interval, at);
             let previous = calendar.period(Granularity::Interval, current.start - 1);
             state
-                .last_closed_interval(scope)
+                .last_closed
+                .get(&scope)
                 .filter(|(period, _)| {
                     period.start >= previous.start - (previous.end - previous.start)
                 })

@@ -317,7 +317,7 @@ impl State {
         if let Some(mut live) = self.alerts.take() {
             let at = self.clock();
             if live.due(at) {
-                let transitions = live.evaluate(self, at);
+                let transitions = live.evaluate(&self.observed(), at);
                 if let Some(ev) = &mut self.evidence {
                     let calendar = self.engine.calendar();
                     for t in &transitions {
@@ -352,9 +352,13 @@ impl State {
         }
     }
 
-    /// The newest final interval of `scope` and its tally.
-    pub fn last_closed_interval(&self, scope: Scope) -> Option<&(Period, Tally)> {
-        self.last_closed.get(&scope)
+    /// What the alerts judge: the engine, the newest final interval of each scope, readiness.
+    pub fn observed(&self) -> alerts::Observed<'_> {
+        alerts::Observed {
+            engine: &self.engine,
+            last_closed: &self.last_closed,
+            caught_up: self.ready().is_ok(),
+        }
     }
 
     /// Keeps the most recent rejections for the API (the demo's dead letters).

@@ -11,7 +11,6 @@ use crate::engine::order_of;
 use crate::event::Event;
 use crate::reject::{Origin, RejectReason};
 use anyhow::Context as _;
-use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -140,18 +139,4 @@ pub fn read_files(
         }
     }
     Ok(progress)
-}
-
-/// A reader that counts the bytes read through it.
-pub(super) struct Counting<R> {
-    pub inner: R,
-    pub count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
 }

@@ -6,10 +6,8 @@ use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-use super::files::Counting;
 
 const BUFFER: usize = 1 << 20;
 
@@ -171,6 +169,20 @@ fn fill<R: BufRead>(inner: &mut R) -> io::Result<&[u8]> {
         }
     }
     inner.fill_buf()
+}
+
+/// A reader that counts the bytes read through it.
+struct Counting<R> {
+    pub inner: R,
+    pub count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

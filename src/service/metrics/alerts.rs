@@ -125,9 +125,10 @@ pub(super) fn collect(state: &State, at: Millis, out: &mut Out) {
             .or_default()
             .extend(c.measure.sums().iter().copied());
     }
+    let observed = state.observed();
     for ((kind, window), sums) in needed {
-        for (scope, name) in scopes(state, kind) {
-            let s = window_sums(state, scope, window, at);
+        for (scope, name) in scopes(&state.engine, kind) {
+            let s = window_sums(&observed, scope, window, at);
             for sum in &sums {
                 let Some(value) = sum.of(&s) else { continue };
                 let mut labels: Vec<(&'static str, String)> = kind
