@@ -1,7 +1,7 @@
 //! `[limits]`: how far an input can grow the service's state. Every name an event brings (a
 //! queue, an agent, a component) is kept for the life of the process, and every customer for
 //! the repeat-contact window; without a cap a stream of made-up names grows memory and the
-//! `/metrics` exposition without end. See `docs/limits.md`.
+//! `/metrics` exposition without end. See `docs/src/operator/limits.md`.
 
 use super::Checker;
 use serde::{Deserialize, Serialize};

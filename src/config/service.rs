@@ -39,8 +39,8 @@ impl Default for RawKafka {
 #[serde(deny_unknown_fields, default)]
 pub struct RawHttp {
     pub listen: String,
-    /// The access tokens file (docs/security.md); empty: none, every endpoint open, and the
-    /// default bind is loopback.
+    /// The access tokens file (docs/src/operator/security.md); empty: none, every endpoint
+    /// open, and the default bind is loopback.
     pub tokens_file: String,
     pub header_read_timeout: String,
     pub idle_timeout: String,
@@ -121,7 +121,7 @@ pub struct ServiceConfig {
     pub tokens: Option<Tokens>,
 }
 
-/// The limits of the HTTP server (docs/security.md, "HTTP limits").
+/// The limits of the HTTP server (docs/src/operator/security.md, "HTTP limits").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpLimits {
     /// From waiting for a request (a new connection, or after a response) to its whole head.

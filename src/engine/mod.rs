@@ -14,7 +14,7 @@
 //!                       └─► bad_timestamp (a clock no other event agrees with)
 //! ```
 //!
-//! Two times, two jobs (the whole model: `docs/event-time.md`):
+//! Two times, two jobs (the whole model: `docs/src/concepts/event-time.md`):
 //!
 //! * **Live figures follow every event at once.** Everything a supervisor sees (the rolling
 //!   windows, calls waiting, agents, components, today, the totals behind `/metrics`) is the

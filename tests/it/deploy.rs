@@ -822,15 +822,9 @@ fn is_key(var: &str) -> bool {
     }
 }
 
-/// The README's `## Deployment` section, up to the next section.
+/// The book's Deployment page (it was the README's `## Deployment` section).
 fn readme_deployment_section() -> String {
-    let readme = read(&root().join("README.md"));
-    let start = readme
-        .find("\n## Deployment\n")
-        .expect("the README has a Deployment section");
-    let rest = &readme[start + 1..];
-    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-    rest[..end].to_string()
+    read(&root().join("docs/src/operator/deployment.md"))
 }
 
 #[test]
@@ -848,7 +842,10 @@ fn every_callpulse_variable_named_in_deploy_is_a_configuration_key() {
     )
     .map(|f| (f.display().to_string(), read(&f)))
     .collect();
-    texts.push(("README.md, Deployment".into(), readme_deployment_section()));
+    texts.push((
+        "docs/src/operator/deployment.md".into(),
+        readme_deployment_section(),
+    ));
     let mut seen = 0;
     for (name, text) in texts {
         for var in variables_named(&text) {

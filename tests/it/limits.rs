@@ -3,7 +3,7 @@
 //! `limit:components`, `limit:name_length`), counted and kept, while names already known keep
 //! working; customers beyond theirs are counted but not tracked, and their calls accepted.
 //! Live, 100,000 distinct queue names leave the whole process under the documented memory
-//! bound (docs/limits.md) and `/metrics` small.
+//! bound (docs/src/operator/limits.md) and `/metrics` small.
 
 use crate::support::service::{sample, Service};
 use crate::support::{config, run};
@@ -14,7 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The default `limits.max_queues`.
 const MAX_QUEUES: usize = 200;
-/// The documented bound of the whole service's memory at the default limits (docs/limits.md).
+/// The documented bound of the whole service's memory at the default limits
+/// (docs/src/operator/limits.md).
 const MEMORY_BOUND_MIB: u64 = 800;
 /// The documented bound of one `/metrics` exposition at the default limits.
 const METRICS_BOUND_BYTES: usize = 4 << 20;
@@ -194,7 +195,7 @@ fn replay_distinct_queues(n: usize) -> (u64, u64, u64) {
 
 #[test]
 fn a_replay_of_200_000_queue_names_keeps_the_first_max_queues_and_rejects_the_rest() {
-    // 1,000,000 takes a minute in a debug build; the figures are in docs/limits.md.
+    // 1,000,000 takes a minute in a debug build; the figures are in docs/src/operator/limits.md.
     let n = 200_000;
     let (read, accepted, rejected) = replay_distinct_queues(n);
     assert_eq!(read, n as u64);

@@ -1,5 +1,5 @@
 //! CSV/TSV call records → canonical `call.completed` events, one per row, read with a column
-//! mapping file ([`Mapping`]; the README's "Input: CSV/TSV call records" describes every key).
+//! mapping file ([`Mapping`]; docs/src/inputs/csv.md describes every key).
 //!
 //! A row gives exactly one event, or a [`RejectReason`]: `skipped:<why>` for rows the mapping
 //! says carry nothing to count (phantom calls, calls that never left the IVR), the usual

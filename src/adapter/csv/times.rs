@@ -2,7 +2,7 @@
 //! times of one IANA zone turned into UTC, times of day placed on the right day around
 //! midnight, and durations in whole seconds.
 //!
-//! Rules (the README repeats them):
+//! Rules (docs/src/inputs/csv.md repeats them):
 //! - A naive local time that happens twice (the hour a DST change repeats) is the **earlier**
 //!   instant (but see below for a time that follows another); one that never happens (the
 //!   hour skipped in spring) is read with the offset in force before the gap, that is **moved

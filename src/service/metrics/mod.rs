@@ -3,7 +3,7 @@
 //! Counters are all-time sums since the process started, so several instances (one consumer
 //! group) add up, and every ratio is computed in PromQL from summed counters. Gauges are the
 //! live views (rolling windows, calls waiting, agents). Every family is declared in
-//! [`CATALOGUE`], which the README's metric table follows.
+//! [`CATALOGUE`], which the metrics catalogue (docs/src/reference/metrics.md) follows.
 
 use super::kpis::{self, LiveWindow};
 use super::state::{Shared, State};
