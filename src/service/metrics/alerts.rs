@@ -2,7 +2,8 @@
 //! the window sums (`callpulse_window_*`, `callpulse_center_window_*`,
 //! `callpulse_component_window_*`) the generated Prometheus rules add up across instances.
 
-use super::{family, Family, Out};
+use super::catalogue::{desc, f, family, Family};
+use super::out::Out;
 use crate::alert::{ScopeKind, Sum, WindowKind};
 use crate::service::alerts::{scopes, window_sums};
 use crate::service::state::State;
@@ -16,19 +17,19 @@ use MetricType::{COUNTER, GAUGE};
 
 /// The alert families with fixed names.
 pub const FAMILIES: [Family; 3] = [
-    super::f(
+    f(
         "callpulse_alert_firing",
         GAUGE,
         &["criterion", "clause", "queue", "component", "severity"],
         "1 while the certification alert fires, 0 otherwise; one series per criterion and scope judged (queue and component empty when center-wide).",
     ),
-    super::f(
+    f(
         "callpulse_alert_transitions_total",
         COUNTER,
         &["criterion", "transition"],
         "Alert transitions: pending, dropped (the breach ended before its hold time), firing, resolved.",
     ),
-    super::f(
+    f(
         "callpulse_alert_notifications_total",
         COUNTER,
         &["receiver", "result"],
@@ -60,7 +61,7 @@ pub fn descs() -> Vec<Desc> {
     let mut out: Vec<Desc> = FAMILIES
         .iter()
         .map(|f| {
-            super::desc(
+            desc(
                 f.name.into(),
                 f.help,
                 f.labels.iter().map(|l| l.to_string()).collect(),
@@ -68,7 +69,7 @@ pub fn descs() -> Vec<Desc> {
         })
         .collect();
     for (name, labels, help) in window_families() {
-        out.push(super::desc(name, help, labels));
+        out.push(desc(name, help, labels));
     }
     out
 }

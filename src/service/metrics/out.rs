@@ -3,7 +3,7 @@
 //! the lock is released. Building the protobuf families (two strings per label of every
 //! series) took most of a scrape; under the lock it held the input back for as long.
 
-use super::{Family, COUNTS};
+use super::catalogue::{Family, COUNTS};
 use crate::engine::{Scope, Tally, WaitBuckets};
 use crate::time::{seconds, Millis};
 use prometheus::proto::{

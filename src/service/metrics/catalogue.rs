@@ -1,0 +1,488 @@
+//! The catalogue of `/metrics`: every family the live service exposes, with its type, labels
+//! and help. The metrics catalogue page (docs/src/reference/metrics.md) follows it, and a test
+//! checks that every name here is there.
+
+use super::alerts;
+use crate::engine::Tally;
+use crate::event::AgentState;
+use crate::time::seconds;
+use prometheus::core::Desc;
+use prometheus::proto::MetricType;
+use std::collections::HashMap;
+
+use MetricType::{COUNTER, GAUGE, HISTOGRAM};
+
+/// One family: name, type, labels, help.
+pub struct Family {
+    pub name: &'static str,
+    pub kind: MetricType,
+    pub labels: &'static [&'static str],
+    pub help: &'static str,
+}
+
+pub(super) const fn f(
+    name: &'static str,
+    kind: MetricType,
+    labels: &'static [&'static str],
+    help: &'static str,
+) -> Family {
+    Family {
+        name,
+        kind,
+        labels,
+        help,
+    }
+}
+
+/// A call count of a tally: metric suffix, help, value (seconds for durations).
+pub(super) type Count = (&'static str, &'static str, fn(&Tally) -> f64);
+
+/// The counts exported per queue (`callpulse_<suffix>{queue}`) and center-wide
+/// (`callpulse_center_<suffix>`).
+pub(super) const COUNTS: [Count; 23] = [
+    (
+        "calls_offered_total",
+        "Calls offered (center: each call once, at its first offer).",
+        |t| t.offered as f64,
+    ),
+    ("calls_answered_total", "Calls answered by an agent.", |t| {
+        t.answered as f64
+    }),
+    (
+        "calls_answered_within_threshold_total",
+        "Calls answered with a wait at most the service-level threshold (9.3.1).",
+        |t| t.answered_within as f64,
+    ),
+    (
+        "calls_abandoned_total",
+        "Calls the caller hung up on before answer.",
+        |t| t.abandoned as f64,
+    ),
+    (
+        "calls_abandoned_within_threshold_total",
+        "Calls abandoned with a wait at most the service-level threshold.",
+        |t| t.abandoned_within as f64,
+    ),
+    (
+        "calls_short_abandoned_total",
+        "Calls abandoned before the short-abandon limit (0 unless one is configured).",
+        |t| t.short_abandoned as f64,
+    ),
+    (
+        "calls_timed_out_total",
+        "Calls that left the queue unanswered because the system ended the wait (timeout, no agents, withdrawn, failed).",
+        |t| t.timed_out as f64,
+    ),
+    (
+        "calls_flowed_out_total",
+        "Calls that left the queue for another before answer.",
+        |t| t.flowed_out as f64,
+    ),
+    (
+        "calls_flowed_in_total",
+        "Calls that came from another queue before answer (also offered).",
+        |t| t.flowed_in as f64,
+    ),
+    (
+        "calls_transferred_total",
+        "Answered calls the agent transferred.",
+        |t| t.transferred as f64,
+    ),
+    ("calls_handled_total", "Conversations that ended.", |t| {
+        t.handled as f64
+    }),
+    (
+        "calls_resolution_marked_total",
+        "Ended calls with a first-contact resolution mark.",
+        |t| t.resolution_marked as f64,
+    ),
+    (
+        "calls_resolved_total",
+        "Ended calls marked resolved at first contact.",
+        |t| t.resolved as f64,
+    ),
+    (
+        "repeat_contacts_total",
+        "Offers from a customer already offered within the repeat window (9.1.3).",
+        |t| t.repeat_contacts as f64,
+    ),
+    (
+        "answer_wait_seconds_total",
+        "Total wait (queue and ring) of answered calls.",
+        |t| seconds(t.wait_sum),
+    ),
+    (
+        "abandon_wait_seconds_total",
+        "Total wait of abandoned calls.",
+        |t| seconds(t.abandon_wait_sum),
+    ),
+    (
+        "talk_seconds_total",
+        "Total talk time of ended conversations.",
+        |t| seconds(t.talk_sum),
+    ),
+    ("wrapups_total", "After-call work finished.", |t| {
+        t.wrapups as f64
+    }),
+    ("wrapup_seconds_total", "Total after-call work time.", |t| {
+        seconds(t.wrap_sum)
+    }),
+    (
+        "survey_responses_total",
+        "Satisfaction survey answers (9.2.1).",
+        |t| t.satisfaction.responses as f64,
+    ),
+    ("survey_satisfied_total", "Satisfied survey answers.", |t| {
+        t.satisfaction.satisfied as f64
+    }),
+    (
+        "complaints_on_time_total",
+        "Complaints closed by their due time (9.2.4).",
+        |t| t.complaints_on_time as f64,
+    ),
+    (
+        "complaints_overdue_total",
+        "Complaints past their due time when closed or still open.",
+        |t| t.complaints_overdue as f64,
+    ),
+];
+
+pub(super) const AGENT_STATES: [(&str, AgentState); 4] = [
+    ("available", AgentState::Available),
+    ("on_call", AgentState::OnCall),
+    ("wrap_up", AgentState::WrapUp),
+    ("not_ready", AgentState::NotReady),
+];
+
+/// Families besides the [`COUNTS`] (which exist per queue and per center).
+pub const CATALOGUE: [Family; 36] = [
+    f(
+        "callpulse_queue_threshold_seconds",
+        GAUGE,
+        &["queue"],
+        "Service-level threshold of the queue.",
+    ),
+    f(
+        "callpulse_agent_state_seconds_total",
+        COUNTER,
+        &["queue", "state"],
+        "Agent time by state, credited to each queue of the agent.",
+    ),
+    f(
+        "callpulse_wait_seconds",
+        HISTOGRAM,
+        &["queue", "outcome"],
+        "Wait of answered and abandoned calls; a bucket at every configured threshold.",
+    ),
+    f(
+        "callpulse_center_wait_seconds",
+        HISTOGRAM,
+        &["outcome"],
+        "Wait of answered and abandoned calls, center-wide.",
+    ),
+    f(
+        "callpulse_service_level_ratio",
+        GAUGE,
+        &["queue", "window"],
+        "Answered within threshold / offered over the window (9.3.1).",
+    ),
+    f(
+        "callpulse_answer_rate_ratio",
+        GAUGE,
+        &["queue", "window"],
+        "Answered / offered over the window (9.3.3).",
+    ),
+    f(
+        "callpulse_abandon_rate_ratio",
+        GAUGE,
+        &["queue", "window"],
+        "Abandoned / offered over the window.",
+    ),
+    f(
+        "callpulse_asa_seconds",
+        GAUGE,
+        &["queue", "window"],
+        "Average speed of answer over the window (9.3.2).",
+    ),
+    f(
+        "callpulse_center_service_level_ratio",
+        GAUGE,
+        &["window"],
+        "Center-wide service level over the window (9.3.1).",
+    ),
+    f(
+        "callpulse_center_answer_rate_ratio",
+        GAUGE,
+        &["window"],
+        "Center-wide answer rate over the window (9.3.3).",
+    ),
+    f(
+        "callpulse_center_abandon_rate_ratio",
+        GAUGE,
+        &["window"],
+        "Center-wide abandon rate over the window.",
+    ),
+    f(
+        "callpulse_center_asa_seconds",
+        GAUGE,
+        &["window"],
+        "Center-wide average speed of answer over the window (9.3.2).",
+    ),
+    f(
+        "callpulse_calls_waiting",
+        GAUGE,
+        &["queue"],
+        "Calls waiting in the queue now.",
+    ),
+    f(
+        "callpulse_longest_wait_seconds",
+        GAUGE,
+        &["queue"],
+        "Wait so far of the longest-waiting call now.",
+    ),
+    f(
+        "callpulse_agents",
+        GAUGE,
+        &["queue", "state"],
+        "Agents of the queue by current state.",
+    ),
+    f(
+        "callpulse_staffing_agents_needed",
+        GAUGE,
+        &["queue"],
+        "Agents the queue needs now for 80 % of calls answered within its threshold (9.3.1), by Erlang C over the last 30 minutes of calls; absent while no call was handled in them.",
+    ),
+    f(
+        "callpulse_staffing_agents_staffed",
+        GAUGE,
+        &["queue"],
+        "Agents of the queue available, on a call or in wrap-up now.",
+    ),
+    f(
+        "callpulse_staffing_offered_load_erlangs",
+        GAUGE,
+        &["queue"],
+        "Calls offered per second over the last 30 minutes times their average handling time (talk and wrap-up); absent while no call was handled in them.",
+    ),
+    f(
+        "callpulse_center_calls_waiting",
+        GAUGE,
+        &[],
+        "Calls waiting now, center-wide.",
+    ),
+    f(
+        "callpulse_center_agents",
+        GAUGE,
+        &["state"],
+        "Agents by current state, each once.",
+    ),
+    f(
+        "callpulse_component_up",
+        GAUGE,
+        &["component"],
+        "1 while the component is up, 0 while down (9.4.1).",
+    ),
+    f(
+        "callpulse_component_availability_ratio",
+        GAUGE,
+        &["component"],
+        "Up time / time so far today (9.4.1).",
+    ),
+    f(
+        "callpulse_component_down_seconds_total",
+        COUNTER,
+        &["component"],
+        "Down time of the component.",
+    ),
+    f(
+        "callpulse_center_availability_ratio",
+        GAUGE,
+        &[],
+        "Time with every component up / time so far today (9.4.1).",
+    ),
+    f(
+        "callpulse_input_records_total",
+        COUNTER,
+        &[],
+        "Input records read (Kafka messages or lines of a followed file), whatever became of them.",
+    ),
+    f(
+        "callpulse_events_read_total",
+        COUNTER,
+        &[],
+        "Events read: the events the input records gave, plus the records rejected whole.",
+    ),
+    f(
+        "callpulse_events_accepted_total",
+        COUNTER,
+        &[],
+        "Events accepted (duplicates included).",
+    ),
+    f(
+        "callpulse_events_rejected_total",
+        COUNTER,
+        &["reason"],
+        "Events rejected, by reason; each is kept as a dead letter.",
+    ),
+    f(
+        "callpulse_events_duplicate_total",
+        COUNTER,
+        &[],
+        "Events dropped as duplicates.",
+    ),
+    f(
+        "callpulse_events_late_total",
+        COUNTER,
+        &[],
+        "Events that arrived after the watermark had passed them.",
+    ),
+    f(
+        "callpulse_customers_untracked_total",
+        COUNTER,
+        &[],
+        "Offers of new customers not tracked for repeat contacts: limits.max_customers reached.",
+    ),
+    f(
+        "callpulse_record_revisions_total",
+        COUNTER,
+        &[],
+        "Period records emitted again because a final period changed.",
+    ),
+    f(
+        "callpulse_dead_letters_total",
+        COUNTER,
+        &[],
+        "Rejected events written to the dead-letter output.",
+    ),
+    f(
+        "callpulse_consumer_lag_messages",
+        GAUGE,
+        &["topic", "partition"],
+        "Messages behind the end of each assigned partition.",
+    ),
+    f(
+        "callpulse_calls_in_flight",
+        GAUGE,
+        &[],
+        "Calls tracked now (offered, not yet finished).",
+    ),
+    f(
+        "callpulse_watermark_timestamp_seconds",
+        GAUGE,
+        &[],
+        "Events before this instant have been applied.",
+    ),
+];
+
+/// Families of the process that have no place above.
+pub const PROCESS: [Family; 12] = [
+    f(
+        "callpulse_events_pending",
+        GAUGE,
+        &[],
+        "Events read but not yet accepted or rejected (reorder buffer).",
+    ),
+    f(
+        "callpulse_dead_letter_errors_total",
+        COUNTER,
+        &[],
+        "Failed attempts to write a dead letter.",
+    ),
+    f(
+        "callpulse_engine_state_bytes",
+        GAUGE,
+        &[],
+        "Bytes of engine state that grows with traffic.",
+    ),
+    f(
+        "callpulse_ready",
+        GAUGE,
+        &[],
+        "1 when /readyz answers ready.",
+    ),
+    f(
+        "callpulse_evidence_rows_total",
+        COUNTER,
+        &[],
+        "Rows appended to the evidence store.",
+    ),
+    f(
+        "callpulse_evidence_errors_total",
+        COUNTER,
+        &[],
+        "Failed appends to the evidence store (its rows are kept and appended later).",
+    ),
+    f(
+        "callpulse_evidence_dropped_total",
+        COUNTER,
+        &[],
+        "Evidence rows given up at shutdown because the store could not be written (each loss recorded in a gap row).",
+    ),
+    f(
+        "callpulse_evidence_pending_rows",
+        GAUGE,
+        &[],
+        "Evidence rows waiting to be written (for the next checkpoint, or after a failed write).",
+    ),
+    f(
+        "callpulse_evidence_backed_up",
+        GAUGE,
+        &[],
+        "1 while the evidence store cannot be written: the input is paused until it can.",
+    ),
+    f(
+        "callpulse_evidence_head_row",
+        GAUGE,
+        &[],
+        "Number of the last row of the evidence store: it only grows; scraped, it anchors the chain outside the store.",
+    ),
+    f(
+        "callpulse_checkpoints_total",
+        COUNTER,
+        &[],
+        "Checkpoints written to the evidence store (engine state, offsets and evidence rows in one transaction).",
+    ),
+    f(
+        "callpulse_checkpoint_state_bytes",
+        GAUGE,
+        &[],
+        "Size of the engine state in the last checkpoint.",
+    ),
+];
+
+/// Every metric name the service exposes (without histogram and process suffixes).
+pub fn names() -> Vec<String> {
+    let mut out: Vec<String> = COUNTS
+        .iter()
+        .flat_map(|(s, _, _)| [format!("callpulse_{s}"), format!("callpulse_center_{s}")])
+        .collect();
+    out.extend(
+        CATALOGUE
+            .iter()
+            .chain(&PROCESS)
+            .chain(&alerts::FAMILIES)
+            .map(|f| f.name.to_string()),
+    );
+    out.extend(
+        alerts::window_families()
+            .into_iter()
+            .map(|(name, _, _)| name),
+    );
+    out.push("callpulse_event_delay_seconds".into());
+    out
+}
+
+/// The family named `name`, from the catalogue.
+pub(super) fn family(name: &str) -> &'static Family {
+    CATALOGUE
+        .iter()
+        .chain(&PROCESS)
+        .chain(&alerts::FAMILIES)
+        .find(|f| f.name == name)
+        .expect("every family used is in the catalogue")
+}
+
+/// The description of a family for the registry.
+pub(super) fn desc(name: String, help: &str, labels: Vec<String>) -> Desc {
+    Desc::new(name, help.into(), labels, HashMap::new()).expect("catalogue names are valid")
+}
