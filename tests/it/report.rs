@@ -233,13 +233,18 @@ fn one_queue_only() {
 
 #[test]
 fn exit_codes() {
-    // (the range and source, exit code, what stderr names): 64 a bad request, 1 an
-    // unreadable input.
-    let cases: [(&[&str], i32, &str); 6] = [
+    // (the range and source, exit code, what stderr names): 2 a value that is not a date
+    // (an argument error, as clap reports it), 64 a bad request, 1 an unreadable input.
+    let cases: [(&[&str], i32, &str); 7] = [
         (
             &["--from", "2026-13-01", "--input", "center.jsonl"],
-            64,
-            "2026-13-01",
+            2,
+            "'2026-13-01'",
+        ),
+        (
+            &["--to", "12/31/2026", "--input", "center.jsonl"],
+            2,
+            "'12/31/2026'",
         ),
         (
             &[
