@@ -3,8 +3,10 @@
 use crate::config::InputFormat;
 use crate::config::{Config, ConfigError, Environment, RawConfig};
 use crate::output::Format;
-use crate::time::Granularity;
+use crate::time::{Granularity, Millis};
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -59,11 +61,11 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// First day, YYYY-MM-DD in the center's time zone (not needed with --submission).
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub from: Option<NaiveDate>,
     /// Last day, inclusive, YYYY-MM-DD in the center's time zone.
-    #[arg(long, value_name = "DATE")]
-    pub to: String,
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub to: NaiveDate,
     /// Only this queue.
     #[arg(long, value_name = "QUEUE")]
     pub queue: Option<String>,
@@ -148,8 +150,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub position_file: Option<PathBuf>,
     /// HTTP address of /metrics, the API and the wallboard [default: http.listen, 127.0.0.1:9898].
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<String>,
+    #[arg(long, value_name = "ADDR", value_parser = socket_addr)]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -157,14 +159,14 @@ pub struct DemoArgs {
     #[command(flatten)]
     pub engine: EngineArgs,
     /// HTTP address of the wallboard, /metrics and the API [default: http.listen, 127.0.0.1:9898].
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<String>,
+    #[arg(long, value_name = "ADDR", value_parser = socket_addr)]
+    pub listen: Option<SocketAddr>,
     /// Seed of the simulator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Simulate this far back at start (e.g. 2h) instead of from local midnight.
-    #[arg(long, value_name = "DURATION")]
-    pub backfill: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub backfill: Option<Millis>,
     /// Also write each rejected line here, with its reason.
     #[arg(long, value_name = "FILE")]
     pub rejected: Option<PathBuf>,
@@ -173,15 +175,15 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     /// How many hours of event time to simulate.
-    #[arg(long, default_value_t = 24.0)]
+    #[arg(long, default_value_t = 24.0, value_parser = hours)]
     pub hours: f64,
     /// Seed of the random streams: the same seed gives the same events.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// First instant, RFC 3339, or `now` (the daily profile follows Beijing time)
     /// [default: 2026-11-02T00:00:00+08:00; with --brokers, now].
-    #[arg(long)]
-    pub start: Option<String>,
+    #[arg(long, value_parser = instant)]
+    pub start: Option<Millis>,
     /// Write here instead of stdout.
     #[arg(long, value_name = "FILE", conflicts_with = "brokers")]
     pub output: Option<PathBuf>,
@@ -193,7 +195,7 @@ pub struct SimulateArgs {
     pub topic: Option<String>,
     /// Events per second to send (with --brokers); 0 sends as fast as the broker takes them.
     /// Simulated time runs faster than the clock when the rate asks for it.
-    #[arg(long, default_value_t = 0.0, requires = "brokers")]
+    #[arg(long, default_value_t = 0.0, requires = "brokers", value_parser = rate)]
     pub rate: f64,
 }
 
@@ -360,7 +362,7 @@ pub struct ProduceArgs {
     #[arg(long)]
     pub topic: Option<String>,
     /// Events per second; 0 sends as fast as the broker takes them.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
     pub rate: f64,
     /// Keep each rejected record here, with its reason and position.
     #[arg(long, value_name = "FILE")]
@@ -371,4 +373,47 @@ pub struct ProduceArgs {
     /// Input files, plain or gzip-compressed, read in order as one stream; `-` reads stdin.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
+}
+
+// Value parsers: a bad value is a clap error naming it (exit 2), before any command runs.
+
+/// `--listen`: an IP address and port.
+fn socket_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse()
+        .map_err(|_| "must be an IP address and port such as 127.0.0.1:9898".into())
+}
+
+/// `--from`, `--to`: a day.
+fn date(text: &str) -> Result<NaiveDate, String> {
+    text.parse().map_err(|_| "must be a date YYYY-MM-DD".into())
+}
+
+/// `--rate`: events per second, 0 or more.
+fn rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r >= 0.0 && r.is_finite() => Ok(r),
+        _ => Err("must be 0 or more events per second".into()),
+    }
+}
+
+/// `simulate --hours`: more than 0, at most 400 days.
+fn hours(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(h) if h > 0.0 && h <= 24.0 * 400.0 => Ok(h),
+        _ => Err("must be more than 0 and at most 9600".into()),
+    }
+}
+
+/// `simulate --start`: RFC 3339 with an offset, or `now` (the wall clock when parsed).
+fn instant(text: &str) -> Result<Millis, String> {
+    if text == "now" {
+        return Ok(crate::time::wall_clock());
+    }
+    crate::time::rfc3339::parse(text)
+        .ok_or_else(|| "must be RFC 3339 with an offset, or now".into())
+}
+
+/// `demo --backfill`: a duration such as 2h.
+fn duration(text: &str) -> Result<Millis, String> {
+    crate::time::parse_duration(text)
 }

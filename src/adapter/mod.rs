@@ -103,6 +103,19 @@ impl Adapter {
         }
     }
 
+    /// What a live stream cannot do with this input, as problems of the mapping: wait for its
+    /// end to sort, or, reading Kafka (`kafka`), learn the columns from a header line.
+    pub fn live_problems(&self, kafka: bool) -> Vec<&'static str> {
+        let mut problems = Vec::new();
+        if self.needs_sorting() {
+            problems.push("csv.sort: a live stream cannot wait for its end to be sorted: set sort = false (rows out of order by more than engine.lateness are applied late, with revisions)");
+        }
+        if kafka && self.learns_header() {
+            problems.push("csv.names: a Kafka message is one row without a header line: name the columns in csv.names (or set header = false and name columns by position)");
+        }
+        problems
+    }
+
     /// The adapter remembers earlier records to read later ones (queue_log pairs a call's
     /// lines): a checkpoint of the engine alone would not be a consistent cut of it.
     pub fn keeps_state(&self) -> bool {

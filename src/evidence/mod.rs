@@ -15,7 +15,6 @@
 //! ```
 
 pub mod chain;
-pub mod command;
 pub mod sign;
 pub mod store;
 pub mod verify;

@@ -70,6 +70,52 @@ pub enum Source {
     Files(Vec<String>),
 }
 
+impl Source {
+    /// The source a request names: the input files, or the stores (by default the configured
+    /// one, `evidence.path`, else `callpulse-evidence.sqlite`); both is a bad request.
+    pub fn requested(
+        stores: &[std::path::PathBuf],
+        inputs: &[String],
+        cfg: &crate::config::Config,
+    ) -> Result<Source, ReportError> {
+        if !stores.is_empty() && !inputs.is_empty() {
+            return Err(ReportError::Usage(
+                "--store and --input are two sources: give one".into(),
+            ));
+        }
+        if !inputs.is_empty() {
+            return Ok(Source::Files(inputs.to_vec()));
+        }
+        if !stores.is_empty() {
+            return Ok(Source::Stores(stores.to_vec()));
+        }
+        let default = cfg.evidence.path.clone();
+        Ok(Source::Stores(vec![
+            default.unwrap_or_else(|| "callpulse-evidence.sqlite".into())
+        ]))
+    }
+}
+
+/// The report's language unless one is asked for: Chinese with the built-in (Chinese)
+/// profile, English otherwise.
+pub fn default_lang(cfg: &crate::config::Config) -> Lang {
+    if cfg.alerts.profile.as_deref() == Some(crate::config::BUILT_IN_PROFILE) {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+/// Names `fingerprint` as the signing key of every store in the provenance (the key the
+/// auditor gave, instead of the keys the stores name).
+pub fn signed_by(report: &mut Report, fingerprint: &str) {
+    if let source::Provenance::Stores { stores } = &mut report.provenance {
+        for s in stores {
+            s.signing_keys = vec![fingerprint.to_string()];
+        }
+    }
+}
+
 /// Why no report was made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

@@ -91,6 +91,21 @@ pub fn owner(group: &str, instance: Option<&str>) -> String {
     format!("{group}/{instance}")
 }
 
+/// The name this instance signs evidence heads as: the consumer group and instance (as its
+/// checkpoints are owned, [`owner`]), or the followed file and the host.
+pub fn instance_name(cfg: &crate::config::Config) -> String {
+    match &cfg.input.follow {
+        Some(file) => owner(&file.display().to_string(), None),
+        None => owner(
+            &cfg.kafka.group_id,
+            cfg.kafka
+                .client
+                .get("group.instance.id")
+                .map(String::as_str),
+        ),
+    }
+}
+
 impl State {
     /// Takes a cut (see the module documentation); `None` without an evidence store, or when
     /// nothing was read and the watermark did not move since the last cut. Call it after

@@ -8,8 +8,10 @@
 //! event-time order. The same seed gives the same stream.
 
 mod rng;
+mod zone;
 
 pub use rng::Rng;
+pub use zone::{busy_zone, utc_offset};
 
 use crate::codec::encode;
 use crate::event::{AgentState, Body, Channel, Event, Id};

@@ -1,41 +1,35 @@
-//! `callpulse evidence verify` and `callpulse evidence keygen`: what they print, and their
-//! exit codes.
+//! `callpulse evidence verify` and `callpulse evidence keygen`: what they print, and how they
+//! fail.
 //!
 //! `verify`: 0 the chain is intact (and, with `--public-key`, every signature holds and the
 //! last row is signed); 65 the chain is broken; 66 a signature fails or rows are unsigned;
 //! 1 the store or the key cannot be read. `keygen`: 0 written, 1 not.
 
-use super::sign::{self, fingerprint};
-use super::verify::{signing_keys, verify_signatures, Signed, Verdict};
+use super::Failure;
+use callpulse::evidence::sign::{self, fingerprint};
+use callpulse::evidence::verify::{signing_keys, verify_signatures, Signed, Verdict};
 use std::path::Path;
 
-/// Exit code: the chain is broken.
-pub const BROKEN: u8 = 65;
-/// Exit code: with `--public-key`, a signature fails or the last rows are unsigned.
-pub const BAD_SIGNATURE: u8 = 66;
-
 /// Verifies the store at `store` (with `public_key`, its signatures too); prints the verdict
-/// on stdout and returns the exit code.
-pub fn verify(store: &Path, public_key: Option<&Path>) -> u8 {
+/// on stdout.
+pub fn verify(store: &Path, public_key: Option<&Path>) -> Result<(), Failure> {
     let unreadable = |e: &dyn std::fmt::Display| {
-        eprintln!(
-            "callpulse: cannot read the evidence store {}: {e}",
+        Failure::runtime(format_args!(
+            "cannot read the evidence store {}: {e}",
             store.display()
-        );
-        1
+        ))
     };
     if !store.is_file() {
-        eprintln!("callpulse: no evidence store at {}", store.display());
-        return 1;
+        return Err(Failure::runtime(format_args!(
+            "no evidence store at {}",
+            store.display()
+        )));
     }
-    let key = match public_key.map(sign::read_public).transpose() {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("callpulse: {e}");
-            return 1;
-        }
-    };
-    let (head_seq, gaps) = match super::verify(store) {
+    let key = public_key
+        .map(sign::read_public)
+        .transpose()
+        .map_err(Failure::runtime)?;
+    let (head_seq, gaps) = match callpulse::evidence::verify(store) {
         Ok(Verdict::Intact {
             rows,
             head_seq,
@@ -50,9 +44,9 @@ pub fn verify(store: &Path, public_key: Option<&Path>) -> u8 {
         }
         Ok(Verdict::Broken { seq, problem }) => {
             println!("BROKEN at row {seq}: {problem}");
-            return BROKEN;
+            return Err(Failure::Broken);
         }
-        Err(e) => return unreadable(&e),
+        Err(e) => return Err(unreadable(&e)),
     };
     for g in &gaps {
         println!(
@@ -69,9 +63,9 @@ pub fn verify(store: &Path, public_key: Option<&Path>) -> u8 {
             Ok(_) => {
                 println!("unsigned: no signing key was configured (evidence.signing_key_file)")
             }
-            Err(e) => return unreadable(&e),
+            Err(e) => return Err(unreadable(&e)),
         }
-        return 0;
+        return Ok(());
     };
     match verify_signatures(store, &key, head_seq) {
         Ok(Signed::Valid { signatures }) => {
@@ -79,37 +73,28 @@ pub fn verify(store: &Path, public_key: Option<&Path>) -> u8 {
                 "signed: {signatures} signatures by key {}, all valid; the last row is signed",
                 fingerprint(&key)
             );
-            0
+            Ok(())
         }
         Ok(Signed::Failed { seq, problem }) => {
             println!("SIGNATURE FAILS at row {seq}: {problem}");
-            BAD_SIGNATURE
+            Err(Failure::BadSignature)
         }
-        Err(e) => unreadable(&e),
+        Err(e) => Err(unreadable(&e)),
     }
 }
 
 /// Writes a new key pair as `PREFIX.key` (0600) and `PREFIX.pub`; prints both paths and the
 /// public key's fingerprint.
-pub fn keygen(prefix: &Path) -> u8 {
-    let written = sign::generate().and_then(|key| {
-        let paths = sign::write_pair(&key, prefix)?;
-        Ok((paths, fingerprint(&key.verifying_key())))
-    });
-    match written {
-        Ok(((private, public), fp)) => {
-            println!(
-                "private key {} (mode 0600: keep it on the callpulse host only; set evidence.signing_key_file)\n\
-                 public key  {} (give it to the auditor: callpulse evidence verify --public-key)\n\
-                 fingerprint {fp}",
-                private.display(),
-                public.display()
-            );
-            0
-        }
-        Err(e) => {
-            eprintln!("callpulse: {e}");
-            1
-        }
-    }
+pub fn keygen(prefix: &Path) -> Result<(), Failure> {
+    let key = sign::generate().map_err(Failure::runtime)?;
+    let (private, public) = sign::write_pair(&key, prefix).map_err(Failure::runtime)?;
+    println!(
+        "private key {} (mode 0600: keep it on the callpulse host only; set evidence.signing_key_file)\n\
+         public key  {} (give it to the auditor: callpulse evidence verify --public-key)\n\
+         fingerprint {}",
+        private.display(),
+        public.display(),
+        fingerprint(&key.verifying_key())
+    );
+    Ok(())
 }
