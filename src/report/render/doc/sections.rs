@@ -1,122 +1,15 @@
-//! The report as a document of headings, paragraphs and tables in one language, built once
-//! from the model; Markdown and HTML only lay it out. Every label comes from [`i18n`].
+//! The sections of the report's document, in order: each adds its heading, notes and tables.
 
-use crate::report::criteria::{self, CriterionRow, Status};
+use super::{actual, duration, num, pct, scope_name, status, target, Block, Chart};
+use crate::report::criteria::{self, Status};
 use crate::report::i18n::{t, Lang};
 use crate::report::model::Report;
 use crate::report::source::Provenance;
 
-/// A piece of the document.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Block {
-    Title(String),
-    Heading(String),
-    Subheading(String),
-    Para(String),
-    Table {
-        head: Vec<String>,
-        rows: Vec<Vec<String>>,
-    },
-    /// A chart, drawn by the HTML renderer (Markdown leaves it out).
-    Chart(Chart),
-    /// A good place for a printed page to end.
-    PageBreak,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Chart {
-    ServiceLevel,
-    Availability,
-}
-
-/// A ratio as a percentage with `digits` decimals, or `empty`.
-pub fn pct(v: Option<f64>, digits: usize, empty: &str) -> String {
-    match v {
-        Some(v) => format!("{:.*}%", digits, v * 100.0),
-        None => empty.to_string(),
-    }
-}
-
-fn num(v: Option<f64>, digits: usize, unit: &str, empty: &str) -> String {
-    match v {
-        Some(v) => format!("{v:.digits$}{unit}"),
-        None => empty.to_string(),
-    }
-}
-
-/// `1h02m03s`-style duration.
-pub fn duration(seconds: f64) -> String {
-    let s = seconds.round() as i64;
-    format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
-}
-
-pub fn status(lang: Lang, s: Status) -> &'static str {
-    match s {
-        Status::Met => t(lang, "met"),
-        Status::NotMet => t(lang, "not_met"),
-        Status::NoCalls => t(lang, "no_calls"),
-        Status::NoData => t(lang, "no_data"),
-    }
-}
-
-fn scope_name(lang: Lang, queue: &Option<String>) -> String {
-    match queue {
-        Some(q) => q.clone(),
-        None => t(lang, "center").to_string(),
-    }
-}
-
-/// The target of a criterion as people write it: `≥ 80%`, `≤ 20 s`.
-pub fn target(c: &CriterionRow) -> String {
-    let op = if c.comparison == ">=" { "≥" } else { "≤" };
-    match c.unit {
-        "ratio" => format!("{op} {}", pct(Some(c.target), 1, "").replace(".0%", "%")),
-        "seconds" => format!("{op} {} s", c.target),
-        _ => format!("{op} {} min", c.target),
-    }
-}
-
-/// The actual value of a criterion, or why there is none.
-pub fn actual(lang: Lang, c: &CriterionRow) -> String {
-    let empty = status(lang, c.status);
-    match c.unit {
-        "ratio" if c.criterion == "availability" => pct(c.actual, 3, empty),
-        "ratio" => pct(c.actual, 1, empty),
-        "seconds" => num(c.actual, 1, " s", empty),
-        _ => num(c.actual, 1, " min", empty),
-    }
-}
-
-/// The document of `r` in `lang`.
-pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
+/// 1. Appendix A.4: target and actual per month, scope and criterion, with the service-level chart.
+pub(super) fn criteria_a4(d: &mut Vec<Block>, r: &Report, lang: Lang) {
     let tr = |k| t(lang, k);
     let dash = "–";
-    let mut d = vec![Block::Title(tr("title").into())];
-    let mut intro = format!(
-        "{}: {} – {} ({}) · {}: {} {} · {}: {}",
-        tr("period"),
-        r.from,
-        r.to,
-        r.timezone,
-        tr("interval"),
-        r.interval_minutes,
-        tr("min_unit"),
-        tr("source"),
-        match &r.provenance {
-            Provenance::Stores { stores } => {
-                let paths: Vec<&str> = stores.iter().map(|s| s.path.as_str()).collect();
-                format!("{} {}", tr("source_store"), paths.join(", "))
-            }
-            Provenance::Files { files } => format!("{} ({})", tr("source_files"), files.len()),
-        },
-    );
-    if let Some(q) = &r.queue {
-        intro.push_str(&format!(" · {}: {q}", tr("queue")));
-    }
-    d.push(Block::Para(intro));
-    d.push(Block::Para(tr("intro").into()));
-
-    // 1. A.4
     d.push(Block::Heading(tr("h_a4").into()));
     d.push(Block::Para(tr("a4_note").into()));
     d.push(Block::Chart(Chart::ServiceLevel));
@@ -185,8 +78,11 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
         d.push(Block::Table { head, rows });
     }
     d.push(Block::PageBreak);
+}
 
-    // 2. Chapter 12
+/// 2. Chapter 12: the scores of each month and scope, and the weights.
+pub(super) fn scores(d: &mut Vec<Block>, r: &Report, lang: Lang) {
+    let tr = |k| t(lang, k);
     d.push(Block::Heading(tr("h_score").into()));
     d.push(Block::Para(tr("score_note").into()));
     let head = [
@@ -249,8 +145,12 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
         ]))
         .collect();
     d.push(Block::Table { head, rows });
+}
 
-    // 3. Stability
+/// 3. The service level's stability (9.3.1): its coefficient of variation per scope and its score.
+pub(super) fn stability(d: &mut Vec<Block>, r: &Report, lang: Lang) {
+    let tr = |k| t(lang, k);
+    let dash = "–";
     d.push(Block::Heading(tr("h_stability").into()));
     let bands = r
         .stability_bands
@@ -292,8 +192,12 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
         .collect();
     d.push(Block::Table { head, rows });
     d.push(Block::PageBreak);
+}
 
-    // 4. Availability and outages
+/// 4. Availability and outages (9.4.1, 11.2.1): per component and month, then each outage.
+pub(super) fn availability(d: &mut Vec<Block>, r: &Report, lang: Lang) {
+    let tr = |k| t(lang, k);
+    let dash = "–";
     d.push(Block::Heading(tr("h_availability").into()));
     d.push(Block::Chart(Chart::Availability));
     let head = [
@@ -387,8 +291,11 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
             .collect();
         d.push(Block::Table { head, rows });
     }
+}
 
-    // 5. Alerts
+/// 5. The alerts of the range, per criterion.
+pub(super) fn alerts(d: &mut Vec<Block>, r: &Report, lang: Lang) {
+    let tr = |k| t(lang, k);
     d.push(Block::Heading(tr("h_alerts").into()));
     match &r.alerts {
         None => d.push(Block::Para(tr("alerts_none_files").into())),
@@ -432,8 +339,11 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
         }
     }
     d.push(Block::PageBreak);
+}
 
-    // 6. Completeness
+/// 6. Data completeness: the intervals expected against those the data covers.
+pub(super) fn completeness(d: &mut Vec<Block>, r: &Report, lang: Lang) {
+    let tr = |k| t(lang, k);
     d.push(Block::Heading(tr("h_completeness").into()));
     let c = &r.completeness;
     let head = [
@@ -502,8 +412,12 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
         head: vec![tr("figure").into(), tr("count").into()],
         rows,
     });
+}
 
-    // 7. Provenance
+/// 7. Provenance (the stores and their chain heads, or the files and their hashes) and the definitions.
+pub(super) fn provenance(d: &mut Vec<Block>, r: &Report, lang: Lang) {
+    let tr = |k| t(lang, k);
+    let dash = "–";
     d.push(Block::Heading(tr("h_provenance").into()));
     match &r.provenance {
         Provenance::Stores { stores } => {
@@ -564,5 +478,4 @@ pub fn build(r: &Report, lang: Lang) -> Vec<Block> {
     for k in ["def_month", "def_revision", "def_nodata", "def_sums"] {
         d.push(Block::Para(tr(k).into()));
     }
-    d
 }
