@@ -11,6 +11,8 @@
 
 use crate::support::lines::{abandoned, answered, offered};
 use crate::support::service::{append_lines as append, Followed, Service};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use callpulse::time::rfc3339;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -529,7 +531,9 @@ impl Browser {
             "Page.captureScreenshot",
             serde_json::json!({"format": "png"}),
         );
-        let png = base64_decode(shot["data"].as_str().unwrap());
+        let png = STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .expect("the screenshot is base64");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
         let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
         let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
@@ -551,30 +555,6 @@ impl Drop for Browser {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => panic!("not base64: {c}"),
-        }
-    };
-    let clean: Vec<u8> = text.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for chunk in clean.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= value(c) << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    out
 }
 
 /// `<target>/wallboard-test/` (the cargo target folder, never the source tree).
