@@ -17,6 +17,7 @@ pub mod kafka;
 pub mod lines;
 pub mod live;
 pub mod service;
+pub mod sse;
 
 /// A configuration from TOML text (panics on invalid text: tests write valid configs).
 pub fn config(toml_text: &str) -> Config {

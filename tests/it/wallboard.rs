@@ -1,4 +1,4 @@
-//! The wallboard at `/`: its stream (`/api/v1/stream`, read with a raw HTTP/1.1 client), its
+//! The wallboard at `/`: its stream (`/api/v1/stream`, read with `support::sse`), its
 //! assets (content types, the Content-Security-Policy, nothing loaded from elsewhere), and the
 //! page itself in a real headless Chromium: every queue of the demo rendered, values that
 //! change as events are appended to a followed file, an alert banner naming its clause when a
@@ -11,12 +11,12 @@
 
 use crate::support::lines::{abandoned, answered, offered};
 use crate::support::service::{append_lines as append, Followed, Service};
+use crate::support::sse::EventStream;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use callpulse::time::rfc3339;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -49,99 +49,6 @@ fn poll<T>(what: &str, within: Duration, mut check: impl FnMut() -> Option<T>) -
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-// ---- the stream over a raw socket ----------------------------------------------------------
-
-/// A raw HTTP/1.1 GET of an event stream: the response head, then the body's events as they
-/// come (chunked transfer coding decoded by hand).
-struct EventStream {
-    reader: BufReader<TcpStream>,
-    head: String,
-    chunked: bool,
-    pending: String,
-}
-
-impl EventStream {
-    fn open(base: &str, path: &str) -> EventStream {
-        let addr = base.strip_prefix("http://").unwrap();
-        let mut socket = TcpStream::connect(addr).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        write!(
-            socket,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
-        )
-        .unwrap();
-        let mut reader = BufReader::new(socket);
-        let mut head = String::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).expect("a response head");
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            head.push_str(&line);
-        }
-        let chunked = head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked");
-        EventStream {
-            reader,
-            head,
-            chunked,
-            pending: String::new(),
-        }
-    }
-
-    /// The next piece of the body.
-    fn read_more(&mut self) {
-        if self.chunked {
-            let mut size = String::new();
-            self.reader.read_line(&mut size).expect("a chunk size");
-            let n = usize::from_str_radix(size.trim(), 16).expect("a hex chunk size");
-            assert!(n > 0, "the stream ended:\n{}", self.pending);
-            let mut data = vec![0; n + 2];
-            self.reader.read_exact(&mut data).expect("a chunk");
-            self.pending
-                .push_str(std::str::from_utf8(&data[..n]).expect("UTF-8"));
-        } else {
-            let mut line = String::new();
-            let n = self.reader.read_line(&mut line).expect("a line");
-            assert!(n > 0, "the stream ended");
-            self.pending.push_str(&line);
-        }
-    }
-
-    /// The next event's fields (`name: value` lines, comments skipped), and when it came.
-    fn next_event(&mut self) -> (Vec<(String, String)>, Instant) {
-        loop {
-            if let Some(end) = self.pending.find("\n\n") {
-                let block: String = self.pending.drain(..end + 2).collect();
-                let fields: Vec<(String, String)> = block
-                    .lines()
-                    .filter(|l| !l.is_empty() && !l.starts_with(':'))
-                    .map(|l| {
-                        let (k, v) = l.split_once(':').unwrap_or((l, ""));
-                        (k.to_string(), v.strip_prefix(' ').unwrap_or(v).to_string())
-                    })
-                    .collect();
-                if !fields.is_empty() {
-                    return (fields, Instant::now());
-                }
-                continue;
-            }
-            self.read_more();
-        }
-    }
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 /// The shape every board has; returns the queue names.
@@ -202,20 +109,28 @@ fn check_board(b: &Value) -> Vec<String> {
 fn the_stream_pushes_boards_as_the_demo_runs_built_like_the_kpis_snapshot() {
     let demo = Service::start(&["demo", "--seed", "7"], &[]);
     demo.wait_ready(Duration::from_secs(120));
-    let mut stream = EventStream::open(&demo.base, "/api/v1/stream");
-    let head = stream.head.to_ascii_lowercase();
-    assert!(head.starts_with("http/1.1 200"), "{head}");
-    assert!(head.contains("content-type: text/event-stream"), "{head}");
-    assert!(head.contains("cache-control: no-cache"), "{head}");
+    let mut stream = EventStream::open(&format!("{}/api/v1/stream", demo.base), None);
+    assert_eq!(stream.status, 200);
+    let header = |name| stream.header(name).unwrap_or_default().to_string();
+    assert!(
+        header("content-type").starts_with("text/event-stream"),
+        "{:?}",
+        stream.headers
+    );
+    assert!(
+        header("cache-control").contains("no-cache"),
+        "{:?}",
+        stream.headers
+    );
 
-    let (first, at1) = stream.next_event();
-    assert_eq!(field(&first, "event"), Some("board"), "{first:?}");
+    let first = stream.next_event(WAIT);
+    assert_eq!(first.field("event"), Some("board"), "{first:?}");
     assert_eq!(
-        field(&first, "retry"),
+        first.field("retry"),
         Some("2000"),
         "the browser reconnects 2 s after a drop"
     );
-    let b1 = json(field(&first, "data").expect("a data line"));
+    let b1 = json(first.field("data").expect("a data line"));
     let queues = check_board(&b1);
     assert_eq!(queues.len(), 3, "the demo's three queues: {queues:?}");
 
@@ -229,18 +144,18 @@ fn the_stream_pushes_boards_as_the_demo_runs_built_like_the_kpis_snapshot() {
         .collect();
     assert_eq!(names, queues);
 
-    let (second, at2) = stream.next_event();
-    let b2 = json(field(&second, "data").expect("a data line"));
+    let second = stream.next_event(WAIT);
+    let b2 = json(second.field("data").expect("a data line"));
     check_board(&b2);
     // The server pushes when the input changed something, at most once a second and at least
     // every 5 s (src/service/http.rs); the test checks that boards keep coming and that each
     // is built anew, not how fast (tests never assert on timing).
     eprintln!(
         "second board {} ms after the first",
-        (at2 - at1).as_millis()
+        (second.at - first.at).as_millis()
     );
-    let (third, _) = stream.next_event();
-    let b3 = json(field(&third, "data").unwrap());
+    let third = stream.next_event(WAIT);
+    let b3 = json(third.field("data").unwrap());
     check_board(&b3);
     let built = |b: &Value| b["built_ms"].as_i64().expect("built_ms");
     assert!(
