@@ -13,9 +13,10 @@
 //! whatever the `active`/`silenced`/`inhibited`/`unprocessed` filters say: a resolved alert
 //! simply disappears from that list. So the resolution is proven positively through
 //! Alertmanager's own notification pipeline: its webhook receiver (`send_resolved: true`)
-//! is pointed at a tiny server of the test, which sees Alertmanager's `"status": "resolved"`.
+//! is pointed at the test's receiver (`support::webhook`), which sees Alertmanager's `"status": "resolved"`.
 
 use crate::support::service::{feed_line, get, route_get as get_router, sample, try_get, Followed};
+use crate::support::webhook::Webhook;
 use axum::http::StatusCode;
 use callpulse::alert::Profile;
 use callpulse::service::alerts::LiveAlerts;
@@ -23,11 +24,9 @@ use callpulse::service::{Shared, State};
 use callpulse::time::rfc3339;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -128,128 +127,6 @@ fn tool_present(path: &str, package: &str) -> bool {
     }
     eprintln!("skipping: {path} not installed (Debian package {package})");
     false
-}
-
-// ---- a tiny HTTP receiver --------------------------------------------------------------
-
-/// One request the receiver took: its path, its JSON body and the status it answered.
-#[derive(Debug)]
-struct Received {
-    path: String,
-    body: Value,
-    answered: u16,
-}
-
-/// An HTTP/1.1 server on a loopback port that answers every POST with an empty 200 (or
-/// 500 for the first `fail_first` requests) and hands each body to the test.
-struct Receiver {
-    base: String,
-    rx: mpsc::Receiver<Received>,
-}
-
-impl Receiver {
-    fn start(fail_first: usize) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = mpsc::channel();
-        let failures = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(fail_first));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let tx = tx.clone();
-                let failures = failures.clone();
-                std::thread::spawn(move || serve_connection(stream, &tx, &failures));
-            }
-        });
-        Receiver { base, rx }
-    }
-
-    /// The next request, waiting at most `within`.
-    fn next(&self, what: &str, within: Duration) -> Received {
-        self.rx
-            .recv_timeout(within)
-            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
-    }
-
-    /// Requests already received and not yet taken.
-    fn pending(&self) -> Vec<Received> {
-        self.rx.try_iter().collect()
-    }
-}
-
-/// Serves the requests of one (keep-alive) connection until the client closes it.
-fn serve_connection(
-    stream: TcpStream,
-    tx: &mpsc::Sender<Received>,
-    failures: &std::sync::atomic::AtomicUsize,
-) {
-    use std::sync::atomic::Ordering;
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request_line = String::new();
-        match reader.read_line(&mut request_line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or_default()
-            .to_string();
-        let mut length = 0usize;
-        let mut chunked = false;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                let value = value.trim();
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.parse().unwrap();
-                } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                    chunked = value.eq_ignore_ascii_case("chunked");
-                }
-            }
-        }
-        let mut body = Vec::new();
-        if chunked {
-            loop {
-                let mut size = String::new();
-                reader.read_line(&mut size).unwrap();
-                let size = usize::from_str_radix(size.trim().split(';').next().unwrap(), 16)
-                    .expect("a chunk size");
-                let mut chunk = vec![0; size + 2];
-                reader.read_exact(&mut chunk).unwrap();
-                if size == 0 {
-                    break;
-                }
-                body.extend_from_slice(&chunk[..size]);
-            }
-        } else {
-            body.resize(length, 0);
-            reader.read_exact(&mut body).unwrap();
-        }
-        let fail = failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        let answered = if fail { 500 } else { 200 };
-        let reason = if fail { "Internal Server Error" } else { "OK" };
-        let _ = tx.send(Received {
-            path,
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            answered,
-        });
-        let response = format!("HTTP/1.1 {answered} {reason}\r\nContent-Length: 0\r\n\r\n");
-        if writer.write_all(response.as_bytes()).is_err() {
-            return;
-        }
-    }
 }
 
 // ---- a real Alertmanager -----------------------------------------------------------------
@@ -550,7 +427,7 @@ fn check_resolved_in_callpulse(center: &Center, down: i64, up: i64) {
 
 #[test]
 fn a_real_alertmanager_receives_a_firing_alert_and_its_resolution() {
-    let notified = Receiver::start(0);
+    let notified = Webhook::start(&[]);
     let Some(am) = Alertmanager::start(&format!("{}/alertmanager", notified.base)) else {
         return;
     };
@@ -672,7 +549,7 @@ fn a_real_alertmanager_receives_a_firing_alert_and_its_resolution() {
 
 #[test]
 fn the_webhook_receives_each_firing_and_resolved_alert_once() {
-    let hook = Receiver::start(0);
+    let hook = Webhook::start(&[]);
     let (center, down) = Center::with_outage(&format!("webhook_url = \"{}/hook\"", hook.base));
 
     let firing = hook.next("the firing webhook", WAIT);
@@ -736,7 +613,7 @@ fn the_webhook_receives_each_firing_and_resolved_alert_once() {
 fn a_webhook_that_fails_is_retried_until_it_accepts_in_order() {
     // The first two attempts fail: the firing alert is kept and sent again at later ticks,
     // and the resolution, written only after, still arrives after it.
-    let hook = Receiver::start(2);
+    let hook = Webhook::start(&[StatusCode::INTERNAL_SERVER_ERROR; 2]);
     let (center, _) = Center::with_outage(&format!("webhook_url = \"{}/hook\"", hook.base));
     let mut attempts = Vec::new();
     let delivered = loop {

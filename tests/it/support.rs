@@ -18,6 +18,7 @@ pub mod lines;
 pub mod live;
 pub mod service;
 pub mod sse;
+pub mod webhook;
 
 /// A configuration from TOML text (panics on invalid text: tests write valid configs).
 pub fn config(toml_text: &str) -> Config {
