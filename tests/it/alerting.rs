@@ -15,6 +15,7 @@
 //! Alertmanager's own notification pipeline: its webhook receiver (`send_resolved: true`)
 //! is pointed at the test's receiver (`support::webhook`), which sees Alertmanager's `"status": "resolved"`.
 
+use crate::support::profiles::OUTAGE_ONLY;
 use crate::support::service::{feed_line, get, route_get as get_router, sample, try_get, Followed};
 use crate::support::webhook::Webhook;
 use axum::http::StatusCode;
@@ -31,28 +32,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const WAIT: Duration = Duration::from_secs(60);
 const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
-
-/// One criterion, clause 11.2.1: an outage still open for more than 30 minutes fires at once.
-const OUTAGE_PROFILE: &str = r#"
-[profile]
-id = "outage-only"
-standard = "YD/T 2823-2015"
-name_zh = "故障恢复"
-name_en = "Fault recovery"
-
-[[criteria]]
-id = "outage_over_30m"
-clause = "11.2.1"
-name_zh = "系统故障恢复时间"
-name_en = "Fault recovery time"
-metric = "outage_seconds"
-scope = "component"
-window = "now"
-comparison = ">"
-threshold = 1800
-for = "0s"
-severity = "critical"
-"#;
 
 /// The series of the outage alert of component `acd` in `/metrics`.
 const ACD_FIRING: &str =
@@ -254,7 +233,7 @@ impl Center {
         let alerts = format!(
             "resend_interval = \"1s\"\ntimeout = \"2s\"\n{alerts}\n\n[alerts.labels]\ncenter = \"test\""
         );
-        Center(Followed::start(OUTAGE_PROFILE, &alerts, lines))
+        Center(Followed::start(OUTAGE_ONLY, &alerts, lines))
     }
 
     /// `/api/v1/alerts` as JSON.

@@ -16,6 +16,7 @@ use std::path::Path;
 pub mod kafka;
 pub mod lines;
 pub mod live;
+pub mod profiles;
 pub mod service;
 pub mod sse;
 pub mod webhook;

@@ -10,6 +10,7 @@
 //! (`CI=true`) a missing Chromium fails the tests; elsewhere they are skipped with a note.
 
 use crate::support::lines::{abandoned, answered, offered};
+use crate::support::profiles::SERVICE_LEVEL_15M;
 use crate::support::service::{append_lines as append, Followed, Service};
 use crate::support::sse::EventStream;
 use base64::engine::general_purpose::STANDARD;
@@ -644,30 +645,6 @@ fn chromium_renders_every_demo_queue_live_in_both_languages_and_says_when_it_rec
 
 // ---- a followed file: values change, a breach raises a banner -----------------------------
 
-/// One criterion, 9.3.1 per queue over 15 minutes, firing at once from 4 calls.
-const PROFILE: &str = r#"
-[profile]
-id = "wallboard-test"
-standard = "YD/T 2823-2015"
-name_zh = "看板测试"
-name_en = "Wallboard test"
-
-[[criteria]]
-id = "service_level_below_80"
-clause = "9.3.1"
-name_zh = "服务水平"
-name_en = "Service level"
-metric = "service_level"
-scope = "queue"
-window = "15m"
-comparison = "<"
-threshold = 0.80
-hysteresis = 0.05
-for = "0s"
-min_volume = 4
-severity = "critical"
-"#;
-
 /// A followed file with the one-criterion profile (see [`support::service::Followed`]).
 struct Board(Followed);
 
@@ -680,7 +657,7 @@ impl std::ops::Deref for Board {
 
 impl Board {
     fn start(lines: &[String]) -> Board {
-        Board(Followed::start(PROFILE, "", lines))
+        Board(Followed::start(SERVICE_LEVEL_15M, "", lines))
     }
 
     fn queue(&self, name: &str) -> Value {
@@ -825,7 +802,8 @@ fn chromium_shows_new_values_and_an_alert_banner_with_its_clause_when_a_queue_br
 // ---- the board through the router, without a process ----------------------------------------
 
 /// A profile with a per-queue override, a criterion switched off for one queue, and a
-/// criterion without hysteresis.
+/// criterion without hysteresis. Kept here, not in `tests/fixtures/profiles/`: only this test
+/// needs overrides, and its assertions read the numbers below.
 const OVERRIDES: &str = r#"
 [profile]
 id = "overrides"
