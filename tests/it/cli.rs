@@ -377,6 +377,8 @@ fn rules_writes_the_profile_as_prometheus_rules_and_refuses_a_bad_profile_with_6
         callpulse::alert::rules::rules_file(&profile, "yd-t-2823-2015")
     );
 
+    // Kept inline, not in tests/fixtures/profiles/: a profile made invalid on purpose (an id
+    // with a space and a window it refuses) for the errors it must name.
     let bad = dir.path().join("bad.toml");
     std::fs::write(
         &bad,

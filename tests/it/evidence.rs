@@ -3,34 +3,13 @@
 //! transitions to the evidence store; `callpulse evidence verify` passes on it, and names the
 //! row once the file is edited behind its back.
 
+use crate::support::profiles::SERVICE_LEVEL_15M;
 use crate::support::service::{append_lines, feed_line, sample, Service};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-const PROFILE: &str = r#"
-[profile]
-id = "t"
-standard = "YD/T 2823-2015"
-name_zh = "测试"
-name_en = "Test"
-
-[[criteria]]
-id = "service_level_below_80"
-clause = "9.3.1"
-name_zh = "服务水平"
-name_en = "Service level"
-metric = "service_level"
-scope = "queue"
-window = "15m"
-comparison = "<"
-threshold = 0.80
-for = "0s"
-min_volume = 1
-severity = "critical"
-"#;
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -93,7 +72,7 @@ fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row
     let events = dir.path().join("events.jsonl");
     let store = dir.path().join("evidence.sqlite");
     let profile = dir.path().join("profile.toml");
-    std::fs::write(&profile, PROFILE).unwrap();
+    std::fs::write(&profile, SERVICE_LEVEL_15M).unwrap();
     let config = dir.path().join("callpulse.toml");
     std::fs::write(
         &config,

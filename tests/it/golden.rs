@@ -27,27 +27,11 @@ fn callpulse(args: &[&str]) -> (String, String) {
     )
 }
 
+/// Compares `actual` with `tests/fixtures/EXPECTED_FILE` (see [`support::golden::check`]).
+///
+/// [`support::golden::check`]: crate::support::golden::check
 fn check(expected_file: &str, actual: &str) {
-    let path = fixtures().join(expected_file);
-    if std::env::var_os("CALLPULSE_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (bless with CALLPULSE_BLESS=1)", path.display()));
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{expected_file} differs at line {}:\nexpected: {}\nactual:   {}",
-            first + 1,
-            expected.lines().nth(first).unwrap_or("<end>"),
-            actual.lines().nth(first).unwrap_or("<end>")
-        );
-    }
+    crate::support::golden::check(&fixtures().join(expected_file), actual);
 }
 
 const CFG: &str = "--config=day-shanghai.toml";

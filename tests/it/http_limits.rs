@@ -1,8 +1,13 @@
 //! The HTTP server under a hostile network (issue 15, finding 3): a flood of idle
 //! connections under a low open-file limit, a request head that never ends, more event
 //! streams than allowed. Each over real loopback sockets to a `callpulse run` process.
+//!
+//! The event streams are opened with `support::sse`; the idle connections and the half-sent
+//! request heads stay raw `TcpStream`s on purpose: those tests are about the raw protocol (a
+//! request never finished), which no HTTP client would send.
 
 use crate::support::service::{try_get, Service};
+use crate::support::sse::EventStream;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::thread::sleep;
@@ -137,37 +142,26 @@ fn a_request_head_never_finished_is_closed_by_the_server_after_the_header_read_t
     );
 }
 
-/// GET `url` and keep the response unread (an open event stream): status and response.
-fn open_stream(url: &str) -> (u16, ureq::http::Response<ureq::Body>) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    let response = agent
-        .get(url)
-        .header("Accept", "text/event-stream")
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    (response.status().as_u16(), response)
-}
-
 #[test]
 fn the_event_stream_over_max_streams_gets_a_json_503_and_a_closed_one_frees_its_place() {
     let quiet = Quiet::start(&[("CALLPULSE_HTTP_MAX_STREAMS", "2")], None);
     let url = format!("{}/api/v1/stream", quiet.service.base);
-    let (first, first_stream) = open_stream(&url);
-    let (second, _second_stream) = open_stream(&url);
-    assert_eq!((first, second), (200, 200), "{}", quiet.service.log());
-    let (third, mut refused) = open_stream(&url);
-    assert_eq!(third, 503, "the third stream is over http.max_streams = 2");
-    let content_type = refused.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(content_type, "application/json");
-    let body: serde_json::Value =
-        serde_json::from_str(&refused.body_mut().read_to_string().unwrap()).unwrap();
+    // Two streams held open, unread.
+    let first = EventStream::open(&url, None);
+    let second = EventStream::open(&url, None);
+    assert_eq!(
+        (first.status, second.status),
+        (200, 200),
+        "{}",
+        quiet.service.log()
+    );
+    let refused = EventStream::open(&url, None);
+    assert_eq!(
+        refused.status, 503,
+        "the third stream is over http.max_streams = 2"
+    );
+    assert_eq!(refused.header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&refused.into_text()).unwrap();
     assert!(
         body["error"].as_str().unwrap().contains("http.max_streams"),
         "{body}"
@@ -179,11 +173,12 @@ fn the_event_stream_over_max_streams_gets_a_json_503_and_a_closed_one_frees_its_
             .0,
         200
     );
-    drop(first_stream);
+    drop(first);
     // The server notices the closed stream at its next push (every second).
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, _kept) = open_stream(&url);
+        let kept = EventStream::open(&url, None);
+        let status = kept.status;
         if status == 200 {
             break;
         }
@@ -208,8 +203,8 @@ fn without_a_tokens_file_the_service_says_at_start_that_it_serves_this_host_only
 #[test]
 fn sigterm_with_a_stream_and_idle_connections_open_still_stops_cleanly() {
     let quiet = Quiet::start(&[], None);
-    let (status, _stream) = open_stream(&format!("{}/api/v1/stream", quiet.service.base));
-    assert_eq!(status, 200);
+    let stream = EventStream::open(&format!("{}/api/v1/stream", quiet.service.base), None);
+    assert_eq!(stream.status, 200);
     let _idle = TcpStream::connect(quiet.addr()).unwrap();
     let mut half = TcpStream::connect(quiet.addr()).unwrap();
     half.write_all(b"GET /hea").unwrap();

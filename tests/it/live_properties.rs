@@ -4,9 +4,8 @@
 //! call twice, and at the end of the stream the live window sums equal the sums of the final
 //! records over the same minutes.
 
-use crate::properties::{
-    arrivals, config, engine_config, scenario_with_jitter, sorted, with_copies,
-};
+use crate::properties::running::{arrivals, engine_config, sorted, with_copies};
+use crate::properties::streams::{config, scenario_with_jitter};
 use callpulse::engine::{Engine, Scope, Window};
 use callpulse::event::{Body, Event};
 use callpulse::reject::Origin;

@@ -1,5 +1,5 @@
 //! `callpulse report`: golden reports of the fixture center in both languages and every
-//! format (regenerate with `UPDATE_GOLDEN=1 cargo test --test it report::` and review the
+//! format (regenerate with `CALLPULSE_BLESS=1 cargo test --test it report::` and review the
 //! diff), figures checked by hand, a report from a real evidence store against its rows (in
 //! [`store`]), the HTML printed by headless Chromium, and the exit codes.
 
@@ -47,27 +47,12 @@ fn fixture_report(more: &[&str]) -> String {
     out
 }
 
+/// Compares `actual` with `tests/fixtures/report/golden/NAME` (see
+/// [`support::golden::check`]).
+///
+/// [`support::golden::check`]: crate::support::golden::check
 fn check_golden(name: &str, actual: &str) {
-    let path = fixtures().join("golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (regenerate with UPDATE_GOLDEN=1)", path.display()));
-    if expected != actual {
-        let line = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{name} differs at line {}:\nexpected: {}\nactual:   {}",
-            line + 1,
-            expected.lines().nth(line).unwrap_or("<end>"),
-            actual.lines().nth(line).unwrap_or("<end>")
-        );
-    }
+    crate::support::golden::check(&fixtures().join("golden").join(name), actual);
 }
 
 #[test]

@@ -13,10 +13,14 @@ use callpulse::time::Granularity;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+pub mod golden;
 pub mod kafka;
 pub mod lines;
 pub mod live;
+pub mod profiles;
 pub mod service;
+pub mod sse;
+pub mod webhook;
 
 /// A configuration from TOML text (panics on invalid text: tests write valid configs).
 pub fn config(toml_text: &str) -> Config {

@@ -1,4 +1,4 @@
-"""YAML files as JSON, for the deployment tests (tests/it/deploy.rs).
+"""YAML files as JSON, for the deployment tests (tests/it/deploy/).
 
     python3 tests/python/yaml_to_json.py FILE...        # [{"file": F, "documents": [...]}, ...]
     python3 tests/python/yaml_to_json.py --probe        # exit 0 when PyYAML is installed
