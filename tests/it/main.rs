@@ -68,6 +68,8 @@ mod rejections;
 mod report;
 // `run --follow` on a growing queue_log: live metrics, rejected lines, read once across a restart.
 mod service_follow;
+// /metrics and every JSON answer of a fed service, byte for byte against golden files.
+mod service_golden;
 // The live service's HTTP side: handlers through the router, the demo over a real socket.
 mod service_http;
 // `callpulse run` on a real Kafka-protocol broker: values, dead letters, offsets, groups.
