@@ -18,6 +18,8 @@
 //! `CALLPULSE_BENCH_DUMP=/tmp/stream.jsonl` to keep the generated stream,
 //! `CALLPULSE_BENCH_LINES` and `CALLPULSE_BENCH_CALLS_PER_SECOND` to change its shape).
 
+#[path = "engine/counting.rs"]
+mod counting;
 mod support;
 
 use callpulse::codec::Decoder;
@@ -32,68 +34,10 @@ use callpulse::time::{rfc3339, Granularity};
 use criterion::{
     black_box, criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 use support::{Profile, Stream};
-
-/// Counts live heap bytes while `COUNTING` is on, so the bytes a call really costs can be read
-/// off the allocator rather than estimated from `size_of` (hash-table slack, boxed events and
-/// the reorder buffer included). This needs `unsafe impl GlobalAlloc`: the library keeps
-/// `#![forbid(unsafe_code)]`; this bench binary is a separate crate, and the wrapper only
-/// forwards to `System`. Off, it costs one relaxed load per allocation, so it does not skew
-/// the timed groups.
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
-// counters are atomics and never affect what is returned.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::alloc`'s contract.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` with this layout (every allocation goes through us).
-        unsafe { System.dealloc(ptr, layout) };
-        if COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `dealloc`; the caller upholds `GlobalAlloc::realloc`'s contract.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 /// The configuration of the benches: defaults, in the time zone of the generated stream.
 fn config() -> Config {
@@ -243,8 +187,7 @@ fn bytes_per_call(cfg: &Config, n: usize, with_customer: bool) -> (f64, f64, usi
     let mut line = String::with_capacity(512);
     let mut ts = String::with_capacity(64);
     let mut last = 0;
-    COUNTING.store(true, Ordering::SeqCst);
-    let before = LIVE_BYTES.load(Ordering::SeqCst);
+    let before = counting::begin();
     for i in 0..n {
         last = support::START_MS + i as i64 * 10;
         line.clear();
@@ -271,11 +214,10 @@ fn bytes_per_call(cfg: &Config, n: usize, with_customer: bool) -> (f64, f64, usi
     // Let the reorder buffer go (the calls stay in flight: their timeout is hours away).
     engine.advance_to(last + 1);
     drop(engine.take_records());
-    let after = LIVE_BYTES.load(Ordering::SeqCst);
-    COUNTING.store(false, Ordering::SeqCst);
+    let grown = counting::end(before);
     let calls = engine.calls_in_flight();
     let estimate = engine.state_bytes() as f64 / calls.max(1) as f64;
-    ((after - before) as f64 / n as f64, estimate, calls)
+    (grown as f64 / n as f64, estimate, calls)
 }
 
 fn report_setup(cfg: &Config, stream: &Stream) {

@@ -91,14 +91,9 @@ fn run_keeps_intervals_quality_outages_and_alerts_and_verify_names_an_edited_row
     let lines = lines(t0);
     append_lines(&events, &lines);
     let store_text = store.display().to_string();
-    let service = Service::start(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--follow",
-            events.to_str().unwrap(),
-        ],
+    let service = Service::follow_configured(
+        &config,
+        &events,
         &[("CALLPULSE_EVIDENCE_PATH", store_text.as_str())],
     );
     // Intervals up to now close once the follower is idle: at least the 7 five-minute

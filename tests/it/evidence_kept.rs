@@ -255,14 +255,9 @@ fn run_creates_the_store_position_and_rejected_files_owner_only() {
     let (code, text) = callpulse(&["evidence", "keygen", "--out", key.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{text}");
     let private = dir.path().join("k.key").display().to_string();
-    let service = Service::start(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--follow",
-            events.to_str().unwrap(),
-        ],
+    let service = Service::follow_configured(
+        &config,
+        &events,
         &[
             ("CALLPULSE_EVIDENCE_PATH", store_text.as_str()),
             ("CALLPULSE_EVIDENCE_SIGNING_KEY_FILE", private.as_str()),

@@ -22,6 +22,25 @@ impl Service {
         Self::spawn(Command::new(env!("CARGO_BIN_EXE_callpulse")), args, envs)
     }
 
+    /// `callpulse run --config CONFIG --follow EVENTS` with `envs`: a service that follows a
+    /// file, configured by a file.
+    pub fn follow_configured(
+        config: &std::path::Path,
+        events: &std::path::Path,
+        envs: &[(&str, &str)],
+    ) -> Service {
+        Self::start(
+            &[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--follow",
+                events.to_str().unwrap(),
+            ],
+            envs,
+        )
+    }
+
     /// [`Service::start`] with the soft and hard limits of open files set to `nofile` (by
     /// the shell's `ulimit -n`, which sets both: the service cannot raise it back).
     pub fn start_with_open_file_limit(
@@ -84,7 +103,6 @@ impl Service {
         }
     }
 
-    /// GET `path`: status and body.
     /// `callpulse run --follow INPUT`, keeping its position and rejected lines in `dir`
     /// (`position.json`, `rejected.tsv`), polling every 200 ms, with `envs` besides.
     pub fn follow(
@@ -390,16 +408,7 @@ impl Followed {
             ),
         )
         .unwrap();
-        let service = Service::start(
-            &[
-                "run",
-                "--config",
-                config.to_str().unwrap(),
-                "--follow",
-                events.to_str().unwrap(),
-            ],
-            &[],
-        );
+        let service = Service::follow_configured(&config, &events, &[]);
         Followed {
             service,
             events,
