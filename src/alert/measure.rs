@@ -6,7 +6,7 @@
 
 use crate::kpi;
 use crate::time::{seconds, Millis};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The formula a criterion judges, each from [`crate::kpi`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -154,7 +154,7 @@ impl Measure {
 }
 
 /// Who a criterion is judged for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeKind {
     /// The whole center (each call once).
@@ -213,7 +213,7 @@ impl ScopeKind {
 }
 
 /// The span of event time a criterion is judged over, at the live clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum WindowKind {
     /// The current minute and the 14 before it.
     #[serde(rename = "15m")]

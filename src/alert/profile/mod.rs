@@ -7,7 +7,7 @@ use super::measure::{Measure, ScopeKind, WindowKind};
 use crate::config::BUILT_IN_PROFILE;
 use crate::problem::{ConfigError, Problem};
 use crate::time::{self, Millis};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -19,7 +19,7 @@ use raw::RawProfile;
 pub const BUILT_IN: &str = include_str!("../../../config/profiles/yd-t-2823-2015.toml");
 
 /// Whether a breach is a value below or above the threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Comparison {
     #[serde(rename = "<")]
     Below,
@@ -56,7 +56,7 @@ impl Comparison {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,

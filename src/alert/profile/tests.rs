@@ -139,3 +139,30 @@ fn the_built_in_profile_is_valid() {
     assert_eq!(p.standard, "YD/T 2823-2015");
     assert!(p.criteria.len() >= 10);
 }
+
+/// An alert's severity, scope, window and comparison are written (checkpoints, the API, the
+/// evidence rows) with serde and printed (logs, labels, rules) with `name`/`symbol`: the same
+/// words, and each reads back.
+#[test]
+fn the_enums_serialise_as_the_words_they_print() {
+    fn same<T>(value: T, word: &str)
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let json = serde_json::to_string(&value).unwrap();
+        assert_eq!(json, format!("\"{word}\""));
+        assert_eq!(serde_json::from_str::<T>(&json).unwrap(), value);
+    }
+    for s in [Severity::Info, Severity::Warning, Severity::Critical] {
+        same(s, s.name());
+    }
+    for c in [Comparison::Below, Comparison::Above] {
+        same(c, c.symbol());
+    }
+    for k in [ScopeKind::Center, ScopeKind::Queue, ScopeKind::Component] {
+        same(k, k.name());
+    }
+    for w in WindowKind::ALL {
+        same(w, w.name());
+    }
+}
