@@ -11,8 +11,8 @@
 //! - firing: stays firing while the value is on the bad side of the clear level (the
 //!   threshold moved by the hysteresis); otherwise resolved.
 
-use super::measure::Sums;
-use super::profile::{Criterion, Profile};
+use super::measure::{ScopeKind, Sums, WindowKind};
+use super::profile::{Comparison, Criterion, Profile, Severity};
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -27,20 +27,22 @@ pub enum Phase {
     Resolved,
 }
 
-/// One alert: a criterion judged for one scope.
-#[derive(Debug, Clone, PartialEq)]
+/// One alert: a criterion judged for one scope. It is also its own checkpoint form (see
+/// [`Saved`]): the enums serialise as the words the profile, the logs and the API use
+/// (`critical`, `queue`, `15m`, `<`), so a checkpoint written while these fields were strings
+/// reads back unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub criterion: String,
     pub clause: String,
     pub name_zh: String,
     pub name_en: String,
-    pub severity: &'static str,
-    /// `center`, `queue` or `component`.
-    pub scope: &'static str,
+    pub severity: Severity,
+    pub scope: ScopeKind,
     /// The queue or component name; empty for the center.
     pub name: String,
-    pub window: &'static str,
-    pub comparison: &'static str,
+    pub window: WindowKind,
+    pub comparison: Comparison,
     pub threshold: f64,
     /// The level the value must get back past to resolve.
     pub clear_level: f64,
@@ -266,11 +268,11 @@ fn new_alert(c: &Criterion, name: &str, now: Millis) -> Alert {
         clause: c.clause.clone(),
         name_zh: c.name_zh.clone(),
         name_en: c.name_en.clone(),
-        severity: limits.severity.name(),
-        scope: c.scope.name(),
+        severity: limits.severity,
+        scope: c.scope,
         name: name.to_string(),
-        window: c.window.name(),
-        comparison: c.comparison.symbol(),
+        window: c.window,
+        comparison: c.comparison,
         threshold: limits.threshold,
         clear_level: c
             .comparison

@@ -9,8 +9,8 @@
 
 use crate::alert::notify::{Notifier, Outgoing, Targets};
 use crate::alert::{
-    rules, text, Alert, Alerts, Observation, Phase, Profile, ScopeKind, Sums, Transition,
-    WindowKind,
+    rules, text, Alert, Alerts, Comparison, Observation, Phase, Profile, ScopeKind, Severity, Sums,
+    Transition, WindowKind,
 };
 use crate::config::AlertsConfig;
 use crate::engine::{Engine, Scope, Tally};
@@ -171,14 +171,16 @@ fn log(t: &Transition, calendar: &Calendar) {
     match t {
         Transition::Firing(_) | Transition::Pending(_) => tracing::warn!(
             transition = t.name(), criterion = %a.criterion, clause = %a.clause,
-            scope = a.scope, name = %Untrusted::name(&a.name), window = a.window,
-            value = ?a.value, threshold = a.threshold, volume = a.volume, severity = a.severity,
+            scope = a.scope.name(), name = %Untrusted::name(&a.name), window = a.window.name(),
+            value = ?a.value, threshold = a.threshold, volume = a.volume,
+            severity = a.severity.name(),
             since = %since, "alert"
         ),
         Transition::Resolved(_) | Transition::Dropped(_) => tracing::info!(
             transition = t.name(), criterion = %a.criterion, clause = %a.clause,
-            scope = a.scope, name = %Untrusted::name(&a.name), window = a.window,
-            value = ?a.value, threshold = a.threshold, volume = a.volume, severity = a.severity,
+            scope = a.scope.name(), name = %Untrusted::name(&a.name), window = a.window.name(),
+            value = ?a.value, threshold = a.threshold, volume = a.volume,
+            severity = a.severity.name(),
             since = %since, seconds = a.duration().map(crate::time::seconds),
             "alert"
         ),
@@ -300,20 +302,24 @@ fn of_tally(t: &Tally, monitored: Millis) -> Sums {
     }
 }
 
-/// An alert as `/api/v1/alerts` (and the webhook) shows it: times in the configured zone.
+/// An alert as `/api/v1/alerts`, the webhook, the wallboard and the evidence rows show it:
+/// the one JSON view of an [`Alert`]. It is not the alert's own serialised form (its
+/// checkpoint form): times here are in the configured zone and named for readers
+/// (`started_at`, `duration_seconds`), the state comes before the scope, and the center's
+/// `name` is `null`. The enums serialise as their names (`critical`, `queue`, `15m`, `<`).
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertView<'a> {
     pub criterion: &'a str,
     pub clause: &'a str,
     pub name_zh: &'a str,
     pub name_en: &'a str,
-    pub severity: &'static str,
+    pub severity: Severity,
     pub state: Phase,
-    pub scope: &'static str,
+    pub scope: ScopeKind,
     /// The queue or component; `null` for the center.
     pub name: Option<&'a str>,
-    pub window: &'static str,
-    pub comparison: &'static str,
+    pub window: WindowKind,
+    pub comparison: Comparison,
     pub threshold: f64,
     pub clear_level: f64,
     pub for_seconds: f64,
@@ -337,7 +343,7 @@ pub fn view<'a>(a: &'a Alert, calendar: &Calendar) -> AlertView<'a> {
         severity: a.severity,
         state: a.state,
         scope: a.scope,
-        name: (!a.name.is_empty() || a.scope != "center").then_some(a.name.as_str()),
+        name: (!a.name.is_empty() || a.scope != ScopeKind::Center).then_some(a.name.as_str()),
         window: a.window,
         comparison: a.comparison,
         threshold: a.threshold,

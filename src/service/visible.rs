@@ -8,6 +8,7 @@ use super::alerts::AlertView;
 use super::auth::Grant;
 use super::kpis::Snapshot;
 use super::wallboard::Board;
+use crate::alert::ScopeKind;
 use crate::record::PeriodRecord;
 use serde::Serialize;
 
@@ -45,7 +46,7 @@ pub fn access(grant: &Grant) -> Option<Access> {
 
 /// Whether `grant` sees alert `a`: a limited token sees its queues' alerts only.
 pub fn alert(grant: &Grant, a: &AlertView<'_>) -> bool {
-    grant.sees_all() || (a.scope == "queue" && a.name.is_some_and(|n| grant.sees(n)))
+    grant.sees_all() || (a.scope == ScopeKind::Queue && a.name.is_some_and(|n| grant.sees(n)))
 }
 
 /// The `/api/v1/kpis` snapshot as `grant` sees it.

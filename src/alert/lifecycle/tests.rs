@@ -201,7 +201,7 @@ fn per_queue_overrides_set_their_own_threshold_hold_and_volume() {
     assert_eq!(t[0].alert().threshold, 0.90);
     let t = a.evaluate(T0 + 2 * MINUTE, [ten_at_80("vip")]);
     assert_eq!(names(&t), ["firing"], "vip holds for 2 minutes");
-    assert_eq!(t[0].alert().severity, "critical", "inherited");
+    assert_eq!(t[0].alert().severity, Severity::Critical, "inherited");
     // `test` has the criterion disabled: never judged, even far below.
     let t = a.evaluate(T0 + 3 * MINUTE, [sl("test", 0), ten_at_80("vip")]);
     assert!(t.is_empty(), "{t:?}");
@@ -269,5 +269,53 @@ fn alerts_restored_from_a_checkpoint_go_on_without_a_second_pending_or_firing() 
     assert!(
         !c.restore(serde_json::from_str(&json).unwrap()),
         "another profile's alerts are not taken"
+    );
+}
+
+/// The checkpoint of [`a_checkpoint_of_the_string_typed_alerts_restores`], as the build whose
+/// `Alert` kept severity, scope, window and comparison as strings (through a `SavedAlert`)
+/// wrote it: `sl` firing for `q` and pending for `p`, `asa` resolved for `r`.
+const STRING_TYPED_CHECKPOINT: &str = r#"{"active":[[[0,"p"],{"criterion":"sl","clause":"9.3.1","name_zh":"服务水平","name_en":"Service level","severity":"critical","scope":"queue","name":"p","window":"15m","comparison":"<","threshold":0.8,"clear_level":0.82,"for_seconds":300.0,"value":0.7,"volume":100,"coefficient":0.5,"state":"pending","active_since":1800000120000,"firing_since":null,"resolved_at":null}],[[0,"q"],{"criterion":"sl","clause":"9.3.1","name_zh":"服务水平","name_en":"Service level","severity":"critical","scope":"queue","name":"q","window":"15m","comparison":"<","threshold":0.8,"clear_level":0.82,"for_seconds":300.0,"value":0.7,"volume":100,"coefficient":0.5,"state":"firing","active_since":1800000000000,"firing_since":1800000300000,"resolved_at":null}]],"known":[[[0,"p"],false],[[0,"q"],true],[[1,"r"],false]],"history":[{"criterion":"asa","clause":"9.3.2","name_zh":"平均应答速度","name_en":"ASA","severity":"warning","scope":"queue","name":"r","window":"15m","comparison":">","threshold":20.0,"clear_level":18.0,"for_seconds":0.0,"value":10.0,"volume":10,"coefficient":null,"state":"resolved","active_since":1800000000000,"firing_since":1800000000000,"resolved_at":1800000120000}]}"#;
+
+#[test]
+fn a_checkpoint_of_the_string_typed_alerts_restores() {
+    let mut a = alerts();
+    assert!(a.restore(serde_json::from_str(STRING_TYPED_CHECKPOINT).unwrap()));
+    let q = a.active().find(|x| x.name == "q").unwrap();
+    assert_eq!(
+        (q.severity, q.scope, q.window, q.comparison, q.state),
+        (
+            Severity::Critical,
+            ScopeKind::Queue,
+            WindowKind::Last15m,
+            Comparison::Below,
+            Phase::Firing
+        )
+    );
+    let r = a.history().next().unwrap();
+    assert_eq!(
+        (r.severity, r.comparison, r.state),
+        (Severity::Warning, Comparison::Above, Phase::Resolved)
+    );
+    assert_eq!(
+        serde_json::to_string(&a.save()).unwrap(),
+        STRING_TYPED_CHECKPOINT,
+        "the same state is written with the same bytes"
+    );
+    // It goes on where the old build left it: q stays firing, p fires 5 minutes after its
+    // start, and the same evaluations from scratch give the same state.
+    assert!(a
+        .evaluate(T0 + 6 * MINUTE, [sl("q", 70), sl("p", 70)])
+        .is_empty());
+    let t = a.evaluate(T0 + 7 * MINUTE, [sl("q", 70), sl("p", 70)]);
+    assert_eq!(names(&t), ["firing"]);
+    assert_eq!(t[0].alert().name, "p");
+    let mut fresh = alerts();
+    fresh.evaluate(T0, [sl("q", 70), asa("r", 40)]);
+    fresh.evaluate(T0 + 2 * MINUTE, [sl("q", 70), sl("p", 70), asa("r", 10)]);
+    fresh.evaluate(T0 + 5 * MINUTE, [sl("q", 70), sl("p", 70)]);
+    assert_eq!(
+        serde_json::to_string(&fresh.save()).unwrap(),
+        STRING_TYPED_CHECKPOINT
     );
 }
