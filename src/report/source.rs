@@ -172,6 +172,9 @@ struct AlertBody {
     alert: AlertView,
 }
 
+/// What the report reads of an alert row's `alert`, written as
+/// [`crate::service::alerts::AlertView`] (the one JSON view of an alert); the scope stays text,
+/// as rows of any build read.
 #[derive(Deserialize)]
 struct AlertView {
     criterion: String,

@@ -15,7 +15,7 @@
 use super::alerts;
 use super::kpis::{self, LiveWindow, ScopeKpis, Snapshot};
 use super::state::State;
-use crate::alert::{Comparison, Measure, Phase, Profile, ScopeKind};
+use crate::alert::{Comparison, Measure, Phase, Profile, ScopeKind, WindowKind};
 use crate::engine::Scope;
 use crate::time::{Millis, MINUTE};
 use serde::Serialize;
@@ -114,7 +114,7 @@ pub struct Target {
     pub name_zh: String,
     pub name_en: String,
     /// `<` (breached below the threshold) or `>`.
-    pub comparison: &'static str,
+    pub comparison: Comparison,
     pub threshold: f64,
     /// A value on the good side of the threshold by less than this is "at risk": the
     /// criterion's hysteresis, or [`default_margin`] when it has none.
@@ -122,7 +122,7 @@ pub struct Target {
     /// Below this volume the rule judges nothing (the page shows the figure uncoloured).
     pub min_volume: u64,
     /// The window the alert judges over (the tile shows the board's window).
-    pub window: &'static str,
+    pub window: WindowKind,
 }
 
 /// The at-risk band of a criterion without hysteresis: half the distance to 100 % (at most
@@ -154,7 +154,7 @@ fn target(profile: &Profile, measure: Measure, kind: ScopeKind, name: &str) -> O
         clause: c.clause.clone(),
         name_zh: c.name_zh.clone(),
         name_en: c.name_en.clone(),
-        comparison: c.comparison.symbol(),
+        comparison: c.comparison,
         threshold: l.threshold,
         at_risk: if l.hysteresis > 0.0 {
             l.hysteresis
@@ -162,7 +162,7 @@ fn target(profile: &Profile, measure: Measure, kind: ScopeKind, name: &str) -> O
             default_margin(measure, c.comparison, l.threshold)
         },
         min_volume: l.min_volume,
-        window: c.window.name(),
+        window: c.window,
     })
 }
 
