@@ -7,13 +7,13 @@
 //! criterion for every scope, logs each transition, and hands firing and resolved alerts to
 //! the notifier.
 
-use crate::alert::notify::{Notifier, Outgoing, Targets};
 use crate::alert::{
     rules, text, Alert, Alerts, Comparison, Observation, Phase, Profile, ScopeKind, Severity, Sums,
     Transition, WindowKind,
 };
 use crate::config::AlertsConfig;
 use crate::engine::{Engine, Scope, Tally};
+use crate::notify::{Notifier, Outgoing, Targets};
 use crate::time::{Calendar, Granularity, Millis, Period};
 use crate::untrusted::Untrusted;
 use rustc_hash::FxHashMap;

@@ -1,7 +1,9 @@
-//! The library's top-level modules depend on each other one way: no `crate::` path in
-//! non-test code closes a circle between two of them (issue 16).
+//! The layering the compiler cannot see: the top-level modules of each crate depend on each
+//! other one way, no `crate::` path in non-test code closing a circle between two of them; and
+//! the core crate (`crates/core`) stays free of I/O runtimes, transitively (issue 16). That the
+//! core never imports the crate around it, the compiler checks.
 //!
-//! The check reads the source as text: each file of `src/` belongs to the top-level module its
+//! The circle check reads the source as text: each file belongs to the top-level module its
 //! path names; test code (`#[cfg(test)]` items, and files such an item declares) and comments
 //! are left out; every `crate::NAME` left is an edge to module `NAME`. The binary (`main.rs`
 //! and what it declares) reaches the library only from outside, so it is not read.
@@ -14,15 +16,87 @@ type Edges = BTreeMap<String, BTreeMap<String, String>>;
 
 #[test]
 fn top_level_modules_import_each_other_one_way() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let edges = module_edges(&src);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for src in [root.join("src"), root.join("crates/core/src")] {
+        let edges = module_edges(&src);
+        assert!(
+            edges.len() > 10,
+            "the modules were not found under {}: {:?}",
+            src.display(),
+            edges.keys()
+        );
+        assert_one_way(&edges);
+    }
+}
+
+#[test]
+fn the_core_crate_depends_on_no_io_runtime_even_indirectly() {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
     assert!(
-        edges.len() > 10,
-        "the library's modules were not found under {}: {:?}",
-        src.display(),
-        edges.keys()
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    let circles = circles(&edges);
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let packages = metadata["packages"].as_array().unwrap();
+    let nodes = metadata["resolve"]["nodes"].as_array().unwrap();
+    let core = packages
+        .iter()
+        .find(|p| p["name"] == "callpulse-core")
+        .expect("callpulse-core is in the workspace");
+    // Every package the core needs to build and run (normal dependencies, transitively).
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![core["id"].as_str().unwrap().to_string()];
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let node = nodes.iter().find(|n| n["id"] == id.as_str()).unwrap();
+        for dep in node["deps"].as_array().unwrap() {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null());
+            if normal {
+                todo.push(dep["pkg"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let packages: BTreeSet<String> = packages
+        .iter()
+        .filter(|p| seen.contains(p["id"].as_str().unwrap()))
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        packages.contains("serde") && packages.contains("chrono-tz"),
+        "{packages:?}"
+    );
+    let forbidden = [
+        "tokio",
+        "rdkafka",
+        "rdkafka-sys",
+        "rusqlite",
+        "axum",
+        "hyper",
+        "ureq",
+        "prometheus",
+        "tracing-subscriber",
+        "indicatif",
+    ];
+    let found: Vec<&str> = forbidden
+        .into_iter()
+        .filter(|f| packages.contains(*f))
+        .collect();
+    assert!(found.is_empty(), "callpulse-core depends on {found:?}");
+}
+
+fn assert_one_way(edges: &Edges) {
+    let circles = circles(edges);
     let described: Vec<String> = circles
         .iter()
         .map(|members| {
@@ -99,7 +173,7 @@ fn module_edges(src: &Path) -> Edges {
                 let line = code[..at].lines().count().max(1);
                 targets
                     .entry(name)
-                    .or_insert_with(|| format!("src/{}:{line}", rel.display()));
+                    .or_insert_with(|| format!("{}:{line}", file.display()));
             }
         }
     }

@@ -1,7 +1,8 @@
 //! Certification alerts: a profile of criteria mapped to the rule's clauses ([`profile`]),
 //! what each measures ([`measure`]), the pending → firing → resolved lifecycle
 //! ([`lifecycle`]), the words of an alert in both languages ([`text`]), the equivalent
-//! Prometheus rules ([`rules`]) and the delivery to Alertmanager and webhooks ([`notify`]).
+//! Prometheus rules ([`rules`]). The delivery to Alertmanager and webhooks is the service's
+//! (`callpulse::notify`): it needs an HTTP client, and this crate does no I/O.
 //!
 //! ```text
 //! live engine ─► Sums per (criterion, scope) ─► Alerts::evaluate ─► transitions
@@ -12,7 +13,6 @@
 
 pub mod lifecycle;
 pub mod measure;
-pub mod notify;
 pub mod profile;
 pub mod rules;
 pub mod text;

@@ -16,7 +16,7 @@ mod raw;
 use raw::RawProfile;
 
 /// The profile shipped for YD/T 2823-2015 (`config/profiles/yd-t-2823-2015.toml`), built in.
-pub const BUILT_IN: &str = include_str!("../../../config/profiles/yd-t-2823-2015.toml");
+pub const BUILT_IN: &str = include_str!("../../../../../config/profiles/yd-t-2823-2015.toml");
 
 /// Whether a breach is a value below or above the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@
 //! Alertmanager wants wall-clock times: `startsAt` and a resolution's `endsAt` are the event
 //! times, never later than now.
 
-use super::lifecycle::{Alert, Transition};
+use crate::alert::lifecycle::{Alert, Transition};
 use crate::time::{rfc3339, wall_clock, Millis};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
