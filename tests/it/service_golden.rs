@@ -17,8 +17,8 @@ use callpulse::service::{Shared, State};
 use callpulse::time::MINUTE;
 use std::path::PathBuf;
 
-/// The state of a service that has read 100 minutes of the scenario.
-fn fed_state() -> Shared {
+/// The state of a service that has read 100 minutes of the scenario (and one bad line).
+pub(crate) fn fed_state() -> Shared {
     let mut cfg = Config::default();
     cfg.engine.lateness = 0;
     cfg.engine.grace = MINUTE;

@@ -4,12 +4,7 @@
 use super::files::*;
 use super::promql::*;
 use crate::support::service::Service;
-use callpulse::alert::profile::Profile;
-use callpulse::config::Config;
-use callpulse::config::BUILT_IN_PROFILE;
-use callpulse::service::alerts::LiveAlerts;
-use callpulse::service::{metrics, Shared, State};
-use callpulse::time::MINUTE;
+use callpulse::service::metrics;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -90,26 +85,8 @@ pub(crate) const PROMETHEUS_OWN: &[&str] = &["ALERTS", "ALERTS_FOR_STATE", "up"]
 /// event: forecasts, surveys, complaints, an outage), 100 minutes of it: series the demo's
 /// simulator never makes (it sends no forecasts) are exported there.
 pub(crate) fn fed_state_exposition() -> String {
-    let mut cfg = Config::default();
-    cfg.engine.lateness = 0;
-    cfg.engine.grace = MINUTE;
-    cfg.alerts.every = MINUTE;
-    // The window sums are those the profile's criteria judge.
-    let profile = Profile::load(BUILT_IN_PROFILE).unwrap();
-    let alerts = LiveAlerts::new(profile, &cfg.alerts, "http://test/api/v1/alerts".into()).unwrap();
-    let shared = Shared::new(State::new(cfg, vec!["scenario".into()]).with_alerts(alerts));
-    let registry = metrics::registry(&shared);
-    let events = crate::prometheus_rules::scenario();
-    let end = crate::prometheus_rules::T0 + 100 * MINUTE;
-    {
-        let mut state = shared.lock();
-        for (n, (_, line)) in events.iter().take_while(|(t, _)| *t < end).enumerate() {
-            crate::support::service::feed_line(&mut state, n as i64, line, end);
-        }
-        state.idle_advance(end);
-        state.drain();
-    }
-    metrics::render(&registry)
+    let shared = crate::service_golden::fed_state();
+    metrics::render(&metrics::registry(&shared))
 }
 
 #[test]
