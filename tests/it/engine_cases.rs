@@ -3,7 +3,7 @@
 //! eviction, agents, availability, surveys, complaints and forecasts.
 
 use crate::support::{config, run, ALL};
-use callpulse::time::Granularity;
+use callpulse::time::{seconds, Granularity};
 
 const IV: &[Granularity] = &[Granularity::Interval];
 
@@ -39,14 +39,14 @@ fn a_wait_of_exactly_20_000_s_is_within_the_threshold_and_20_001_s_is_not() {
     let r = run(&config(""), IV, &lines(&ev));
     for who in ["center", "queue:q"] {
         let rec = r.get(who, "interval", "2026-11-02T09:00:00Z");
-        assert_eq!(rec.offered, 4);
-        assert_eq!(rec.answered, 2);
-        assert_eq!(rec.answered_within_threshold, 1, "{who}");
+        assert_eq!(rec.counts.offered, 4);
+        assert_eq!(rec.counts.answered, 2);
+        assert_eq!(rec.counts.answered_within, 1, "{who}");
         assert_eq!(rec.abandoned_within_threshold, 1, "{who}");
         assert_eq!(rec.service_level, Some(0.25));
         assert_eq!(rec.answer_rate, Some(0.5));
         assert_eq!(rec.abandon_rate, Some(0.5));
-        assert_eq!(rec.wait_seconds_sum, 40.001);
+        assert_eq!(seconds(rec.counts.wait_ms), 40.001);
         assert_eq!(rec.asa_seconds, Some(20.0005));
         assert_eq!(rec.asa_coefficient, Some(0.8));
         assert_eq!(rec.answer_rate_coefficient, Some(0.0));
@@ -62,7 +62,7 @@ fn an_interval_without_calls_has_null_ratios_not_zero() {
     ];
     let r = run(&config(""), IV, &lines(&ev));
     let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!(rec.offered, 0);
+    assert_eq!(rec.counts.offered, 0);
     assert_eq!(rec.agent_available_seconds, 600.0);
     for ratio in [
         rec.service_level,
@@ -86,7 +86,14 @@ fn an_interval_where_every_call_was_abandoned() {
         abandoned("2026-11-02T09:02:00Z", "c2"),
     ];
     let rec = run(&config(""), IV, &lines(&ev)).get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((rec.offered, rec.answered, rec.abandoned), (2, 0, 2));
+    assert_eq!(
+        (
+            rec.counts.offered,
+            rec.counts.answered,
+            rec.counts.abandoned
+        ),
+        (2, 0, 2)
+    );
     assert_eq!(rec.service_level, Some(0.0));
     assert_eq!(rec.answer_rate, Some(0.0));
     assert_eq!(rec.abandon_rate, Some(1.0));
@@ -104,17 +111,24 @@ fn a_month_ends_at_midnight_of_the_configured_zone() {
     ];
     let utc = run(&config(""), ALL, &lines(&ev));
     assert_eq!(
-        utc.get("center", "month", "2026-01-01T00:00:00Z").answered,
+        utc.get("center", "month", "2026-01-01T00:00:00Z")
+            .counts
+            .answered,
         1
     );
-    assert_eq!(utc.get("center", "day", "2026-01-31T00:00:00Z").answered, 1);
+    assert_eq!(
+        utc.get("center", "day", "2026-01-31T00:00:00Z")
+            .counts
+            .answered,
+        1
+    );
     let sh = run(
         &config("[engine]\ntimezone = \"Asia/Shanghai\""),
         ALL,
         &lines(&ev),
     );
     let feb = sh.get("center", "month", "2026-02-01T00:00:00+08:00");
-    assert_eq!(feb.answered, 1);
+    assert_eq!(feb.counts.answered, 1);
     assert_eq!(feb.end, "2026-03-01T00:00:00+08:00");
     assert_eq!(
         sh.get("center", "day", "2026-02-01T00:00:00+08:00")
@@ -123,6 +137,7 @@ fn a_month_ends_at_midnight_of_the_configured_zone() {
     );
     assert_eq!(
         sh.get("queue:q", "interval", "2026-02-01T01:30:00+08:00")
+            .counts
             .offered,
         1
     );
@@ -166,26 +181,35 @@ fn overflow_before_answer_moves_the_call_and_center_counts_it_once() {
     let r = run(&config(""), IV, &lines(&ev));
     let a = r.get("queue:a", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
-        (a.offered, a.flowed_out, a.answered, a.answer_rate),
+        (
+            a.counts.offered,
+            a.flowed_out,
+            a.counts.answered,
+            a.answer_rate
+        ),
         (1, 1, 0, Some(0.0))
     );
     let b = r.get("queue:b", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
         (
-            b.offered,
+            b.counts.offered,
             b.flowed_in,
-            b.answered,
-            b.answered_within_threshold
+            b.counts.answered,
+            b.counts.answered_within
         ),
         (1, 1, 1, 1)
     );
-    assert_eq!(b.wait_seconds_sum, 10.0);
+    assert_eq!(seconds(b.counts.wait_ms), 10.0);
     let c = r.get("center", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
-        (c.offered, c.answered, c.answered_within_threshold),
+        (
+            c.counts.offered,
+            c.counts.answered,
+            c.counts.answered_within
+        ),
         (1, 1, 0)
     );
-    assert_eq!(c.wait_seconds_sum, 40.0);
+    assert_eq!(seconds(c.counts.wait_ms), 40.0);
     assert_eq!(c.aht_seconds, Some(120.0));
 }
 
@@ -238,7 +262,7 @@ fn duplicates_by_event_id_or_by_content_are_counted_once() {
     ];
     let r = run(&config(""), IV, &ev);
     let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((rec.offered, rec.answered), (1, 1));
+    assert_eq!((rec.counts.offered, rec.counts.answered), (1, 1));
     assert_eq!(r.stats.duplicates, 2);
     assert_eq!(r.stats.accepted, 4);
 }
@@ -283,8 +307,8 @@ fn a_change_to_a_final_interval_emits_a_new_revision() {
         .filter(|x| x.queue.as_deref() == Some("q") && x.start == "2026-11-02T09:00:00Z")
         .collect();
     assert_eq!(q.len(), 2);
-    assert_eq!((q[0].revision, q[0].answered), (0, 0));
-    assert_eq!((q[1].revision, q[1].answered), (1, 1));
+    assert_eq!((q[0].revision, q[0].counts.answered), (0, 0));
+    assert_eq!((q[1].revision, q[1].counts.answered), (1, 1));
     assert_eq!(r.stats.revisions, 2, "queue and center records are revised");
 }
 
@@ -333,6 +357,7 @@ fn an_answer_after_an_abandon_contradicts_the_call_history() {
     assert_eq!(r.rejected("contradicts_history"), 1);
     assert_eq!(
         r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .counts
             .answered,
         0
     );
@@ -471,14 +496,14 @@ fn per_queue_thresholds_and_an_optional_short_abandon_threshold() {
     let r = run(&cfg, IV, &lines(&ev));
     let vip = r.get("queue:vip", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(vip.threshold_seconds, 10.0);
-    assert_eq!(vip.answered_within_threshold, 0);
-    assert_eq!(vip.short_abandoned, 1);
+    assert_eq!(vip.counts.answered_within, 0);
+    assert_eq!(vip.counts.short_abandoned, 1);
     // The short abandon leaves the denominator: 1 answered of 1 counted offer.
     assert_eq!(vip.answer_rate, Some(1.0));
     assert_eq!(vip.service_level, Some(0.0));
     let center = r.get("center", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
-        (center.threshold_seconds, center.answered_within_threshold),
+        (center.threshold_seconds, center.counts.answered_within),
         (20.0, 1)
     );
 }
@@ -581,7 +606,7 @@ fn a_stream_silent_for_over_a_month_credits_the_first_31_days_and_leaves_the_res
         );
     }
     let last = r.get("queue:q", "day", "2026-12-15T00:00:00Z");
-    assert_eq!(last.offered, 2);
+    assert_eq!(last.counts.offered, 2);
 }
 
 #[test]
@@ -621,6 +646,7 @@ fn one_timestamp_far_ahead_is_rejected_and_cannot_fast_forward_the_engine() {
     assert_eq!(r.rejected("bad_timestamp"), 1);
     assert_eq!(
         r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .counts
             .answered,
         1
     );
@@ -709,7 +735,7 @@ fn a_call_event_retried_after_wrap_up_is_a_duplicate() {
     ];
     let r = run(&config(""), IV, &lines(&ev));
     let c = r.get("center", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((c.offered, c.answered, c.handled), (1, 1, 1));
+    assert_eq!((c.counts.offered, c.counts.answered, c.handled), (1, 1, 1));
     assert_eq!(r.stats.duplicates, 2);
     assert_eq!(r.stats.rejected_total(), 0);
 }
@@ -767,9 +793,9 @@ fn a_wait_the_system_ended_is_unanswered_but_not_an_abandon() {
     let r = run(&config(""), IV, &lines(&ev));
     for who in ["center", "queue:q"] {
         let rec = r.get(who, "interval", "2026-11-02T09:00:00Z");
-        assert_eq!(rec.offered, 5, "{who}");
+        assert_eq!(rec.counts.offered, 5, "{who}");
         // The caller's hang-up and the caller's key press are abandons.
-        assert_eq!(rec.abandoned, 2, "{who}");
+        assert_eq!(rec.counts.abandoned, 2, "{who}");
         assert_eq!(rec.abandon_wait_seconds_sum, 40.0, "{who}");
         // The timeout and the empty queue are waits the system ended.
         assert_eq!(rec.timed_out, 2, "{who}");
