@@ -2,21 +2,19 @@
 //! re-derived from them with [`crate::kpi`] (never an average of ratios).
 
 use super::sums::Sums;
-use crate::kpi;
+use crate::kpi::counts::serialize_fields;
+use crate::kpi::{self, CallCounts};
 use crate::time::{seconds, Millis};
-use serde::Serialize;
 
 /// A scope's month: the sums and the KPIs derived from them. Ratios 0–1, `null` without a
 /// denominator.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     pub intervals: u64,
-    pub offered: u64,
-    pub answered: u64,
-    pub answered_within_threshold: u64,
-    pub abandoned: u64,
+    /// Written as `offered`, `answered`, `answered_within_threshold`, `abandoned`, then the
+    /// threshold, then `wait_seconds_sum` (short abandons are not written).
+    pub counts: CallCounts,
     pub threshold_seconds: f64,
-    pub wait_seconds_sum: f64,
     pub service_level: Option<f64>,
     pub answer_rate: Option<f64>,
     pub answer_rate_coefficient: Option<f64>,
@@ -36,26 +34,49 @@ pub struct Figures {
     pub forecast_accuracy: Option<f64>,
 }
 
+serialize_fields!(Figures |f| {
+    intervals,
+    offered = f.counts.offered,
+    answered = f.counts.answered,
+    answered_within_threshold = f.counts.answered_within,
+    abandoned = f.counts.abandoned,
+    threshold_seconds,
+    wait_seconds_sum = seconds(f.counts.wait_ms),
+    service_level,
+    answer_rate,
+    answer_rate_coefficient,
+    asa_seconds,
+    asa_coefficient,
+    abandon_rate,
+    aht_seconds,
+    occupancy,
+    period_seconds,
+    down_seconds,
+    availability,
+    survey_responses,
+    satisfaction,
+    complaints_judged,
+    complaints_on_time_rate,
+    forecast_offered,
+    forecast_accuracy,
+});
+
 impl Figures {
     /// The KPIs of `s` over a period of `period` ms.
     pub fn from_sums(s: &Sums, period: Millis) -> Figures {
-        let sl = kpi::service_level(s.answered_within_threshold, s.offered, s.short_abandoned);
-        let ar = kpi::answer_rate(s.answered, s.offered, s.short_abandoned);
-        let asa = kpi::asa_seconds(s.wait_ms, s.answered);
+        let c = &s.counts;
+        let ar = c.answer_rate();
+        let asa = c.asa_seconds();
         Figures {
             intervals: s.intervals,
-            offered: s.offered,
-            answered: s.answered,
-            answered_within_threshold: s.answered_within_threshold,
-            abandoned: s.abandoned,
+            counts: *c,
             threshold_seconds: s.threshold_seconds,
-            wait_seconds_sum: seconds(s.wait_ms),
-            service_level: sl,
+            service_level: c.service_level(),
             answer_rate: ar,
             answer_rate_coefficient: ar.map(kpi::answer_rate_coefficient),
             asa_seconds: asa,
             asa_coefficient: asa.map(kpi::asa_coefficient),
-            abandon_rate: kpi::abandon_rate(s.abandoned, s.offered, s.short_abandoned),
+            abandon_rate: c.abandon_rate(),
             aht_seconds: kpi::aht_seconds(s.talk_ms, s.wrap_ms, s.handled),
             occupancy: kpi::occupancy(s.agent_on_call_ms, s.agent_wrap_up_ms, s.agent_available_ms),
             period_seconds: seconds(period),
@@ -75,7 +96,7 @@ impl Figures {
                 s.complaints_overdue,
             ),
             forecast_offered: s.forecast_offered,
-            forecast_accuracy: kpi::forecast_accuracy(s.offered, s.forecast_offered),
+            forecast_accuracy: kpi::forecast_accuracy(c.offered, s.forecast_offered),
         }
     }
 
@@ -83,10 +104,13 @@ impl Figures {
     #[cfg(test)]
     pub fn from_parts(offered: u64, within: u64, answered: u64, wait_ms: Millis) -> Figures {
         let s = Sums {
-            offered,
-            answered_within_threshold: within,
-            answered,
-            wait_ms,
+            counts: CallCounts {
+                offered,
+                answered_within: within,
+                answered,
+                wait_ms,
+                ..CallCounts::default()
+            },
             ..Sums::default()
         };
         Figures::from_sums(&s, 0)

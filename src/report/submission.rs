@@ -5,18 +5,19 @@
 
 use super::model::Report;
 use super::render::csv::{field, name, opt};
+use crate::kpi::counts::serialize_fields;
+use crate::kpi::CallCounts;
 use serde::Serialize;
 
 /// One row: a month and a scope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub month: String,
     pub scope: &'static str,
     pub queue: Option<String>,
-    pub offered: u64,
-    pub answered: u64,
-    pub answered_within_threshold: u64,
-    pub abandoned: u64,
+    /// Written as `offered`, `answered`, `answered_within_threshold`, `abandoned` (short
+    /// abandons and the wait are not).
+    pub counts: CallCounts,
     pub threshold_seconds: f64,
     pub service_level: Option<f64>,
     pub answer_rate: Option<f64>,
@@ -32,6 +33,29 @@ pub struct Row {
     pub complaints_on_time_rate: Option<f64>,
     pub forecast_accuracy: Option<f64>,
 }
+
+serialize_fields!(Row |r| {
+    month,
+    scope,
+    queue,
+    offered = r.counts.offered,
+    answered = r.counts.answered,
+    answered_within_threshold = r.counts.answered_within,
+    abandoned = r.counts.abandoned,
+    threshold_seconds,
+    service_level,
+    answer_rate,
+    answer_rate_coefficient,
+    asa_seconds,
+    asa_coefficient,
+    abandon_rate,
+    aht_seconds,
+    occupancy,
+    availability,
+    satisfaction,
+    complaints_on_time_rate,
+    forecast_accuracy,
+});
 
 /// The file: the period and its rows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,10 +78,7 @@ pub fn build(report: &Report) -> Submission {
                     month: m.month.clone(),
                     scope: s.scope,
                     queue: s.queue.clone(),
-                    offered: f.offered,
-                    answered: f.answered,
-                    answered_within_threshold: f.answered_within_threshold,
-                    abandoned: f.abandoned,
+                    counts: f.counts,
                     threshold_seconds: f.threshold_seconds,
                     service_level: f.service_level,
                     answer_rate: f.answer_rate,
@@ -93,10 +114,10 @@ pub fn csv(s: &Submission) -> String {
             r.month.clone(),
             r.scope.to_string(),
             name(r.queue.as_deref().unwrap_or_default()),
-            r.offered.to_string(),
-            r.answered.to_string(),
-            r.answered_within_threshold.to_string(),
-            r.abandoned.to_string(),
+            r.counts.offered.to_string(),
+            r.counts.answered.to_string(),
+            r.counts.answered_within.to_string(),
+            r.counts.abandoned.to_string(),
             format!("{}", r.threshold_seconds),
             opt(r.service_level),
             opt(r.answer_rate),

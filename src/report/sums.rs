@@ -3,8 +3,9 @@
 //! are kept in whole milliseconds, as the engine counts them, so a month's ASA is exactly the
 //! engine's (20.000 s stays 20.000 s).
 
+use crate::kpi::CallCounts;
 use crate::time::Millis;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The fields of a period record that add up, as the record writes them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -37,16 +38,25 @@ pub struct RecordBody {
     pub forecast_offered: Option<f64>,
 }
 
+impl RecordBody {
+    /// The record's call counts (the wait back in whole milliseconds).
+    pub fn counts(&self) -> CallCounts {
+        CallCounts {
+            offered: self.offered,
+            answered: self.answered,
+            answered_within: self.answered_within_threshold,
+            abandoned: self.abandoned,
+            short_abandoned: self.short_abandoned,
+            wait_ms: ms(self.wait_seconds_sum),
+        }
+    }
+}
+
 /// Additive sums of one scope over some intervals.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sums {
     pub intervals: u64,
-    pub offered: u64,
-    pub answered: u64,
-    pub answered_within_threshold: u64,
-    pub abandoned: u64,
-    pub short_abandoned: u64,
-    pub wait_ms: Millis,
+    pub counts: CallCounts,
     pub handled: u64,
     pub talk_ms: Millis,
     pub wrap_ms: Millis,
@@ -75,12 +85,7 @@ impl Sums {
     /// Adds one interval record.
     pub fn add(&mut self, r: &RecordBody) {
         self.intervals += 1;
-        self.offered += r.offered;
-        self.answered += r.answered;
-        self.answered_within_threshold += r.answered_within_threshold;
-        self.abandoned += r.abandoned;
-        self.short_abandoned += r.short_abandoned;
-        self.wait_ms += ms(r.wait_seconds_sum);
+        self.counts += r.counts();
         self.handled += r.handled;
         self.talk_ms += ms(r.talk_seconds_sum);
         self.wrap_ms += ms(r.wrap_seconds_sum);
@@ -120,8 +125,8 @@ mod tests {
         let mut s = Sums::default();
         s.add(&a);
         s.add(&a);
-        assert_eq!(s.wait_ms, 40_002);
-        assert_eq!(s.offered, 4);
+        assert_eq!(s.counts.wait_ms, 40_002);
+        assert_eq!(s.counts.offered, 4);
         assert!(!s.monitored);
         assert_eq!(s.forecast_offered, None);
     }

@@ -242,13 +242,8 @@ pub fn window_sums(state: &Observed, scope: Scope, window: WindowKind, at: Milli
             } else {
                 60
             };
-            let w = engine.window(scope, at, minutes);
             Sums {
-                offered: w.offered,
-                answered: w.answered,
-                answered_within: w.answered_within,
-                short_abandoned: w.short_abandoned,
-                wait_ms: w.wait_sum,
+                counts: engine.window(scope, at, minutes).counts,
                 ..Sums::default()
             }
         }
@@ -286,11 +281,7 @@ pub fn window_sums(state: &Observed, scope: Scope, window: WindowKind, at: Milli
 /// The sums of a period tally; `monitored` is the part of the period credited so far.
 fn of_tally(t: &Tally, monitored: Millis) -> Sums {
     Sums {
-        offered: t.offered,
-        answered: t.answered,
-        answered_within: t.answered_within,
-        short_abandoned: t.short_abandoned,
-        wait_ms: t.wait_sum,
+        counts: t.counts,
         survey_responses: t.satisfaction.responses,
         survey_satisfied: t.satisfaction.satisfied,
         complaints_on_time: t.complaints_on_time,

@@ -5,7 +5,8 @@
 use super::state::State;
 use crate::alert::{Measure, ScopeKind};
 use crate::engine::{Scope, Staffing, Tally, Window};
-use crate::kpi;
+use crate::kpi::counts::serialize_fields;
+use crate::kpi::{self, CallCounts};
 use crate::staffing::{Traffic, TARGET_SERVICE_LEVEL};
 use crate::time::{seconds, Granularity, Millis, MINUTE};
 use serde::Serialize;
@@ -85,13 +86,8 @@ impl LiveWindow {
 /// The call sums of a period tally.
 pub fn window_of(t: &Tally) -> Window {
     Window {
-        offered: t.offered,
-        answered: t.answered,
-        answered_within: t.answered_within,
-        abandoned: t.abandoned,
+        counts: t.counts,
         abandoned_within: t.abandoned_within,
-        short_abandoned: t.short_abandoned,
-        wait_sum: t.wait_sum,
         handled: t.handled,
         talk_sum: t.talk_sum,
         wrap_sum: t.wrap_sum,
@@ -115,17 +111,15 @@ pub struct Snapshot {
 }
 
 /// KPIs of one queue (or the center) in the window, and its state now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ScopeKpis {
     /// `null` for the center.
     pub queue: Option<String>,
     pub threshold_seconds: f64,
-    pub offered: u64,
-    pub answered: u64,
-    pub answered_within_threshold: u64,
-    pub abandoned: u64,
+    /// Written as `offered`, `answered`, `answered_within_threshold`, `abandoned`, then
+    /// `abandoned_within_threshold`, then `short_abandoned` (the wait is not written).
+    pub counts: CallCounts,
     pub abandoned_within_threshold: u64,
-    pub short_abandoned: u64,
     pub service_level: Option<f64>,
     pub answer_rate: Option<f64>,
     pub abandon_rate: Option<f64>,
@@ -140,6 +134,28 @@ pub struct ScopeKpis {
     /// center.
     pub staffing: Option<LiveStaffing>,
 }
+
+serialize_fields!(ScopeKpis |k| {
+    queue,
+    threshold_seconds,
+    offered = k.counts.offered,
+    answered = k.counts.answered,
+    answered_within_threshold = k.counts.answered_within,
+    abandoned = k.counts.abandoned,
+    abandoned_within_threshold,
+    short_abandoned = k.counts.short_abandoned,
+    service_level,
+    answer_rate,
+    abandon_rate,
+    asa_seconds,
+    waiting,
+    longest_wait_seconds,
+    agents_available,
+    agents_on_call,
+    agents_wrap_up,
+    agents_not_ready,
+    staffing,
+});
 
 /// The minutes of event time live staffing looks back over.
 pub const STAFFING_MINUTES: i64 = 30;
@@ -174,14 +190,14 @@ pub struct LiveStaffing {
 /// threshold and its agents now.
 pub fn live_staffing(w: &Window, threshold: Millis, target: f64, staff: Staffing) -> LiveStaffing {
     let window_s = (STAFFING_MINUTES * 60) as f64;
-    let rate = w.offered as f64 / window_s;
+    let rate = w.counts.offered as f64 / window_s;
     let aht = w.aht_seconds();
     let traffic = aht.and_then(|aht| Traffic::new(rate, aht));
     let needed = traffic.and_then(|t| t.agents_needed(seconds(threshold), target));
     let staffed = staff.available + staff.on_call + staff.wrap_up;
     LiveStaffing {
         window_minutes: STAFFING_MINUTES,
-        offered: w.offered,
+        offered: w.counts.offered,
         handled: w.handled,
         arrival_rate_per_hour: rate * 3600.0,
         aht_seconds: aht,
@@ -257,16 +273,12 @@ pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Optio
         ScopeKpis {
             queue: state.engine.names().of(scope).map(|n| n.to_string()),
             threshold_seconds: seconds(state.engine.threshold(scope)),
-            offered: w.offered,
-            answered: w.answered,
-            answered_within_threshold: w.answered_within,
-            abandoned: w.abandoned,
+            counts: w.counts,
             abandoned_within_threshold: w.abandoned_within,
-            short_abandoned: w.short_abandoned,
-            service_level: w.service_level(),
-            answer_rate: w.answer_rate(),
-            abandon_rate: w.abandon_rate(),
-            asa_seconds: w.asa_seconds(),
+            service_level: w.counts.service_level(),
+            answer_rate: w.counts.answer_rate(),
+            abandon_rate: w.counts.abandon_rate(),
+            asa_seconds: w.counts.asa_seconds(),
             waiting: wait.0,
             longest_wait_seconds: wait.1.map(|since| seconds(at.saturating_sub(since).max(0))),
             agents_available: staff.available,
@@ -345,7 +357,10 @@ mod tests {
 
     fn window(offered: u64, handled: u64, talk_s: i64, wrap_s: i64) -> Window {
         Window {
-            offered,
+            counts: CallCounts {
+                offered,
+                ..CallCounts::default()
+            },
             handled,
             talk_sum: talk_s * 1000,
             wrap_sum: wrap_s * 1000,

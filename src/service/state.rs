@@ -172,7 +172,11 @@ impl State {
                 let name = self.engine.names().of(closed.scope);
                 ev.interval(&record, closed.scope, name.map_or("", |n| n.as_str()));
                 if closed.scope == Scope::Center && closed.revision == 0 {
-                    ev.quality(&record.start, &self.engine.stats(), closed.tally.offered);
+                    ev.quality(
+                        &record.start,
+                        &self.engine.stats(),
+                        closed.tally.counts.offered,
+                    );
                 }
             }
             self.intervals

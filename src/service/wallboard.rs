@@ -182,8 +182,8 @@ fn trend_of(state: &State, scope: Scope, at: Millis) -> Vec<TrendPoint> {
                 .engine
                 .window(scope, at - k * TREND_MINUTES * MINUTE, TREND_MINUTES);
             TrendPoint {
-                offered: w.offered,
-                service_level: w.service_level(),
+                offered: w.counts.offered,
+                service_level: w.counts.service_level(),
             }
         })
         .collect()

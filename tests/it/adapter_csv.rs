@@ -6,7 +6,7 @@ use crate::support::{config, replay_files, Replayed};
 use callpulse::adapter::csv::{Csv, Mapping};
 use callpulse::adapter::Adapter;
 use callpulse::record::PeriodRecord;
-use callpulse::time::Granularity;
+use callpulse::time::{seconds, Granularity};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -55,11 +55,11 @@ fn fixture(name: &str) -> PathBuf {
 /// (offered, answered, answered within 20 s, abandoned, wait of answered calls in seconds)
 fn calls(r: &PeriodRecord) -> (u64, u64, u64, u64, f64) {
     (
-        r.offered,
-        r.answered,
-        r.answered_within_threshold,
-        r.abandoned,
-        r.wait_seconds_sum,
+        r.counts.offered,
+        r.counts.answered,
+        r.counts.answered_within,
+        r.counts.abandoned,
+        seconds(r.counts.wait_ms),
     )
 }
 

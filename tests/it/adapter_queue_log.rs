@@ -65,7 +65,7 @@ use crate::support::{config, replay_files, Replayed};
 use callpulse::adapter::queue_log::QueueLog;
 use callpulse::adapter::Adapter;
 use callpulse::reject::RejectReason;
-use callpulse::time::Granularity;
+use callpulse::time::{seconds, Granularity};
 
 const DAY: &str = "2026-11-02T00:00:00Z";
 
@@ -98,10 +98,10 @@ fn the_rotated_log_gives_the_hand_computed_kpis_of_each_queue_and_the_center() {
         let d = r.get(who, "day", DAY);
         assert_eq!(
             (
-                d.offered,
-                d.answered,
-                d.answered_within_threshold,
-                d.abandoned,
+                d.counts.offered,
+                d.counts.answered,
+                d.counts.answered_within,
+                d.counts.abandoned,
                 d.timed_out,
                 d.transferred,
                 d.handled
@@ -133,16 +133,20 @@ fn a_call_across_the_rotation_counts_in_the_interval_of_its_entry() {
     let first = r.get("queue:sales", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
         (
-            first.offered,
-            first.answered,
-            first.abandoned,
+            first.counts.offered,
+            first.counts.answered,
+            first.counts.abandoned,
             first.timed_out
         ),
         (6, 3, 2, 1)
     );
-    assert_eq!(first.wait_seconds_sum, 12.0 + 15.0 + 18.0);
+    assert_eq!(seconds(first.counts.wait_ms), 12.0 + 15.0 + 18.0);
     let next = r.get("queue:sales", "interval", "2026-11-02T09:15:00Z");
-    assert_eq!((next.offered, next.answered), (1, 1), "C12 only");
+    assert_eq!(
+        (next.counts.offered, next.counts.answered),
+        (1, 1),
+        "C12 only"
+    );
 }
 
 #[test]
@@ -158,9 +162,9 @@ fn the_restart_ends_the_open_calls_at_its_instant() {
     let support = r.get("queue:support", "interval", "2026-11-02T09:30:00Z");
     assert_eq!(
         (
-            support.offered,
+            support.counts.offered,
             support.timed_out,
-            support.abandoned,
+            support.counts.abandoned,
             support.flowed_out
         ),
         (4, 2, 1, 1)
@@ -283,7 +287,10 @@ fn a_restart_ends_no_call_the_engine_was_never_offered_so_it_causes_no_no_offer(
     assert_eq!(no_offer.iter().filter(|&&line| line >= 5).count(), 0);
     // w1, offered, ends at the restart: timed out (failed).
     let sales = r.get("queue:sales", "day", DAY);
-    assert_eq!((sales.offered, sales.timed_out, sales.answered), (1, 1, 0));
+    assert_eq!(
+        (sales.counts.offered, sales.timed_out, sales.counts.answered),
+        (1, 1, 0)
+    );
 }
 
 #[test]
@@ -303,5 +310,12 @@ fn a_line_with_a_far_future_epoch_is_rejected_by_the_engine_and_the_callers_afte
     assert_eq!(r.rejected("bad_timestamp"), 1);
     assert_eq!(r.stats.rejected_total(), 1);
     let sales = r.get("queue:sales", "day", DAY);
-    assert_eq!((sales.offered, sales.answered, sales.abandoned), (4, 1, 3));
+    assert_eq!(
+        (
+            sales.counts.offered,
+            sales.counts.answered,
+            sales.counts.abandoned
+        ),
+        (4, 1, 3)
+    );
 }

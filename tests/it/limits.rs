@@ -71,7 +71,7 @@ fn a_queue_beyond_the_limit_is_rejected_and_the_known_ones_keep_working() {
         "kept as canonical JSON: {kept:?}"
     );
     let q = r.get("queue:a", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!(q.offered, 2, "the known queue counts both its calls");
+    assert_eq!(q.counts.offered, 2, "the known queue counts both its calls");
     assert!(r
         .finals()
         .keys()

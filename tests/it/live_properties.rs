@@ -146,10 +146,10 @@ proptest! {
             let newest = seen.iter().map(|ev| ev.ts).max().unwrap();
             let w = e.window(Scope::Center, newest, 60);
             let calls = offered_calls(seen).len() as u64;
-            prop_assert!(w.offered <= calls, "offered {} of {} calls", w.offered, calls);
+            prop_assert!(w.counts.offered <= calls, "offered {} of {} calls", w.counts.offered, calls);
             prop_assert!(
-                w.answered + w.abandoned <= w.offered,
-                "{} answered and {} abandoned of {} offered", w.answered, w.abandoned, w.offered
+                w.counts.answered + w.counts.abandoned <= w.counts.offered,
+                "{} answered and {} abandoned of {} offered", w.counts.answered, w.counts.abandoned, w.counts.offered
             );
             if let Err(why) = e.check_overlay() {
                 prop_assert!(false, "after {} events: {}", i + 1, why);

@@ -58,8 +58,16 @@ fn costs_itself_alone(outlier: &str, position: usize, reason: &str) {
     for (key, w) in &want {
         let g = &got[key];
         assert_eq!(
-            (g.offered, g.answered, g.answered_within_threshold),
-            (w.offered, w.answered, w.answered_within_threshold),
+            (
+                g.counts.offered,
+                g.counts.answered,
+                g.counts.answered_within
+            ),
+            (
+                w.counts.offered,
+                w.counts.answered,
+                w.counts.answered_within
+            ),
             "{outlier}: {key:?}"
         );
     }
@@ -112,7 +120,7 @@ fn the_issue_example_a_1970_heartbeat_then_a_call_counts_the_call() {
     assert_eq!((r.stats.read, r.stats.accepted), (3, 2));
     assert_eq!(r.rejected("too_late"), 1);
     let q = r.get("queue:sales", "interval", "2026-11-02T01:00:00Z");
-    assert_eq!((q.offered, q.answered), (1, 1));
+    assert_eq!((q.counts.offered, q.counts.answered), (1, 1));
 }
 
 #[test]
@@ -153,7 +161,7 @@ fn a_restart_from_a_checkpoint_taken_after_an_outlier_is_not_poisoned() {
         for c in recs {
             out.insert(
                 (c.scope, c.period.granularity, c.period.start),
-                c.tally.offered,
+                c.tally.counts.offered,
             );
         }
         out
@@ -163,7 +171,7 @@ fn a_restart_from_a_checkpoint_taken_after_an_outlier_is_not_poisoned() {
         .finals()
         .iter()
         .filter(|((who, g, _), _)| who == "center:" && g == "interval")
-        .map(|(_, r)| r.offered)
+        .map(|(_, r)| r.counts.offered)
         .sum();
     let got_offered: u64 = got
         .iter()

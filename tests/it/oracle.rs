@@ -72,17 +72,17 @@ impl Figures {
     /// The figures of an engine tally.
     pub fn of(t: &Tally) -> Figures {
         Figures {
-            offered: t.offered,
-            answered: t.answered,
-            answered_within: t.answered_within,
-            abandoned: t.abandoned,
+            offered: t.counts.offered,
+            answered: t.counts.answered,
+            answered_within: t.counts.answered_within,
+            abandoned: t.counts.abandoned,
             abandoned_within: t.abandoned_within,
-            short_abandoned: t.short_abandoned,
+            short_abandoned: t.counts.short_abandoned,
             timed_out: t.timed_out,
             timed_out_wait_sum: t.timed_out_wait_sum,
             flowed_out: t.flowed_out,
             flowed_in: t.flowed_in,
-            wait_sum: t.wait_sum,
+            wait_sum: t.counts.wait_ms,
             abandon_wait_sum: t.abandon_wait_sum,
             answered_waits: t.answered_waits.count(),
             abandoned_waits: t.abandoned_waits.count(),

@@ -2,10 +2,14 @@
 //!
 //! Every function takes additive counts (sums that several instances or intervals can add up)
 //! and returns a ratio from 0 to 1, seconds, or a coefficient; `None` when the denominator is
-//! zero, so an empty interval reads as "no data", never as 0 % or 100 %.
+//! zero, so an empty interval reads as "no data", never as 0 % or 100 %. [`CallCounts`] holds
+//! the counts of the call KPIs and derives each of them with these formulas.
 
 use crate::time::Millis;
 use serde::Serialize;
+
+pub mod counts;
+pub use counts::CallCounts;
 
 /// `numerator / denominator`, or `None` for an empty denominator.
 pub fn ratio(numerator: f64, denominator: f64) -> Option<f64> {

@@ -6,25 +6,24 @@
 
 use crate::engine::{Closed, Names, Scope};
 use crate::event::AgentState;
-use crate::kpi;
+use crate::kpi::counts::serialize_fields;
+use crate::kpi::{self, CallCounts};
 use crate::time::{seconds, Calendar, Granularity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One record, ready to serialise.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One record, ready to serialise (as the fields of [`PeriodRecord`]'s `Serialize`, the call
+/// counts among them: `offered`, `answered`, `answered_within_threshold`, `abandoned`,
+/// `wait_seconds_sum`, and `short_abandoned` further on).
+#[derive(Debug, Clone, PartialEq)]
 pub struct PeriodRecord {
     /// The queue, `null` for center-wide records (and for agent and component records).
     pub queue: Option<String>,
     pub start: String,
     pub end: String,
-    pub offered: u64,
-    pub answered: u64,
-    pub answered_within_threshold: u64,
-    pub abandoned: u64,
+    pub counts: CallCounts,
     pub abandoned_within_threshold: u64,
     pub flowed_out: u64,
-    pub wait_seconds_sum: f64,
     pub threshold_seconds: f64,
     pub service_level: Option<f64>,
     pub answer_rate: Option<f64>,
@@ -43,7 +42,6 @@ pub struct PeriodRecord {
     pub agent: Option<String>,
     pub component: Option<String>,
     pub flowed_in: u64,
-    pub short_abandoned: u64,
     pub timed_out: u64,
     pub timed_out_wait_seconds_sum: f64,
     pub answer_rate_coefficient: Option<f64>,
@@ -85,6 +83,75 @@ pub struct PeriodRecord {
     pub forecast_accuracy: Option<f64>,
 }
 
+// The contract's order: the call counts sit among the other fields, by their record names.
+serialize_fields!(PeriodRecord |r| {
+    queue,
+    start,
+    end,
+    offered = r.counts.offered,
+    answered = r.counts.answered,
+    answered_within_threshold = r.counts.answered_within,
+    abandoned = r.counts.abandoned,
+    abandoned_within_threshold,
+    flowed_out,
+    wait_seconds_sum = seconds(r.counts.wait_ms),
+    threshold_seconds,
+    service_level,
+    answer_rate,
+    abandon_rate,
+    asa_seconds,
+    aht_seconds,
+    wait_p50_seconds,
+    wait_p90_seconds,
+    wait_p99_seconds,
+    revision,
+    scope,
+    period,
+    agent,
+    component,
+    flowed_in,
+    short_abandoned = r.counts.short_abandoned,
+    timed_out,
+    timed_out_wait_seconds_sum,
+    answer_rate_coefficient,
+    asa_coefficient,
+    abandon_wait_seconds_sum,
+    abandoned_wait_p50_seconds,
+    abandoned_wait_p90_seconds,
+    abandoned_wait_p99_seconds,
+    transferred,
+    transfer_rate,
+    handled,
+    talk_seconds_sum,
+    wrapups,
+    wrap_seconds_sum,
+    resolution_marked,
+    resolved,
+    fcr_rate,
+    repeat_contacts,
+    repeat_contact_rate,
+    agent_available_seconds,
+    agent_on_call_seconds,
+    agent_wrap_up_seconds,
+    agent_not_ready_seconds,
+    occupancy,
+    period_seconds,
+    down_seconds,
+    availability,
+    survey_responses,
+    survey_satisfied,
+    satisfaction,
+    surveys,
+    complaints_opened,
+    complaints_closed,
+    complaints_on_time,
+    complaints_overdue,
+    complaints_on_time_rate,
+    complaint_satisfaction,
+    forecast_offered,
+    forecast_accuracy,
+});
+
 /// Satisfaction of one targeted survey (9.2.2).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SurveyFigures {
@@ -98,10 +165,10 @@ impl PeriodRecord {
     /// the denominators.
     pub fn new(c: &Closed, names: &Names, calendar: &Calendar) -> PeriodRecord {
         let t = &c.tally;
+        let n = &t.counts;
         let name = names.of(c.scope).map(|n| n.to_string());
-        let sl = kpi::service_level(t.answered_within, t.offered, t.short_abandoned);
-        let ar = kpi::answer_rate(t.answered, t.offered, t.short_abandoned);
-        let asa = kpi::asa_seconds(t.wait_sum, t.answered);
+        let ar = n.answer_rate();
+        let asa = n.asa_seconds();
         let monitored = t.monitored && matches!(c.scope, Scope::Center | Scope::Component(_));
         PeriodRecord {
             queue: matches!(c.scope, Scope::Queue(_))
@@ -109,17 +176,13 @@ impl PeriodRecord {
                 .flatten(),
             start: calendar.format(c.period.start),
             end: calendar.format(c.period.end),
-            offered: t.offered,
-            answered: t.answered,
-            answered_within_threshold: t.answered_within,
-            abandoned: t.abandoned,
+            counts: *n,
             abandoned_within_threshold: t.abandoned_within,
             flowed_out: t.flowed_out,
-            wait_seconds_sum: seconds(t.wait_sum),
             threshold_seconds: seconds(c.threshold),
-            service_level: sl,
+            service_level: n.service_level(),
             answer_rate: ar,
-            abandon_rate: kpi::abandon_rate(t.abandoned, t.offered, t.short_abandoned),
+            abandon_rate: n.abandon_rate(),
             asa_seconds: asa,
             aht_seconds: kpi::aht_seconds(t.talk_sum, t.wrap_sum, t.handled),
             wait_p50_seconds: t.answered_waits.quantile_seconds(0.50),
@@ -135,7 +198,6 @@ impl PeriodRecord {
                 .then(|| name.clone())
                 .flatten(),
             flowed_in: t.flowed_in,
-            short_abandoned: t.short_abandoned,
             timed_out: t.timed_out,
             timed_out_wait_seconds_sum: seconds(t.timed_out_wait_sum),
             answer_rate_coefficient: ar.map(kpi::answer_rate_coefficient),
@@ -145,7 +207,7 @@ impl PeriodRecord {
             abandoned_wait_p90_seconds: t.abandoned_waits.quantile_seconds(0.90),
             abandoned_wait_p99_seconds: t.abandoned_waits.quantile_seconds(0.99),
             transferred: t.transferred,
-            transfer_rate: kpi::transfer_rate(t.transferred, t.answered),
+            transfer_rate: kpi::transfer_rate(t.transferred, n.answered),
             handled: t.handled,
             talk_seconds_sum: seconds(t.talk_sum),
             wrapups: t.wrapups,
@@ -154,7 +216,7 @@ impl PeriodRecord {
             resolved: t.resolved,
             fcr_rate: kpi::fcr_rate(t.resolved, t.resolution_marked),
             repeat_contacts: t.repeat_contacts,
-            repeat_contact_rate: kpi::repeat_contact_rate(t.repeat_contacts, t.offered),
+            repeat_contact_rate: kpi::repeat_contact_rate(t.repeat_contacts, n.offered),
             agent_available_seconds: seconds(t.agent_ms(AgentState::Available)),
             agent_on_call_seconds: seconds(t.agent_ms(AgentState::OnCall)),
             agent_wrap_up_seconds: seconds(t.agent_ms(AgentState::WrapUp)),
@@ -199,7 +261,7 @@ impl PeriodRecord {
                 t.complaint_satisfaction.responses,
             ),
             forecast_offered: t.forecast,
-            forecast_accuracy: kpi::forecast_accuracy(t.offered, t.forecast),
+            forecast_accuracy: kpi::forecast_accuracy(n.offered, t.forecast),
         }
     }
 }

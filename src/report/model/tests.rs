@@ -60,15 +60,15 @@ fn an_interval_at_23_45_on_october_31_in_shanghai_belongs_to_october() {
     let rows = vec![row(ScopeKey::Center, "2026-10-31T23:45:00+08:00", 4, 4, 0)];
     let r = report("Asia/Shanghai", "2026-10-01", "2026-11-30", rows.clone());
     assert_eq!(r.months[0].month, "2026-10");
-    assert_eq!(r.months[0].scopes[0].figures.offered, 4);
-    assert_eq!(r.months[1].scopes[0].figures.offered, 0);
+    assert_eq!(r.months[0].scopes[0].figures.counts.offered, 4);
+    assert_eq!(r.months[1].scopes[0].figures.counts.offered, 0);
     // The same instant is 15:45 UTC: still October in UTC too, but 2026-11-01T00:15+08:00
     // (16:15 UTC on October 31) is November in Shanghai and October in UTC.
     let nov = vec![row(ScopeKey::Center, "2026-11-01T00:15:00+08:00", 2, 2, 0)];
     let sh = report("Asia/Shanghai", "2026-10-01", "2026-11-30", nov.clone());
-    assert_eq!(sh.months[1].scopes[0].figures.offered, 2);
+    assert_eq!(sh.months[1].scopes[0].figures.counts.offered, 2);
     let utc = report("UTC", "2026-10-01", "2026-11-30", nov);
-    assert_eq!(utc.months[0].scopes[0].figures.offered, 2);
+    assert_eq!(utc.months[0].scopes[0].figures.counts.offered, 2);
 }
 
 #[test]
@@ -171,9 +171,9 @@ fn the_records_of_two_instances_add_up_and_each_keeps_its_latest_revision() {
     let center = &r.months[0].scopes[0];
     let sales = &r.months[0].scopes[1];
     // (6 + 30) / (10 + 30): both instances' calls, the revision of the first.
-    assert_eq!(sales.figures.offered, 40);
+    assert_eq!(sales.figures.counts.offered, 40);
     assert_eq!(sales.figures.service_level, Some(0.9));
-    assert_eq!(center.figures.offered, 40);
+    assert_eq!(center.figures.counts.offered, 40);
     assert_eq!(r.completeness.records_kept, 4);
     let c = &r.months[0].completeness;
     assert_eq!(

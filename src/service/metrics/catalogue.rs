@@ -43,20 +43,20 @@ pub(super) const COUNTS: [Count; 23] = [
     (
         "calls_offered_total",
         "Calls offered (center: each call once, at its first offer).",
-        |t| t.offered as f64,
+        |t| t.counts.offered as f64,
     ),
     ("calls_answered_total", "Calls answered by an agent.", |t| {
-        t.answered as f64
+        t.counts.answered as f64
     }),
     (
         "calls_answered_within_threshold_total",
         "Calls answered with a wait at most the service-level threshold (9.3.1).",
-        |t| t.answered_within as f64,
+        |t| t.counts.answered_within as f64,
     ),
     (
         "calls_abandoned_total",
         "Calls the caller hung up on before answer.",
-        |t| t.abandoned as f64,
+        |t| t.counts.abandoned as f64,
     ),
     (
         "calls_abandoned_within_threshold_total",
@@ -66,7 +66,7 @@ pub(super) const COUNTS: [Count; 23] = [
     (
         "calls_short_abandoned_total",
         "Calls abandoned before the short-abandon limit (0 unless one is configured).",
-        |t| t.short_abandoned as f64,
+        |t| t.counts.short_abandoned as f64,
     ),
     (
         "calls_timed_out_total",
@@ -109,7 +109,7 @@ pub(super) const COUNTS: [Count; 23] = [
     (
         "answer_wait_seconds_total",
         "Total wait (queue and ring) of answered calls.",
-        |t| seconds(t.wait_sum),
+        |t| seconds(t.counts.wait_ms),
     ),
     (
         "abandon_wait_seconds_total",

@@ -96,7 +96,7 @@ fn collect(state: &State, out: &mut Out) {
         };
         if at > Millis::MIN {
             for window in LiveWindow::ALL {
-                let w = window.sums(state, scope, at);
+                let w = window.sums(state, scope, at).counts;
                 for (suffix, value) in [
                     ("service_level_ratio", w.service_level()),
                     ("answer_rate_ratio", w.answer_rate()),

@@ -127,7 +127,7 @@ fn a_stream_silent_for_over_a_month_credits_the_first_31_days_and_leaves_the_res
         );
     }
     let last = r.get("queue:q", "day", "2026-12-15T00:00:00Z");
-    assert_eq!(last.offered, 2);
+    assert_eq!(last.counts.offered, 2);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use super::lines::{abandoned, answered, ended, lines, offered, IV};
 use crate::support::{config, run, ALL};
+use callpulse::time::seconds;
 
 #[test]
 fn a_wait_of_exactly_20_000_s_is_within_the_threshold_and_20_001_s_is_not() {
@@ -22,14 +23,14 @@ fn a_wait_of_exactly_20_000_s_is_within_the_threshold_and_20_001_s_is_not() {
     let r = run(&config(""), IV, &lines(&ev));
     for who in ["center", "queue:q"] {
         let rec = r.get(who, "interval", "2026-11-02T09:00:00Z");
-        assert_eq!(rec.offered, 4);
-        assert_eq!(rec.answered, 2);
-        assert_eq!(rec.answered_within_threshold, 1, "{who}");
+        assert_eq!(rec.counts.offered, 4);
+        assert_eq!(rec.counts.answered, 2);
+        assert_eq!(rec.counts.answered_within, 1, "{who}");
         assert_eq!(rec.abandoned_within_threshold, 1, "{who}");
         assert_eq!(rec.service_level, Some(0.25));
         assert_eq!(rec.answer_rate, Some(0.5));
         assert_eq!(rec.abandon_rate, Some(0.5));
-        assert_eq!(rec.wait_seconds_sum, 40.001);
+        assert_eq!(seconds(rec.counts.wait_ms), 40.001);
         assert_eq!(rec.asa_seconds, Some(20.0005));
         assert_eq!(rec.asa_coefficient, Some(0.8));
         assert_eq!(rec.answer_rate_coefficient, Some(0.0));
@@ -45,7 +46,7 @@ fn an_interval_without_calls_has_null_ratios_not_zero() {
     ];
     let r = run(&config(""), IV, &lines(&ev));
     let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!(rec.offered, 0);
+    assert_eq!(rec.counts.offered, 0);
     assert_eq!(rec.agent_available_seconds, 600.0);
     for ratio in [
         rec.service_level,
@@ -69,7 +70,14 @@ fn an_interval_where_every_call_was_abandoned() {
         abandoned("2026-11-02T09:02:00Z", "c2"),
     ];
     let rec = run(&config(""), IV, &lines(&ev)).get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((rec.offered, rec.answered, rec.abandoned), (2, 0, 2));
+    assert_eq!(
+        (
+            rec.counts.offered,
+            rec.counts.answered,
+            rec.counts.abandoned
+        ),
+        (2, 0, 2)
+    );
     assert_eq!(rec.service_level, Some(0.0));
     assert_eq!(rec.answer_rate, Some(0.0));
     assert_eq!(rec.abandon_rate, Some(1.0));
@@ -90,26 +98,35 @@ fn overflow_before_answer_moves_the_call_and_center_counts_it_once() {
     let r = run(&config(""), IV, &lines(&ev));
     let a = r.get("queue:a", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
-        (a.offered, a.flowed_out, a.answered, a.answer_rate),
+        (
+            a.counts.offered,
+            a.flowed_out,
+            a.counts.answered,
+            a.answer_rate
+        ),
         (1, 1, 0, Some(0.0))
     );
     let b = r.get("queue:b", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
         (
-            b.offered,
+            b.counts.offered,
             b.flowed_in,
-            b.answered,
-            b.answered_within_threshold
+            b.counts.answered,
+            b.counts.answered_within
         ),
         (1, 1, 1, 1)
     );
-    assert_eq!(b.wait_seconds_sum, 10.0);
+    assert_eq!(seconds(b.counts.wait_ms), 10.0);
     let c = r.get("center", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
-        (c.offered, c.answered, c.answered_within_threshold),
+        (
+            c.counts.offered,
+            c.counts.answered,
+            c.counts.answered_within
+        ),
         (1, 1, 0)
     );
-    assert_eq!(c.wait_seconds_sum, 40.0);
+    assert_eq!(seconds(c.counts.wait_ms), 40.0);
     assert_eq!(c.aht_seconds, Some(120.0));
 }
 
@@ -143,6 +160,7 @@ fn an_answer_after_an_abandon_contradicts_the_call_history() {
     assert_eq!(r.rejected("contradicts_history"), 1);
     assert_eq!(
         r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .counts
             .answered,
         0
     );
@@ -190,14 +208,14 @@ fn per_queue_thresholds_and_an_optional_short_abandon_threshold() {
     let r = run(&cfg, IV, &lines(&ev));
     let vip = r.get("queue:vip", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(vip.threshold_seconds, 10.0);
-    assert_eq!(vip.answered_within_threshold, 0);
-    assert_eq!(vip.short_abandoned, 1);
+    assert_eq!(vip.counts.answered_within, 0);
+    assert_eq!(vip.counts.short_abandoned, 1);
     // The short abandon leaves the denominator: 1 answered of 1 counted offer.
     assert_eq!(vip.answer_rate, Some(1.0));
     assert_eq!(vip.service_level, Some(0.0));
     let center = r.get("center", "interval", "2026-11-02T09:00:00Z");
     assert_eq!(
-        (center.threshold_seconds, center.answered_within_threshold),
+        (center.threshold_seconds, center.counts.answered_within),
         (20.0, 1)
     );
 }
@@ -245,9 +263,9 @@ fn a_wait_the_system_ended_is_unanswered_but_not_an_abandon() {
     let r = run(&config(""), IV, &lines(&ev));
     for who in ["center", "queue:q"] {
         let rec = r.get(who, "interval", "2026-11-02T09:00:00Z");
-        assert_eq!(rec.offered, 5, "{who}");
+        assert_eq!(rec.counts.offered, 5, "{who}");
         // The caller's hang-up and the caller's key press are abandons.
-        assert_eq!(rec.abandoned, 2, "{who}");
+        assert_eq!(rec.counts.abandoned, 2, "{who}");
         assert_eq!(rec.abandon_wait_seconds_sum, 40.0, "{who}");
         // The timeout and the empty queue are waits the system ended.
         assert_eq!(rec.timed_out, 2, "{who}");

@@ -36,7 +36,7 @@ fn duplicates_by_event_id_or_by_content_are_counted_once() {
     ];
     let r = run(&config(""), IV, &ev);
     let rec = r.get("queue:q", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((rec.offered, rec.answered), (1, 1));
+    assert_eq!((rec.counts.offered, rec.counts.answered), (1, 1));
     assert_eq!(r.stats.duplicates, 2);
     assert_eq!(r.stats.accepted, 4);
 }
@@ -77,7 +77,7 @@ fn a_call_event_retried_after_wrap_up_is_a_duplicate() {
     ];
     let r = run(&config(""), IV, &lines(&ev));
     let c = r.get("center", "interval", "2026-11-02T09:00:00Z");
-    assert_eq!((c.offered, c.answered, c.handled), (1, 1, 1));
+    assert_eq!((c.counts.offered, c.counts.answered, c.handled), (1, 1, 1));
     assert_eq!(r.stats.duplicates, 2);
     assert_eq!(r.stats.rejected_total(), 0);
 }
@@ -99,8 +99,8 @@ fn a_change_to_a_final_interval_emits_a_new_revision() {
         .filter(|x| x.queue.as_deref() == Some("q") && x.start == "2026-11-02T09:00:00Z")
         .collect();
     assert_eq!(q.len(), 2);
-    assert_eq!((q[0].revision, q[0].answered), (0, 0));
-    assert_eq!((q[1].revision, q[1].answered), (1, 1));
+    assert_eq!((q[0].revision, q[0].counts.answered), (0, 0));
+    assert_eq!((q[1].revision, q[1].counts.answered), (1, 1));
     assert_eq!(r.stats.revisions, 2, "queue and center records are revised");
 }
 
@@ -143,6 +143,7 @@ fn one_timestamp_far_ahead_is_rejected_and_cannot_fast_forward_the_engine() {
     assert_eq!(r.rejected("bad_timestamp"), 1);
     assert_eq!(
         r.get("queue:q", "interval", "2026-11-02T09:00:00Z")
+            .counts
             .answered,
         1
     );

@@ -13,17 +13,24 @@ fn a_month_ends_at_midnight_of_the_configured_zone() {
     ];
     let utc = run(&config(""), ALL, &lines(&ev));
     assert_eq!(
-        utc.get("center", "month", "2026-01-01T00:00:00Z").answered,
+        utc.get("center", "month", "2026-01-01T00:00:00Z")
+            .counts
+            .answered,
         1
     );
-    assert_eq!(utc.get("center", "day", "2026-01-31T00:00:00Z").answered, 1);
+    assert_eq!(
+        utc.get("center", "day", "2026-01-31T00:00:00Z")
+            .counts
+            .answered,
+        1
+    );
     let sh = run(
         &config("[engine]\ntimezone = \"Asia/Shanghai\""),
         ALL,
         &lines(&ev),
     );
     let feb = sh.get("center", "month", "2026-02-01T00:00:00+08:00");
-    assert_eq!(feb.answered, 1);
+    assert_eq!(feb.counts.answered, 1);
     assert_eq!(feb.end, "2026-03-01T00:00:00+08:00");
     assert_eq!(
         sh.get("center", "day", "2026-02-01T00:00:00+08:00")
@@ -32,6 +39,7 @@ fn a_month_ends_at_midnight_of_the_configured_zone() {
     );
     assert_eq!(
         sh.get("queue:q", "interval", "2026-02-01T01:30:00+08:00")
+            .counts
             .offered,
         1
     );

@@ -139,7 +139,7 @@ pub(crate) fn check_against_oracle(
 ) -> Result<(), TestCaseError> {
     for c in &run.records {
         let t = &c.tally;
-        if t.offered + t.answered + t.abandoned > 0 {
+        if t.counts.offered + t.counts.answered + t.counts.abandoned > 0 {
             prop_assert_eq!(c.threshold, rules.threshold, "threshold of {:?}", c.scope);
         }
     }

@@ -4,7 +4,7 @@
 //! The same [`Sums`] feed the built-in alert engine and the `callpulse_*window_*` gauges that
 //! the generated Prometheus rules read, so both judge the same numbers with the same formula.
 
-use crate::kpi;
+use crate::kpi::{self, CallCounts};
 use crate::time::{seconds, Millis};
 use serde::{Deserialize, Serialize};
 
@@ -115,31 +115,27 @@ impl Measure {
     /// The measured value, `None` when there is nothing to judge (an empty denominator).
     pub fn value(self, s: &Sums) -> Option<f64> {
         match self {
-            Measure::ServiceLevel => {
-                kpi::service_level(s.answered_within, s.offered, s.short_abandoned)
-            }
-            Measure::AnswerRate => kpi::answer_rate(s.answered, s.offered, s.short_abandoned),
-            Measure::AsaSeconds => kpi::asa_seconds(s.wait_ms, s.answered),
+            Measure::ServiceLevel => s.counts.service_level(),
+            Measure::AnswerRate => s.counts.answer_rate(),
+            Measure::AsaSeconds => s.counts.asa_seconds(),
             Measure::Availability => kpi::availability(s.down_ms, s.monitored_ms),
             Measure::OutageSeconds => Some(seconds(s.outage_ms)),
             Measure::Satisfaction => kpi::satisfaction(s.survey_satisfied, s.survey_responses),
             Measure::ComplaintsOnTime => {
                 kpi::complaints_on_time_rate(s.complaints_on_time, s.complaints_overdue)
             }
-            Measure::ForecastAccuracy => kpi::forecast_accuracy(s.offered, s.forecast),
+            Measure::ForecastAccuracy => kpi::forecast_accuracy(s.counts.offered, s.forecast),
         }
     }
 
     /// What the minimum volume is compared with: the items the ratio is taken over.
     pub fn volume(self, s: &Sums) -> u64 {
         match self {
-            Measure::ServiceLevel | Measure::AnswerRate => {
-                s.offered.saturating_sub(s.short_abandoned)
-            }
-            Measure::AsaSeconds => s.answered,
+            Measure::ServiceLevel | Measure::AnswerRate => s.counts.offered_counted(),
+            Measure::AsaSeconds => s.counts.answered,
             Measure::Satisfaction => s.survey_responses,
             Measure::ComplaintsOnTime => s.complaints_on_time + s.complaints_overdue,
-            Measure::ForecastAccuracy => s.offered,
+            Measure::ForecastAccuracy => s.counts.offered,
             Measure::Availability | Measure::OutageSeconds => 0,
         }
     }
@@ -271,11 +267,8 @@ impl WindowKind {
 /// The additive sums of one scope over one window. Every field adds up across instances.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Sums {
-    pub offered: u64,
-    pub answered: u64,
-    pub answered_within: u64,
-    pub short_abandoned: u64,
-    pub wait_ms: Millis,
+    /// The call counts (within: the scope's threshold).
+    pub counts: CallCounts,
     pub survey_responses: u64,
     pub survey_satisfied: u64,
     pub complaints_on_time: u64,
@@ -364,11 +357,11 @@ impl Sum {
     /// The exported value; `None` when there is none (no forecast).
     pub fn of(self, s: &Sums) -> Option<f64> {
         Some(match self {
-            Sum::Offered => s.offered as f64,
-            Sum::Answered => s.answered as f64,
-            Sum::AnsweredWithin => s.answered_within as f64,
-            Sum::ShortAbandoned => s.short_abandoned as f64,
-            Sum::AnswerWaitSeconds => seconds(s.wait_ms),
+            Sum::Offered => s.counts.offered as f64,
+            Sum::Answered => s.counts.answered as f64,
+            Sum::AnsweredWithin => s.counts.answered_within as f64,
+            Sum::ShortAbandoned => s.counts.short_abandoned as f64,
+            Sum::AnswerWaitSeconds => seconds(s.counts.wait_ms),
             Sum::SurveyResponses => s.survey_responses as f64,
             Sum::SurveySatisfied => s.survey_satisfied as f64,
             Sum::ComplaintsOnTime => s.complaints_on_time as f64,
@@ -388,10 +381,13 @@ mod tests {
     #[test]
     fn every_measure_reads_its_formula_from_the_sums() {
         let s = Sums {
-            offered: 10,
-            answered: 9,
-            answered_within: 8,
-            wait_ms: 90_000,
+            counts: CallCounts {
+                offered: 10,
+                answered: 9,
+                answered_within: 8,
+                wait_ms: 90_000,
+                ..CallCounts::default()
+            },
             survey_responses: 4,
             survey_satisfied: 3,
             complaints_on_time: 9,
@@ -400,7 +396,6 @@ mod tests {
             down_ms: 1_000,
             monitored_ms: 1_000_000,
             outage_ms: 1_800_001,
-            ..Sums::default()
         };
         let v = |m: Measure| m.value(&s).unwrap();
         assert_eq!(v(Measure::ServiceLevel), 0.8);

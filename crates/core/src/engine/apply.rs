@@ -307,20 +307,20 @@ fn change_delta<const ADD: bool>(
         }
     };
     match delta {
-        Delta::Offered => n(&mut t.offered, true),
+        Delta::Offered => n(&mut t.counts.offered, true),
         Delta::FlowedOut => n(&mut t.flowed_out, true),
         Delta::FlowedIn => n(&mut t.flowed_in, true),
         Delta::Answered { wait } => {
-            n(&mut t.answered, true);
-            n(&mut t.answered_within, wait <= threshold);
-            bump_ms::<ADD>(&mut t.wait_sum, wait);
+            n(&mut t.counts.answered, true);
+            n(&mut t.counts.answered_within, wait <= threshold);
+            bump_ms::<ADD>(&mut t.counts.wait_ms, wait);
             waits(&mut t.answered_waits, wait);
         }
         Delta::Abandoned { wait } => {
-            n(&mut t.abandoned, true);
+            n(&mut t.counts.abandoned, true);
             n(&mut t.abandoned_within, wait <= threshold);
             n(
-                &mut t.short_abandoned,
+                &mut t.counts.short_abandoned,
                 short_abandon.is_some_and(|s| wait < s),
             );
             bump_ms::<ADD>(&mut t.abandon_wait_sum, wait);

@@ -11,7 +11,8 @@ use super::calls::Delta;
 use super::scope::{Names, Scope};
 use super::stats::MAX_STAT;
 use super::tally;
-use crate::kpi;
+use crate::kpi::counts::saved_fields;
+use crate::kpi::{self, CallCounts};
 use crate::time::{Millis, MINUTE, SECOND};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -49,23 +50,18 @@ impl Window {
     /// [`Tally::check_bounds`](super::Tally::check_bounds)).
     fn check_bounds(&self) -> Result<(), String> {
         let w = self;
-        let counts = [w.offered, w.answered, w.answered_within, w.abandoned];
-        let more = [w.abandoned_within, w.short_abandoned, w.handled];
-        tally::check_counts(counts.into_iter().chain(more))?;
-        tally::check_sums([w.wait_sum, w.talk_sum, w.wrap_sum])
+        let more = [w.abandoned_within, w.handled];
+        tally::check_counts(w.counts.counts().into_iter().chain(more))?;
+        tally::check_sums([w.counts.wait_ms, w.talk_sum, w.wrap_sum])
     }
 }
 
-/// The call sums of one scope over a window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The call sums of one scope over a window: the call counts (their KPIs are
+/// [`CallCounts`]'s), and more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Window {
-    pub offered: u64,
-    pub answered: u64,
-    pub answered_within: u64,
-    pub abandoned: u64,
+    pub counts: CallCounts,
     pub abandoned_within: u64,
-    pub short_abandoned: u64,
-    pub wait_sum: Millis,
     /// Conversations that ended in the window (at their end), with their talk time, and the
     /// after-call work that ended in it: the average handling time of live staffing.
     pub handled: u64,
@@ -73,37 +69,28 @@ pub struct Window {
     pub wrap_sum: Millis,
 }
 
+// A checkpoint keeps a window's sums in the order they were declared before the call counts
+// were one part (the snapshot layout, `SNAPSHOT_FORMAT`, is unchanged).
+saved_fields!(Window as SavedWindow |w| {
+    offered: u64 = w.counts.offered,
+    answered: u64 = w.counts.answered,
+    answered_within: u64 = w.counts.answered_within,
+    abandoned: u64 = w.counts.abandoned,
+    abandoned_within: u64 = w.abandoned_within,
+    short_abandoned: u64 = w.counts.short_abandoned,
+    wait_sum: Millis = w.counts.wait_ms,
+    handled: u64 = w.handled,
+    talk_sum: Millis = w.talk_sum,
+    wrap_sum: Millis = w.wrap_sum,
+});
+
 impl Window {
     pub fn merge(&mut self, o: &Window) {
-        self.offered += o.offered;
-        self.answered += o.answered;
-        self.answered_within += o.answered_within;
-        self.abandoned += o.abandoned;
+        self.counts += o.counts;
         self.abandoned_within += o.abandoned_within;
-        self.short_abandoned += o.short_abandoned;
-        self.wait_sum += o.wait_sum;
         self.handled += o.handled;
         self.talk_sum += o.talk_sum;
         self.wrap_sum += o.wrap_sum;
-    }
-
-    /// Clause 9.3.1, as for period records.
-    pub fn service_level(&self) -> Option<f64> {
-        kpi::service_level(self.answered_within, self.offered, self.short_abandoned)
-    }
-
-    /// Clause 9.3.3.
-    pub fn answer_rate(&self) -> Option<f64> {
-        kpi::answer_rate(self.answered, self.offered, self.short_abandoned)
-    }
-
-    pub fn abandon_rate(&self) -> Option<f64> {
-        kpi::abandon_rate(self.abandoned, self.offered, self.short_abandoned)
-    }
-
-    /// Clause 9.3.2.
-    pub fn asa_seconds(&self) -> Option<f64> {
-        kpi::asa_seconds(self.wait_sum, self.answered)
     }
 
     /// Clause 9.1.3: (talk + wrap-up) / conversations handled; `None` without one.
@@ -262,20 +249,21 @@ impl Live {
         }
         let w = &mut slot.1;
         let n = |x: &mut u64, by: bool| bump::<ADD>(x, u64::from(by));
+        let c = &mut w.counts;
         match delta {
-            Delta::Offered => n(&mut w.offered, true),
+            Delta::Offered => n(&mut c.offered, true),
             Delta::Answered { wait } => {
-                n(&mut w.answered, true);
-                n(&mut w.answered_within, wait <= threshold);
-                bump_ms::<ADD>(&mut w.wait_sum, wait);
+                n(&mut c.answered, true);
+                n(&mut c.answered_within, wait <= threshold);
+                bump_ms::<ADD>(&mut c.wait_ms, wait);
             }
             Delta::Abandoned { wait } => {
-                n(&mut w.abandoned, true);
-                n(&mut w.abandoned_within, wait <= threshold);
+                n(&mut c.abandoned, true);
                 n(
-                    &mut w.short_abandoned,
+                    &mut c.short_abandoned,
                     short_abandon.is_some_and(|s| wait < s),
                 );
+                n(&mut w.abandoned_within, wait <= threshold);
             }
             Delta::Handled { talk, .. } => {
                 n(&mut w.handled, true);
@@ -385,11 +373,11 @@ mod tests {
             );
         }
         let at = T0 + 19 * MINUTE + 59_999;
-        assert_eq!(live.window(q, at, 15).offered, 15);
-        assert_eq!(live.window(q, at, 60).offered, 20);
-        assert_eq!(live.window(q, at, 1).offered, 1);
+        assert_eq!(live.window(q, at, 15).counts.offered, 15);
+        assert_eq!(live.window(q, at, 60).counts.offered, 20);
+        assert_eq!(live.window(q, at, 1).counts.offered, 1);
         assert_eq!(
-            live.window(q, T0 + 20 * MINUTE, 15).offered,
+            live.window(q, T0 + 20 * MINUTE, 15).counts.offered,
             14,
             "a new minute pushes the oldest one out"
         );
@@ -404,7 +392,7 @@ mod tests {
             live.add(q, T0, Delta::Offered, 20_000, None);
             live.add(q, T0, answered(wait), 20_000, None);
         }
-        let w = live.window(q, T0, 15);
+        let w = live.window(q, T0, 15).counts;
         assert_eq!((w.offered, w.answered, w.answered_within), (2, 2, 1));
         assert_eq!(w.service_level(), Some(0.5));
         assert_eq!(w.asa_seconds(), Some(20.0005));
@@ -416,6 +404,28 @@ mod tests {
         );
         assert_eq!(a.le[at_20 + 1], 2);
         assert_eq!((a.count, a.sum), (2, 40_001));
+    }
+
+    #[test]
+    fn a_checkpoint_keeps_a_window_as_its_sums_in_their_former_order() {
+        let w = Window {
+            counts: CallCounts {
+                offered: 1,
+                answered: 2,
+                answered_within: 3,
+                abandoned: 4,
+                short_abandoned: 6,
+                wait_ms: 7,
+            },
+            abandoned_within: 5,
+            handled: 8,
+            talk_sum: 9,
+            wrap_sum: 10,
+        };
+        let bytes = postcard::to_stdvec(&w).unwrap();
+        let flat = (1u64, 2u64, 3u64, 4u64, 5u64, 6u64, 7i64, 8u64, 9i64, 10i64);
+        assert_eq!(bytes, postcard::to_stdvec(&flat).unwrap());
+        assert_eq!(postcard::from_bytes::<Window>(&bytes).unwrap(), w);
     }
 
     #[test]
@@ -439,8 +449,8 @@ mod tests {
         // Same ring slot as `now`, RING minutes earlier.
         let old = now - RING as i64 * MINUTE;
         live.add(q, old, answered(1_000), 20_000, None);
-        assert_eq!(live.window(q, now, 60).answered, 0);
-        assert_eq!(live.window(q, now, 60).offered, 1);
+        assert_eq!(live.window(q, now, 60).counts.answered, 0);
+        assert_eq!(live.window(q, now, 60).counts.offered, 1);
         assert_eq!(live.waits(q).unwrap().0.count, 1);
     }
 
@@ -480,7 +490,7 @@ mod tests {
         }
         live.add(q, T0, Delta::Abandoned { wait: 3_000 }, 20_000, Some(5_000));
         live.add(q, T0, answered(1_000), 20_000, Some(5_000));
-        let w = live.window(q, T0, 15);
+        let w = live.window(q, T0, 15).counts;
         assert_eq!(w.short_abandoned, 1);
         assert_eq!(w.service_level(), Some(1.0));
         live.add(Scope::Agent(0), T0, Delta::Offered, 20_000, None);

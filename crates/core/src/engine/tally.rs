@@ -3,6 +3,8 @@
 //! by addition ([`Tally::merge`]); ratios are derived only when a record is written.
 
 use crate::event::{AgentState, Id};
+use crate::kpi::counts::saved_fields;
+use crate::kpi::CallCounts;
 use crate::time::Millis;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -144,18 +146,14 @@ impl Answers {
 }
 
 /// The sums of one scope over one period.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tally {
-    /// Calls that entered the scope's queue (center: each call once, at its first offer).
-    pub offered: u64,
-    pub answered: u64,
-    /// Answered with a wait ≤ the scope's threshold.
-    pub answered_within: u64,
-    pub abandoned: u64,
+    /// Calls offered to the scope's queue (center: each call once, at its first offer),
+    /// answered, answered within the scope's threshold, abandoned, short abandons, and the
+    /// total wait (queue + ring) of answered calls.
+    pub counts: CallCounts,
     /// Abandoned with a wait ≤ the scope's threshold.
     pub abandoned_within: u64,
-    /// Abandoned with a wait < the short-abandon threshold (0 unless one is configured).
-    pub short_abandoned: u64,
     /// Unanswered because the system ended the wait (timeout, no agents, withdrawn, failed);
     /// not abandons.
     pub timed_out: u64,
@@ -165,8 +163,6 @@ pub struct Tally {
     pub flowed_out: u64,
     /// Arrived in this queue from another before answer; also counted in `offered`.
     pub flowed_in: u64,
-    /// Total wait (queue + ring) of answered calls.
-    pub wait_sum: Millis,
     /// Total wait of abandoned calls.
     pub abandon_wait_sum: Millis,
     pub answered_waits: Waits,
@@ -202,6 +198,44 @@ pub struct Tally {
     pub forecast: Option<f64>,
 }
 
+// A checkpoint keeps a tally as its sums in the order they were declared before the call
+// counts were one part (the snapshot layout, `SNAPSHOT_FORMAT`, is unchanged).
+saved_fields!(Tally as SavedTally |t| {
+    offered: u64 = t.counts.offered,
+    answered: u64 = t.counts.answered,
+    answered_within: u64 = t.counts.answered_within,
+    abandoned: u64 = t.counts.abandoned,
+    abandoned_within: u64 = t.abandoned_within,
+    short_abandoned: u64 = t.counts.short_abandoned,
+    timed_out: u64 = t.timed_out,
+    timed_out_wait_sum: Millis = t.timed_out_wait_sum,
+    flowed_out: u64 = t.flowed_out,
+    flowed_in: u64 = t.flowed_in,
+    wait_sum: Millis = t.counts.wait_ms,
+    abandon_wait_sum: Millis = t.abandon_wait_sum,
+    answered_waits: Waits = t.answered_waits,
+    abandoned_waits: Waits = t.abandoned_waits,
+    transferred: u64 = t.transferred,
+    handled: u64 = t.handled,
+    talk_sum: Millis = t.talk_sum,
+    wrapups: u64 = t.wrapups,
+    wrap_sum: Millis = t.wrap_sum,
+    resolution_marked: u64 = t.resolution_marked,
+    resolved: u64 = t.resolved,
+    repeat_contacts: u64 = t.repeat_contacts,
+    agent_ms: [Millis; 5] = t.agent_ms,
+    down_ms: Millis = t.down_ms,
+    monitored: bool = t.monitored,
+    satisfaction: Answers = t.satisfaction,
+    surveys: BTreeMap<Id, Answers> = t.surveys,
+    complaints_opened: u64 = t.complaints_opened,
+    complaints_on_time: u64 = t.complaints_on_time,
+    complaints_overdue: u64 = t.complaints_overdue,
+    complaints_closed: u64 = t.complaints_closed,
+    complaint_satisfaction: Answers = t.complaint_satisfaction,
+    forecast: Option<f64> = t.forecast,
+});
+
 impl Tally {
     pub fn agent_ms(&self, state: AgentState) -> Millis {
         self.agent_ms[state as usize]
@@ -230,17 +264,12 @@ impl Tally {
 
     /// Adds every sum of `o` to this tally.
     pub fn merge(&mut self, o: &Tally) {
-        self.offered += o.offered;
-        self.answered += o.answered;
-        self.answered_within += o.answered_within;
-        self.abandoned += o.abandoned;
+        self.counts += o.counts;
         self.abandoned_within += o.abandoned_within;
-        self.short_abandoned += o.short_abandoned;
         self.timed_out += o.timed_out;
         self.timed_out_wait_sum += o.timed_out_wait_sum;
         self.flowed_out += o.flowed_out;
         self.flowed_in += o.flowed_in;
-        self.wait_sum += o.wait_sum;
         self.abandon_wait_sum += o.abandon_wait_sum;
         self.answered_waits.merge(&o.answered_waits);
         self.abandoned_waits.merge(&o.abandoned_waits);
@@ -278,13 +307,8 @@ impl Tally {
     pub fn check_bounds(&self) -> Result<(), String> {
         let a = |x: &Answers| [x.responses, x.satisfied];
         let surveys = self.surveys.values().flat_map(a);
-        let counts = [
-            self.offered,
-            self.answered,
-            self.answered_within,
-            self.abandoned,
+        let more = [
             self.abandoned_within,
-            self.short_abandoned,
             self.timed_out,
             self.flowed_out,
             self.flowed_in,
@@ -302,10 +326,11 @@ impl Tally {
         let answers = a(&self.satisfaction)
             .into_iter()
             .chain(a(&self.complaint_satisfaction));
-        check_counts(counts.into_iter().chain(answers).chain(surveys))?;
+        let counts = self.counts.counts().into_iter().chain(more);
+        check_counts(counts.chain(answers).chain(surveys))?;
         let sums = [
             self.timed_out_wait_sum,
-            self.wait_sum,
+            self.counts.wait_ms,
             self.abandon_wait_sum,
             self.talk_sum,
             self.wrap_sum,
@@ -372,9 +397,87 @@ mod tests {
     }
 
     #[test]
+    fn a_checkpoint_keeps_the_call_counts_where_they_were_before_they_were_one_part() {
+        let mut t = Tally {
+            counts: CallCounts {
+                offered: 1,
+                answered: 2,
+                answered_within: 3,
+                abandoned: 4,
+                short_abandoned: 6,
+                wait_ms: 11,
+            },
+            abandoned_within: 5,
+            timed_out: 7,
+            timed_out_wait_sum: 8,
+            flowed_out: 9,
+            flowed_in: 10,
+            abandon_wait_sum: 12,
+            transferred: 15,
+            handled: 16,
+            talk_sum: 17,
+            wrapups: 18,
+            wrap_sum: 19,
+            resolution_marked: 20,
+            resolved: 21,
+            repeat_contacts: 22,
+            agent_ms: [23, 24, 25, 26, 27],
+            down_ms: 28,
+            monitored: true,
+            satisfaction: Answers {
+                responses: 30,
+                satisfied: 29,
+            },
+            complaints_opened: 32,
+            complaints_on_time: 33,
+            complaints_overdue: 34,
+            complaints_closed: 35,
+            complaint_satisfaction: Answers {
+                responses: 37,
+                satisfied: 36,
+            },
+            forecast: Some(38.5),
+            ..Tally::default()
+        };
+        t.answered_waits.record(13_000);
+        t.abandoned_waits.record(14_000);
+        t.add_answer(true, Some(&"billing".into()));
+        let bytes = postcard::to_stdvec(&t).unwrap();
+        // The fields in the order they were declared, flat (postcard writes a struct as its
+        // fields in order, as it writes a tuple).
+        let flat = (
+            (
+                1u64, 2u64, 3u64, 4u64, 5u64, 6u64, 7u64, 8i64, 9u64, 10u64, 11i64, 12i64,
+            ),
+            (&t.answered_waits, &t.abandoned_waits),
+            (15u64, 16u64, 17i64, 18u64, 19i64, 20u64, 21u64, 22u64),
+            (
+                [23i64, 24, 25, 26, 27],
+                28i64,
+                true,
+                &t.satisfaction,
+                &t.surveys,
+            ),
+            (
+                32u64,
+                33u64,
+                34u64,
+                35u64,
+                &t.complaint_satisfaction,
+                Some(38.5f64),
+            ),
+        );
+        assert_eq!(bytes, postcard::to_stdvec(&flat).unwrap());
+        assert_eq!(postcard::from_bytes::<Tally>(&bytes).unwrap(), t);
+    }
+
+    #[test]
     fn merge_adds_every_sum() {
         let mut a = Tally {
-            offered: 2,
+            counts: CallCounts {
+                offered: 2,
+                ..CallCounts::default()
+            },
             forecast: Some(1.5),
             ..Tally::default()
         };
@@ -388,7 +491,7 @@ mod tests {
         let mut b = a.clone();
         b.answered_waits.record(1_000);
         a.merge(&b);
-        assert_eq!(a.offered, 4);
+        assert_eq!(a.counts.offered, 4);
         assert_eq!(a.forecast, Some(3.0));
         assert_eq!(a.surveys["billing"].responses, 2);
         assert_eq!(a.answered_waits.count(), 1);

@@ -73,9 +73,9 @@ fn a_simulated_day_replays_cleanly_with_calls_abandons_and_an_outage() {
         .iter()
         .filter(|r| r.scope == Scope::Center)
         .collect();
-    let offered: u64 = center.iter().map(|r| r.tally.offered).sum();
-    let abandoned: u64 = center.iter().map(|r| r.tally.abandoned).sum();
-    let answered: u64 = center.iter().map(|r| r.tally.answered).sum();
+    let offered: u64 = center.iter().map(|r| r.tally.counts.offered).sum();
+    let abandoned: u64 = center.iter().map(|r| r.tally.counts.abandoned).sum();
+    let answered: u64 = center.iter().map(|r| r.tally.counts.answered).sum();
     assert!(offered > 1_500, "{offered} calls in a day");
     assert!(
         abandoned > 0 && abandoned * 5 < offered,
@@ -89,6 +89,6 @@ fn a_simulated_day_replays_cleanly_with_calls_abandons_and_an_outage() {
     for q in 0..3 {
         assert!(records
             .iter()
-            .any(|r| r.scope == Scope::Queue(q) && r.tally.offered > 0));
+            .any(|r| r.scope == Scope::Queue(q) && r.tally.counts.offered > 0));
     }
 }

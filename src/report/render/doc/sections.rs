@@ -66,10 +66,10 @@ pub(super) fn criteria_a4(d: &mut Vec<Block>, r: &Report, lang: Lang) {
                 let f = &s.figures;
                 vec![
                     scope_name(lang, &s.queue),
-                    f.offered.to_string(),
-                    f.answered.to_string(),
-                    f.answered_within_threshold.to_string(),
-                    f.abandoned.to_string(),
+                    f.counts.offered.to_string(),
+                    f.counts.answered.to_string(),
+                    f.counts.answered_within.to_string(),
+                    f.counts.abandoned.to_string(),
                     num(f.aht_seconds, 1, " s", dash),
                     pct(f.occupancy, 1, tr("no_data")),
                 ]

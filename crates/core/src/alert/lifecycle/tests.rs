@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::alert::profile::Profile;
+use crate::kpi::CallCounts;
 use crate::time::MINUTE;
 
 const T0: Millis = 1_800_000_000_000;
@@ -60,10 +61,13 @@ fn alerts() -> Alerts {
 /// `offered` calls of which `within` were answered within the threshold, all answered.
 fn calls(offered: u64, within: u64) -> Sums {
     Sums {
-        offered,
-        answered: offered,
-        answered_within: within,
-        wait_ms: offered as i64 * 10_000,
+        counts: CallCounts {
+            offered,
+            answered: offered,
+            answered_within: within,
+            wait_ms: offered as i64 * 10_000,
+            ..CallCounts::default()
+        },
         ..Sums::default()
     }
 }
@@ -76,7 +80,7 @@ fn sl(queue: &str, level: u64) -> Observation {
 
 fn asa(queue: &str, seconds: i64) -> Observation {
     let mut s = calls(10, 10);
-    s.wait_ms = seconds * 10_000;
+    s.counts.wait_ms = seconds * 10_000;
     (1, queue.to_string(), s)
 }
 

@@ -103,7 +103,7 @@ fn a_state_naming_a_queue_beyond_its_names_is_refused_as_invalid_and_nothing_cha
             "store",
             Box::new(move |e| {
                 e.store
-                    .add(Scope::Queue(q), e.watermark, |t, _| t.offered += 1)
+                    .add(Scope::Queue(q), e.watermark, |t, _| t.counts.offered += 1)
             }),
         ),
         (
@@ -163,11 +163,12 @@ mod bounds {
         type Corruption = fn(&mut Engine, Millis);
         let corruptions: [(&str, Corruption); 3] = [
             ("count", |e, t| {
-                e.store.add(Scope::Center, t, |t, _| t.offered = u64::MAX)
+                e.store
+                    .add(Scope::Center, t, |t, _| t.counts.offered = u64::MAX)
             }),
             ("sum", |e, t| {
                 e.store
-                    .add(Scope::Center, t, |t, _| t.wait_sum = Millis::MAX)
+                    .add(Scope::Center, t, |t, _| t.counts.wait_ms = Millis::MAX)
             }),
             ("sum", |e, t| {
                 let delta = crate::engine::calls::Delta::Answered { wait: Millis::MIN };
