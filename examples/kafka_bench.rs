@@ -792,7 +792,7 @@ fn latency(args: &LatencyArgs) -> anyhow::Result<()> {
         "bare consumer settings: {}",
         describe(&bare_config(&kafka_cfg, "-"))
     );
-    let fetch_wait = kafka::client_config(&kafka_cfg)
+    let fetch_wait = callpulse::kafka_client::client_config(&kafka_cfg)
         .get("fetch.wait.max.ms")
         .map_or("500 (librdkafka's default)".to_string(), str::to_string);
     println!(

@@ -4,9 +4,10 @@
 
 mod drain;
 
+use super::consumer_config;
 use super::context::{skip_stale, Context};
-use super::{client_config, consumer_config};
 use crate::config::KafkaConfig;
+use crate::kafka_client::client_config;
 use crate::reject::Rejection;
 use crate::service::checkpoint;
 use crate::service::dead_letter::DeadLetters;

@@ -23,7 +23,7 @@ mod context;
 use super::shutdown::Shutdown;
 use super::state::Shared;
 use crate::config::KafkaConfig;
-pub use crate::kafka_client::client_config;
+use crate::kafka_client::client_config;
 use consumer::Consumer;
 use rdkafka::config::ClientConfig;
 
