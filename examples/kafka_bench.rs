@@ -40,7 +40,7 @@
 //! for their acknowledgement. Then, in interleaved
 //! rounds, each in a fresh consumer group reading from the beginning, it times
 //! - *bare*: a `BaseConsumer` with the service consumer's settings
-//!   (`service::kafka::client_config`, and what `kafka::consume` adds: fetch.queue.backoff.ms
+//!   (`kafka_client::client_config`, and what `service::kafka::consume` adds: fetch.queue.backoff.ms
 //!   20, statistics every second, read_committed, earliest; printed) that only sums the
 //!   payload lengths, from `subscribe` to the N-th message;
 //! - *callpulse*: `service::kafka::consume` on a thread, as `callpulse run` runs it (decode,
