@@ -15,7 +15,8 @@
 //! carries `built_ms` (the service's wall clock when built); the poller keeps the distinct
 //! ones to show how far apart the builds were.
 
-use super::{http_get, sample};
+use crate::http::{http_get, sample};
+use crate::numbers::percentile;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -137,7 +138,7 @@ pub fn summary(bare: Option<&[f64]>, views: &[(&str, &[f64])]) {
     let bare_p99 = bare.filter(|d| !d.is_empty()).map(|d| {
         let s = sorted(d);
         row("bare consumer (poll)", &s, None);
-        super::percentile(&s, 0.99)
+        percentile(&s, 0.99)
     });
     for (name, delays) in views {
         if delays.is_empty() {
@@ -155,11 +156,11 @@ fn sorted(d: &[f64]) -> Vec<f64> {
 }
 
 fn row(name: &str, s: &[f64], bare_p99: Option<f64>) {
-    let p99 = super::percentile(s, 0.99);
+    let p99 = percentile(s, 0.99);
     let over = bare_p99.map_or("-".to_string(), |b| format!("{:+.1}", p99 - b));
     println!(
         "{name:<34}  {:>9.1}  {:>9.1}  {:>9.1}  {over:>16}",
-        super::percentile(s, 0.5),
+        percentile(s, 0.5),
         p99,
         s[s.len() - 1],
     );
