@@ -13,6 +13,7 @@ use callpulse::time::Granularity;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+pub mod browser;
 pub mod golden;
 pub mod kafka;
 pub mod lines;

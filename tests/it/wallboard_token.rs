@@ -11,7 +11,7 @@ use std::time::Duration;
 /// token sent as a header (the stream read with fetch()) and never put in a URL.
 #[test]
 fn chromium_asks_for_the_token_once_and_then_shows_the_board_live() {
-    let Some(mut browser) = crate::wallboard::browser::Browser::launch(1280, 800) else {
+    let Some(mut browser) = crate::support::browser::Browser::launch(1280, 800) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -23,7 +23,7 @@ fn chromium_asks_for_the_token_once_and_then_shows_the_board_live() {
         "document.getElementById('token-input') !== null",
     );
     assert_eq!(browser.boards(), 0, "no board without a token");
-    let enter = |b: &mut crate::wallboard::browser::Browser, token: &str| {
+    let enter = |b: &mut crate::support::browser::Browser, token: &str| {
         b.eval(&format!(
             "document.getElementById('token-input').value = {token:?}; \
              document.getElementById('token-form').requestSubmit(); true"

@@ -2,7 +2,8 @@
 //! names its clause when a queue breaches.
 
 use super::board::*;
-use super::browser::*;
+use super::dom::*;
+use crate::support::browser::*;
 use crate::support::lines::{abandoned, answered, offered};
 use crate::support::profiles::SERVICE_LEVEL_15M;
 use crate::support::service::{append_lines as append, Followed};

@@ -4,7 +4,7 @@
 //! change as events are appended to a followed file, an alert banner naming its clause when a
 //! queue breaches, the language switch, and screenshots under `<target>/wallboard-test/`.
 //!
-//! Chromium is driven over the DevTools protocol on a pipe (see [`browser::Browser`]): the test
+//! Chromium is driven over the DevTools protocol on a pipe (`support::browser::Browser`): the test
 //! opens a page once, waits for what it expects to appear in its DOM (new values and the banner
 //! come over the stream, without a reload) and compares it with the JSON API. Under CI
 //! (`CI=true`) a missing Chromium fails the tests; elsewhere they are skipped with a note.
@@ -12,7 +12,8 @@
 mod assets;
 mod board;
 mod breach;
-pub(crate) mod browser;
+// Reading the page a browser shows: tiles, values, states, the banner.
+mod dom;
 mod page;
 mod stream;
 mod targets;

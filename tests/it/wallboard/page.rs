@@ -2,7 +2,8 @@
 //! saying when it reconnects; screenshots under `<target>/wallboard-test/`.
 
 use super::board::*;
-use super::browser::*;
+use super::dom::*;
+use crate::support::browser::*;
 use crate::support::service::Service;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
-//! A headless Chromium driven over the DevTools protocol (see [`Browser`]), and reading the
-//! page it shows (tiles, values, states, the banner).
+//! A headless Chromium driven over the DevTools protocol on a pipe (see [`Browser`]): the
+//! wallboard tests' browser, which loads a page, waits for what it expects, evaluates script
+//! and takes screenshots.
 
-use super::board::*;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::Value;
@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// How long [`Browser::wait_for`] waits for what it expects (a loaded CI machine is slow).
+const WAIT: Duration = Duration::from_secs(60);
 
 /// The Chromium binary, or `None` (outside CI) when none is installed.
 pub(crate) fn chromium() -> Option<&'static str> {
@@ -230,44 +233,4 @@ pub(crate) fn screenshots() -> PathBuf {
     let dir = tmp.parent().unwrap_or(tmp).join("wallboard-test");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The tile of `queue` in the page's HTML (`""` is the center's).
-pub(crate) fn tile<'a>(dom: &'a str, queue: &str) -> &'a str {
-    let mark = format!(r#"data-queue="{queue}""#);
-    let start = dom
-        .match_indices("<section class=\"tile")
-        .map(|(i, _)| i)
-        .find(|&i| dom[i..].split('>').next().unwrap().contains(&mark))
-        .unwrap_or_else(|| panic!("no tile for {queue:?} in:\n{dom}"));
-    let end = dom[start..].find("</section>").unwrap() + start;
-    &dom[start..end]
-}
-
-/// The value shown for `measure` in a tile.
-pub(crate) fn shown(tile: &str, measure: &str) -> String {
-    let mark = format!(r#"data-measure="{measure}""#);
-    let at = tile
-        .find(&mark)
-        .unwrap_or_else(|| panic!("no {measure} in {tile}"));
-    let rest = &tile[at..];
-    let v = rest.find(r#"<span class="v">"#).unwrap() + r#"<span class="v">"#.len();
-    rest[v..v + rest[v..].find('<').unwrap()].to_string()
-}
-
-pub(crate) fn state_of(tile: &str, measure: &str) -> String {
-    let mark = format!(r#"data-measure="{measure}" data-state=""#);
-    let at = tile
-        .find(&mark)
-        .unwrap_or_else(|| panic!("no {mark} in {tile}"))
-        + mark.len();
-    tile[at..at + tile[at..].find('"').unwrap()].to_string()
-}
-
-/// The first firing banner's HTML.
-pub(crate) fn banner(dom: &str) -> &str {
-    let at = dom
-        .find(r#"class="banner firing""#)
-        .unwrap_or_else(|| panic!("no banner:\n{dom}"));
-    &dom[at..at + dom[at..].find("</div>").unwrap()]
 }
