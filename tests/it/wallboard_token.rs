@@ -1,5 +1,5 @@
 //! The wallboard with a tokens file (issue 15, finding 6), in headless Chromium driven as in
-//! [`crate::wallboard::browser`]: the page asks for the token, keeps it out of URLs and shows
+//! [`crate::support::browser`]: the page asks for the token, keeps it out of URLs and shows
 //! the board.
 
 use crate::http_access::demo_with_tokens;
