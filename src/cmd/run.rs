@@ -20,15 +20,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         }
     })?;
     let mut adapter = setup::adapter(&cfg)?;
-    let problems = adapter.live_problems(cfg.input.follow.is_none());
-    if !problems.is_empty() {
-        let mapping = cfg.input.mapping.clone().unwrap_or_default();
-        return Err(Failure::config(format_args!(
-            "invalid configuration {}:\n  {}",
-            mapping.display(),
-            problems.join("\n  ")
-        )));
-    }
+    let mapping = cfg.input.mapping.clone().unwrap_or_default();
+    adapter.check_live(cfg.input.follow.is_none(), &mapping.display().to_string())?;
     let recorder = recorder(&cfg)?;
     let with_evidence = move |state: State| match recorder {
         Some(r) => state.with_evidence(r),

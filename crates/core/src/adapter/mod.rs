@@ -103,17 +103,30 @@ impl Adapter {
         }
     }
 
-    /// What a live stream cannot do with this input, as problems of the mapping: wait for its
-    /// end to sort, or, reading Kafka (`kafka`), learn the columns from a header line.
-    pub fn live_problems(&self, kafka: bool) -> Vec<&'static str> {
+    /// Whether a live stream can read this input; if not, the problems of the mapping (named
+    /// `mapping` in the error): a live stream cannot wait for its end to sort, and, reading
+    /// Kafka (`kafka`), cannot learn the columns from a header line.
+    pub fn check_live(&self, kafka: bool, mapping: &str) -> Result<(), ConfigError> {
         let mut problems = Vec::new();
+        let mut add = |key: &str, message: &str| {
+            problems.push(Problem {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
         if self.needs_sorting() {
-            problems.push("csv.sort: a live stream cannot wait for its end to be sorted: set sort = false (rows out of order by more than engine.lateness are applied late, with revisions)");
+            add("csv.sort", "a live stream cannot wait for its end to be sorted: set sort = false (rows out of order by more than engine.lateness are applied late, with revisions)");
         }
         if kafka && self.learns_header() {
-            problems.push("csv.names: a Kafka message is one row without a header line: name the columns in csv.names (or set header = false and name columns by position)");
+            add("csv.names", "a Kafka message is one row without a header line: name the columns in csv.names (or set header = false and name columns by position)");
         }
-        problems
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(ConfigError {
+            source_name: mapping.to_string(),
+            problems,
+        })
     }
 
     /// The adapter remembers earlier records to read later ones (queue_log pairs a call's
