@@ -45,17 +45,6 @@ mod ring {
 /// Default wait-time bucket bounds, in seconds; configured thresholds are added to them.
 pub const DEFAULT_WAIT_BOUNDS_S: [i64; 12] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 
-impl Window {
-    /// Whether its counts and sums are within the bounds of a tally's (see
-    /// [`Tally::check_bounds`](super::Tally::check_bounds)).
-    fn check_bounds(&self) -> Result<(), String> {
-        let w = self;
-        let more = [w.abandoned_within, w.handled];
-        tally::check_counts(w.counts.counts().into_iter().chain(more))?;
-        tally::check_sums([w.counts.wait_ms, w.talk_sum, w.wrap_sum])
-    }
-}
-
 /// The call sums of one scope over a window: the call counts (their KPIs are
 /// [`CallCounts`]'s), and more.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -96,6 +85,14 @@ impl Window {
     /// Clause 9.1.3: (talk + wrap-up) / conversations handled; `None` without one.
     pub fn aht_seconds(&self) -> Option<f64> {
         kpi::aht_seconds(self.talk_sum, self.wrap_sum, self.handled)
+    }
+
+    /// Whether its counts and sums are within the bounds of a tally's (see
+    /// [`Tally::check_bounds`](super::Tally::check_bounds)).
+    fn check_bounds(&self) -> Result<(), String> {
+        let more = [self.abandoned_within, self.handled];
+        tally::check_counts(self.counts.counts().into_iter().chain(more))?;
+        tally::check_sums([self.counts.wait_ms, self.talk_sum, self.wrap_sum])
     }
 }
 
