@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
         let mut n = 0;
         b.iter(|| {
             n += 1;
-            black_box(live.evaluate(&state.observed(), at + n * SECOND));
+            black_box(live.evaluate(&state.observed(), || state.ready().is_ok(), at + n * SECOND));
         });
         state.alerts = Some(live);
     });

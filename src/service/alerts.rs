@@ -90,8 +90,15 @@ impl LiveAlerts {
         at > Millis::MIN && at >= self.next
     }
 
-    /// Judges every criterion at live time `at` and delivers the transitions.
-    pub fn evaluate(&mut self, state: &Observed, at: Millis) -> Vec<Transition> {
+    /// Judges every criterion at live time `at` and delivers the transitions. `caught_up`
+    /// (whether the service is ready: its input has caught up and nothing holds it back) is
+    /// asked only while the backlog's transitions are still held back from delivery.
+    pub fn evaluate(
+        &mut self,
+        state: &Observed,
+        caught_up: impl FnOnce() -> bool,
+        at: Millis,
+    ) -> Vec<Transition> {
         self.next = (at.div_euclid(self.every) + 1) * self.every;
         let observations = observe(state, self.alerts.profile(), at);
         let transitions = self.alerts.evaluate(at, observations);
@@ -117,7 +124,7 @@ impl LiveAlerts {
             for a in firing {
                 n.send(self.outgoing(a, true, true, calendar));
             }
-        } else if state.caught_up {
+        } else if caught_up() {
             // Caught up: what fires now is news; what fired and resolved in the backlog is
             // in the log and the API only.
             self.delivering = true;
@@ -192,8 +199,6 @@ pub struct Observed<'a> {
     pub engine: &'a Engine,
     /// The newest final interval of each scope, and its tally.
     pub last_closed: &'a FxHashMap<Scope, (Period, Tally)>,
-    /// The service is ready: its input has caught up and nothing holds it back.
-    pub caught_up: bool,
 }
 
 /// Every scope of `kind` known to the engine, with its name (empty for the center).

@@ -218,7 +218,7 @@ impl State {
         if let Some(mut live) = self.alerts.take() {
             let at = self.clock();
             if live.due(at) {
-                let transitions = live.evaluate(&self.observed(), at);
+                let transitions = live.evaluate(&self.observed(), || self.ready().is_ok(), at);
                 if let Some(ev) = &mut self.evidence {
                     let calendar = self.engine.calendar();
                     for t in &transitions {
@@ -253,12 +253,11 @@ impl State {
         }
     }
 
-    /// What the alerts judge: the engine, the newest final interval of each scope, readiness.
+    /// What the alerts judge: the engine and the newest final interval of each scope.
     pub fn observed(&self) -> alerts::Observed<'_> {
         alerts::Observed {
             engine: &self.engine,
             last_closed: &self.last_closed,
-            caught_up: self.ready().is_ok(),
         }
     }
 
