@@ -5,8 +5,8 @@ use super::{setup, Failure};
 use callpulse::cli::DemoArgs;
 use callpulse::output::RejectWriter;
 use callpulse::service::{self, Shared, Shutdown, State};
-use callpulse::sim::{busy_zone, utc_offset, SimConfig};
-use callpulse::time::{rfc3339, wall_clock, Granularity};
+use callpulse::sim::{busy_zone, SimConfig};
+use callpulse::time::{rfc3339, utc_offset, wall_clock, Granularity};
 use std::io::Write;
 
 pub fn run(mut args: DemoArgs) -> Result<(), Failure> {

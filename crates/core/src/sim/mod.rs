@@ -11,7 +11,7 @@ mod rng;
 mod zone;
 
 pub use rng::Rng;
-pub use zone::{busy_zone, utc_offset};
+pub use zone::busy_zone;
 
 use crate::codec::encode;
 use crate::event::{AgentState, Body, Channel, Event, Id};

@@ -1,5 +1,5 @@
-//! The demo center's clock: a time zone where it is busy now, and a zone's offset from UTC
-//! (the simulator's daily profile follows the local clock).
+//! The demo center's clock: a time zone where it is busy now (the simulator's daily profile
+//! follows the local clock, [`crate::time::utc_offset`]).
 
 use crate::time::{Millis, HOUR};
 
@@ -18,18 +18,10 @@ pub fn busy_zone(now: Millis) -> String {
     }
 }
 
-/// The offset of `tz` from UTC at `t` ([`super::SimConfig::utc_offset`]).
-pub fn utc_offset(tz: &chrono_tz::Tz, t: Millis) -> Millis {
-    use chrono::{Offset, TimeZone};
-    let utc = chrono::DateTime::from_timestamp_millis(t)
-        .unwrap_or_default()
-        .naive_utc();
-    Millis::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1_000
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::utc_offset;
 
     /// At every UTC hour the busy zone is a real zone whose local hour is 10 (the Etc/GMT
     /// names are POSIX-style: Etc/GMT-8 is UTC+8).
@@ -51,15 +43,5 @@ mod tests {
         assert_eq!(busy_zone(day + 2 * HOUR), "Etc/GMT-8");
         assert_eq!(busy_zone(day + 22 * HOUR), "Etc/GMT+12");
         assert_eq!(busy_zone(day + 23 * HOUR), "Etc/GMT-11");
-    }
-
-    #[test]
-    fn the_offset_follows_daylight_saving_time() {
-        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
-        let winter = 1_793_577_600_000; // 2026-11-02
-        let summer = winter - 120 * 24 * HOUR; // early July
-        assert_eq!(utc_offset(&berlin, winter), HOUR);
-        assert_eq!(utc_offset(&berlin, summer), 2 * HOUR);
-        assert_eq!(utc_offset(&chrono_tz::Asia::Shanghai, winter), 8 * HOUR);
     }
 }

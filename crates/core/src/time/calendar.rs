@@ -144,15 +144,7 @@ impl Calendar {
     }
 
     fn offset_ms(&self, t: Millis) -> Millis {
-        let utc = DateTime::from_timestamp_millis(t)
-            .unwrap_or_default()
-            .naive_utc();
-        i64::from(
-            self.tz
-                .offset_from_utc_datetime(&utc)
-                .fix()
-                .local_minus_utc(),
-        ) * 1_000
+        utc_offset(&self.tz, t)
     }
 
     fn interval_of(&self, t: Millis) -> Period {
@@ -239,6 +231,14 @@ impl Calendar {
         }
         hi
     }
+}
+
+/// The offset of `tz` from UTC at the instant `t` (local time = `t` + offset), in ms.
+pub fn utc_offset(tz: &Tz, t: Millis) -> Millis {
+    let utc = DateTime::from_timestamp_millis(t)
+        .unwrap_or_default()
+        .naive_utc();
+    i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1_000
 }
 
 #[cfg(test)]
@@ -352,5 +352,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_offset_follows_daylight_saving_time() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let winter = 1_793_577_600_000; // 2026-11-02
+        let summer = winter - 120 * 24 * HOUR; // early July
+        assert_eq!(utc_offset(&berlin, winter), HOUR);
+        assert_eq!(utc_offset(&berlin, summer), 2 * HOUR);
+        assert_eq!(utc_offset(&chrono_tz::Asia::Shanghai, winter), 8 * HOUR);
     }
 }

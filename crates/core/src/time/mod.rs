@@ -8,7 +8,7 @@
 pub mod calendar;
 pub mod rfc3339;
 
-pub use calendar::{Calendar, Granularity, Period};
+pub use calendar::{utc_offset, Calendar, Granularity, Period};
 
 /// UTC milliseconds since the Unix epoch.
 pub type Millis = i64;
