@@ -111,7 +111,7 @@ pub enum EvidenceCommand {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The evidence store (evidence.path of `callpulse run`).
-    #[arg(long, value_name = "FILE", default_value = "callpulse-evidence.sqlite")]
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_EVIDENCE_PATH)]
     pub store: PathBuf,
     /// The public key (PREFIX.pub of `callpulse evidence keygen`): every signature must be
     /// this key's and hold, and the last row must be signed.

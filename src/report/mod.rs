@@ -90,9 +90,9 @@ impl Source {
             return Ok(Source::Stores(stores.to_vec()));
         }
         let default = cfg.evidence.path.clone();
-        Ok(Source::Stores(vec![
-            default.unwrap_or_else(|| "callpulse-evidence.sqlite".into())
-        ]))
+        Ok(Source::Stores(vec![default.unwrap_or_else(|| {
+            crate::config::DEFAULT_EVIDENCE_PATH.into()
+        })]))
     }
 }
 

@@ -5,6 +5,10 @@ use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+/// The evidence store of `evidence.path` by default, and where `evidence verify` and `report`
+/// look when not told.
+pub const DEFAULT_EVIDENCE_PATH: &str = "callpulse-evidence.sqlite";
+
 /// `[evidence]` as written.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -19,7 +23,7 @@ pub struct RawEvidence {
 impl Default for RawEvidence {
     fn default() -> Self {
         RawEvidence {
-            path: "callpulse-evidence.sqlite".into(),
+            path: DEFAULT_EVIDENCE_PATH.into(),
             checkpoint_interval: "5s".into(),
             signing_key_file: String::new(),
         }

@@ -13,7 +13,7 @@ mod tokens;
 
 pub use alerts::{AlertsConfig, BUILT_IN_PROFILE};
 pub use env::{variable as env_variable, Environment};
-pub use evidence::EvidenceConfig;
+pub use evidence::{EvidenceConfig, DEFAULT_EVIDENCE_PATH};
 pub use input::{InputConfig, InputFormat};
 pub use limits::Limits;
 pub use raw::RawConfig;
