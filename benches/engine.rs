@@ -20,6 +20,8 @@
 
 #[path = "engine/counting.rs"]
 mod counting;
+#[path = "support/floor.rs"]
+mod floor;
 mod support;
 
 use callpulse::codec::Decoder;
@@ -30,10 +32,11 @@ use callpulse::output::{Format, RecordWriter};
 use callpulse::record::PeriodRecord;
 use callpulse::reject::Origin;
 use callpulse::source::{decode_line, feed_line, LineReader};
-use callpulse::time::{rfc3339, Granularity};
+use callpulse::time::Granularity;
 use criterion::{
     black_box, criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput,
 };
+use floor::read_and_parse_floor;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
@@ -59,42 +62,6 @@ fn read_and_decode(text: &[u8], decoder: Decoder) -> u64 {
             continue;
         }
         let _ = black_box(decode_line(&decoder, &line));
-        n += 1;
-    }
-    n
-}
-
-/// The fields a KPI engine needs, borrowed: the least any decoder of these lines must do.
-/// Its fields are only ever looked at through `black_box`, hence `dead_code`.
-#[derive(serde::Deserialize)]
-#[allow(dead_code)]
-struct Minimal<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    ts: &'a str,
-    #[serde(default)]
-    call_id: Option<&'a str>,
-    #[serde(default)]
-    queue: Option<&'a str>,
-    #[serde(default)]
-    agent_id: Option<&'a str>,
-    #[serde(default)]
-    customer: Option<&'a str>,
-    #[serde(default)]
-    event_id: Option<&'a str>,
-}
-
-/// `read_and_parse_floor`: read each line, check UTF-8 once, parse into [`Minimal`], parse
-/// its timestamp.
-fn read_and_parse_floor(text: &[u8], max_bytes: usize) -> u64 {
-    let mut lines = LineReader::new(text);
-    let mut n = 0u64;
-    while let Some(line) = lines.next_line(max_bytes).expect("in memory") {
-        let parsed = std::str::from_utf8(line.bytes)
-            .ok()
-            .and_then(|text| serde_json::from_str::<Minimal>(text).ok())
-            .map(|m| (rfc3339::parse(m.ts), m));
-        black_box(&parsed);
         n += 1;
     }
     n
@@ -293,7 +260,7 @@ fn side_by_side(cfg: &Config, stream: &Stream, events: &[Event], rounds: usize) 
     let mut rates: [Vec<f64>; 4] = Default::default();
     for _ in 0..rounds {
         let t = Instant::now();
-        black_box(read_and_parse_floor(&stream.text, decoder.max_bytes));
+        black_box(read_and_parse_floor(&stream.text[..], decoder.max_bytes));
         rates[0].push(n / t.elapsed().as_secs_f64());
         let t = Instant::now();
         black_box(read_and_decode(&stream.text, decoder));
@@ -373,7 +340,7 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(lines));
     g.sampling_mode(SamplingMode::Flat);
     g.bench_function("lines", |b| {
-        b.iter(|| read_and_parse_floor(black_box(&stream.text), decoder.max_bytes))
+        b.iter(|| read_and_parse_floor(black_box(&stream.text[..]), decoder.max_bytes))
     });
     g.finish();
 

@@ -327,6 +327,10 @@ pub struct ReplayArgs {
     /// Only read and decode, print nothing but the summary (measures parsing alone).
     #[arg(long, hide = true)]
     pub decode_only: bool,
+    /// Read, decode and take the events on one thread, instead of reading and decoding on a
+    /// thread beside the engine's (one core; and the reference of the two-core speed-up).
+    #[arg(long)]
+    pub single_thread: bool,
     /// Input files, plain or gzip-compressed, read in order as one stream; `-` reads stdin.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,

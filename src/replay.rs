@@ -31,6 +31,8 @@ pub struct Replay {
     pub progress: bool,
     /// Only read and decode (a measurement aid: the rate of parsing alone).
     pub decode_only: bool,
+    /// Read and decode on the engine's thread rather than on one beside it.
+    pub single_thread: bool,
 }
 
 /// What a replay did.
@@ -147,8 +149,12 @@ pub fn run(
         bar,
         decode_only: r.decode_only,
     };
-    let progress =
-        source::read_files_alongside(&r.files, adapter, cfg.engine.max_event_bytes, &mut sink)?;
+    let max_bytes = cfg.engine.max_event_bytes;
+    let progress = if r.single_thread {
+        source::read_files(&r.files, adapter, max_bytes, &mut sink)?
+    } else {
+        source::read_files_alongside(&r.files, adapter, max_bytes, &mut sink)?
+    };
     let EngineSink {
         mut writer,
         mut rejects,

@@ -20,6 +20,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
             .collect(),
         progress: !args.no_progress,
         decode_only: args.decode_only,
+        single_thread: args.single_thread,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

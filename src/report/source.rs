@@ -447,6 +447,7 @@ pub fn from_files(
         scopes: vec!["center".into(), "queue".into(), "component".into()],
         progress: false,
         decode_only: false,
+        single_thread: false,
     };
     let mut sink = RecordLines {
         range,

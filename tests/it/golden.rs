@@ -50,6 +50,31 @@ fn a_day_in_shanghai_by_interval_as_json() {
 }
 
 #[test]
+fn one_thread_prints_exactly_what_two_threads_print() {
+    // The golden day, with its rejected lines, by interval: the reader thread beside the
+    // engine (the default) changes who does the work, never the records or the summary.
+    let args = [
+        "replay",
+        CFG,
+        "--format=json",
+        "--scope=center,queue,agent,component",
+        INPUT,
+    ];
+    let (out, err) = callpulse(&args);
+    let (one_out, one_err) = callpulse(&[&args[..4], &["--single-thread", INPUT]].concat());
+    check("day-shanghai.interval.jsonl", &one_out);
+    assert_eq!(one_out, out);
+    fn without_timing(s: &str) -> Vec<&str> {
+        s.lines().filter(|l| !l.ends_with("events/s")).collect()
+    }
+    assert_eq!(without_timing(&one_err), without_timing(&err));
+    assert!(
+        err.contains("rejected"),
+        "the day has rejected lines: {err}"
+    );
+}
+
+#[test]
 fn a_day_in_shanghai_by_day_as_csv() {
     let (out, _) = callpulse(&["replay", CFG, "--format=csv", "--period=day", INPUT]);
     check("day-shanghai.day.csv", &out);
