@@ -44,13 +44,11 @@ impl Collector for StateCollector {
 
     /// The samples are taken under the state's lock; their families are built after.
     fn collect(&self) -> Vec<MetricFamily> {
-        let mut out = Out::default();
-        collect(&self.shared.lock(), &mut out);
-        out.into_families()
+        super::samples(&self.shared).0.into_families()
     }
 }
 
-fn collect(state: &State, out: &mut Out) {
+pub(super) fn collect(state: &State, out: &mut Out) {
     let engine = &state.engine;
     let names = engine.names();
     let at = state.clock();

@@ -16,6 +16,21 @@ mod out;
 pub use catalogue::names;
 use collect::StateCollector;
 
+/// The samples of every state family, copied out of the state under its lock: the part of a
+/// scrape that holds the lock (the text is built from them after it is released).
+pub struct Samples(out::Out);
+
+/// Takes the samples of the state under its lock, and releases it.
+pub fn samples(shared: &Shared) -> Samples {
+    let mut out = out::Out::default();
+    collect::collect(&shared.lock(), &mut out);
+    Samples(out)
+}
+
+/// What `/metrics` renders: a registry of the state's families, the event-delay histogram and
+/// the process metrics.
+pub type Metrics = Registry;
+
 /// The registry of a service: its state, the event-delay histogram and the process metrics.
 pub fn registry(shared: &Shared) -> Registry {
     let registry = Registry::new();
