@@ -27,14 +27,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use board::{board_json, stream, Boards};
-use prometheus::Registry;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Clone)]
 struct App {
     shared: Shared,
-    registry: Arc<Registry>,
+    registry: Arc<metrics::Metrics>,
     /// The latest board of each window and when it was built: every wallboard open shares
     /// it, so the state is locked for one board a second, not one per screen.
     boards: Arc<Boards>,

@@ -2,14 +2,16 @@
 //! the window sums (`callpulse_window_*`, `callpulse_center_window_*`,
 //! `callpulse_component_window_*`) the generated Prometheus rules add up across instances.
 
-use super::catalogue::{desc, f, family, Family};
-use super::out::Out;
+use super::catalogue::{f, Family};
+use super::out::{Label, Out, Texts};
+use super::table::table;
 use crate::alert::{ScopeKind, Sum, WindowKind};
-use crate::service::alerts::{scopes, window_sums};
+use crate::engine::Scope;
+use crate::service::alerts::window_sums;
 use crate::service::state::State;
 use crate::time::Millis;
-use prometheus::core::Desc;
 use prometheus::proto::MetricType;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
@@ -40,12 +42,12 @@ pub const FAMILIES: [Family; 3] = [
 const SCOPES: [ScopeKind; 3] = [ScopeKind::Center, ScopeKind::Queue, ScopeKind::Component];
 
 /// Every window family: (name, labels, help).
-pub fn window_families() -> Vec<(String, Vec<String>, &'static str)> {
+pub fn window_families() -> Vec<(String, Vec<&'static str>, &'static str)> {
     let mut out = Vec::new();
     for kind in SCOPES {
         for sum in kind.sums() {
-            let mut labels: Vec<String> = kind.label().into_iter().map(String::from).collect();
-            labels.push("window".into());
+            let mut labels: Vec<&'static str> = kind.label().into_iter().collect();
+            labels.push("window");
             out.push((
                 format!("{}{}", kind.family_prefix(), sum.name()),
                 labels,
@@ -56,49 +58,42 @@ pub fn window_families() -> Vec<(String, Vec<String>, &'static str)> {
     out
 }
 
-/// Descriptors of every family here, for the collector.
-pub fn descs() -> Vec<Desc> {
-    let mut out: Vec<Desc> = FAMILIES
-        .iter()
-        .map(|f| {
-            desc(
-                f.name.into(),
-                f.help,
-                f.labels.iter().map(|l| l.to_string()).collect(),
-            )
-        })
-        .collect();
-    for (name, labels, help) in window_families() {
-        out.push(desc(name, help, labels));
-    }
-    out
-}
-
-pub(super) fn collect(state: &State, at: Millis, out: &mut Out) {
+/// The alert families of `state` at live time `at`; `queues` are the labels of the queues by
+/// id.
+pub(super) fn collect(state: &State, at: Millis, queues: &[Label], out: &mut Out) {
     let Some(live) = &state.alerts else {
         return;
     };
+    let t = table();
+    let engine = &state.engine;
+    let mut texts = Texts::default();
+    // The criterion and clause of each criterion, copied once.
+    let mut criteria: FxHashMap<*const crate::alert::Criterion, [Label; 2]> = FxHashMap::default();
+    let firing_family = t.id("callpulse_alert_firing");
     for (c, name, firing) in live.alerts.known() {
+        let [id, clause] = *criteria
+            .entry(c as *const _)
+            .or_insert_with(|| [out.text(&c.id), out.text(&c.clause)]);
+        let scope_name = texts.get(out, name);
         let (queue, component) = match c.scope {
-            ScopeKind::Center => ("", ""),
-            ScopeKind::Queue => (name, ""),
-            ScopeKind::Component => ("", name),
+            ScopeKind::Center => (Label::Static(""), Label::Static("")),
+            ScopeKind::Queue => (scope_name, Label::Static("")),
+            ScopeKind::Component => (Label::Static(""), scope_name),
         };
-        let severity = c.limits_for(name).severity.name();
+        let severity = Label::Static(c.limits_for(name).severity.name());
         out.push(
-            family("callpulse_alert_firing"),
-            &[&c.id, &c.clause, queue, component, severity],
+            firing_family,
+            &[id, clause, queue, component, severity],
             f64::from(u8::from(firing)),
         );
     }
+    let transitions = t.id("callpulse_alert_transitions_total");
     for ((criterion, transition), n) in &live.transitions {
-        out.push(
-            family("callpulse_alert_transitions_total"),
-            &[criterion, transition],
-            *n as f64,
-        );
+        let labels = [texts.get(out, criterion), texts.get(out, transition)];
+        out.push(transitions, &labels, *n as f64);
     }
     if let Some(n) = &live.notifier {
+        let fam = t.id("callpulse_alert_notifications_total");
         let c = &n.counts;
         for (receiver, result, count) in [
             ("alertmanager", "ok", &c.alertmanager_ok),
@@ -108,11 +103,8 @@ pub(super) fn collect(state: &State, at: Millis, out: &mut Out) {
             ("webhook", "dropped", &c.webhook_dropped),
             ("queue", "dropped", &c.queue_dropped),
         ] {
-            out.push(
-                family("callpulse_alert_notifications_total"),
-                &[receiver, result],
-                count.load(Ordering::Relaxed) as f64,
-            );
+            let labels = [Label::Static(receiver), Label::Static(result)];
+            out.push(fam, &labels, count.load(Ordering::Relaxed) as f64);
         }
     }
     if at == Millis::MIN {
@@ -127,23 +119,44 @@ pub(super) fn collect(state: &State, at: Millis, out: &mut Out) {
             .extend(c.measure.sums().iter().copied());
     }
     let observed = state.observed();
+    let names = engine.names();
+    // Every scope of a kind, with its label (none for the center).
+    let components: Vec<Label> = (0..names.components.len() as u32)
+        .map(|c| texts.get(out, names.components.name(c).as_str()))
+        .collect();
+    let scopes = |kind: ScopeKind| -> Vec<(Scope, Option<Label>)> {
+        match kind {
+            ScopeKind::Center => vec![(Scope::Center, None)],
+            ScopeKind::Queue => (0..queues.len() as u32)
+                .map(|q| (Scope::Queue(q), Some(queues[q as usize])))
+                .collect(),
+            ScopeKind::Component => (0..components.len() as u32)
+                .map(|c| (Scope::Component(c), Some(components[c as usize])))
+                .collect(),
+        }
+    };
     for ((kind, window), sums) in needed {
-        for (scope, name) in scopes(&state.engine, kind) {
+        let families: Vec<(Sum, usize)> = sums
+            .iter()
+            .map(|&sum| {
+                (
+                    sum,
+                    t.id(&format!("{}{}", kind.family_prefix(), sum.name())),
+                )
+            })
+            .collect();
+        let window_label = Label::Static(window.name());
+        for (scope, label) in scopes(kind) {
             let s = window_sums(&observed, scope, window, at);
-            for sum in &sums {
-                let Some(value) = sum.of(&s) else { continue };
-                let mut labels: Vec<(&'static str, String)> = kind
-                    .label()
-                    .map(|l| (l, name.clone()))
-                    .into_iter()
-                    .collect();
-                labels.push(("window", window.name().to_string()));
-                out.gauge(
-                    &format!("{}{}", kind.family_prefix(), sum.name()),
-                    sum.help(),
-                    labels,
-                    value,
-                );
+            let labels = match label {
+                Some(l) => [l, window_label],
+                None => [window_label, window_label],
+            };
+            let labels = &labels[..if label.is_some() { 2 } else { 1 }];
+            for &(sum, fam) in &families {
+                if let Some(value) = sum.of(&s) {
+                    out.push(fam, labels, value);
+                }
             }
         }
     }

@@ -6,9 +6,7 @@ use super::alerts;
 use crate::engine::Tally;
 use crate::event::AgentState;
 use crate::time::seconds;
-use prometheus::core::Desc;
 use prometheus::proto::MetricType;
-use std::collections::HashMap;
 
 use MetricType::{COUNTER, GAUGE, HISTOGRAM};
 
@@ -470,19 +468,4 @@ pub fn names() -> Vec<String> {
     );
     out.push("callpulse_event_delay_seconds".into());
     out
-}
-
-/// The family named `name`, from the catalogue.
-pub(super) fn family(name: &str) -> &'static Family {
-    CATALOGUE
-        .iter()
-        .chain(&PROCESS)
-        .chain(&alerts::FAMILIES)
-        .find(|f| f.name == name)
-        .expect("every family used is in the catalogue")
-}
-
-/// The description of a family for the registry.
-pub(super) fn desc(name: String, help: &str, labels: Vec<String>) -> Desc {
-    Desc::new(name, help.into(), labels, HashMap::new()).expect("catalogue names are valid")
 }

@@ -1,272 +1,232 @@
-//! The collector behind `/metrics`: the samples of every catalogued family, read from the
-//! state under its lock and built into families after.
+//! The samples of every catalogued family, read from the state under its lock (see
+//! [`super::out`]): the numbers only, the text is written after.
 
 use super::alerts;
-use super::catalogue::{desc, family, AGENT_STATES, CATALOGUE, COUNTS, PROCESS};
-use super::out::Out;
+use super::catalogue::AGENT_STATES;
+use super::out::{Label, Out, Texts};
+use super::table::table;
 use crate::engine::{Scope, Staffing};
 use crate::service::kpis::{self, LiveWindow};
-use crate::service::state::{Shared, State};
+use crate::service::state::State;
 use crate::time::{seconds, Millis};
-use prometheus::core::{Collector, Desc};
-use prometheus::proto::MetricFamily;
 
-/// Collects every family of [`COUNTS`], [`CATALOGUE`] and [`PROCESS`] from the state.
-pub(super) struct StateCollector {
-    shared: Shared,
-    descs: Vec<Desc>,
+/// The families of the live views of a queue (`callpulse_…`) or of the center
+/// (`callpulse_center_…`).
+struct LiveFamilies {
+    /// Service level, answer rate, abandon rate, ASA.
+    ratios: [usize; 4],
+    wait: usize,
+    agents: usize,
 }
 
-impl StateCollector {
-    pub(super) fn new(shared: Shared) -> Self {
-        let mut descs = Vec::new();
-        for (suffix, help, _) in COUNTS {
-            for (name, labels) in [
-                (format!("callpulse_{suffix}"), vec!["queue".to_string()]),
-                (format!("callpulse_center_{suffix}"), vec![]),
-            ] {
-                descs.push(desc(name, help, labels));
-            }
+impl LiveFamilies {
+    fn of(prefix: &str) -> LiveFamilies {
+        let t = table();
+        let id = |suffix: &str| t.id(&format!("{prefix}{suffix}"));
+        LiveFamilies {
+            ratios: [
+                id("service_level_ratio"),
+                id("answer_rate_ratio"),
+                id("abandon_rate_ratio"),
+                id("asa_seconds"),
+            ],
+            wait: id("wait_seconds"),
+            agents: id("agents"),
         }
-        for fam in CATALOGUE.iter().chain(&PROCESS) {
-            let labels = fam.labels.iter().map(|l| l.to_string()).collect();
-            descs.push(desc(fam.name.into(), fam.help, labels));
-        }
-        descs.extend(alerts::descs());
-        StateCollector { shared, descs }
     }
 }
 
-impl Collector for StateCollector {
-    fn desc(&self) -> Vec<&Desc> {
-        self.descs.iter().collect()
-    }
-
-    /// The samples are taken under the state's lock; their families are built after.
-    fn collect(&self) -> Vec<MetricFamily> {
-        let mut out = Out::default();
-        collect(&self.shared.lock(), &mut out);
-        out.into_families()
-    }
-}
-
-fn collect(state: &State, out: &mut Out) {
+pub(super) fn collect(state: &State, out: &mut Out) {
+    let t = table();
     let engine = &state.engine;
     let names = engine.names();
     let at = state.clock();
-    let bounds = engine.live().bounds();
+    out.set_bounds(engine.live().bounds());
+    // Each queue's name copied once.
+    let queues: Vec<Label> = (0..names.queues.len() as u32)
+        .map(|q| out.text(names.queues.name(q).as_str()))
+        .collect();
+    let mut texts = Texts::default();
+    let down = t.id("callpulse_component_down_seconds_total");
+    let agent_state = t.id("callpulse_agent_state_seconds_total");
     let mut totals = engine.totals();
     totals.sort_by_key(|(s, _)| *s);
-    for (scope, t) in &totals {
-        let name = names.of(*scope).map_or("", |n| n.as_str());
-        match scope {
-            Scope::Center | Scope::Queue(_) => out.counts(*scope, name, t),
-            Scope::Component(_) => out.push(
-                family("callpulse_component_down_seconds_total"),
-                &[name],
-                seconds(t.down_ms),
-            ),
-            Scope::Agent(_) => {}
-        }
-        if let Scope::Queue(_) = scope {
-            for (state_name, agent_state) in AGENT_STATES {
-                out.push(
-                    family("callpulse_agent_state_seconds_total"),
-                    &[name, state_name],
-                    seconds(t.agent_ms(agent_state)),
-                );
+    for (scope, tally) in &totals {
+        match *scope {
+            Scope::Center => out.counts(*scope, Label::Static(""), tally),
+            Scope::Queue(q) => {
+                let queue = queues[q as usize];
+                out.counts(*scope, queue, tally);
+                for (state_name, s) in AGENT_STATES {
+                    let labels = [queue, Label::Static(state_name)];
+                    out.push(agent_state, &labels, seconds(tally.agent_ms(s)));
+                }
             }
+            Scope::Component(_) => {
+                let name = names.of(*scope).map_or("", |n| n.as_str());
+                let component = texts.get(out, name);
+                out.push(down, &[component], seconds(tally.down_ms));
+            }
+            Scope::Agent(_) => {}
         }
     }
     let waiting = engine.waiting();
     let (staffing, center_staff) = engine.staffing();
+    let (queue_families, center_families) = (
+        LiveFamilies::of("callpulse_"),
+        LiveFamilies::of("callpulse_center_"),
+    );
+    let threshold = t.id("callpulse_queue_threshold_seconds");
+    let calls_waiting = t.id("callpulse_calls_waiting");
+    let longest = t.id("callpulse_longest_wait_seconds");
+    let live_staffing = [
+        t.id("callpulse_staffing_agents_needed"),
+        t.id("callpulse_staffing_agents_staffed"),
+        t.id("callpulse_staffing_offered_load_erlangs"),
+    ];
     let queue_ids = 0..names.queues.len() as u32;
     for scope in queue_ids.map(Scope::Queue).chain([Scope::Center]) {
-        let queue = names.of(scope).map_or("", |n| n.as_str());
-        let center = scope == Scope::Center;
-        let labels = |rest: &[&'static str]| -> Vec<&str> {
-            let mut l = if center { vec![] } else { vec![queue] };
-            l.extend_from_slice(rest);
-            l
+        let (queue, fams) = match scope {
+            Scope::Queue(q) => (Some(queues[q as usize]), &queue_families),
+            _ => (None, &center_families),
         };
-        let prefix = if center {
-            "callpulse_center_"
-        } else {
-            "callpulse_"
+        // The queue's label (none center-wide), then `rest`.
+        let with = |rest: &'static str| match queue {
+            Some(q) => [q, Label::Static(rest)],
+            None => [Label::Static(rest), Label::Static("")],
         };
+        let n = if queue.is_some() { 2 } else { 1 };
         if at > Millis::MIN {
             for window in LiveWindow::ALL {
                 let w = window.sums(state, scope, at).counts;
-                for (suffix, value) in [
-                    ("service_level_ratio", w.service_level()),
-                    ("answer_rate_ratio", w.answer_rate()),
-                    ("abandon_rate_ratio", w.abandon_rate()),
-                    ("asa_seconds", w.asa_seconds()),
-                ] {
+                let values = [
+                    w.service_level(),
+                    w.answer_rate(),
+                    w.abandon_rate(),
+                    w.asa_seconds(),
+                ];
+                for (fam, value) in fams.ratios.into_iter().zip(values) {
                     if let Some(v) = value {
-                        out.push(
-                            family(&format!("{prefix}{suffix}")),
-                            &labels(&[window.name()]),
-                            v,
-                        );
+                        out.push(fam, &with(window.name())[..n], v);
                     }
                 }
             }
         }
         if let Some((answered, abandoned)) = engine.waits(scope) {
-            let fam = family(&format!("{prefix}wait_seconds"));
-            out.histogram(fam, &labels(&["answered"]), bounds, &answered);
-            out.histogram(fam, &labels(&["abandoned"]), bounds, &abandoned);
+            out.histogram(fams.wait, &with("answered")[..n], &answered);
+            out.histogram(fams.wait, &with("abandoned")[..n], &abandoned);
         }
-        let staff: Staffing = match scope {
-            Scope::Queue(q) => {
-                out.push(
-                    family("callpulse_queue_threshold_seconds"),
-                    &[queue],
-                    seconds(engine.threshold(scope)),
-                );
+        let staff: Staffing = match (scope, queue) {
+            (Scope::Queue(q), Some(queue)) => {
+                out.push(threshold, &[queue], seconds(engine.threshold(scope)));
                 let (n, oldest) = waiting.get(q as usize).copied().unwrap_or((0, None));
-                out.push(family("callpulse_calls_waiting"), &[queue], n as f64);
-                let longest = oldest.map_or(0.0, |since| seconds(at.saturating_sub(since).max(0)));
-                out.push(family("callpulse_longest_wait_seconds"), &[queue], longest);
+                out.push(calls_waiting, &[queue], n as f64);
+                let wait = oldest.map_or(0.0, |since| seconds(at.saturating_sub(since).max(0)));
+                out.push(longest, &[queue], wait);
                 let staff = staffing.get(q as usize).copied().unwrap_or_default();
                 let live = kpis::queue_staffing(state, q, at, staff);
-                for (name, value) in [
-                    (
-                        "callpulse_staffing_agents_needed",
-                        live.agents_needed.map(f64::from),
-                    ),
-                    (
-                        "callpulse_staffing_agents_staffed",
-                        Some(f64::from(live.agents_staffed)),
-                    ),
-                    (
-                        "callpulse_staffing_offered_load_erlangs",
-                        live.offered_load_erlangs,
-                    ),
-                ] {
+                let values = [
+                    live.agents_needed.map(f64::from),
+                    Some(f64::from(live.agents_staffed)),
+                    live.offered_load_erlangs,
+                ];
+                for (fam, value) in live_staffing.into_iter().zip(values) {
                     if let Some(v) = value {
-                        out.push(family(name), &[queue], v);
+                        out.push(fam, &[queue], v);
                     }
                 }
                 staff
             }
             _ => {
                 let n: u64 = waiting.iter().map(|(n, _)| n).sum();
-                out.push(family("callpulse_center_calls_waiting"), &[], n as f64);
+                let fam = t.id("callpulse_center_calls_waiting");
+                out.push(fam, &[], n as f64);
                 center_staff
             }
         };
-        let agents = family(&format!("{prefix}agents"));
         for (state_name, count) in [
             ("available", staff.available),
             ("on_call", staff.on_call),
             ("wrap_up", staff.wrap_up),
             ("not_ready", staff.not_ready),
         ] {
-            out.push(agents, &labels(&[state_name]), f64::from(count));
+            out.push(fams.agents, &with(state_name)[..n], f64::from(count));
         }
     }
     for c in kpis::components(state, at) {
+        let component = out.text(&c.component);
         out.push(
-            family("callpulse_component_up"),
-            &[&c.component],
+            t.id("callpulse_component_up"),
+            &[component],
             f64::from(u8::from(c.up)),
         );
         if let Some(a) = c.availability_today {
-            out.push(
-                family("callpulse_component_availability_ratio"),
-                &[&c.component],
-                a,
-            );
+            let fam = t.id("callpulse_component_availability_ratio");
+            out.push(fam, &[component], a);
         }
     }
     if let Some(a) = kpis::availability_today(state, Scope::Center, at) {
-        out.push(family("callpulse_center_availability_ratio"), &[], a);
+        out.push(t.id("callpulse_center_availability_ratio"), &[], a);
     }
     let stats = engine.stats();
     let p = &state.process;
-    for (name, value) in [
-        ("callpulse_input_records_total", p.messages),
-        ("callpulse_events_read_total", stats.read),
-        ("callpulse_events_accepted_total", stats.accepted),
-        ("callpulse_events_duplicate_total", stats.duplicates),
-        ("callpulse_events_late_total", stats.late),
-        ("callpulse_record_revisions_total", stats.revisions),
+    let mut counters = vec![
+        ("callpulse_input_records_total", p.messages as f64),
+        ("callpulse_events_read_total", stats.read as f64),
+        ("callpulse_events_accepted_total", stats.accepted as f64),
+        ("callpulse_events_duplicate_total", stats.duplicates as f64),
+        ("callpulse_events_late_total", stats.late as f64),
+        ("callpulse_record_revisions_total", stats.revisions as f64),
         (
             "callpulse_customers_untracked_total",
-            engine.untracked_customers(),
+            engine.untracked_customers() as f64,
         ),
-        ("callpulse_dead_letters_total", p.dead_letters),
-        ("callpulse_dead_letter_errors_total", p.dead_letter_errors),
-        ("callpulse_events_pending", stats.pending()),
-        ("callpulse_calls_in_flight", engine.calls_in_flight() as u64),
-        ("callpulse_engine_state_bytes", engine.state_bytes() as u64),
-        ("callpulse_ready", u64::from(state.ready().is_ok())),
-    ] {
-        out.push(family(name), &[], value as f64);
-    }
+        ("callpulse_dead_letters_total", p.dead_letters as f64),
+        (
+            "callpulse_dead_letter_errors_total",
+            p.dead_letter_errors as f64,
+        ),
+        ("callpulse_events_pending", stats.pending() as f64),
+        ("callpulse_calls_in_flight", engine.calls_in_flight() as f64),
+        ("callpulse_engine_state_bytes", engine.state_bytes() as f64),
+        ("callpulse_ready", u64::from(state.ready().is_ok()) as f64),
+    ];
     if let Some(ev) = &state.evidence {
-        out.push(family("callpulse_evidence_rows_total"), &[], ev.rows as f64);
-        out.push(
-            family("callpulse_evidence_errors_total"),
-            &[],
-            ev.errors as f64,
-        );
-        out.push(
-            family("callpulse_evidence_dropped_total"),
-            &[],
-            ev.dropped as f64,
-        );
-        out.push(
-            family("callpulse_evidence_head_row"),
-            &[],
-            ev.head().0 as f64,
-        );
-        out.push(
-            family("callpulse_evidence_pending_rows"),
-            &[],
-            ev.pending_rows() as f64,
-        );
-        out.push(
-            family("callpulse_evidence_backed_up"),
-            &[],
-            f64::from(u8::from(ev.backed_up())),
-        );
-        let p = &state.process;
-        out.push(
-            family("callpulse_checkpoints_total"),
-            &[],
-            p.checkpoints as f64,
-        );
-        out.push(
-            family("callpulse_checkpoint_state_bytes"),
-            &[],
-            p.checkpoint_bytes as f64,
-        );
+        counters.extend([
+            ("callpulse_evidence_rows_total", ev.rows as f64),
+            ("callpulse_evidence_errors_total", ev.errors as f64),
+            ("callpulse_evidence_dropped_total", ev.dropped as f64),
+            ("callpulse_evidence_head_row", ev.head().0 as f64),
+            ("callpulse_evidence_pending_rows", ev.pending_rows() as f64),
+            (
+                "callpulse_evidence_backed_up",
+                u64::from(ev.backed_up()) as f64,
+            ),
+            ("callpulse_checkpoints_total", p.checkpoints as f64),
+            (
+                "callpulse_checkpoint_state_bytes",
+                p.checkpoint_bytes as f64,
+            ),
+        ]);
     }
+    for (name, value) in counters {
+        out.push(t.id(name), &[], value);
+    }
+    let rejected = t.id("callpulse_events_rejected_total");
     for (reason, n) in &stats.rejected {
-        out.push(
-            family("callpulse_events_rejected_total"),
-            &[&reason.code()],
-            *n as f64,
-        );
+        let reason = out.text(&reason.code());
+        out.push(rejected, &[reason], *n as f64);
     }
+    let lag_family = t.id("callpulse_consumer_lag_messages");
     for ((topic, partition), part) in &p.partitions {
         if let Some(lag) = part.lag {
-            out.push(
-                family("callpulse_consumer_lag_messages"),
-                &[topic, &partition.to_string()],
-                lag.max(0) as f64,
-            );
+            let labels = [out.text(topic), out.text(&partition.to_string())];
+            out.push(lag_family, &labels, lag.max(0) as f64);
         }
     }
     if engine.watermark() > Millis::MIN {
-        out.push(
-            family("callpulse_watermark_timestamp_seconds"),
-            &[],
-            seconds(engine.watermark()),
-        );
+        let fam = t.id("callpulse_watermark_timestamp_seconds");
+        out.push(fam, &[], seconds(engine.watermark()));
     }
-    alerts::collect(state, at, out);
+    alerts::collect(state, at, &queues, out);
 }

@@ -1,187 +1,121 @@
-//! The samples `/metrics` takes from the state: plain names, labels and numbers gathered while
-//! the state is locked, turned into Prometheus families ([`Out::into_families`]) only after
-//! the lock is released. Building the protobuf families (two strings per label of every
-//! series) took most of a scrape; under the lock it held the input back for as long.
+//! The samples `/metrics` takes from the state: numbers and label values copied out while the
+//! state is locked, the text written from them ([`super::write`]) only after the lock is
+//! released. Nothing here allocates per series: each family keeps its label values and its
+//! numbers in flat vectors, and a label value is a static string or the number of a string
+//! copied once per scrape (a queue's name, whatever the number of its series).
 
-use super::catalogue::{Family, COUNTS};
+use super::table::{table, Id};
 use crate::engine::{Scope, Tally, WaitBuckets};
 use crate::time::{seconds, Millis};
-use prometheus::proto::{
-    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType,
-};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
-use MetricType::{COUNTER, GAUGE, HISTOGRAM};
+use super::catalogue::COUNTS;
+
+/// A label value.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Label {
+    Static(&'static str),
+    /// The number of a string of [`Out::texts`].
+    Text(u32),
+}
 
 /// The value of one series.
-enum Value {
-    Counter(f64),
-    Gauge(f64),
-    /// Count, sum (seconds) and (upper bound in seconds, cumulative count) per bucket.
-    Histogram(u64, f64, Vec<(f64, u64)>),
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Value {
+    Number(f64),
+    /// Count and sum (seconds); the cumulative counts of its buckets, one per bound of
+    /// [`Out::bounds`], follow those of the series before it in [`Series::buckets`].
+    Histogram(u64, f64),
 }
 
-/// One series: its labels (name, value) and its value.
-struct Series {
-    labels: Vec<(&'static str, String)>,
-    value: Value,
+/// The series of one family, in the order they were taken.
+#[derive(Debug, Default)]
+pub(super) struct Series {
+    /// The label values of every series, as many per series as the family has labels.
+    pub labels: Vec<Label>,
+    pub values: Vec<Value>,
+    pub buckets: Vec<u64>,
 }
 
-struct FamilyOut {
-    kind: MetricType,
-    help: &'static str,
-    series: Vec<Series>,
-}
-
-/// Families by name, each series in the order it was taken.
-#[derive(Default)]
+/// The samples of a scrape: the series of every family, by family number.
+#[derive(Debug)]
 pub(super) struct Out {
-    families: BTreeMap<String, FamilyOut>,
+    pub families: Vec<Series>,
+    /// The label values copied from the state.
+    pub texts: Vec<String>,
+    /// The upper bounds (seconds) of the buckets of every histogram.
+    pub bounds: Vec<f64>,
 }
 
-/// Label names with their values, owned.
-fn labels(names: &[&'static str], values: &[&str]) -> Vec<(&'static str, String)> {
-    names
-        .iter()
-        .zip(values)
-        .map(|(n, v)| (*n, v.to_string()))
-        .collect()
+impl Default for Out {
+    fn default() -> Self {
+        Out {
+            families: (0..table().len()).map(|_| Series::default()).collect(),
+            texts: Vec::new(),
+            bounds: Vec::new(),
+        }
+    }
 }
 
 impl Out {
-    fn add(&mut self, name: &str, kind: MetricType, help: &'static str, series: Series) {
-        if let Some(f) = self.families.get_mut(name) {
-            f.series.push(series);
-            return;
-        }
-        self.families.insert(
-            name.to_string(),
-            FamilyOut {
-                kind,
-                help,
-                series: vec![series],
-            },
+    /// `text` as a label value, copied.
+    pub fn text(&mut self, text: &str) -> Label {
+        self.texts.push(text.to_string());
+        Label::Text(self.texts.len() as u32 - 1)
+    }
+
+    fn series(&mut self, fam: Id, labels: &[Label]) -> &mut Series {
+        debug_assert_eq!(
+            table().def(fam).labels.len(),
+            labels.len(),
+            "{}",
+            table().def(fam).name
         );
+        let s = &mut self.families[fam];
+        s.labels.extend_from_slice(labels);
+        s
     }
 
-    /// A counter or gauge of `fam` (by its kind).
-    pub fn push(&mut self, fam: &Family, values: &[&str], value: f64) {
-        debug_assert_eq!(fam.labels.len(), values.len(), "{}", fam.name);
-        let value = match fam.kind {
-            COUNTER => Value::Counter(value),
-            _ => Value::Gauge(value),
-        };
-        let series = Series {
-            labels: labels(fam.labels, values),
-            value,
-        };
-        self.add(fam.name, fam.kind, fam.help, series);
+    /// A counter or gauge sample of family `fam`.
+    pub fn push(&mut self, fam: Id, labels: &[Label], value: f64) {
+        self.series(fam, labels).values.push(Value::Number(value));
     }
 
-    /// A gauge of a family named at run time.
-    pub fn gauge(
-        &mut self,
-        name: &str,
-        help: &'static str,
-        labels: Vec<(&'static str, String)>,
-        value: f64,
-    ) {
-        let series = Series {
-            labels,
-            value: Value::Gauge(value),
-        };
-        self.add(name, GAUGE, help, series);
-    }
-
-    /// Every count of [`COUNTS`] of `scope` (the queue named `queue`, or the center).
-    pub fn counts(&mut self, scope: Scope, queue: &str, t: &Tally) {
-        for (suffix, help, value) in COUNTS {
-            let (name, labels) = match scope {
-                Scope::Center => (format!("callpulse_center_{suffix}"), Vec::new()),
-                _ => (
-                    format!("callpulse_{suffix}"),
-                    vec![("queue", queue.to_string())],
-                ),
-            };
-            let series = Series {
-                labels,
-                value: Value::Counter(value(t)),
-            };
-            self.add(&name, COUNTER, help, series);
+    /// Every count of [`COUNTS`] of `scope` (the queue labelled `queue`, or the center).
+    pub fn counts(&mut self, scope: Scope, queue: Label, t: &Tally) {
+        let t_ = table();
+        for (i, (_, _, value)) in COUNTS.iter().enumerate() {
+            match scope {
+                Scope::Center => self.push(t_.center_counts[i], &[], value(t)),
+                _ => self.push(t_.counts[i], &[queue], value(t)),
+            }
         }
     }
 
-    /// A histogram of `fam` with a bucket at each of `bounds`.
-    pub fn histogram(&mut self, fam: &Family, values: &[&str], bounds: &[Millis], b: &WaitBuckets) {
-        let buckets = bounds
-            .iter()
-            .enumerate()
-            .map(|(i, &bound)| (seconds(bound), b.le.get(i).copied().unwrap_or(0)))
-            .collect();
-        let series = Series {
-            labels: labels(fam.labels, values),
-            value: Value::Histogram(b.count, seconds(b.sum), buckets),
-        };
-        self.add(fam.name, HISTOGRAM, fam.help, series);
+    /// The bucket bounds of every histogram of this scrape.
+    pub fn set_bounds(&mut self, bounds: &[Millis]) {
+        self.bounds = bounds.iter().map(|&bound| seconds(bound)).collect();
     }
 
-    /// The families, by name; none without a series.
-    pub fn into_families(self) -> Vec<MetricFamily> {
-        self.families
-            .into_iter()
-            .map(|(name, f)| {
-                let mut fam = MetricFamily::default();
-                fam.set_name(name);
-                fam.set_help(f.help.to_string());
-                fam.set_field_type(f.kind);
-                fam.set_metric(f.series.into_iter().map(metric).collect());
-                fam
-            })
-            .collect()
+    /// A histogram of family `fam`, with a bucket at each bound of [`Out::set_bounds`].
+    pub fn histogram(&mut self, fam: Id, labels: &[Label], b: &WaitBuckets) {
+        let n = self.bounds.len();
+        let s = self.series(fam, labels);
+        s.values.push(Value::Histogram(b.count, seconds(b.sum)));
+        s.buckets
+            .extend((0..n).map(|i| b.le.get(i).copied().unwrap_or(0)));
     }
 }
 
-fn metric(s: Series) -> Metric {
-    let mut m = Metric::default();
-    m.set_label(
-        s.labels
-            .into_iter()
-            .map(|(n, v)| {
-                let mut l = LabelPair::default();
-                l.set_name(n.to_string());
-                l.set_value(v);
-                l
-            })
-            .collect(),
-    );
-    match s.value {
-        Value::Counter(v) => {
-            let mut c = Counter::default();
-            c.set_value(v);
-            m.set_counter(c);
-        }
-        Value::Gauge(v) => {
-            let mut g = Gauge::default();
-            g.set_value(v);
-            m.set_gauge(g);
-        }
-        Value::Histogram(count, sum, buckets) => {
-            let mut h = Histogram::default();
-            h.set_sample_count(count);
-            h.set_sample_sum(sum);
-            h.set_bucket(
-                buckets
-                    .into_iter()
-                    .map(|(bound, n)| {
-                        let mut b = Bucket::default();
-                        b.set_upper_bound(bound);
-                        b.set_cumulative_count(n);
-                        b
-                    })
-                    .collect(),
-            );
-            m.set_histogram(h);
-        }
+/// Label values copied at most once per scrape: strings of the state by their text.
+#[derive(Default)]
+pub(super) struct Texts<'a> {
+    seen: FxHashMap<&'a str, Label>,
+}
+
+impl<'a> Texts<'a> {
+    /// `text` as a label value, copied into `out` the first time.
+    pub fn get(&mut self, out: &mut Out, text: &'a str) -> Label {
+        *self.seen.entry(text).or_insert_with(|| out.text(text))
     }
-    m
 }

@@ -6,6 +6,7 @@ use super::provisional::Provisional;
 use super::store::Closed;
 use super::{Engine, Scope, Staffing, Tally};
 use crate::time::{Granularity, Millis};
+use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 
 impl Engine {
@@ -94,8 +95,11 @@ impl Engine {
                 }
             })
             .collect();
+        // A set, not a search of `out` per scope: with a lateness, the overlay holds a total
+        // for every scope with buffered events (each queue of a big center, its agents).
+        let mut known: FxHashSet<Scope> = out.iter().map(|(s, _)| *s).collect();
         for (scope, t) in p.totals() {
-            if !out.iter().any(|(s, _)| *s == scope) {
+            if known.insert(scope) {
                 out.push((scope, Cow::Borrowed(t)));
             }
         }
