@@ -1,6 +1,7 @@
 //! Applying one event, in event-time order, to the engine's state: calls, agents, health,
 //! surveys, complaints and forecasts. Every event ends here accepted or rejected with a reason.
 
+use super::call_table;
 use super::calls::{self, Delta, Plan, Queues};
 use super::complaints::Close;
 use super::live::{bump, bump_ms};
@@ -247,7 +248,11 @@ impl Engine {
         }
         self.stats.accepted += 1;
         match existing.take() {
-            Some(slot) => *slot = call,
+            Some(slot) => {
+                let (before, now) = (call_table::waits(slot), call_table::waits(&call));
+                *slot = call;
+                self.calls.note_waiting(&call_id, before, now);
+            }
             None => {
                 if let Some(mut pending) = self.calls.set(&call_id, call, self.watermark) {
                     pending.sort();

@@ -38,6 +38,17 @@ pub struct CallTable {
     checks: VecDeque<(Millis, Id)>,
     timeout: Millis,
     linger: Millis,
+    /// The calls waiting now: (queue, offered) by call id, kept as calls change, so the
+    /// live count of calls waiting (read on every `/metrics` scrape) does not pass over every
+    /// call tracked (an hour of finished calls with the default `wrapup_timeout`). Derived from
+    /// `map`: rebuilt from it on restore ([`CallTable::rebuild_waiting`]), never saved.
+    #[serde(skip)]
+    waiting: FxHashMap<Id, (u32, Millis)>,
+}
+
+/// Where a call waits, if it waits: its queue and the instant it was offered there.
+pub fn waits(call: &Call) -> Option<(u32, Millis)> {
+    (call.phase == Phase::Waiting).then_some((call.queue, call.offered))
 }
 
 impl CallTable {
@@ -47,6 +58,40 @@ impl CallTable {
             checks: VecDeque::new(),
             timeout,
             linger,
+            waiting: FxHashMap::default(),
+        }
+    }
+
+    /// Rebuilds the index of the calls waiting from the calls (a restored checkpoint).
+    pub fn rebuild_waiting(&mut self) {
+        self.waiting = self
+            .map
+            .iter()
+            .filter_map(|(id, entry)| match entry {
+                Entry::Live(call) => waits(call).map(|w| (id.clone(), w)),
+                Entry::Orphan(_) => None,
+            })
+            .collect();
+    }
+
+    /// Keeps the index of the calls waiting in step with call `id`, which waited as `before`
+    /// and now waits as `now` (see [`waits`]).
+    pub fn note_waiting(
+        &mut self,
+        id: &Id,
+        before: Option<(u32, Millis)>,
+        now: Option<(u32, Millis)>,
+    ) {
+        if before == now {
+            return;
+        }
+        match now {
+            Some(w) => {
+                self.waiting.insert(id.clone(), w);
+            }
+            None => {
+                self.waiting.remove(id);
+            }
         }
     }
 
@@ -83,7 +128,14 @@ impl CallTable {
     /// Stores the new state of call `id` at watermark `now`; returns the events that were
     /// waiting for its offer.
     pub fn set(&mut self, id: &Id, call: Call, now: Millis) -> Option<Vec<Queued>> {
-        match self.map.insert(id.clone(), Entry::Live(call)) {
+        let now_waits = waits(&call);
+        let replaced = self.map.insert(id.clone(), Entry::Live(call));
+        let before = match &replaced {
+            Some(Entry::Live(old)) => waits(old),
+            _ => None,
+        };
+        self.note_waiting(id, before, now_waits);
+        match replaced {
             None => {
                 self.check_later(id.clone(), now);
                 None
@@ -103,7 +155,9 @@ impl CallTable {
         match self.map.get_mut(id) {
             Some(Entry::Orphan(events)) => events.push(q),
             _ => {
-                self.map.insert(id.clone(), Entry::Orphan(vec![q]));
+                if let Some(Entry::Live(_)) = self.map.insert(id.clone(), Entry::Orphan(vec![q])) {
+                    self.waiting.remove(id);
+                }
                 self.check_later(id.clone(), now);
             }
         }
@@ -134,6 +188,7 @@ impl CallTable {
             gone(&id);
             match self.map.remove(&id) {
                 Some(Entry::Live(call)) => {
+                    self.waiting.remove(&id);
                     out.evicted +=
                         u64::from(matches!(call.phase, Phase::Waiting | Phase::Answered));
                 }
@@ -147,6 +202,7 @@ impl CallTable {
     /// Removes every entry; returns the orphan events.
     pub fn drain_orphans(&mut self) -> Vec<Queued> {
         self.checks.clear();
+        self.waiting.clear();
         self.map
             .drain()
             .filter_map(|(_, e)| match e {
@@ -170,25 +226,21 @@ impl CallTable {
     /// applied (the provisional overlay), and wins over the table's.
     pub fn waiting(&self, newer: &FxHashMap<Id, Call>) -> Vec<(u64, Option<Millis>)> {
         let mut by_queue: Vec<(u64, Option<Millis>)> = Vec::new();
-        let mut count = |c: &Call| {
-            if c.phase == Phase::Waiting {
-                let q = c.queue as usize;
-                if by_queue.len() <= q {
-                    by_queue.resize(q + 1, (0, None));
-                }
-                let (n, oldest) = &mut by_queue[q];
-                *n += 1;
-                *oldest = Some(oldest.map_or(c.offered, |o| o.min(c.offered)));
+        let mut count = |(queue, offered): (u32, Millis)| {
+            let q = queue as usize;
+            if by_queue.len() <= q {
+                by_queue.resize(q + 1, (0, None));
             }
+            let (n, oldest) = &mut by_queue[q];
+            *n += 1;
+            *oldest = Some(oldest.map_or(offered, |o| o.min(offered)));
         };
-        for (id, entry) in &self.map {
-            if let Entry::Live(c) = entry {
-                if !newer.contains_key(id) {
-                    count(c);
-                }
+        for (id, &w) in &self.waiting {
+            if !newer.contains_key(id) {
+                count(w);
             }
         }
-        newer.values().for_each(count);
+        newer.values().filter_map(waits).for_each(count);
         by_queue
     }
 
@@ -208,5 +260,118 @@ impl CallTable {
     pub fn bytes(&self) -> usize {
         self.map.capacity() * (std::mem::size_of::<(Id, Entry)>() + 1)
             + self.checks.capacity() * std::mem::size_of::<(Millis, Id)>()
+            + self.waiting.capacity() * (std::mem::size_of::<(Id, (u32, Millis))>() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::calls::Phase;
+
+    fn call(queue: u32, offered: Millis, phase: Phase) -> Call {
+        Call {
+            first_queue: queue,
+            first_offered: offered,
+            queue,
+            offered,
+            phase,
+            outcome_at: 0,
+            ended_at: 0,
+            last_overflow: None,
+            transferred: false,
+            last_event: offered,
+        }
+    }
+
+    /// The calls waiting, by queue, found by looking at every call: what the index must give.
+    fn by_scan(t: &CallTable, newer: &FxHashMap<Id, Call>) -> Vec<(u64, Option<Millis>)> {
+        let mut by_queue: Vec<(u64, Option<Millis>)> = Vec::new();
+        let live = t.map.iter().filter_map(|(id, e)| match e {
+            Entry::Live(c) if !newer.contains_key(id) => Some(c),
+            _ => None,
+        });
+        for c in live
+            .chain(newer.values())
+            .filter(|c| c.phase == Phase::Waiting)
+        {
+            let q = c.queue as usize;
+            if by_queue.len() <= q {
+                by_queue.resize(q + 1, (0, None));
+            }
+            by_queue[q].0 += 1;
+            by_queue[q].1 = Some(by_queue[q].1.map_or(c.offered, |o| o.min(c.offered)));
+        }
+        by_queue
+    }
+
+    #[test]
+    fn the_index_of_calls_waiting_agrees_with_a_look_at_every_call_through_any_changes() {
+        let phases = [
+            Phase::Waiting,
+            Phase::Answered,
+            Phase::Abandoned,
+            Phase::Ended,
+            Phase::WrappedUp,
+        ];
+        let mut t = CallTable::new(50, 20);
+        let mut newer = FxHashMap::default();
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        };
+        let mut now = 0;
+        for step in 0..20_000 {
+            now += next(3) as Millis;
+            let id = Id::from(format!("c{}", next(300)));
+            let c = call(
+                next(5) as u32,
+                now - next(10) as Millis,
+                phases[next(5) as usize],
+            );
+            match next(6) {
+                // As `apply_call` changes a call in place.
+                0 | 1 => match t.live_mut(&id) {
+                    Some(slot) => {
+                        let (before, after) = (waits(slot), waits(&c));
+                        *slot = c;
+                        t.note_waiting(&id, before, after);
+                    }
+                    None => drop(t.set(&id, c, now)),
+                },
+                2 => drop(t.set(&id, c, now)),
+                3 => {
+                    let event = crate::event::Event {
+                        ts: now,
+                        event_id: None,
+                        body: crate::event::Body::Abandoned {
+                            call: id.clone(),
+                            cause: Default::default(),
+                        },
+                    };
+                    let q = Queued::new(event, Default::default(), step);
+                    if t.live(&id).is_none() {
+                        t.add_orphan(&id, q, now);
+                    }
+                }
+                4 => drop(t.expire(now, |_| {})),
+                _ => {
+                    // The provisional overlay's newer state of some calls.
+                    if next(2) == 0 {
+                        newer.insert(id, c);
+                    } else {
+                        newer.remove(&id);
+                    }
+                }
+            }
+            assert_eq!(t.waiting(&newer), by_scan(&t, &newer), "step {step}");
+        }
+        let kept = t.waiting.clone();
+        t.rebuild_waiting();
+        assert_eq!(t.waiting, kept, "a restored table indexes the same calls");
+        assert!(!kept.is_empty(), "the changes left calls waiting");
+        drop(t.drain_orphans());
+        assert!(t.waiting(&FxHashMap::default()).is_empty());
     }
 }

@@ -114,6 +114,7 @@ impl Engine {
     /// A valid snapshot runs on exactly as it would have.
     fn repair(&mut self) -> Result<(), String> {
         self.reorder.rebuild();
+        self.calls.rebuild_waiting();
         let reorder = &self.reorder;
         self.clock.retain_tentative(|key| reorder.contains(key));
         // A buffered event the clock did not take as tentative lies within its reach: one far
