@@ -299,8 +299,11 @@ impl Live {
         };
         let last = at.div_euclid(MINUTE);
         let first = last - minutes.clamp(1, MAX_WINDOW_MINUTES) + 1;
-        for (minute, w) in s.ring.iter() {
-            if (first..=last).contains(minute) {
+        // Each minute has one slot; only the window's minutes are looked at (the ring is
+        // longer than any window, so no slot holds two of them).
+        for minute in first..=last {
+            let (held, w) = &s.ring[minute.rem_euclid(RING as i64) as usize];
+            if *held == minute {
                 sum.merge(w);
             }
         }
