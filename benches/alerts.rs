@@ -98,7 +98,7 @@ fn bench(c: &mut Criterion) {
         state.alerts = Some(live);
     });
     g.throughput(Throughput::Elements(1));
-    let registry = metrics::registry(&shared);
+    let registry = metrics::Metrics::new(&shared);
     g.bench_function("scrape", |b| {
         b.iter(|| black_box(metrics::render(&registry).len()));
     });

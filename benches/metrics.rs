@@ -116,7 +116,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|&queues| {
             let shared = busy_state(queues);
-            let registry = metrics::registry(&shared);
+            let registry = metrics::Metrics::new(&shared);
             (queues, shared, registry)
         })
         .collect();

@@ -251,7 +251,7 @@ fn each_generated_rule_fires_at_the_same_threshold_and_hold_time_as_the_built_in
     )
     .unwrap();
     let shared = Shared::new(State::new(cfg, vec!["scenario".into()]).with_alerts(alerts));
-    let registry = metrics::registry(&shared);
+    let registry = metrics::Metrics::new(&shared);
 
     let events = scenario();
     let mut next = 0;

@@ -52,7 +52,7 @@ pub fn router(shared: Shared) -> Router {
 
 /// The router of a service over `shared` whose event streams end when `stop` is triggered.
 pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
-    let registry = Arc::new(metrics::registry(&shared));
+    let registry = Arc::new(metrics::Metrics::new(&shared));
     let tokens = shared.lock().config.service.tokens.clone();
     let max_streams = shared.lock().config.service.http.max_streams;
     let changes = shared.lock().changes();

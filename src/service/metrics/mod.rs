@@ -30,20 +30,23 @@ pub struct Metrics {
     own: Registry,
 }
 
-/// The metrics of a service: its state, the event-delay histogram and the process metrics.
-pub fn registry(shared: &Shared) -> Metrics {
-    let own = Registry::new();
-    let delays = shared.lock().delays.clone();
-    own.register(Box::new(delays))
-        .expect("a fresh registry takes the delay histogram");
-    #[cfg(target_os = "linux")]
-    own.register(Box::new(
-        prometheus::process_collector::ProcessCollector::for_self(),
-    ))
-    .expect("process metrics have their own names");
-    Metrics {
-        shared: shared.clone(),
-        own,
+impl Metrics {
+    /// The metrics of a service: its state, the event-delay histogram and the process
+    /// metrics.
+    pub fn new(shared: &Shared) -> Self {
+        let own = Registry::new();
+        let delays = shared.lock().delays.clone();
+        own.register(Box::new(delays))
+            .expect("a fresh registry takes the delay histogram");
+        #[cfg(target_os = "linux")]
+        own.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))
+        .expect("process metrics have their own names");
+        Metrics {
+            shared: shared.clone(),
+            own,
+        }
     }
 }
 

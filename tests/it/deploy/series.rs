@@ -86,7 +86,7 @@ pub(crate) const PROMETHEUS_OWN: &[&str] = &["ALERTS", "ALERTS_FOR_STATE", "up"]
 /// simulator never makes (it sends no forecasts) are exported there.
 pub(crate) fn fed_state_exposition() -> String {
     let shared = crate::service_golden::fed_state();
-    metrics::render(&metrics::registry(&shared))
+    metrics::render(&metrics::Metrics::new(&shared))
 }
 
 #[test]
