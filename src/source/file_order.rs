@@ -50,7 +50,10 @@ fn first_time(file: &str, adapter: &Adapter, max_bytes: usize) -> Option<Millis>
         rows += 1;
         events.clear();
         if adapter.read(line.bytes, &mut events).is_ok() {
-            first = events.iter().map(|e| order_of(e).0).fold(first, Millis::min);
+            first = events
+                .iter()
+                .map(|e| order_of(e).0)
+                .fold(first, Millis::min);
         }
     }
     Some(first)

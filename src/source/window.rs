@@ -57,7 +57,12 @@ impl Window {
     }
 
     /// Takes one event; hands on to `sink` every event the window has passed.
-    pub fn push(&mut self, event: Event, origin: Origin, sink: &mut impl Sink) -> anyhow::Result<()> {
+    pub fn push(
+        &mut self,
+        event: Event,
+        origin: Origin,
+        sink: &mut impl Sink,
+    ) -> anyhow::Result<()> {
         let (at, rank) = order_of(&event);
         let key = (at, rank, origin.source, origin.offset, self.seq);
         self.seq += 1;
@@ -78,11 +83,17 @@ impl Window {
             }
         };
         self.heap.push(Reverse((key, slot)));
-        self.held_max = self.held_max.max(self.heap.len());
         let horizon = self.newest.saturating_sub(self.bound);
-        while self.heap.peek().is_some_and(|Reverse((k, _))| k.0 < horizon) {
+        while self
+            .heap
+            .peek()
+            .is_some_and(|Reverse((k, _))| k.0 < horizon)
+        {
             self.release(sink)?;
         }
+        // Every event held now is within the window behind the newest: at most the events
+        // of one window's span of event time.
+        self.held_max = self.held_max.max(self.heap.len());
         Ok(())
     }
 
@@ -111,7 +122,7 @@ impl Window {
         self.heap.len()
     }
 
-    /// The most events held at once.
+    /// The most events held at once, once the window has handed on those it passed.
     pub fn held_max(&self) -> usize {
         self.held_max
     }
@@ -168,7 +179,9 @@ mod tests {
     fn run(bound: Millis, times: &[Millis]) -> (Taken, Window) {
         let (mut window, mut taken) = (Window::new(bound), Taken::default());
         for (i, &t) in times.iter().enumerate() {
-            window.push(offered(t), origin(i as i64 + 1), &mut taken).unwrap();
+            window
+                .push(offered(t), origin(i as i64 + 1), &mut taken)
+                .unwrap();
         }
         window.finish(&mut taken).unwrap();
         (taken, window)
