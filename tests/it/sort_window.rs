@@ -158,9 +158,7 @@ fn a_row_later_than_the_window_is_still_counted_not_dropped() {
     for replayed in [&late, &sorted] {
         assert_eq!(replayed.run.stats.read, 5);
         assert_eq!(replayed.run.stats.accepted, 5);
-        let day = replayed
-            .run
-            .get("queue:q", "day", "2026-11-02T00:00:00Z");
+        let day = replayed.run.get("queue:q", "day", "2026-11-02T00:00:00Z");
         assert_eq!((day.counts.offered, day.counts.answered), (5, 4));
     }
     assert_eq!(late.run.stats.late, 1, "c0 taken late by the engine");
