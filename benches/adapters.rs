@@ -3,8 +3,11 @@
 //! | group | what one iteration does |
 //! |---|---|
 //! | `csv_adapter` | January of the Anonymous Bank (31,599 rows, in memory) through `Adapter::Csv` with the shipped mapping: split, trim, mend, times of day in Asia/Jerusalem, one `call.completed` per row |
-//! | `csv_replay` | the same rows through `source::read_files` into the engine (sorted by event time, monthly records): `callpulse replay` without the gunzip |
+//! | `csv_replay` | the same rows through `source::read_files` into the engine (sorted by event time within the mapping's `sort_window`, monthly records): `callpulse replay` without the gunzip |
 //! | `queue_log_adapter` | a generated queue_log (20,000 callers: enter, ring, connect, complete; one in five abandons; agents pausing) through `Adapter::QueueLog` |
+//!
+//! After the groups, an interleaved side-by-side run of `csv_adapter` and `csv_replay` prints
+//! their medians and the ratio of the replay to the adapter measured in the same run.
 //!
 //! Run: `cargo bench --bench adapters`.
 
@@ -20,6 +23,7 @@ use callpulse::time::Granularity;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use std::io::{Read, Write};
 use std::path::Path;
+use std::time::Instant;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -115,6 +119,40 @@ impl Sink for EngineSink {
     }
 }
 
+/// January through `read_files` (its sort window) into the engine: the `csv_replay` group.
+fn replay_bank(cfg: &Config, files: &[String]) -> usize {
+    let mut sink = EngineSink(Engine::new(&cfg.engine, &[Granularity::Month]));
+    let mut adapter = bank_adapter();
+    source::read_files(files, &mut adapter, 65_536, &mut sink).unwrap();
+    sink.0.flush();
+    black_box(sink.0.take_records()).len()
+}
+
+/// Runs the adapter alone and the replay in turn, `rounds` times, and prints each one's median
+/// rate and their ratio: the replay measured against its reference in the same run.
+fn side_by_side(bank: &str, rows: u64, cfg: &Config, files: &[String], rounds: usize) {
+    let n = rows as f64;
+    let mut rates: [Vec<f64>; 2] = Default::default();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        black_box(adapt(bank_adapter(), bank));
+        rates[0].push(n / t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        black_box(replay_bank(cfg, files));
+        rates[1].push(n / t.elapsed().as_secs_f64());
+    }
+    let [adapter, replay] = rates.map(|mut r| {
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    });
+    println!(
+        "side by side, {rounds} interleaved rounds, medians (M rows/s): csv_adapter {:.2}, csv_replay {:.2}; csv_replay = {:.0} % of csv_adapter",
+        adapter / 1e6,
+        replay / 1e6,
+        100.0 * replay / adapter
+    );
+}
+
 fn adapters(c: &mut Criterion) {
     let bank = january();
     let rows = bank.lines().count() as u64 - 1;
@@ -139,15 +177,10 @@ fn adapters(c: &mut Criterion) {
     g.throughput(Throughput::Elements(rows));
     g.sample_size(10);
     g.bench_function("anonymous_bank_january", |b| {
-        b.iter(|| {
-            let mut sink = EngineSink(Engine::new(&cfg.engine, &[Granularity::Month]));
-            let mut adapter = bank_adapter();
-            source::read_files(&files, &mut adapter, 65_536, &mut sink).unwrap();
-            sink.0.flush();
-            black_box(sink.0.take_records())
-        })
+        b.iter(|| replay_bank(&cfg, &files))
     });
     g.finish();
+    side_by_side(&bank, rows, &cfg, &files, 7);
 
     let log = queue_log(20_000);
     let n = log.lines().count() as u64;

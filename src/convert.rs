@@ -5,7 +5,7 @@
 use crate::adapter::Adapter;
 use crate::codec::encode;
 use crate::event::{Body, Event};
-use crate::output::{self, RejectWriter, SHOWN_REJECTED};
+use crate::output::{self, FirstRejected, RejectWriter};
 use crate::produce::LineProducer;
 use crate::reject::{Origin, RejectReason, Rejection};
 use crate::source::{self, Progress, Sink};
@@ -25,6 +25,9 @@ pub struct Converted {
     pub rejected: BTreeMap<String, u64>,
     /// The first rejected records, as `file:line reason: bytes`, when no file keeps them.
     pub first_rejected: Vec<String>,
+    /// Events of a sorting input that arrived more than its sort window out of order,
+    /// written as they came.
+    pub past_window: u64,
     pub elapsed: Duration,
 }
 
@@ -37,6 +40,13 @@ impl Converted {
             "lines {} events {verb} {} rejected {rejected}",
             self.records, self.events
         )?;
+        if self.past_window > 0 {
+            writeln!(
+                w,
+                "  {} events arrived more than csv.sort_window out of order: {verb} as they came",
+                self.past_window
+            )?;
+        }
         output::write_rejected_summary(
             w,
             self.rejected.iter().map(|(r, n)| (r, *n)),
@@ -56,7 +66,7 @@ struct Rejects<'a> {
     files: &'a [String],
     writer: Option<RejectWriter<Box<dyn Write>>>,
     counts: BTreeMap<String, u64>,
-    first: Vec<String>,
+    first: FirstRejected,
 }
 
 impl Rejects<'_> {
@@ -72,10 +82,7 @@ impl Rejects<'_> {
             Some(w) => w
                 .write(&rejection, file)
                 .context("cannot write rejected records")?,
-            None if self.first.len() < SHOWN_REJECTED => {
-                self.first.push(output::rejected_line(&rejection, file))
-            }
-            None => {}
+            None => self.first.offer(&rejection, file),
         }
         Ok(())
     }
@@ -85,7 +92,7 @@ impl Rejects<'_> {
             w.flush().context("cannot write rejected records")?;
         }
         converted.rejected = self.counts;
-        converted.first_rejected = self.first;
+        converted.first_rejected = self.first.lines();
         Ok(())
     }
 }
@@ -101,7 +108,7 @@ fn rejects<'a>(files: &'a [String], path: Option<&std::path::Path>) -> anyhow::R
         files,
         writer,
         counts: BTreeMap::new(),
-        first: Vec::new(),
+        first: FirstRejected::default(),
     })
 }
 
@@ -146,6 +153,7 @@ pub fn convert(
     let mut done = Converted {
         records: progress.records,
         events: sink.events,
+        past_window: progress.past_window,
         elapsed: started.elapsed(),
         ..Converted::default()
     };
@@ -246,6 +254,7 @@ pub fn produce(
     let mut done = Converted {
         records: progress.records,
         events: sent.events,
+        past_window: progress.past_window,
         elapsed: started.elapsed(),
         ..Converted::default()
     };

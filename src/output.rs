@@ -159,6 +159,29 @@ impl<W: Write> RejectWriter<W> {
 /// How many rejected lines a summary shows when no `--rejected` file keeps them all.
 pub const SHOWN_REJECTED: usize = 10;
 
+/// The first [`SHOWN_REJECTED`] rejected inputs in the order the files were given (file, then
+/// line), whatever order they were read in: a sorting input reads its files by time.
+#[derive(Debug, Default)]
+pub struct FirstRejected(Vec<((u32, i64), String)>);
+
+impl FirstRejected {
+    /// Keeps `r` (of the file named `source`) if it is among the first.
+    pub fn offer(&mut self, r: &Rejection, source: &str) {
+        let at = (r.origin.source, r.origin.offset);
+        if self.0.len() >= SHOWN_REJECTED && self.0.last().is_some_and(|(last, _)| *last < at) {
+            return;
+        }
+        let place = self.0.partition_point(|(kept, _)| *kept < at);
+        self.0.insert(place, (at, rejected_line(r, source)));
+        self.0.truncate(SHOWN_REJECTED);
+    }
+
+    /// The lines kept, in order.
+    pub fn lines(self) -> Vec<String> {
+        self.0.into_iter().map(|(_, line)| line).collect()
+    }
+}
+
 /// One rejected input as a summary shows it: position, reason, the start of its bytes.
 pub fn rejected_line(r: &Rejection, source: &str) -> String {
     let text = String::from_utf8_lossy(&r.bytes);

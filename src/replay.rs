@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::engine::{Closed, Engine, Outage, Scope, Stats};
 use crate::event::Event;
 use crate::kpi;
-use crate::output::{self, Format, RecordWriter, RejectWriter, SHOWN_REJECTED};
+use crate::output::{self, FirstRejected, Format, RecordWriter, RejectWriter};
 use crate::record::PeriodRecord;
 use crate::reject::{Origin, RejectReason};
 use crate::source::{self, Progress, Sink};
@@ -52,6 +52,9 @@ pub struct Summary {
     pub outage_list: Vec<(Outage, bool)>,
     /// The first rejected lines, when no `--rejected` file keeps them.
     pub first_rejected: Vec<String>,
+    /// Events of a sorting input that arrived more than its sort window out of order: handed
+    /// to the engine as they came (late there when behind its watermark).
+    pub past_window: u64,
 }
 
 /// The rule's limit on the recovery time of one outage (11.2.1).
@@ -82,6 +85,13 @@ impl Summary {
                 w,
                 "  from {} input lines (a queue_log line can give several events, a CSV header none)",
                 self.records_read
+            )?;
+        }
+        if self.past_window > 0 {
+            writeln!(
+                w,
+                "  {} events arrived more than csv.sort_window out of order: taken as they came",
+                self.past_window
             )?;
         }
         output::write_rejected_summary(
@@ -143,7 +153,7 @@ pub fn run(
             scopes: r.scopes.clone(),
             monthly: BTreeMap::new(),
             records: 0,
-            first_rejected: Vec::new(),
+            first_rejected: FirstRejected::default(),
         },
         files: &r.files,
         bar,
@@ -201,7 +211,8 @@ pub fn run(
         stability,
         outages,
         outage_list,
-        first_rejected: printer.first_rejected,
+        first_rejected: printer.first_rejected.lines(),
+        past_window: progress.past_window,
     })
 }
 
@@ -325,7 +336,7 @@ struct Printer {
     monthly: BTreeMap<String, BTreeMap<String, f64>>,
     records: u64,
     /// The first rejected lines, shown in the summary when they are not kept in a file.
-    first_rejected: Vec<String>,
+    first_rejected: FirstRejected,
 }
 
 fn drain(
@@ -352,12 +363,7 @@ fn drain(
             Some(w) => w
                 .write(&rejection, source)
                 .context("cannot write rejected lines")?,
-            None if printer.first_rejected.len() < SHOWN_REJECTED => {
-                printer
-                    .first_rejected
-                    .push(output::rejected_line(&rejection, source));
-            }
-            None => {}
+            None => printer.first_rejected.offer(&rejection, source),
         }
     }
     Ok(())

@@ -1,13 +1,14 @@
 //! Input files read in order as one stream through an input format's [`Adapter`]: each line a
 //! record, each record some events or a rejection, handed to a [`Sink`]. When the adapter says
-//! the input is not in event-time order (a CSV export sorted by line), the events of all files
-//! are collected and handed over sorted by event time, so the engine sees them as they
-//! happened (memory then grows with the input: about 370 bytes per row of the Anonymous Bank
-//! files).
+//! the input is not in event-time order (a CSV export sorted by line), the files are read in
+//! the order of their first event times ([`file_order`](super::file_order)) and the events go
+//! through a [`Window`] of the adapter's `sort_window`, so the engine sees them as they
+//! happened while memory holds one window of events, not the input.
 
+use super::file_order;
 use super::lines;
+use super::window::Window;
 use crate::adapter::Adapter;
-use crate::engine::order_of;
 use crate::event::Event;
 use crate::reject::{Origin, RejectReason};
 use anyhow::Context as _;
@@ -40,6 +41,11 @@ pub struct Progress {
     pub events: u64,
     /// Records rejected so far.
     pub rejected: u64,
+    /// Of a sorting input: events that arrived more than the sort window behind the newest
+    /// event time, handed on as they came ([`Window::past_window`]).
+    pub past_window: u64,
+    /// Of a sorting input: the most events its window held at once.
+    pub held_max: u64,
     /// Bytes of the files on disk read so far (compressed bytes for gzip files).
     pub bytes: Arc<AtomicU64>,
 }
@@ -62,7 +68,8 @@ pub fn total_bytes(files: &[String]) -> u64 {
 
 /// Reads `files` in order (`-` is stdin; gzip recognised by content) through `adapter`,
 /// records of at most `max_bytes`; blank lines are not records. Origins are (file index,
-/// line number).
+/// line number). A sorting input's files are read in the order of their first event times,
+/// and its events are handed on sorted within its sort window.
 pub fn read_files(
     files: &[String],
     adapter: &mut Adapter,
@@ -70,10 +77,14 @@ pub fn read_files(
     sink: &mut impl Sink,
 ) -> anyhow::Result<Progress> {
     let mut progress = Progress::default();
-    let sorting = adapter.needs_sorting();
-    let mut held: Vec<(Event, Origin)> = Vec::new();
+    let mut window = adapter.sort_window().map(Window::new);
+    let order = match window {
+        Some(_) => file_order::by_first_time(files, adapter, max_bytes),
+        None => (0..files.len()).collect(),
+    };
     let mut scratch = Vec::new();
-    for (index, file) in files.iter().enumerate() {
+    for index in order {
+        let file = &files[index];
         progress.file = index;
         tracing::debug!(file = %crate::untrusted::Untrusted::whole(file), "reading");
         let mut reader = lines::open_counted(file, progress.bytes.clone())
@@ -102,10 +113,9 @@ pub fn read_files(
                 Ok(()) => {
                     progress.events += scratch.len() as u64;
                     for event in scratch.drain(..) {
-                        if sorting {
-                            held.push((event, origin));
-                        } else {
-                            sink.event(event, origin)?;
+                        match &mut window {
+                            Some(window) => window.push(event, origin, sink)?,
+                            None => sink.event(event, origin)?,
                         }
                     }
                 }
@@ -115,28 +125,28 @@ pub fn read_files(
                 }
             }
             if progress.records % TICK == 0 {
+                note_window(&mut progress, window.as_ref());
                 sink.tick(&progress)?;
             }
         }
+        note_window(&mut progress, window.as_ref());
         sink.tick(&progress)?;
     }
-    if sorting {
-        // In the engine's event-time order (a completed call at its offer), so that nothing
-        // arrives late; stable: events of one record, and records of one instant, keep their
-        // order.
-        // Small keys are sorted, not the events: moving events costs more than comparing.
-        let mut order: Vec<_> = held
-            .iter()
-            .enumerate()
-            .map(|(i, (event, origin))| (order_of(event), origin.source, origin.offset, i))
-            .collect();
-        order.sort_unstable();
-        let mut slots: Vec<Option<(Event, Origin)>> = held.into_iter().map(Some).collect();
-        for (.., i) in order {
-            if let Some((event, origin)) = slots[i].take() {
-                sink.event(event, origin)?;
-            }
-        }
+    if let Some(window) = &mut window {
+        window.finish(sink)?;
+        note_window(&mut progress, Some(window));
+        tracing::debug!(
+            held_max = window.held_max(),
+            past_window = window.past_window(),
+            "sorted within the window"
+        );
     }
     Ok(progress)
+}
+
+fn note_window(progress: &mut Progress, window: Option<&Window>) {
+    if let Some(window) = window {
+        progress.past_window = window.past_window();
+        progress.held_max = window.held_max() as u64;
+    }
 }

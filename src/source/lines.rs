@@ -21,6 +21,15 @@ pub fn open_counted(
     path: &str,
     count: Arc<AtomicU64>,
 ) -> io::Result<LineReader<Box<dyn BufRead + Send>>> {
+    open_buffered(path, count, BUFFER)
+}
+
+/// [`open_counted`] with buffers of `buffer` bytes (a small one to read only the start).
+pub fn open_buffered(
+    path: &str,
+    count: Arc<AtomicU64>,
+    buffer: usize,
+) -> io::Result<LineReader<Box<dyn BufRead + Send>>> {
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(Counting {
             inner: io::stdin(),
@@ -32,11 +41,11 @@ pub fn open_counted(
             count,
         })
     };
-    let mut buffered = BufReader::with_capacity(BUFFER, raw);
+    let mut buffered = BufReader::with_capacity(buffer, raw);
     let is_gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn BufRead + Send> = if is_gzip {
         Box::new(BufReader::with_capacity(
-            BUFFER,
+            buffer,
             MultiGzDecoder::new(buffered),
         ))
     } else {

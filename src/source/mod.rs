@@ -2,9 +2,11 @@
 //! line read by the input format's [`Adapter`].
 
 pub mod alongside;
+pub mod file_order;
 pub mod files;
 pub mod lines;
 pub mod tail;
+pub mod window;
 
 pub use alongside::read_files_alongside;
 pub use files::{read_files, Progress, Sink};

@@ -103,6 +103,16 @@ impl Adapter {
         }
     }
 
+    /// For an input that [needs sorting](Adapter::needs_sorting), how far out of event-time
+    /// order its events may be (`csv.sort_window`): a replay holds each event until the newest
+    /// event time read is this far past it. `None` when the input is in order.
+    pub fn sort_window(&self) -> Option<crate::time::Millis> {
+        match self {
+            Adapter::Csv(c) if c.needs_sorting() => Some(c.sort_window()),
+            _ => None,
+        }
+    }
+
     /// Whether a live stream can read this input; if not, the problems of the mapping (named
     /// `mapping` in the error): a live stream cannot wait for its end to sort, and, reading
     /// Kafka (`kafka`), cannot learn the columns from a header line.

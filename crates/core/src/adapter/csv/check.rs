@@ -77,6 +77,10 @@ impl Checker {
             self.problem("csv.tolerance", e);
             0
         });
+        let sort_window = time::parse_duration(&raw.sort_window).unwrap_or_else(|e| {
+            self.problem("csv.sort_window", e);
+            0
+        });
         let channel = Channel::parse(&raw.channel).unwrap_or_else(|| {
             self.problem(
                 "csv.channel",
@@ -162,6 +166,7 @@ impl Checker {
             clock,
             tolerance,
             sort: raw.sort,
+            sort_window,
             channel,
             columns: self.columns,
             call_id,

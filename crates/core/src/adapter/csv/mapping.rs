@@ -29,6 +29,8 @@ pub struct Mapping {
     pub(super) clock: Clock,
     pub(super) tolerance: Millis,
     pub(super) sort: bool,
+    /// How far out of order a sorting export may be: events wait this long in event time.
+    pub(super) sort_window: Millis,
     pub(super) channel: Channel,
     /// Every column the mapping reads.
     pub(super) columns: Vec<Column>,
@@ -175,6 +177,11 @@ impl Mapping {
     /// Whether rows must be sorted by event time before the engine sees them.
     pub fn sort(&self) -> bool {
         self.sort
+    }
+
+    /// How far behind the newest event time a sorted event may arrive (`csv.sort_window`).
+    pub fn sort_window(&self) -> Millis {
+        self.sort_window
     }
 }
 

@@ -132,6 +132,11 @@ impl Csv {
         self.mapping.sort()
     }
 
+    /// How far behind the newest event time an event of a sorting export may arrive.
+    pub fn sort_window(&self) -> crate::time::Millis {
+        self.mapping.sort_window()
+    }
+
     /// Finds the mapped columns among `names` (the header, or `csv.names`); positions need no
     /// names. False if a named column is missing or a merged pair is not adjacent.
     fn resolve(&mut self, names: Option<&[String]>) -> bool {

@@ -4,6 +4,10 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// How far out of event-time order a sorting export may be (`csv.sort_window`): a month, so
+/// a monthly export in any row order (by line, by agent) comes out exactly sorted.
+pub const DEFAULT_SORT_WINDOW: &str = "32d";
+
 /// The file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +30,7 @@ pub struct RawCsv {
     pub datetime_format: String,
     pub tolerance: String,
     pub sort: bool,
+    pub sort_window: String,
     pub channel: String,
     pub columns: RawColumns,
     pub empty: BTreeMap<String, OneOrMany>,
@@ -49,6 +54,7 @@ impl Default for RawCsv {
             datetime_format: "%Y-%m-%d %H:%M:%S".into(),
             tolerance: "0s".into(),
             sort: false,
+            sort_window: DEFAULT_SORT_WINDOW.into(),
             channel: "voice".into(),
             columns: RawColumns::default(),
             empty: BTreeMap::new(),
