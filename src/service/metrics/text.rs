@@ -37,13 +37,12 @@ pub(super) fn escape(v: &str, quote: bool) -> Cow<'_, str> {
 }
 
 /// Appends `v` as the encoder prints a sample value: `f64`'s `Display`. Integers (most
-/// samples are counts) take the shorter path of the integer formatter, which prints them the
-/// same.
+/// samples are counts) take the shorter path of `itoa`, which prints them the same.
 pub(super) fn number(buf: &mut String, v: f64) {
     // Below 2^53 every integer is exact, and both print its digits alone.
     const EXACT: f64 = 9_007_199_254_740_992.0;
     if v.fract() == 0.0 && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
-        let _ = write!(buf, "{}", v as i64);
+        buf.push_str(itoa::Buffer::new().format(v as i64));
     } else {
         let _ = write!(buf, "{v}");
     }
