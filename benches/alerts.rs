@@ -8,35 +8,21 @@
 //!
 //! Run: `cargo bench --bench alerts`.
 
-use callpulse::alert::Profile;
-use callpulse::config::Config;
-use callpulse::reject::Origin;
-use callpulse::service::alerts::LiveAlerts;
+#[path = "support/center.rs"]
+mod center;
+
 use callpulse::service::{metrics, Shared, State};
 use callpulse::time::{Millis, MINUTE, SECOND};
+use center::T0;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
-const T0: Millis = 1_793_491_200_000;
 const QUEUES: i64 = 50;
 
 fn busy_state() -> (Shared, Millis) {
-    let mut cfg = Config::default();
-    cfg.engine.lateness = 0;
-    let profile = Profile::load("yd-t-2823-2015").unwrap();
-    let alerts =
-        LiveAlerts::new(profile, &cfg.alerts, "http://bench/api/v1/alerts".into()).unwrap();
-    let shared = Shared::new(State::new(cfg, vec!["bench".into()]).with_alerts(alerts));
+    let shared = center::service(QUEUES as usize);
     let mut state = shared.lock();
-    let mut offset = 0;
-    let mut feed = |state: &mut State, line: String, now: Millis| {
-        offset += 1;
-        let origin = Origin {
-            source: 0,
-            partition: 0,
-            offset,
-        };
-        state.feed(line.as_bytes(), origin, now);
-    };
+    let mut feed = center::Feed::default();
+    let mut feed = |state: &mut State, line: String, now: Millis| feed.line(state, line, now);
     let end = T0 + 60 * MINUTE;
     let mut t = T0;
     let mut i = 0;
@@ -66,8 +52,7 @@ fn busy_state() -> (Shared, Millis) {
         t += 200;
         i += 1;
     }
-    state.idle_advance(end);
-    state.drain();
+    center::settle(&mut state, end);
     drop(state);
     (shared, end)
 }

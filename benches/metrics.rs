@@ -13,40 +13,25 @@
 //!
 //! Run: `cargo bench --bench metrics`.
 
-use callpulse::alert::Profile;
-use callpulse::config::Config;
-use callpulse::reject::Origin;
-use callpulse::service::alerts::LiveAlerts;
+#[path = "support/center.rs"]
+mod center;
+
 use callpulse::service::{metrics, Shared, State};
 use callpulse::time::{Millis, MINUTE, SECOND};
+use center::T0;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::{Duration, Instant};
 
-const T0: Millis = 1_793_491_200_000;
 /// The budget of one exposition of a 1,000-queue center.
 const BUDGET: Duration = Duration::from_millis(10);
 const CENTERS: [i64; 2] = [50, 1_000];
 
 /// A center of `queues` queues after an hour of calls: 360 per queue, each answered and ended.
 fn busy_state(queues: i64) -> Shared {
-    let mut cfg = Config::default();
-    cfg.engine.lateness = 0;
-    cfg.engine.limits.queues = queues as usize;
-    let profile = Profile::load("yd-t-2823-2015").unwrap();
-    let alerts =
-        LiveAlerts::new(profile, &cfg.alerts, "http://bench/api/v1/alerts".into()).unwrap();
-    let shared = Shared::new(State::new(cfg, vec!["bench".into()]).with_alerts(alerts));
+    let shared = center::service(queues as usize);
     let mut state = shared.lock();
-    let mut offset = 0;
-    let mut feed = |state: &mut State, line: String, now: Millis| {
-        offset += 1;
-        let origin = Origin {
-            source: 0,
-            partition: 0,
-            offset,
-        };
-        state.feed(line.as_bytes(), origin, now);
-    };
+    let mut feed = center::Feed::default();
+    let mut feed = |state: &mut State, line: String, now: Millis| feed.line(state, line, now);
     let end = T0 + 60 * MINUTE;
     // 360 calls per queue in the hour.
     let step = 10 * SECOND / queues;
@@ -92,8 +77,7 @@ fn busy_state(queues: i64) -> Shared {
         t += step;
         i += 1;
     }
-    state.idle_advance(end);
-    state.drain();
+    center::settle(&mut state, end);
     drop(state);
     shared
 }
