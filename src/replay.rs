@@ -133,6 +133,8 @@ pub fn run(
     let started = Instant::now();
     let mut engine = Engine::new(&cfg.engine, &[r.granularity]);
     engine.set_agent_records(r.scopes.iter().any(|s| s == "agent"));
+    // Records only: no live figure is read.
+    engine.set_live_windows(false);
     let rejects = match &r.rejected {
         Some(path) => Some(RejectWriter::new(std::io::BufWriter::new(
             crate::fsmode::create(path)

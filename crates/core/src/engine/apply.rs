@@ -227,8 +227,10 @@ impl Engine {
             let delta = c.delta;
             self.store
                 .add(c.scope, c.anchor, |t, thr| add_delta(t, delta, thr, short));
-            let threshold = self.store.threshold(c.scope);
-            self.live.add(c.scope, c.anchor, delta, threshold, short);
+            if !self.no_live_windows {
+                let threshold = self.store.threshold(c.scope);
+                self.live.add(c.scope, c.anchor, delta, threshold, short);
+            }
         }
         if let (Some(customer), Some(queue), true) = (customer, queues.queue, first_offer) {
             let mut now_repeats = Vec::new();

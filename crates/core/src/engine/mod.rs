@@ -125,6 +125,10 @@ pub struct Engine {
     /// (the live service); replay interns them when events are applied.
     #[serde(skip)]
     live_names: bool,
+    /// The rolling windows and all-time wait buckets of the live figures are not kept (a
+    /// replay, which reads none: see [`Engine::set_live_windows`]).
+    #[serde(skip)]
+    no_live_windows: bool,
     /// The provisional overlay, kept up to date event by event in the live service (stale
     /// otherwise: see [`provisional`]).
     #[serde(skip)]
@@ -175,6 +179,7 @@ impl Engine {
             refused: Vec::new(),
             clock_rejected: Vec::new(),
             live_names: false,
+            no_live_windows: false,
             overlay: Provisional::default(),
             rebuilt: OnceCell::new(),
             stats: Stats::default(),
@@ -186,6 +191,13 @@ impl Engine {
     /// no agent records turns it off, which saves a tally per agent and interval.
     pub fn set_agent_records(&mut self, on: bool) {
         self.agents.per_agent = on;
+    }
+
+    /// Whether to keep the rolling windows of the live figures (`Engine::window`, the wait
+    /// buckets of `Engine::waits`). On by default; a replay, which prints records and reads no
+    /// live figure, turns them off and saves their upkeep on every event.
+    pub fn set_live_windows(&mut self, on: bool) {
+        self.no_live_windows = !on;
     }
 
     /// Leaves the watermark to the caller: `ingest` no longer advances it from the newest
