@@ -44,6 +44,10 @@ pub struct CallTable {
     /// `map`: rebuilt from it on restore ([`CallTable::rebuild_waiting`]), never saved.
     #[serde(skip)]
     waiting: FxHashMap<Id, (u32, Millis)>,
+    /// Whether `waiting` is left empty: nothing reads it (a replay, see
+    /// [`CallTable::index_waiting`]), so its upkeep on every offer and answer is saved.
+    #[serde(skip)]
+    unindexed: bool,
 }
 
 /// Where a call waits, if it waits: its queue and the instant it was offered there.
@@ -59,11 +63,23 @@ impl CallTable {
             timeout,
             linger,
             waiting: FxHashMap::default(),
+            unindexed: false,
         }
+    }
+
+    /// Whether to keep the index of the calls waiting ([`CallTable::waiting`]). On by default;
+    /// turned off it is emptied, and turned on again it is rebuilt from the calls.
+    pub fn index_waiting(&mut self, on: bool) {
+        self.unindexed = !on;
+        self.rebuild_waiting();
     }
 
     /// Rebuilds the index of the calls waiting from the calls (a restored checkpoint).
     pub fn rebuild_waiting(&mut self) {
+        if self.unindexed {
+            self.waiting = FxHashMap::default();
+            return;
+        }
         self.waiting = self
             .map
             .iter()
@@ -82,7 +98,7 @@ impl CallTable {
         before: Option<(u32, Millis)>,
         now: Option<(u32, Millis)>,
     ) {
-        if before == now {
+        if before == now || self.unindexed {
             return;
         }
         match now {
@@ -95,10 +111,21 @@ impl CallTable {
         }
     }
 
+    /// Removes call `id` from the index of the calls waiting.
+    fn unindex(&mut self, id: &Id) {
+        if !self.unindexed {
+            self.waiting.remove(id);
+        }
+    }
+
     /// Takes the configuration of `fresh`, keeping this one's state (a restored checkpoint).
     pub fn configure_like(&mut self, fresh: &Self) {
         self.timeout = fresh.timeout;
         self.linger = fresh.linger;
+        self.unindexed = fresh.unindexed;
+        if self.unindexed {
+            self.waiting = FxHashMap::default();
+        }
     }
 
     /// The offered call `id`, if any, to plan against and update in place.
@@ -156,7 +183,7 @@ impl CallTable {
             Some(Entry::Orphan(events)) => events.push(q),
             _ => {
                 if let Some(Entry::Live(_)) = self.map.insert(id.clone(), Entry::Orphan(vec![q])) {
-                    self.waiting.remove(id);
+                    self.unindex(id);
                 }
                 self.check_later(id.clone(), now);
             }
@@ -188,7 +215,7 @@ impl CallTable {
             gone(&id);
             match self.map.remove(&id) {
                 Some(Entry::Live(call)) => {
-                    self.waiting.remove(&id);
+                    self.unindex(&id);
                     out.evicted +=
                         u64::from(matches!(call.phase, Phase::Waiting | Phase::Answered));
                 }

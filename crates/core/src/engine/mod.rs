@@ -193,11 +193,13 @@ impl Engine {
         self.agents.per_agent = on;
     }
 
-    /// Whether to keep the rolling windows of the live figures (`Engine::window`, the wait
-    /// buckets of `Engine::waits`). On by default; a replay, which prints records and reads no
-    /// live figure, turns them off and saves their upkeep on every event.
+    /// Whether to keep the live figures: the rolling windows (`Engine::window`), the wait
+    /// buckets (`Engine::waits`) and the index of the calls waiting (`Engine::waiting`). On by
+    /// default; a replay, which prints records and reads no live figure, turns them off and
+    /// saves their upkeep on every event.
     pub fn set_live_windows(&mut self, on: bool) {
         self.no_live_windows = !on;
+        self.calls.index_waiting(on);
     }
 
     /// Leaves the watermark to the caller: `ingest` no longer advances it from the newest
