@@ -12,7 +12,7 @@ use crate::alert::{
     Transition, WindowKind,
 };
 use crate::config::AlertsConfig;
-use crate::engine::{Engine, Scope, Tally};
+use crate::engine::{Engine, Scope, Tally, Window};
 use crate::notify::{Notifier, Outgoing, Targets};
 use crate::time::{Calendar, Granularity, Millis, Period};
 use crate::untrusted::Untrusted;
@@ -247,10 +247,7 @@ pub fn window_sums(state: &Observed, scope: Scope, window: WindowKind, at: Milli
             } else {
                 60
             };
-            Sums {
-                counts: engine.window(scope, at, minutes).counts,
-                ..Sums::default()
-            }
+            rolling_sums(&engine.window(scope, at, minutes))
         }
         WindowKind::Interval => calendar_window(Granularity::Interval),
         WindowKind::Day => calendar_window(Granularity::Day),
@@ -280,6 +277,14 @@ pub fn window_sums(state: &Observed, scope: Scope, window: WindowKind, at: Milli
                 ..Sums::default()
             }
         }
+    }
+}
+
+/// The sums of a rolling window (`Last15m`, `Last60m`) from the engine's sums of its minutes.
+pub fn rolling_sums(w: &Window) -> Sums {
+    Sums {
+        counts: w.counts,
+        ..Sums::default()
     }
 }
 

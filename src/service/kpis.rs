@@ -67,6 +67,15 @@ impl LiveWindow {
         }
     }
 
+    /// The call sums of `scope` in every window at live time `at`, in the order of
+    /// [`LiveWindow::ALL`]: the minutes of the two rolling windows are read once for both.
+    pub fn sums_of_all(state: &State, scope: Scope, at: Millis) -> [Window; 4] {
+        let [last15m, last60m] = state.engine.windows(scope, at, [15, 60]);
+        let today = LiveWindow::Today.sums(state, scope, at);
+        let interval = LiveWindow::Interval.sums(state, scope, at);
+        [last15m, last60m, today, interval]
+    }
+
     /// The call sums of `scope` in this window at live time `at`.
     pub fn sums(self, state: &State, scope: Scope, at: Millis) -> Window {
         match self {

@@ -59,7 +59,12 @@ fn live_sums_equal_final_records(
             break;
         }
         for scope in scopes(&e) {
-            let w = e.window(scope, start + len - 1, len / MINUTE);
+            let at = start + len - 1;
+            let w = e.window(scope, at, len / MINUTE);
+            // Several windows read in one pass are each window read alone.
+            let one_pass = e.windows(scope, at, [60, len / MINUTE, 15]);
+            let alone = [e.window(scope, at, 60), w, e.window(scope, at, 15)];
+            prop_assert_eq!(one_pass, alone);
             live.insert((scope, start), w);
         }
     }

@@ -6,8 +6,8 @@ use super::catalogue::{f, Family};
 use super::out::{Label, Out, Texts};
 use super::table::table;
 use crate::alert::{ScopeKind, Sum, WindowKind};
-use crate::engine::Scope;
-use crate::service::alerts::window_sums;
+use crate::engine::{Scope, Window};
+use crate::service::alerts::{rolling_sums, window_sums};
 use crate::service::state::State;
 use crate::time::Millis;
 use prometheus::proto::MetricType;
@@ -59,8 +59,14 @@ pub fn window_families() -> Vec<(String, Vec<&'static str>, &'static str)> {
 }
 
 /// The alert families of `state` at live time `at`; `queues` are the labels of the queues by
-/// id.
-pub(super) fn collect(state: &State, at: Millis, queues: &[Label], out: &mut Out) {
+/// id, `rolling` the sums of the rolling windows (15 and 60 minutes) of scopes already read.
+pub(super) fn collect(
+    state: &State,
+    at: Millis,
+    queues: &[Label],
+    rolling: &FxHashMap<Scope, [Window; 2]>,
+    out: &mut Out,
+) {
     let Some(live) = &state.alerts else {
         return;
     };
@@ -147,7 +153,12 @@ pub(super) fn collect(state: &State, at: Millis, queues: &[Label], out: &mut Out
             .collect();
         let window_label = Label::Static(window.name());
         for (scope, label) in scopes(kind) {
-            let s = window_sums(&observed, scope, window, at);
+            let s = match (window, rolling.get(&scope)) {
+                (WindowKind::Last15m, Some([w, _])) | (WindowKind::Last60m, Some([_, w])) => {
+                    rolling_sums(w)
+                }
+                _ => window_sums(&observed, scope, window, at),
+            };
             let labels = match label {
                 Some(l) => [l, window_label],
                 None => [window_label, window_label],

@@ -5,10 +5,11 @@ use super::alerts;
 use super::catalogue::AGENT_STATES;
 use super::out::{Label, Out, Texts};
 use super::table::table;
-use crate::engine::{Scope, Staffing};
+use crate::engine::{Scope, Staffing, Window};
 use crate::service::kpis::{self, LiveWindow};
 use crate::service::state::State;
 use crate::time::{seconds, Millis};
+use rustc_hash::FxHashMap;
 
 /// The families of the live views of a queue (`callpulse_…`) or of the center
 /// (`callpulse_center_…`).
@@ -49,8 +50,19 @@ pub(super) fn collect(state: &State, out: &mut Out) {
     let mut texts = Texts::default();
     let down = t.id("callpulse_component_down_seconds_total");
     let agent_state = t.id("callpulse_agent_state_seconds_total");
+    // The queues in the order of their names: the series are written in that order, and
+    // taken in it they need no sorting (see `write`).
+    let mut by_name: Vec<u32> = (0..names.queues.len() as u32).collect();
+    by_name.sort_unstable_by(|a, b| names.queues.name(*a).cmp(names.queues.name(*b)));
+    let mut rank = vec![0; by_name.len()];
+    for (r, &q) in by_name.iter().enumerate() {
+        rank[q as usize] = r;
+    }
     let mut totals = engine.totals();
-    totals.sort_by_key(|(s, _)| *s);
+    totals.sort_by_key(|(s, _)| match *s {
+        Scope::Queue(q) => (Scope::Queue(0), rank[q as usize]),
+        other => (other, 0),
+    });
     for (scope, tally) in &totals {
         match *scope {
             Scope::Center => out.counts(*scope, Label::Static(""), tally),
@@ -84,8 +96,14 @@ pub(super) fn collect(state: &State, out: &mut Out) {
         t.id("callpulse_staffing_agents_staffed"),
         t.id("callpulse_staffing_offered_load_erlangs"),
     ];
-    let queue_ids = 0..names.queues.len() as u32;
-    for scope in queue_ids.map(Scope::Queue).chain([Scope::Center]) {
+    // The rolling windows (15 and 60 minutes) of each queue and the center, which the alert
+    // window sums read again.
+    let mut rolling: FxHashMap<Scope, [Window; 2]> = FxHashMap::default();
+    for scope in by_name
+        .iter()
+        .map(|&q| Scope::Queue(q))
+        .chain([Scope::Center])
+    {
         let (queue, fams) = match scope {
             Scope::Queue(q) => (Some(queues[q as usize]), &queue_families),
             _ => (None, &center_families),
@@ -97,8 +115,10 @@ pub(super) fn collect(state: &State, out: &mut Out) {
         };
         let n = if queue.is_some() { 2 } else { 1 };
         if at > Millis::MIN {
-            for window in LiveWindow::ALL {
-                let w = window.sums(state, scope, at).counts;
+            let sums = LiveWindow::sums_of_all(state, scope, at);
+            rolling.insert(scope, [sums[0], sums[1]]);
+            for (window, w) in LiveWindow::ALL.into_iter().zip(sums) {
+                let w = w.counts;
                 let values = [
                     w.service_level(),
                     w.answer_rate(),
@@ -228,5 +248,5 @@ pub(super) fn collect(state: &State, out: &mut Out) {
         let fam = t.id("callpulse_watermark_timestamp_seconds");
         out.push(fam, &[], seconds(engine.watermark()));
     }
-    alerts::collect(state, at, &queues, out);
+    alerts::collect(state, at, &queues, &rolling, out);
 }

@@ -293,21 +293,38 @@ impl Live {
     /// The sums of `scope` over the `minutes` minutes ending with the minute containing `at`
     /// (`minutes` is capped at [`MAX_WINDOW_MINUTES`]).
     pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
-        let mut sum = Window::default();
+        let [sum] = self.windows(scope, at, [minutes]);
+        sum
+    }
+
+    /// [`Live::window`] of each of `minutes`, in one pass over the minutes of the longest.
+    pub fn windows<const N: usize>(
+        &self,
+        scope: Scope,
+        at: Millis,
+        minutes: [i64; N],
+    ) -> [Window; N] {
+        let mut sums = [Window::default(); N];
         let Some(s) = self.scopes.get(&scope) else {
-            return sum;
+            return sums;
         };
+        let lengths = minutes.map(|m| m.clamp(1, MAX_WINDOW_MINUTES));
+        let longest = lengths.iter().copied().max().unwrap_or(0);
         let last = at.div_euclid(MINUTE);
-        let first = last - minutes.clamp(1, MAX_WINDOW_MINUTES) + 1;
-        // Each minute has one slot; only the window's minutes are looked at (the ring is
-        // longer than any window, so no slot holds two of them).
-        for minute in first..=last {
+        // Each minute has one slot; only the windows' minutes are looked at, newest first (the
+        // ring is longer than any window, so no slot holds two of them).
+        for back in 0..longest {
+            let minute = last - back;
             let (held, w) = &s.ring[minute.rem_euclid(RING as i64) as usize];
             if *held == minute {
-                sum.merge(w);
+                for (sum, &length) in sums.iter_mut().zip(&lengths) {
+                    if back < length {
+                        sum.merge(w);
+                    }
+                }
             }
         }
-        sum
+        sums
     }
 
     /// The scopes with windows.

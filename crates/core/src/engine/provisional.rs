@@ -116,9 +116,14 @@ impl Provisional {
         self.stale
     }
 
-    /// The overlay's sums of `scope` over a window (see [`Live::window`]).
-    pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
-        self.live.window(scope, at, minutes)
+    /// The overlay's sums of `scope` over windows (see [`Live::windows`]).
+    pub fn windows<const N: usize>(
+        &self,
+        scope: Scope,
+        at: Millis,
+        minutes: [i64; N],
+    ) -> [Window; N] {
+        self.live.windows(scope, at, minutes)
     }
 
     pub fn waits(&self, scope: Scope) -> Option<(&WaitBuckets, &WaitBuckets)> {

@@ -406,9 +406,8 @@ mod configuration {
 
     /// An offered call of queue `queue` at `ts`, for engine `e`.
     fn offer(e: &mut Engine, id: &str, queue: &str, ts: Millis) {
-        let line = format!(
-            r#"{{"type":"call.offered","ts":{ts},"call_id":"{id}","queue":"{queue}"}}"#
-        );
+        let line =
+            format!(r#"{{"type":"call.offered","ts":{ts},"call_id":"{id}","queue":"{queue}"}}"#);
         let decoder = crate::codec::Decoder {
             max_bytes: Config::default().engine.max_event_bytes,
         };

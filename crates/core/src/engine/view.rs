@@ -55,9 +55,23 @@ impl Engine {
     /// Call sums of `scope` (a queue or the center) over the `minutes` minutes of event time
     /// ending with the minute containing `at`.
     pub fn window(&self, scope: Scope, at: Millis, minutes: i64) -> Window {
-        let mut w = self.live.window(scope, at, minutes);
-        w.merge(&self.provisional().window(scope, at, minutes));
+        let [w] = self.windows(scope, at, [minutes]);
         w
+    }
+
+    /// [`Engine::window`] of each of `minutes`, the minutes of the applied events read once.
+    pub fn windows<const N: usize>(
+        &self,
+        scope: Scope,
+        at: Millis,
+        minutes: [i64; N],
+    ) -> [Window; N] {
+        let mut sums = self.live.windows(scope, at, minutes);
+        let more = self.provisional().windows(scope, at, minutes);
+        for (w, more) in sums.iter_mut().zip(&more) {
+            w.merge(more);
+        }
+        sums
     }
 
     /// The all-time wait buckets of answered and of abandoned calls of `scope`.
