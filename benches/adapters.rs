@@ -11,6 +11,8 @@
 //!
 //! Run: `cargo bench --bench adapters`.
 
+#[path = "support/allocator.rs"]
+mod allocator;
 use callpulse::adapter::csv::{Csv, Mapping};
 use callpulse::adapter::Adapter;
 use callpulse::config::InputFormat;

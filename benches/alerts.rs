@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench --bench alerts`.
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "support/center.rs"]
 mod center;
 

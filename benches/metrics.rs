@@ -13,6 +13,8 @@
 //!
 //! Run: `cargo bench --bench metrics`.
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "support/center.rs"]
 mod center;
 

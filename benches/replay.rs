@@ -19,6 +19,8 @@
 //!
 //! Run: `CALLPULSE_BENCH_INPUT=/tmp/events.jsonl cargo bench --bench replay`.
 
+#[path = "support/allocator.rs"]
+mod allocator;
 #[path = "support/floor.rs"]
 mod floor;
 // Only its generator is used here; the stream's shape figures are the engine bench's.
