@@ -11,6 +11,7 @@
 
 use super::state::Shared;
 use prometheus::{Registry, TextEncoder};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod alerts;
 mod catalogue;
@@ -28,6 +29,9 @@ pub struct Metrics {
     shared: Shared,
     /// The event-delay histogram and the process metrics.
     own: Registry,
+    /// The length of the last exposition: the next one's buffer is taken that large at once,
+    /// not grown (and copied) step by step.
+    last_len: AtomicUsize,
 }
 
 impl Metrics {
@@ -46,6 +50,7 @@ impl Metrics {
         Metrics {
             shared: shared.clone(),
             own,
+            last_len: AtomicUsize::new(0),
         }
     }
 }
@@ -75,5 +80,8 @@ pub fn render(metrics: &Metrics) -> String {
             (family.get_name().to_string(), text)
         })
         .collect();
-    write::write(&samples.0, own)
+    let room = metrics.last_len.load(Ordering::Relaxed) * 9 / 8;
+    let text = write::write(&samples.0, own, room);
+    metrics.last_len.store(text.len(), Ordering::Relaxed);
+    text
 }

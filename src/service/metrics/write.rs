@@ -10,8 +10,9 @@ use super::text::{escape, number};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-/// The text of `out`, with the families of `own` (name, text) in their places by name.
-pub(super) fn write(out: &Out, mut own: Vec<(String, String)>) -> String {
+/// The text of `out`, with the families of `own` (name, text) in their places by name, in a
+/// buffer of at least `room` bytes.
+pub(super) fn write(out: &Out, mut own: Vec<(String, String)>, room: usize) -> String {
     let table = table();
     own.sort_by(|a, b| a.0.cmp(&b.0));
     let mut own = own.into_iter().peekable();
@@ -38,7 +39,7 @@ pub(super) fn write(out: &Out, mut own: Vec<(String, String)>) -> String {
         inf_seen,
     };
     let series: usize = out.families.iter().map(|s| s.values.len()).sum();
-    let mut buf = String::with_capacity(64 * 1024 + series * 64);
+    let mut buf = String::with_capacity(room.max(64 * 1024 + series * 64));
     for &id in &table.order {
         let def = table.def(id);
         while let Some((_, text)) = own.next_if(|(name, _)| *name < def.name) {
