@@ -13,6 +13,8 @@
 
 #[path = "support/allocator.rs"]
 mod allocator;
+#[path = "support/rounds.rs"]
+mod rounds;
 use callpulse::adapter::csv::{Csv, Mapping};
 use callpulse::adapter::Adapter;
 use callpulse::config::InputFormat;
@@ -23,9 +25,9 @@ use callpulse::reject::{Origin, RejectReason};
 use callpulse::source::{self, Sink};
 use callpulse::time::Granularity;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use rounds::Rounds;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::time::Instant;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -134,19 +136,12 @@ fn replay_bank(cfg: &Config, files: &[String]) -> usize {
 /// rate and their ratio: the replay measured against its reference in the same run.
 fn side_by_side(bank: &str, rows: u64, cfg: &Config, files: &[String], rounds: usize) {
     let n = rows as f64;
-    let mut rates: [Vec<f64>; 2] = Default::default();
+    let mut times = Rounds::<2>::new();
     for _ in 0..rounds {
-        let t = Instant::now();
-        black_box(adapt(bank_adapter(), bank));
-        rates[0].push(n / t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        black_box(replay_bank(cfg, files));
-        rates[1].push(n / t.elapsed().as_secs_f64());
+        times.time(0, n, || adapt(bank_adapter(), bank));
+        times.time(1, n, || replay_bank(cfg, files));
     }
-    let [adapter, replay] = rates.map(|mut r| {
-        r.sort_by(f64::total_cmp);
-        r[r.len() / 2]
-    });
+    let [adapter, replay] = times.medians();
     println!(
         "side by side, {rounds} interleaved rounds, medians (M rows/s): csv_adapter {:.2}, csv_replay {:.2}; csv_replay = {:.0} % of csv_adapter",
         adapter / 1e6,

@@ -13,7 +13,7 @@ mod allocator;
 #[path = "support/center.rs"]
 mod center;
 
-use callpulse::service::{metrics, Shared, State};
+use callpulse::service::{metrics, Shared};
 use callpulse::time::{Millis, MINUTE, SECOND};
 use center::T0;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -24,32 +24,15 @@ fn busy_state() -> (Shared, Millis) {
     let shared = center::service(QUEUES as usize);
     let mut state = shared.lock();
     let mut feed = center::Feed::default();
-    let mut feed = |state: &mut State, line: String, now: Millis| feed.line(state, line, now);
     let end = T0 + 60 * MINUTE;
     let mut t = T0;
     let mut i = 0;
     while t < end {
         let queue = i % QUEUES;
-        let id = format!("c{i}");
-        feed(
-            &mut state,
-            format!(r#"{{"type":"call.offered","ts":{t},"call_id":"{id}","queue":"q{queue}"}}"#),
-            t,
-        );
-        let answer = t + (i % 40) * SECOND;
-        feed(
-            &mut state,
-            format!(
-                r#"{{"type":"call.answered","ts":{answer},"call_id":"{id}","agent_id":"a{queue}"}}"#
-            ),
-            t,
-        );
+        feed.offered(&mut state, t, i, queue);
+        feed.answered(&mut state, t + (i % 40) * SECOND, i, queue, t);
         if i % 100 == 0 {
-            feed(
-                &mut state,
-                format!(r#"{{"type":"system.heartbeat","ts":{t},"component":"acd"}}"#),
-                t,
-            );
+            feed.heartbeat(&mut state, t);
         }
         t += 200;
         i += 1;
@@ -85,9 +68,9 @@ fn bench(c: &mut Criterion) {
         state.alerts = Some(live);
     });
     g.throughput(Throughput::Elements(1));
-    let registry = metrics::Metrics::new(&shared);
+    let exposition = metrics::Metrics::new(&shared);
     g.bench_function("scrape", |b| {
-        b.iter(|| black_box(metrics::render(&registry).len()));
+        b.iter(|| black_box(metrics::render(&exposition).len()));
     });
     g.finish();
 }

@@ -22,6 +22,8 @@
 mod counting;
 #[path = "support/floor.rs"]
 mod floor;
+#[path = "support/rounds.rs"]
+mod rounds;
 mod support;
 
 use callpulse::codec::Decoder;
@@ -37,9 +39,10 @@ use criterion::{
     black_box, criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput,
 };
 use floor::read_and_parse_floor;
+use rounds::Rounds;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::{Profile, Stream};
 
 /// The configuration of the benches: defaults, in the time zone of the generated stream.
@@ -257,26 +260,17 @@ fn decode_all(stream: &Stream) -> Vec<Event> {
 fn side_by_side(cfg: &Config, stream: &Stream, events: &[Event], rounds: usize) {
     let decoder = Decoder::default();
     let n = stream.len() as f64;
-    let mut rates: [Vec<f64>; 4] = Default::default();
+    let mut times = Rounds::<4>::new();
     for _ in 0..rounds {
-        let t = Instant::now();
-        black_box(read_and_parse_floor(&stream.text[..], decoder.max_bytes));
-        rates[0].push(n / t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        black_box(read_and_decode(&stream.text, decoder));
-        rates[1].push(n / t.elapsed().as_secs_f64());
+        times.time(0, n, || {
+            read_and_parse_floor(&stream.text[..], decoder.max_bytes)
+        });
+        times.time(1, n, || read_and_decode(&stream.text, decoder));
         let input = events.to_vec();
-        let t = Instant::now();
-        black_box(engine_only(cfg, input));
-        rates[2].push(n / t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        black_box(replay(cfg, &stream.text).records);
-        rates[3].push(n / t.elapsed().as_secs_f64());
+        times.time(2, n, || engine_only(cfg, input));
+        times.time(3, n, || replay(cfg, &stream.text).records);
     }
-    let [floor, parse, engine, whole] = rates.map(|mut r| {
-        r.sort_by(f64::total_cmp);
-        r[r.len() / 2]
-    });
+    let [floor, parse, engine, whole] = times.medians();
     println!(
         "side by side, {rounds} interleaved rounds, medians (M events/s): read+parse floor {:.2}, read+decode {:.2}, engine alone {:.2}, replay {:.2}; replay = {:.0} % of read+decode, {:.0} % of the floor",
         floor / 1e6,

@@ -18,8 +18,8 @@ mod allocator;
 #[path = "support/center.rs"]
 mod center;
 
-use callpulse::service::{metrics, Shared, State};
-use callpulse::time::{Millis, MINUTE, SECOND};
+use callpulse::service::{metrics, Shared};
+use callpulse::time::{MINUTE, SECOND};
 use center::T0;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::{Duration, Instant};
@@ -33,7 +33,6 @@ fn busy_state(queues: i64) -> Shared {
     let shared = center::service(queues as usize);
     let mut state = shared.lock();
     let mut feed = center::Feed::default();
-    let mut feed = |state: &mut State, line: String, now: Millis| feed.line(state, line, now);
     let end = T0 + 60 * MINUTE;
     // 360 calls per queue in the hour.
     let step = 10 * SECOND / queues;
@@ -41,40 +40,22 @@ fn busy_state(queues: i64) -> Shared {
     let mut i = 0;
     while t < end {
         let queue = i % queues;
-        let id = format!("c{i}");
-        feed(
-            &mut state,
-            format!(r#"{{"type":"call.offered","ts":{t},"call_id":"{id}","queue":"q{queue}"}}"#),
-            t,
-        );
+        feed.offered(&mut state, t, i, queue);
         let answer = t + (i % 40) * SECOND;
-        feed(
-            &mut state,
-            format!(
-                r#"{{"type":"call.answered","ts":{answer},"call_id":"{id}","agent_id":"a{queue}"}}"#
-            ),
-            t,
-        );
+        feed.answered(&mut state, answer, i, queue, t);
         let hang = answer + (60 + i % 120) * SECOND;
-        feed(
-            &mut state,
-            format!(r#"{{"type":"call.ended","ts":{hang},"call_id":"{id}"}}"#),
-            t,
-        );
+        let ended = format!(r#"{{"type":"call.ended","ts":{hang},"call_id":"c{i}"}}"#);
+        feed.line(&mut state, ended, t);
         let wrapped = hang + 15 * SECOND;
-        feed(
+        feed.line(
             &mut state,
             format!(
-                r#"{{"type":"call.wrapup_ended","ts":{wrapped},"call_id":"{id}","agent_id":"a{queue}"}}"#
+                r#"{{"type":"call.wrapup_ended","ts":{wrapped},"call_id":"c{i}","agent_id":"a{queue}"}}"#
             ),
             t,
         );
         if i % (2 * queues) == 0 {
-            feed(
-                &mut state,
-                format!(r#"{{"type":"system.heartbeat","ts":{t},"component":"acd"}}"#),
-                t,
-            );
+            feed.heartbeat(&mut state, t);
         }
         t += step;
         i += 1;
@@ -85,11 +66,11 @@ fn busy_state(queues: i64) -> Shared {
 }
 
 /// The median of `n` renders.
-fn median_render(registry: &metrics::Metrics, n: usize) -> Duration {
+fn median_render(exposition: &metrics::Metrics, n: usize) -> Duration {
     let mut times: Vec<Duration> = (0..n)
         .map(|_| {
             let start = Instant::now();
-            black_box(metrics::render(registry).len());
+            black_box(metrics::render(exposition).len());
             start.elapsed()
         })
         .collect();
@@ -102,14 +83,14 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|&queues| {
             let shared = busy_state(queues);
-            let registry = metrics::Metrics::new(&shared);
-            (queues, shared, registry)
+            let exposition = metrics::Metrics::new(&shared);
+            (queues, shared, exposition)
         })
         .collect();
     let mut g = c.benchmark_group("metrics");
-    for (queues, shared, registry) in &centers {
+    for (queues, shared, exposition) in &centers {
         g.bench_function(BenchmarkId::new("render", queues), |b| {
-            b.iter(|| black_box(metrics::render(registry).len()));
+            b.iter(|| black_box(metrics::render(exposition).len()));
         });
         g.bench_function(BenchmarkId::new("lock_held", queues), |b| {
             b.iter_with_large_drop(|| metrics::samples(shared));
@@ -118,9 +99,9 @@ fn bench(c: &mut Criterion) {
     g.finish();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mut line = Vec::new();
-    for (queues, _, registry) in &centers {
-        let bytes = metrics::render(registry).len();
-        let d = median_render(registry, 51);
+    for (queues, _, exposition) in &centers {
+        let bytes = metrics::render(exposition).len();
+        let d = median_render(exposition, 51);
         line.push(format!("{queues} queues {:.2} ms ({bytes} bytes)", ms(d)));
         if *queues == 1_000 {
             line.push(format!(

@@ -23,6 +23,8 @@
 mod allocator;
 #[path = "support/floor.rs"]
 mod floor;
+#[path = "support/rounds.rs"]
+mod rounds;
 // Only its generator is used here; the stream's shape figures are the engine bench's.
 #[allow(dead_code)]
 mod support;
@@ -32,10 +34,11 @@ use callpulse::config::Config;
 use callpulse::output::Format;
 use callpulse::replay::{self, Replay};
 use callpulse::time::Granularity;
-use criterion::{black_box, criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use rounds::Rounds;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `--period month --timezone UTC`, as the speed issue measures.
 fn config() -> Config {
@@ -104,26 +107,17 @@ fn input() -> (PathBuf, Option<tempfile::TempPath>) {
     (path.to_path_buf(), Some(path))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// The three in turn, `rounds` times; prints their medians and the goals' ratios.
 fn side_by_side(cfg: &Config, path: &Path, lines: f64, rounds: usize) {
     let max_bytes = cfg.engine.max_event_bytes;
-    let mut rates: [Vec<f64>; 3] = Default::default();
+    let mut times = Rounds::<3>::new();
     for _ in 0..rounds {
-        let t = Instant::now();
-        black_box(floor(path, max_bytes));
-        rates[0].push(lines / t.elapsed().as_secs_f64());
+        times.time(0, lines, || floor(path, max_bytes));
         for (i, single) in [(1, true), (2, false)] {
-            let t = Instant::now();
-            black_box(replay(cfg, path, single));
-            rates[i].push(lines / t.elapsed().as_secs_f64());
+            times.time(i, lines, || replay(cfg, path, single));
         }
     }
-    let [floor, one, two] = rates.map(median);
+    let [floor, one, two] = times.medians();
     println!(
         "side by side, {rounds} interleaved rounds, medians (M lines/s): floor {:.2}, replay on one thread {:.2}, on two {:.2}",
         floor / 1e6,

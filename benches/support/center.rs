@@ -40,6 +40,27 @@ impl Feed {
         };
         state.feed(line.as_bytes(), origin, now);
     }
+
+    /// Call `c{call}` offered to queue `q{queue}` at `t`, arriving then.
+    pub fn offered(&mut self, state: &mut State, t: Millis, call: i64, queue: i64) {
+        let line =
+            format!(r#"{{"type":"call.offered","ts":{t},"call_id":"c{call}","queue":"q{queue}"}}"#);
+        self.line(state, line, t);
+    }
+
+    /// Call `c{call}` answered at `at` by agent `a{queue}`, arriving at `now`.
+    pub fn answered(&mut self, state: &mut State, at: Millis, call: i64, queue: i64, now: Millis) {
+        let line = format!(
+            r#"{{"type":"call.answered","ts":{at},"call_id":"c{call}","agent_id":"a{queue}"}}"#
+        );
+        self.line(state, line, now);
+    }
+
+    /// A heartbeat of component `acd` at `t`, arriving then.
+    pub fn heartbeat(&mut self, state: &mut State, t: Millis) {
+        let line = format!(r#"{{"type":"system.heartbeat","ts":{t},"component":"acd"}}"#);
+        self.line(state, line, t);
+    }
 }
 
 /// Ends the feeding at `end`: the watermark follows the idle input there, and what closed is

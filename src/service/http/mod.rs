@@ -33,7 +33,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 struct App {
     shared: Shared,
-    registry: Arc<metrics::Metrics>,
+    metrics: Arc<metrics::Metrics>,
     /// The latest board of each window and when it was built: every wallboard open shares
     /// it, so the state is locked for one board a second, not one per screen.
     boards: Arc<Boards>,
@@ -52,7 +52,7 @@ pub fn router(shared: Shared) -> Router {
 
 /// The router of a service over `shared` whose event streams end when `stop` is triggered.
 pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
-    let registry = Arc::new(metrics::Metrics::new(&shared));
+    let metrics = Arc::new(metrics::Metrics::new(&shared));
     let tokens = shared.lock().config.service.tokens.clone();
     let max_streams = shared.lock().config.service.http.max_streams;
     let changes = shared.lock().changes();
@@ -73,7 +73,7 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route("/readyz", get(readyz))
         .with_state(App {
             shared,
-            registry,
+            metrics,
             boards: Arc::default(),
             stop,
             streams: Arc::new(tokio::sync::Semaphore::new(max_streams)),
@@ -144,7 +144,7 @@ async fn auth_js() -> Response {
 
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {
     off_worker(move || {
-        let text = metrics::render(&app.registry);
+        let text = metrics::render(&app.metrics);
         (
             [(
                 header::CONTENT_TYPE,
