@@ -6,22 +6,13 @@
 //! 1 an I/O or runtime error, 2 bad arguments, 64 an invalid configuration, 65 and 66 the
 //! verdicts of `evidence verify` (table at [`Failure`]).
 
+mod allocator;
 mod cmd;
 
 use callpulse::cli::{Cli, Command, EvidenceCommand, TokenCommand};
 use clap::Parser as _;
 use cmd::Failure;
 use std::process::ExitCode;
-
-/// The allocator of the whole process: mimalloc (its v2 line). Replay and the service hand
-/// every batch of events from a reading thread to the engine's thread, which frees them; under
-/// glibc's malloc each such free may take the lock of the arena the reader allocated from, and
-/// the two threads woke each other through a futex at every contention: a quarter of a CSV
-/// replay's samples were in the kernel (`perf`), and the replay took 2.5x the time it takes
-/// now. mimalloc frees from another thread without a shared lock. The benches that measure a
-/// command's path use it too (`benches/support/allocator.rs`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let result = match parse() {
