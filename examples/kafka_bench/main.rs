@@ -107,6 +107,9 @@ use procfs::print_load;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// callpulse's input runs in this process (`throughput`): under the binary's allocator.
+#[path = "../../benches/support/allocator.rs"]
+mod allocator;
 mod baseline;
 mod http;
 mod latency;
