@@ -11,7 +11,7 @@
 //!
 //! Run: `cargo bench --bench adapters`.
 
-#[path = "support/allocator.rs"]
+#[path = "../src/allocator.rs"]
 mod allocator;
 #[path = "support/rounds.rs"]
 mod rounds;

@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo bench --bench alerts`.
 
-#[path = "support/allocator.rs"]
+#[path = "../src/allocator.rs"]
 mod allocator;
 #[path = "support/center.rs"]
 mod center;

@@ -13,7 +13,7 @@
 //!
 //! Run: `cargo bench --bench metrics`.
 
-#[path = "support/allocator.rs"]
+#[path = "../src/allocator.rs"]
 mod allocator;
 #[path = "support/center.rs"]
 mod center;

@@ -19,7 +19,7 @@
 //!
 //! Run: `CALLPULSE_BENCH_INPUT=/tmp/events.jsonl cargo bench --bench replay`.
 
-#[path = "support/allocator.rs"]
+#[path = "../src/allocator.rs"]
 mod allocator;
 #[path = "support/floor.rs"]
 mod floor;

@@ -6,8 +6,11 @@
 //! contention: a quarter of a CSV replay's samples were in the kernel (`perf`), and the replay
 //! took 2.5x the time it takes now. mimalloc frees from another thread without a shared lock.
 //! Handing the emptied batches back to the reader to refill did not help under glibc: the
-//! events' own allocations contend as well. The benches that measure a command's path use the
-//! same allocator (`benches/support/allocator.rs`).
+//! events' own allocations contend as well.
+//!
+//! The benches that measure a command's path, and `examples/kafka_bench` (whose `throughput`
+//! runs the service's input in its own process), include this file as a module of their own
+//! (`#[path = "../src/allocator.rs"] mod allocator;`): they measure what the binary runs.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

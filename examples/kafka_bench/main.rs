@@ -108,7 +108,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 // callpulse's input runs in this process (`throughput`): under the binary's allocator.
-#[path = "../../benches/support/allocator.rs"]
+#[path = "../../src/allocator.rs"]
 mod allocator;
 mod baseline;
 mod http;
