@@ -275,11 +275,21 @@ impl CallTable {
         self.map.len()
     }
 
-    /// Whether the queues of every offered call have names.
+    /// Whether the queues of every offered call have names, and every orphan is an event of
+    /// its call.
     pub fn check_ids(&self, names: &Names) -> Result<(), String> {
-        self.map.values().try_for_each(|entry| match entry {
+        self.map.iter().try_for_each(|(id, entry)| match entry {
             Entry::Live(call) => call.check_ids(names),
-            Entry::Orphan(_) => Ok(()),
+            // An orphan is applied as an event of its call when the call's offer comes.
+            Entry::Orphan(events) => {
+                match events.iter().find(|q| q.event.body.call_id() != Some(id)) {
+                    Some(q) => Err(format!(
+                        "an orphan of call {id:?} is not one of its events (at {})",
+                        q.at
+                    )),
+                    None => Ok(()),
+                }
+            }
         })
     }
 

@@ -147,6 +147,38 @@ fn a_state_naming_a_queue_beyond_its_names_is_refused_as_invalid_and_nothing_cha
     }
 }
 
+/// An event of `line`, decoded, queued as the engine would hold it.
+fn queued(line: &str) -> Queued {
+    let event = Decoder::default().decode(line.as_bytes()).unwrap();
+    let digest = crate::engine::dedupe::key(&event);
+    Queued::new(event, Origin::default(), digest)
+}
+
+#[test]
+fn an_orphan_that_is_not_an_event_of_its_call_is_refused_as_invalid() {
+    // The fuzzer's `regressions/snapshot/orphan-not-a-call-event`: the events kept for a call
+    // not yet offered are applied as that call's events once its offer comes.
+    let t = busy().watermark + 1_000;
+    let heartbeat = format!(r#"{{"type":"system.heartbeat","ts":{t},"component":"acd"}}"#);
+    let other_call = format!(r#"{{"type":"call.ended","ts":{t},"call_id":"another call"}}"#);
+    for (what, line) in [
+        ("not a call event", heartbeat),
+        ("of another call", other_call),
+    ] {
+        let bytes = corrupted(busy(), |e| {
+            let id = crate::event::Id::new("a call not yet offered");
+            let w = e.watermark;
+            e.calls.add_orphan(&id, queued(&line), w);
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => assert!(m.contains("orphan"), "{what}: {m}"),
+            other => panic!("{what}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{what}: nothing changed");
+    }
+}
+
 mod bounds {
     use super::*;
     use crate::config::Config;
