@@ -52,7 +52,7 @@ pub(super) use release::Subject;
 use super::agents::AgentLive;
 use super::calls::{Call, Contribution};
 use super::health::Component;
-use super::live::{Live, WaitBuckets, Window};
+use super::live::{Live, WaitBuckets};
 use super::reorder::Key;
 use super::scope::Scope;
 use super::tally::Tally;
@@ -116,14 +116,9 @@ impl Provisional {
         self.stale
     }
 
-    /// The overlay's sums of `scope` over windows (see [`Live::windows`]).
-    pub fn windows<const N: usize>(
-        &self,
-        scope: Scope,
-        at: Millis,
-        minutes: [i64; N],
-    ) -> [Window; N] {
-        self.live.windows(scope, at, minutes)
+    /// The overlay's rolling windows and wait buckets (see [`Live`]).
+    pub fn live(&self) -> &Live {
+        &self.live
     }
 
     pub fn waits(&self, scope: Scope) -> Option<(&WaitBuckets, &WaitBuckets)> {

@@ -67,7 +67,7 @@ impl Engine {
         minutes: [i64; N],
     ) -> [Window; N] {
         let mut sums = self.live.windows(scope, at, minutes);
-        let more = self.provisional().windows(scope, at, minutes);
+        let more = self.provisional().live().windows(scope, at, minutes);
         for (w, more) in sums.iter_mut().zip(&more) {
             w.merge(more);
         }

@@ -65,7 +65,10 @@ impl Engine {
             }
             for back in 0..MAX_WINDOW_MINUTES {
                 let at: Millis = last.saturating_sub(back * MINUTE);
-                let ([a], [b]) = (kept.windows(scope, at, [1]), fresh.windows(scope, at, [1]));
+                let (a, b) = (
+                    kept.live().window(scope, at, 1),
+                    fresh.live().window(scope, at, 1),
+                );
                 if a != b {
                     return Err(format!(
                         "{scope:?} minute at {at}: kept {a:?}, recomputed {b:?}"
