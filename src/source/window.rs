@@ -47,8 +47,10 @@ pub struct Window {
     spare: Vec<u32>,
     /// The last key of every run that holds events, with its number, in key order: the run an
     /// event joins is found by a binary search, and appending keeps the order (the next run's
-    /// last key is above the event's).
-    tails: Vec<(Key, u32)>,
+    /// last key is above the event's). A new run's key is below every last key, so it comes
+    /// first; the run that empties is the one with the least last key, so it leaves first:
+    /// both at the front, whatever the input's order (in reverse, every event is a run).
+    tails: VecDeque<(Key, u32)>,
     /// The first key of every run that holds events, with its number: the next event to hand
     /// on is the least of them.
     heads: BinaryHeap<Reverse<(Key, u32)>>,
@@ -69,7 +71,7 @@ impl Window {
             newest: Millis::MIN,
             runs: Vec::new(),
             spare: Vec::new(),
-            tails: Vec::new(),
+            tails: VecDeque::new(),
             heads: BinaryHeap::new(),
             held: 0,
             seq: 0,
@@ -128,16 +130,22 @@ impl Window {
                     (self.runs.len() - 1) as u32
                 }
             };
-            self.tails.insert(0, (key, run));
+            self.tails.push_front((key, run));
             self.heads.push(Reverse((key, run)));
             run
         };
         let events = &mut self.runs[run as usize];
         if events.len() == events.capacity() {
-            // A quarter more, not twice: a run is handed on from its front as it grows at its
-            // back, so every slot of its ring is written; doubling would hold up to twice the
-            // events of the window.
-            events.reserve_exact(events.len() / 4 + 64);
+            // One slot first: an input in reverse order makes a run of one event per event.
+            // Then twice, and past 256 a quarter more, not twice: a run is handed on from its
+            // front as it grows at its back, so every slot of its ring is written, and doubling
+            // would hold up to twice the events of the window.
+            let more = match events.len() {
+                0 => 1,
+                n if n < 256 => n.max(3),
+                n => n / 4,
+            };
+            events.reserve_exact(more);
         }
         events.push_back(entry);
     }
@@ -163,11 +171,12 @@ impl Window {
         match events.front() {
             Some(next) => self.heads.push(Reverse((key_of(next), run))),
             None => {
-                // Its last event: the run leaves the tails (where `key` was its last key).
+                // Its last event: the run leaves the tails (where `key` was its last key, the
+                // least of them: at the front).
                 if let Ok(i) = self.tails.binary_search(&(key, run)) {
                     self.tails.remove(i);
                 }
-                // Its memory goes back: a run grows by doubling, and a month's runs are long.
+                // Its memory goes back: a month's run is long, the next one may be short.
                 *events = VecDeque::new();
                 self.spare.push(run);
             }
@@ -305,6 +314,20 @@ mod tests {
             proptest::prop_assert_eq!(window.past_window(), past);
             proptest::prop_assert_eq!(window.held(), 0);
         }
+    }
+
+    #[test]
+    fn an_input_in_reverse_order_makes_a_run_per_event_and_still_comes_out_sorted() {
+        // Every event starts a run of its own at the front of the runs and is handed on from
+        // there: with runs kept where an insert or a removal moves the others, this input
+        // took quadratic time (300,000 events: hours).
+        let times: Vec<Millis> = (0..300_000).rev().collect();
+        let (taken, window) = run(1_000_000, &times);
+        assert_eq!(window.held_max(), times.len());
+        assert_eq!(window.past_window(), 0);
+        let mut sorted: Vec<_> = times.iter().copied().zip(1..).collect();
+        sorted.sort();
+        assert_eq!(taken.0, sorted);
     }
 
     #[test]
