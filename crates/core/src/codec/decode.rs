@@ -13,7 +13,7 @@ use serde::de::DeserializeSeed;
 
 /// Instants outside [1970, 2100) are rejected as `bad_timestamp`: they are typos or units
 /// mistaken (seconds for milliseconds), never call-center events.
-const MAX_TS: Millis = 4_102_444_800_000;
+pub const MAX_TS: Millis = 4_102_444_800_000;
 
 /// The largest forecast volume accepted: more calls than any center takes in an interval.
 const MAX_VOLUME: f64 = 1e9;

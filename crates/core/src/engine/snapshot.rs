@@ -133,6 +133,7 @@ impl Engine {
                 self.clock.frontier()
             ));
         }
+        self.check_instants()?;
         self.names.reindex()?;
         let names = &self.names;
         self.store.check_ids(names)?;
@@ -147,6 +148,31 @@ impl Engine {
         self.stats.check_bounds()?;
         let forecasts = self.forecasts.keys().map(|&(q, _, _)| q);
         forecasts.into_iter().try_for_each(|q| names.check_queue(q))
+    }
+
+    /// Whether the stream's instants lie where events can: the decoder takes [1970, 2100),
+    /// and a year either side covers the lateness and a wall clock that moved the watermark.
+    /// One near the ends of the integers overflows the calendar's arithmetic as soon as the
+    /// engine moves on (the fuzzer's `regressions/snapshot/frontier-near-the-integer-limit`).
+    fn check_instants(&self) -> Result<(), String> {
+        const YEAR: Millis = 366 * 24 * crate::time::HOUR;
+        let plausible = |t: Millis| {
+            t == Millis::MIN || (-YEAR..crate::codec::decode::MAX_TS + YEAR).contains(&t)
+        };
+        let instants = [
+            ("the stream's time", self.clock.frontier()),
+            ("the watermark", self.watermark),
+            ("the time credited", self.credited),
+        ];
+        let buffered = self.reorder.iter().map(|q| ("a buffered event", q.at));
+        match instants
+            .into_iter()
+            .chain(buffered)
+            .find(|(_, t)| !plausible(*t))
+        {
+            Some((what, t)) => Err(format!("{what} at {t} out of range")),
+            None => Ok(()),
+        }
     }
 }
 

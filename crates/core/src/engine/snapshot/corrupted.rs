@@ -179,6 +179,42 @@ fn an_orphan_that_is_not_an_event_of_its_call_is_refused_as_invalid() {
     }
 }
 
+#[test]
+fn instants_near_the_ends_of_the_integers_are_refused_as_invalid() {
+    // The fuzzer's `regressions/snapshot/frontier-near-the-integer-limit`: moving on from such
+    // a state overflowed the calendar's arithmetic.
+    type Corruption = Box<dyn FnOnce(&mut Engine)>;
+    let cases: [(&str, Corruption); 3] = [
+        ("the watermark", Box::new(|e| e.watermark = Millis::MAX - 5)),
+        (
+            "the time credited",
+            Box::new(|e| e.credited = Millis::MIN + 5),
+        ),
+        (
+            "a buffered event",
+            Box::new(|e| {
+                let line = r#"{"type":"call.ended","ts":1,"call_id":"c"}"#;
+                let mut q = queued(line);
+                q.at = Millis::MIN + 1;
+                e.reorder.push(q);
+            }),
+        ),
+    ];
+    for (what, corrupt) in cases {
+        let bytes = corrupted(busy(), corrupt);
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert!(
+                    m.starts_with(what) && m.contains("out of range"),
+                    "{what}: {m}"
+                )
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}
+
 mod bounds {
     use super::*;
     use crate::config::Config;
