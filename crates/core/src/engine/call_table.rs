@@ -275,6 +275,14 @@ impl CallTable {
         self.map.len()
     }
 
+    /// Every event waiting for its call's offer.
+    pub fn orphaned(&self) -> impl Iterator<Item = &Queued> {
+        self.map.values().flat_map(|entry| match entry {
+            Entry::Orphan(events) => events.as_slice(),
+            Entry::Live(_) => &[],
+        })
+    }
+
     /// Whether the queues of every offered call have names, and every orphan is an event of
     /// its call.
     pub fn check_ids(&self, names: &Names) -> Result<(), String> {

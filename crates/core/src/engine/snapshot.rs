@@ -115,6 +115,10 @@ impl Engine {
     /// events that the buffer no longer holds), and every id is checked against the names.
     /// A valid snapshot runs on exactly as it would have.
     fn repair(&mut self) -> Result<(), String> {
+        // Where an event sorts is derived from the event.
+        for q in self.reorder.iter_mut() {
+            (q.at, q.rank) = super::reorder::order_of(&q.event);
+        }
         self.reorder.rebuild();
         self.calls.rebuild_waiting();
         let reorder = &self.reorder;
@@ -165,12 +169,28 @@ impl Engine {
             ("the time credited", self.credited),
         ];
         let buffered = self.reorder.iter().map(|q| ("a buffered event", q.at));
-        match instants
-            .into_iter()
-            .chain(buffered)
-            .find(|(_, t)| !plausible(*t))
+        let mut all = instants.into_iter().chain(buffered);
+        if let Some((what, t)) = all.find(|(_, t)| !plausible(*t)) {
+            return Err(format!("{what} at {t} out of range"));
+        }
+        // Every event kept (buffered, or waiting for its call's offer) is one the decoder
+        // takes: its instants within [1970, 2100), its fields consistent.
+        let decoder = crate::codec::Decoder::default();
+        let decodes = |q: &&super::reorder::Queued| {
+            decoder
+                .decode(crate::codec::encode(&q.event).as_bytes())
+                .is_ok()
+        };
+        match self
+            .reorder
+            .iter()
+            .chain(self.calls.orphaned())
+            .find(|q| !decodes(q))
         {
-            Some((what, t)) => Err(format!("{what} at {t} out of range")),
+            Some(q) => Err(format!(
+                "a kept event at {} the decoder refuses",
+                q.event.ts
+            )),
             None => Ok(()),
         }
     }
