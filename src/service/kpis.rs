@@ -260,11 +260,7 @@ pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Optio
     let names = &state.engine.names().queues;
     let wanted: Vec<u32> = match queue {
         Some(name) => vec![names.get(name)?],
-        None => {
-            let mut ids: Vec<u32> = (0..names.len() as u32).collect();
-            ids.sort_by(|a, b| names.name(*a).cmp(names.name(*b)));
-            ids
-        }
+        None => names.ids_by_name(),
     };
     let (from, to) = if at > Millis::MIN {
         window.span(state, at)

@@ -52,8 +52,7 @@ pub(super) fn collect(state: &State, out: &mut Out) {
     let agent_state = t.id("callpulse_agent_state_seconds_total");
     // The queues in the order of their names: the series are written in that order, and
     // taken in it they need no sorting (see `write`).
-    let mut by_name: Vec<u32> = (0..names.queues.len() as u32).collect();
-    by_name.sort_unstable_by(|a, b| names.queues.name(*a).cmp(names.queues.name(*b)));
+    let by_name = names.queues.ids_by_name();
     let mut rank = vec![0; by_name.len()];
     for (r, &q) in by_name.iter().enumerate() {
         rank[q as usize] = r;

@@ -52,6 +52,13 @@ impl Interner {
         &self.names[id as usize]
     }
 
+    /// Every id, in the order of the names.
+    pub fn ids_by_name(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.len() as u32).collect();
+        ids.sort_unstable_by(|a, b| self.name(*a).cmp(self.name(*b)));
+        ids
+    }
+
     pub fn len(&self) -> usize {
         self.names.len()
     }
