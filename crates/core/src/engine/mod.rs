@@ -50,6 +50,7 @@ mod stats;
 mod store;
 pub mod tally;
 mod view;
+mod waits;
 
 pub use agents::Staffing;
 pub use clock::{Settings as ClockSettings, MAX_TENTATIVE};

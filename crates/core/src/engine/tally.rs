@@ -6,119 +6,10 @@ use crate::event::{AgentState, Id};
 use crate::kpi::counts::saved_fields;
 use crate::kpi::CallCounts;
 use crate::time::Millis;
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Wait-time histograms hold milliseconds from 0 to one day at 2 significant figures (≤ 1 %
-/// relative error); longer waits saturate at one day.
-pub const WAIT_HIST_MAX_MS: u64 = 86_400_000;
-const WAIT_HIST_SIGFIG: u8 = 2;
-
-/// A mergeable wait-time histogram, allocated on first use.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Waits(Option<Box<Histogram<u32>>>);
-
-impl Waits {
-    /// The histogram, allocated on first use.
-    fn histogram(&mut self) -> &mut Histogram<u32> {
-        self.0.get_or_insert_with(|| {
-            Box::new(
-                Histogram::new_with_bounds(1, WAIT_HIST_MAX_MS, WAIT_HIST_SIGFIG)
-                    .expect("static histogram bounds are valid"),
-            )
-        })
-    }
-
-    pub fn record(&mut self, wait: Millis) {
-        self.histogram()
-            .saturating_record(wait.clamp(0, WAIT_HIST_MAX_MS as i64) as u64);
-    }
-
-    /// The wait at quantile `q` (0–1) in seconds, the midpoint of its histogram bucket.
-    pub fn quantile_seconds(&self, q: f64) -> Option<f64> {
-        let h = self.0.as_ref().filter(|h| !h.is_empty())?;
-        let v = h.value_at_quantile(q);
-        Some(h.median_equivalent(v) as f64 / 1_000.0)
-    }
-
-    /// Takes back one wait [`Waits::record`] recorded (the provisional overlay, when the event
-    /// behind it is applied); a wait not held is left alone.
-    pub fn remove(&mut self, wait: Millis) {
-        let Some(h) = self.0.as_mut() else {
-            return;
-        };
-        let value = wait.clamp(0, WAIT_HIST_MAX_MS as i64) as u64;
-        if h.count_at(value) == 0 {
-            return;
-        }
-        // The histogram has no decrement: subtract a histogram of that one wait, kept per
-        // thread and emptied again after use.
-        ONE_WAIT.with(|one| {
-            let mut one = one.borrow_mut();
-            one.saturating_record(value);
-            h.subtract(&*one)
-                .expect("the wait is held, in the same bounds");
-            one.reset();
-        });
-    }
-
-    pub fn merge(&mut self, other: &Waits) {
-        if let Some(o) = &other.0 {
-            match &mut self.0 {
-                Some(h) => h.add(o.as_ref()).expect("histograms share their bounds"),
-                None => self.0 = Some(o.clone()),
-            }
-        }
-    }
-
-    pub fn count(&self) -> u64 {
-        self.0.as_ref().map_or(0, |h| h.len())
-    }
-
-    /// Each recorded bucket as (a value of the bucket, count): what rebuilds the histogram.
-    pub(super) fn buckets(&self) -> Vec<(u64, u32)> {
-        self.0.as_ref().map_or_else(Vec::new, |h| {
-            h.iter_recorded()
-                .map(|v| (v.value_iterated_to(), v.count_at_value()))
-                .collect()
-        })
-    }
-
-    /// Heap bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        self.0.as_ref().map_or(0, |h| {
-            h.distinct_values() * std::mem::size_of::<u32>() + 128
-        })
-    }
-}
-
-/// A checkpoint keeps a histogram as its recorded buckets.
-impl Serialize for Waits {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        self.buckets().serialize(ser)
-    }
-}
-
-impl<'de> Deserialize<'de> for Waits {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut waits = Waits::default();
-        for (value, count) in Vec::<(u64, u32)>::deserialize(d)? {
-            waits
-                .histogram()
-                .record_n(value, count)
-                .map_err(|e| serde::de::Error::custom(format!("wait bucket {value}: {e}")))?;
-        }
-        Ok(waits)
-    }
-}
-
-thread_local! {
-    static ONE_WAIT: std::cell::RefCell<Histogram<u32>> = std::cell::RefCell::new(
-        Histogram::new_with_bounds(1, WAIT_HIST_MAX_MS, WAIT_HIST_SIGFIG)
-            .expect("static histogram bounds are valid"),
-    );
-}
+pub use super::waits::{Waits, WAIT_HIST_MAX_MS};
 
 /// Satisfaction answers: responses and satisfied ones.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -378,23 +269,6 @@ pub fn check_sums(sums: impl IntoIterator<Item = Millis>) -> Result<(), String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_are_within_one_percent_and_merge() {
-        let mut a = Waits::default();
-        for ms in 1..=1000 {
-            a.record(ms * 100);
-        }
-        let p50 = a.quantile_seconds(0.5).unwrap();
-        assert!((p50 - 50.0).abs() <= 0.5, "{p50}");
-        let p99 = a.quantile_seconds(0.99).unwrap();
-        assert!((p99 - 99.0).abs() <= 1.0, "{p99}");
-        let mut b = Waits::default();
-        b.record(5_000);
-        b.merge(&a);
-        assert_eq!(b.count(), 1001);
-        assert_eq!(Waits::default().quantile_seconds(0.5), None);
-    }
 
     #[test]
     fn a_checkpoint_keeps_the_call_counts_where_they_were_before_they_were_one_part() {
