@@ -84,15 +84,31 @@ impl Waits {
         }
     }
 
+    /// Runs `f` on the histogram the waits make: their own, or for a few, the thread's
+    /// scratch histogram (no allocation), emptied again after.
+    fn with_histogram<R>(&self, f: impl FnOnce(&Histogram<u32>) -> R) -> R {
+        match self.0.as_deref() {
+            Some(Form::Many(h)) => f(h),
+            few => SCRATCH.with(|scratch| {
+                let mut h = scratch.borrow_mut();
+                if let Some(Form::Few(values)) = few {
+                    for &v in values {
+                        h.saturating_record(v);
+                    }
+                }
+                let out = f(&h);
+                h.reset();
+                out
+            }),
+        }
+    }
+
     /// The wait at quantile `q` (0–1) in seconds, the midpoint of its histogram bucket.
     pub fn quantile_seconds(&self, q: f64) -> Option<f64> {
-        let at = |h: &Histogram<u32>| h.median_equivalent(h.value_at_quantile(q)) as f64 / 1e3;
-        match self.0.as_deref()? {
-            Form::Many(h) if h.is_empty() => None,
-            Form::Many(h) => Some(at(h)),
-            Form::Few(values) if values.is_empty() => None,
-            Form::Few(_) => Some(at(&self.histogram())),
+        if self.count() == 0 {
+            return None;
         }
+        self.with_histogram(|h| Some(h.median_equivalent(h.value_at_quantile(q)) as f64 / 1e3))
     }
 
     /// Takes back one wait [`Waits::record`] recorded (the provisional overlay, when the event
@@ -167,13 +183,14 @@ impl Waits {
 
     /// Each recorded bucket as (a value of the bucket, count): what rebuilds the histogram.
     pub(super) fn buckets(&self) -> Vec<(u64, u32)> {
-        if self.0.is_none() {
+        if self.count() == 0 {
             return Vec::new();
         }
-        self.histogram()
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
-            .collect()
+        self.with_histogram(|h| {
+            h.iter_recorded()
+                .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                .collect()
+        })
     }
 
     /// Heap bytes held.
@@ -225,7 +242,10 @@ impl<'de> Deserialize<'de> for Waits {
 }
 
 thread_local! {
+    /// The histogram of one wait, subtracted from a histogram to take that wait out.
     static ONE_WAIT: std::cell::RefCell<Histogram<u32>> = std::cell::RefCell::new(new_histogram());
+    /// Where a few waits are made a histogram to be read.
+    static SCRATCH: std::cell::RefCell<Histogram<u32>> = std::cell::RefCell::new(new_histogram());
 }
 
 #[cfg(test)]
