@@ -16,7 +16,10 @@ use serde::de::DeserializeSeed;
 pub const MAX_TS: Millis = 4_102_444_800_000;
 
 /// The largest forecast volume accepted: more calls than any center takes in an interval.
-const MAX_VOLUME: f64 = 1e9;
+pub const MAX_VOLUME: f64 = 1e9;
+
+/// The longest forecast interval accepted, in minutes: a day.
+pub const MAX_INTERVAL_MINUTES: i64 = 1440;
 
 /// Decodes events of at most `max_bytes` bytes.
 #[derive(Debug, Clone, Copy)]
@@ -153,7 +156,7 @@ pub fn decode(text: &str) -> Result<Event, RejectReason> {
             queue: r.id(Field::Queue)?,
             interval_start: r.time(Field::Interval)?,
             minutes: match r.int(Field::IntervalMinutes)? {
-                m @ 1..=1440 => m as u32,
+                m @ 1..=MAX_INTERVAL_MINUTES => m as u32,
                 _ => return Err(RejectReason::BadValue("interval_minutes")),
             },
             offered: match raw.get(Field::Offered) {

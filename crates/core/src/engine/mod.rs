@@ -435,8 +435,11 @@ impl Engine {
         let keep = self.cfg.repeat_window + self.cfg.grace + self.cfg.revision_horizon;
         self.customers.expire(w.saturating_sub(keep));
         let horizon = self.cfg.grace + self.cfg.revision_horizon;
+        // Saturating: restore refuses a forecast the decoder would not give (its interval then
+        // ends by 2100 and a day), but an end past the integers must not panic either.
         self.forecasts.retain(|(_, start, minutes), _| {
-            start + Millis::from(*minutes) * MINUTE + horizon >= w
+            let end = start.saturating_add(Millis::from(*minutes) * MINUTE);
+            end.saturating_add(horizon) >= w
         });
         self.dedupe.expire(w);
     }

@@ -150,8 +150,28 @@ impl Engine {
         self.store.check_bounds()?;
         self.live.check_bounds()?;
         self.stats.check_bounds()?;
-        let forecasts = self.forecasts.keys().map(|&(q, _, _)| q);
-        forecasts.into_iter().try_for_each(|q| names.check_queue(q))
+        self.check_forecasts()
+    }
+
+    /// Whether every forecast is one the decoder gives: of a queue with a name, its interval
+    /// starting within [1970, 2100) and lasting 1 to 1,440 minutes, 0 to 10⁹ calls. The sweep
+    /// forgets a forecast once the watermark passes its interval's end plus the horizon, an
+    /// end that overflowed for a start near the end of the integers (the fuzzer's
+    /// `regressions/snapshot/forecast-start-near-the-integer-limit`).
+    fn check_forecasts(&self) -> Result<(), String> {
+        use crate::codec::decode::{MAX_INTERVAL_MINUTES, MAX_TS, MAX_VOLUME};
+        for (&(q, start, minutes), &offered) in &self.forecasts {
+            self.names.check_queue(q)?;
+            if !((0..MAX_TS).contains(&start)
+                && (1..=MAX_INTERVAL_MINUTES).contains(&Millis::from(minutes))
+                && (0.0..=MAX_VOLUME).contains(&offered))
+            {
+                return Err(format!(
+                    "a forecast of {offered} calls from {start} for {minutes} min out of range"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether the stream's instants lie where events can: the decoder takes [1970, 2100),

@@ -217,6 +217,52 @@ fn instants_near_the_ends_of_the_integers_are_refused_as_invalid() {
     }
 }
 
+#[test]
+fn a_forecast_the_decoder_would_refuse_is_refused_as_invalid_and_nothing_changes() {
+    // The fuzzer's `regressions/snapshot/forecast-start-near-the-integer-limit`: the sweep
+    // forgets a forecast once the watermark passes its interval's end plus the horizon, an end
+    // that overflowed for an interval starting near the end of the integers.
+    let t = busy().watermark;
+    let max_ts = crate::codec::decode::MAX_TS;
+    let cases: [(&str, (Millis, u32), f64); 7] = [
+        ("a start near i64::MAX", (Millis::MAX - 4_224, 0), 1.0),
+        ("a start at i64::MIN", (Millis::MIN, 15), 1.0),
+        ("a start in 2100", (max_ts, 15), 1.0),
+        ("an interval of 0 min", (t, 0), 1.0),
+        ("an interval of u32::MAX min", (t, u32::MAX), 1.0),
+        ("a volume below 0", (t, 15), -1.0),
+        ("a volume not a number", (t, 15), f64::NAN),
+    ];
+    for (what, (start, minutes), offered) in cases {
+        let bytes = corrupted(busy(), |e| {
+            e.forecasts.insert((0, start, minutes), offered);
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert!(
+                    m.starts_with("a forecast") && m.contains("out of range"),
+                    "{what}: {m}"
+                )
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{what}: nothing changed");
+    }
+}
+
+#[test]
+fn the_sweep_keeps_a_forecast_whose_window_ends_past_the_integers_instead_of_overflowing() {
+    // Restore refuses such a forecast; the sweep's arithmetic saturates all the same.
+    let mut e = busy();
+    let t = e.watermark;
+    e.forecasts.insert((0, Millis::MAX - 4_224, 1_440), 1.0);
+    e.forecasts.insert((0, Millis::MIN, 15), 1.0);
+    e.advance_to(t + crate::time::HOUR);
+    assert!(e.forecasts.contains_key(&(0, Millis::MAX - 4_224, 1_440)));
+    assert!(!e.forecasts.contains_key(&(0, Millis::MIN, 15)));
+}
+
 mod bounds {
     use super::*;
     use crate::config::Config;
