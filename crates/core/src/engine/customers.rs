@@ -12,6 +12,7 @@
 //! these offers. Tracking resumes as tracked customers expire.
 
 use super::scope::Names;
+use crate::codec::decode::MAX_TS;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -76,12 +77,14 @@ impl Customers {
             .or_insert_with(|| VecDeque::with_capacity(1));
         // Offers are sorted by instant: only the nearest earlier offer decides whether this
         // one is a repeat, and only the nearest later one can become a repeat because of it.
+        // Saturating: restore refuses an offer outside the decoder's instants, but one near the
+        // ends of the integers must not panic either (it is then too far to make a repeat).
         let before = offers.partition_point(|&(t, _)| t < at);
-        let repeat = before > 0 && at - offers[before - 1].0 <= window;
+        let repeat = before > 0 && at.saturating_sub(offers[before - 1].0) <= window;
         let after = offers.partition_point(|&(t, _)| t <= at);
         if let Some(&(next, q)) = offers.get(after) {
-            let was = after > 0 && next - offers[after - 1].0 <= window;
-            if next - at <= window && !was {
+            let was = after > 0 && next.saturating_sub(offers[after - 1].0) <= window;
+            if next.saturating_sub(at) <= window && !was {
                 now_repeats.push((q, next));
             }
         }
@@ -116,6 +119,18 @@ impl Customers {
         let queues = self.offers.values().flatten().map(|&(_, q)| q);
         queues.into_iter().try_for_each(|q| names.check_queue(q))
     }
+
+    /// Whether every offer recorded lies where the decoder puts an offer: within [1970, 2100).
+    /// One near the ends of the integers overflowed the window's arithmetic at the customer's
+    /// next offer.
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let offers = self.offers.values().flatten().map(|&(t, _)| t);
+        let recorded = self.recorded.iter().map(|&(t, _)| t);
+        match offers.chain(recorded).find(|t| !(0..MAX_TS).contains(t)) {
+            Some(t) => Err(format!("a customer's offer at {t} out of range")),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +164,18 @@ mod tests {
         c.expire(1_000);
         assert_eq!(c.len(), 0);
         assert!(c.recorded.is_empty());
+    }
+
+    #[test]
+    fn offers_near_the_ends_of_the_integers_are_not_repeats_and_do_not_overflow_the_window() {
+        // Restore refuses such offers; the window's arithmetic saturates all the same.
+        let mut c = Customers::new(100, 10);
+        let id = Id::new("u");
+        let mut changed = Vec::new();
+        assert!(!c.record(&id, Millis::MIN + 1, 1, &mut changed));
+        assert!(!c.record(&id, Millis::MAX - 1, 1, &mut changed));
+        assert!(!c.record(&id, 1_000, 1, &mut changed));
+        assert!(changed.is_empty());
     }
 
     #[test]

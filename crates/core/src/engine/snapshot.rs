@@ -150,6 +150,7 @@ impl Engine {
         self.store.check_bounds()?;
         self.live.check_bounds()?;
         self.stats.check_bounds()?;
+        self.customers.check_bounds()?;
         self.check_forecasts()
     }
 

@@ -263,6 +263,30 @@ fn the_sweep_keeps_a_forecast_whose_window_ends_past_the_integers_instead_of_ove
     assert!(!e.forecasts.contains_key(&(0, Millis::MIN, 15)));
 }
 
+#[test]
+fn a_customers_offer_outside_the_decoders_instants_is_refused_as_invalid() {
+    // An offer is a repeat when it comes within the window of the customer's offer before it:
+    // the difference overflowed for an offer restored near the end of the integers.
+    let max_ts = crate::codec::decode::MAX_TS;
+    for at in [Millis::MIN + 1, -1, max_ts, Millis::MAX - 1] {
+        let bytes = corrupted(busy(), |e| {
+            let customer = crate::event::Id::new("u99999");
+            e.customers.record(&customer, at, 0, &mut Vec::new());
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert!(
+                    m == format!("a customer's offer at {at} out of range"),
+                    "{m}"
+                )
+            }
+            other => panic!("{at}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{at}: nothing changed");
+    }
+}
+
 mod bounds {
     use super::*;
     use crate::config::Config;
