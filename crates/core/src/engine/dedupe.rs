@@ -23,6 +23,7 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::ops::Range;
 
 /// A fixed seed: the same event gets the same digest in every run of a build.
 const DIGEST: FixedState = FixedState::with_seed(0x6361_6c6c_7075_6c73);
@@ -97,7 +98,9 @@ impl Dedupe {
     /// Forgets the generations whose every anchor the watermark has left a window behind.
     pub fn expire(&mut self, watermark: Millis) {
         while let Some((k, _)) = self.generations.front() {
-            let end = (k + 1).saturating_mul(self.window.max(1));
+            // Saturating: restore refuses a generation outside the years events can have, but
+            // one at the end of the integers must not panic either.
+            let end = k.saturating_add(1).saturating_mul(self.window.max(1));
             if end.saturating_add(self.window) > watermark {
                 break;
             }
@@ -107,6 +110,18 @@ impl Dedupe {
 
     pub fn len(&self) -> usize {
         self.generations.iter().map(|(_, keys)| keys.len()).sum()
+    }
+
+    /// Whether every generation can hold anchors where events can be (`instants`): generation
+    /// `k` holds `[k·w, (k+1)·w)` under the window `w` its keys were anchored by, at least
+    /// 1 ms, so `k` lies within `instants` whatever that window was (not necessarily the one
+    /// saved: keys restored under another window keep their generations). One near the ends of
+    /// the integers overflowed the expiry's arithmetic.
+    pub fn check_bounds(&self, instants: Range<Millis>) -> Result<(), String> {
+        match self.generations.iter().find(|(k, _)| !instants.contains(k)) {
+            Some((k, _)) => Err(format!("dedupe keys of generation {k} out of range")),
+            None => Ok(()),
+        }
     }
 }
 
@@ -149,6 +164,18 @@ mod tests {
         assert!(!d.contains(1));
         d.expire(i64::MAX);
         assert_eq!(d.len(), 0);
+    }
+
+    #[test]
+    fn a_generation_at_the_end_of_the_integers_expires_without_overflowing() {
+        // Restore refuses such a generation; the expiry's arithmetic saturates all the same.
+        let mut d = Dedupe::new(100);
+        let keys = [1].into_iter().collect();
+        d.generations.push_back((i64::MAX, keys));
+        d.expire(1_000);
+        assert!(d.contains(1), "its end saturates: not yet a window behind");
+        d.expire(i64::MAX);
+        assert!(!d.contains(1));
     }
 
     #[test]

@@ -32,6 +32,11 @@ fn header(cfg: &EngineConfig) -> String {
     )
 }
 
+/// The instants a restored stream may hold: the decoder takes [1970, 2100), and a year either
+/// side covers the lateness and a wall clock that moved the watermark.
+const PLAUSIBLE: std::ops::Range<Millis> = -YEAR..crate::codec::decode::MAX_TS + YEAR;
+const YEAR: Millis = 366 * 24 * crate::time::HOUR;
+
 /// Why a snapshot cannot be restored.
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
@@ -151,6 +156,7 @@ impl Engine {
         self.live.check_bounds()?;
         self.stats.check_bounds()?;
         self.customers.check_bounds()?;
+        self.dedupe.check_bounds(PLAUSIBLE)?;
         self.check_forecasts()
     }
 
@@ -175,15 +181,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Whether the stream's instants lie where events can: the decoder takes [1970, 2100),
-    /// and a year either side covers the lateness and a wall clock that moved the watermark.
-    /// One near the ends of the integers overflows the calendar's arithmetic as soon as the
-    /// engine moves on (the fuzzer's `regressions/snapshot/frontier-near-the-integer-limit`).
+    /// Whether the stream's instants lie where events can ([`PLAUSIBLE`]). One near the ends
+    /// of the integers overflows the calendar's arithmetic as soon as the engine moves on (the
+    /// fuzzer's `regressions/snapshot/frontier-near-the-integer-limit`).
     fn check_instants(&self) -> Result<(), String> {
-        const YEAR: Millis = 366 * 24 * crate::time::HOUR;
-        let plausible = |t: Millis| {
-            t == Millis::MIN || (-YEAR..crate::codec::decode::MAX_TS + YEAR).contains(&t)
-        };
+        let plausible = |t: Millis| t == Millis::MIN || PLAUSIBLE.contains(&t);
         let instants = [
             ("the stream's time", self.clock.frontier()),
             ("the watermark", self.watermark),

@@ -21,6 +21,13 @@ struct RawReorder {
     count: usize,
 }
 
+/// The dedupe window's serialised fields, likewise.
+#[derive(Serialize, Deserialize)]
+struct RawDedupe {
+    generations: std::collections::VecDeque<(i64, rustc_hash::FxHashSet<u64>)>,
+    window: Millis,
+}
+
 fn fresh() -> Engine {
     Engine::new(&Config::default().engine, &Granularity::ALL)
 }
@@ -284,6 +291,52 @@ fn a_customers_offer_outside_the_decoders_instants_is_refused_as_invalid() {
             other => panic!("{at}: {other:?}"),
         }
         assert_eq!(e.latest(), Millis::MIN, "{at}: nothing changed");
+    }
+}
+
+#[test]
+fn dedupe_keys_anchored_outside_the_years_events_can_have_are_refused_as_invalid() {
+    // Generation `k` holds the keys anchored in [k·window, (k+1)·window), a window of at least
+    // 1 ms: its end overflowed when the watermark came to forget a generation restored at the
+    // end of the integers.
+    let cases = [
+        ("at i64::MAX", i64::MAX),
+        ("at i64::MIN", i64::MIN),
+        ("after 2101 whatever the window", PLAUSIBLE.end),
+        ("before 1969 whatever the window", PLAUSIBLE.start - 1),
+    ];
+    for (what, k) in cases {
+        let bytes = corrupted(busy(), |e| {
+            let mut raw: RawDedupe =
+                postcard::from_bytes(&postcard::to_stdvec(&e.dedupe).unwrap()).unwrap();
+            assert!(!raw.generations.is_empty(), "keys are remembered");
+            raw.generations.push_front((k, [7].into_iter().collect()));
+            e.dedupe = postcard::from_bytes(&postcard::to_stdvec(&raw).unwrap()).unwrap();
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert_eq!(
+                    m,
+                    format!("dedupe keys of generation {k} out of range"),
+                    "{what}"
+                )
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{what}: nothing changed");
+    }
+    // Keys restored under another window keep the generations of the window they were
+    // anchored by, and are saved and restored again with the new one.
+    for window in [0, crate::time::MINUTE, 24 * crate::time::HOUR] {
+        let mut cfg = Config::default().engine;
+        cfg.dedupe_window = window;
+        let mut e = Engine::new(&cfg, &Granularity::ALL);
+        e.restore(&busy().snapshot()).unwrap();
+        assert!(e.dedupe.len() > 0, "{window}");
+        fresh()
+            .restore(&e.snapshot())
+            .expect("a state saved by the engine");
     }
 }
 
