@@ -7,6 +7,7 @@
 
 use super::scope::{Names, Scope};
 use super::store::Store;
+use crate::codec::decode::MAX_TS;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -119,11 +120,60 @@ impl Complaints {
                 }
             }
         }
-        self.open.retain(|_, c| !c.overdue || c.due + retention > t);
-        self.closed.retain(|_, closed| *closed + retention > t);
+        // Saturating: restore refuses an instant outside the decoder's, but one near the end of
+        // the integers must not panic either (the retention then never passes it).
+        self.open
+            .retain(|_, c| !c.overdue || c.due.saturating_add(retention) > t);
+        self.closed
+            .retain(|_, closed| closed.saturating_add(retention) > t);
+    }
+
+    /// Whether every due date and close lies where the decoder puts them: within
+    /// [1970, 2100). A complaint closed near the end of the integers overflowed the
+    /// retention's arithmetic, and an overdue count at a due date near its start the calendar.
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let dues = self.open.values().map(|c| c.due);
+        let dues = dues.chain(self.dues.iter().map(|&(due, _)| due));
+        let dues = dues.map(|t| ("due", t));
+        let closed = self.closed.values().map(|&t| ("closed", t));
+        match dues.chain(closed).find(|(_, t)| !(0..MAX_TS).contains(t)) {
+            Some((what, t)) => Err(format!("a complaint {what} at {t} out of range")),
+            None => Ok(()),
+        }
     }
 }
 
 fn scopes(queue: Option<u32>) -> impl Iterator<Item = Scope> {
     std::iter::once(Scope::Center).chain(queue.map(Scope::Queue))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{Calendar, Granularity, HOUR};
+
+    #[test]
+    fn complaints_closed_or_due_near_the_end_of_the_integers_are_kept_without_overflowing() {
+        // Restore refuses such instants; the retention's arithmetic saturates all the same.
+        let calendar = Calendar::new(chrono_tz::UTC, 15);
+        let mut store = Store::new(calendar, &[Granularity::Interval], 0, 0, 20_000);
+        let mut c = Complaints::default();
+        let (closed, overdue) = (Id::new("closed"), Id::new("overdue"));
+        c.closed.insert(closed.clone(), Millis::MAX - 1);
+        let (due, queue) = (Millis::MAX - 1, None);
+        c.open.insert(
+            overdue.clone(),
+            Complaint {
+                due,
+                queue,
+                overdue: true,
+            },
+        );
+        c.check(&mut store, 1_000, 90 * 24 * HOUR);
+        assert!(
+            c.closed.contains_key(&closed),
+            "the retention has not passed it"
+        );
+        assert!(c.open.contains_key(&overdue), "likewise");
+    }
 }

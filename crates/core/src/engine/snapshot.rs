@@ -156,6 +156,7 @@ impl Engine {
         self.live.check_bounds()?;
         self.stats.check_bounds()?;
         self.customers.check_bounds()?;
+        self.complaints.check_bounds()?;
         self.dedupe.check_bounds(PLAUSIBLE)?;
         self.check_forecasts()
     }

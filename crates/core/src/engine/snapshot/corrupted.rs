@@ -6,6 +6,7 @@ use super::*;
 use crate::codec::Decoder;
 use crate::config::Config;
 use crate::engine::reorder::Queued;
+use crate::event::Id;
 use crate::reject::Origin;
 use crate::sim::{SimConfig, Simulator};
 use crate::time::Granularity;
@@ -16,6 +17,26 @@ use serde::{Deserialize, Serialize};
 struct RawDedupe {
     generations: std::collections::VecDeque<(i64, rustc_hash::FxHashSet<u64>)>,
     window: Millis,
+}
+
+/// The complaints' serialised fields, likewise.
+#[derive(Serialize, Deserialize)]
+struct RawComplaints {
+    open: rustc_hash::FxHashMap<Id, RawComplaint>,
+    dues: std::collections::BTreeSet<(Millis, Id)>,
+    closed: rustc_hash::FxHashMap<Id, Millis>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawComplaint {
+    due: Millis,
+    queue: Option<u32>,
+    overdue: bool,
+}
+
+/// `value` as `T`, through its bytes: a type's private fields as a raw struct's, and back.
+fn recast<T: serde::de::DeserializeOwned>(value: &impl Serialize) -> T {
+    postcard::from_bytes(&postcard::to_stdvec(value).unwrap()).unwrap()
 }
 
 fn fresh() -> Engine {
@@ -220,6 +241,67 @@ fn dedupe_keys_anchored_outside_the_years_events_can_have_are_refused_as_invalid
             .restore(&e.snapshot())
             .expect("a state saved by the engine");
     }
+}
+
+#[test]
+fn a_complaint_due_or_closed_outside_the_decoders_instants_is_refused_as_invalid() {
+    // Overdue and closed complaints are forgotten once the retention has passed them, an end
+    // that overflowed for a complaint closed near the end of the integers; the overdue count
+    // goes to the period of the due date, which overflowed the calendar near its start.
+    let max_ts = crate::codec::decode::MAX_TS;
+    let cases = [
+        ("due", Millis::MIN + 1),
+        ("due", -1),
+        ("due", max_ts),
+        ("closed", max_ts),
+        ("closed", Millis::MAX - 1),
+    ];
+    for (what, at) in cases {
+        let bytes = corrupted(busy(), |e| {
+            let mut raw: RawComplaints = recast(&e.complaints);
+            let id = Id::new("a complaint");
+            if what == "due" {
+                let complaint = RawComplaint {
+                    due: at,
+                    queue: None,
+                    overdue: false,
+                };
+                raw.open.insert(id.clone(), complaint);
+                raw.dues.insert((at, id));
+            } else {
+                raw.closed.insert(id, at);
+            }
+            e.complaints = recast(&raw);
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert_eq!(m, format!("a complaint {what} at {at} out of range"))
+            }
+            other => panic!("{what} at {at}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{what} at {at}: nothing changed");
+    }
+    // Complaints the engine took, open (overdue) and closed, are restored.
+    let mut e = busy();
+    let t = e.watermark;
+    let opened = |id, due| {
+        format!(r#"{{"type":"complaint.opened","ts":{t},"complaint_id":"{id}","due":{due}}}"#)
+    };
+    let closed = format!(r#"{{"type":"complaint.closed","ts":{t},"complaint_id":"k1"}}"#);
+    for line in [opened("k1", t + 1), opened("k2", t + 1), closed] {
+        e.ingest(
+            Decoder::default().decode(line.as_bytes()).unwrap(),
+            Origin::default(),
+        );
+    }
+    e.advance_to(t + crate::time::HOUR);
+    drain(&mut e);
+    let raw: RawComplaints = recast(&e.complaints);
+    assert!(raw.open.values().any(|c| c.overdue) && !raw.closed.is_empty());
+    fresh()
+        .restore(&e.snapshot())
+        .expect("a state saved by the engine");
 }
 
 mod ids;
