@@ -8,9 +8,11 @@
 
 use super::scope::{Names, Scope};
 use super::store::{Store, CREDIT_REACH};
+use crate::codec::decode::MAX_TS;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Component {
@@ -64,7 +66,10 @@ impl Component {
         let mut start = self.down_since.map(|t| t.max(from));
         if self.heartbeats {
             if let Some(life) = self.last_life {
-                let timed_out = (life + timeout).max(from);
+                // Saturating: restore refuses a sign of life outside the decoder's instants,
+                // but one near the end of the integers must not panic either (it never times
+                // out).
+                let timed_out = life.saturating_add(timeout).max(from);
                 start = Some(start.map_or(timed_out, |s| s.min(timed_out)));
             }
         }
@@ -84,7 +89,9 @@ pub struct Outage {
 
 impl Outage {
     pub fn duration(&self) -> Millis {
-        self.end - self.start
+        // Saturating: restore refuses an outage's start outside the decoder's instants, but
+        // one near the start of the integers must not panic either.
+        self.end.saturating_sub(self.start)
     }
 }
 
@@ -208,6 +215,30 @@ impl Health {
         Ok(())
     }
 
+    /// Whether every component's instants lie where the decoder puts events (within
+    /// [1970, 2100): each is an event's, or a sign of life's plus the timeout before an
+    /// event), and the time credited where a restored stream's may (`credited`, or not yet).
+    /// A sign of life near the end of the integers overflowed the timeout's arithmetic; time
+    /// credited from near their start, the calendar's.
+    pub fn check_bounds(&self, credited: Range<Millis>) -> Result<(), String> {
+        for c in &self.components {
+            let instants = [
+                ("down since", c.down_since),
+                ("alive at", c.last_life),
+                ("out since", c.outage_start),
+            ];
+            let mut instants = instants.into_iter().filter_map(|(w, t)| Some((w, t?)));
+            if let Some((what, t)) = instants.find(|(_, t)| !(0..MAX_TS).contains(t)) {
+                return Err(format!("a component {what} {t} out of range"));
+            }
+        }
+        if self.credited != Millis::MIN && !credited.contains(&self.credited) {
+            let t = self.credited;
+            return Err(format!("the components' time credited at {t} out of range"));
+        }
+        Ok(())
+    }
+
     /// Components down at `t`: each with the instant it went down and the cause. `newer` holds
     /// the state some components will have once the reports still buffered are applied (the
     /// provisional overlay), and wins.
@@ -230,5 +261,32 @@ impl Health {
                 Some((id, since, cause.as_str()))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_of_life_or_an_outage_at_the_ends_of_the_integers_does_not_overflow() {
+        // Restore refuses such instants; the timeout's arithmetic saturates all the same.
+        let mut c = Component::default();
+        c.observe(Millis::MAX - 1, None);
+        assert_eq!(
+            c.down_from(0, Millis::MAX, 30_000),
+            None,
+            "it times out past the end"
+        );
+        let mut h = Health::new(30_000);
+        h.components.push(c);
+        assert!(h.down_at(1_000, &FxHashMap::default()).is_empty());
+        let outage = Outage {
+            component: "acd".into(),
+            start: Millis::MIN,
+            end: 1_000,
+            cause: Cause::Status.as_str(),
+        };
+        assert_eq!(outage.duration(), Millis::MAX);
     }
 }

@@ -157,6 +157,7 @@ impl Engine {
         self.stats.check_bounds()?;
         self.customers.check_bounds()?;
         self.complaints.check_bounds()?;
+        self.health.check_bounds(PLAUSIBLE)?;
         self.dedupe.check_bounds(PLAUSIBLE)?;
         self.check_forecasts()
     }

@@ -34,6 +34,29 @@ struct RawComplaint {
     overdue: bool,
 }
 
+/// The health's serialised fields, likewise.
+#[derive(Serialize, Deserialize)]
+struct RawHealth {
+    components: Vec<RawComponent>,
+    timeout: Millis,
+    credited: Millis,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawComponent {
+    down_since: Option<Millis>,
+    last_life: Option<Millis>,
+    heartbeats: bool,
+    outage_start: Option<Millis>,
+    outage_cause: RawCause,
+}
+
+#[derive(Serialize, Deserialize)]
+enum RawCause {
+    Status,
+    Heartbeat,
+}
+
 /// `value` as `T`, through its bytes: a type's private fields as a raw struct's, and back.
 fn recast<T: serde::de::DeserializeOwned>(value: &impl Serialize) -> T {
     postcard::from_bytes(&postcard::to_stdvec(value).unwrap()).unwrap()
@@ -302,6 +325,48 @@ fn a_complaint_due_or_closed_outside_the_decoders_instants_is_refused_as_invalid
     fresh()
         .restore(&e.snapshot())
         .expect("a state saved by the engine");
+}
+
+#[test]
+fn a_components_instant_outside_the_decoders_is_refused_as_invalid() {
+    // A component is down from its last sign of life plus the heartbeat timeout, an instant
+    // that overflowed for a sign of life restored near the end of the integers; its time is
+    // credited from the instant credited, which overflowed the calendar near their start.
+    let max_ts = crate::codec::decode::MAX_TS;
+    type Corruption = fn(&mut RawComponent, Millis);
+    let cases: [(&str, Millis, Corruption); 5] = [
+        ("alive at", Millis::MAX - 1, |c, t| c.last_life = Some(t)),
+        ("alive at", -1, |c, t| c.last_life = Some(t)),
+        ("down since", Millis::MIN, |c, t| c.down_since = Some(t)),
+        ("out since", max_ts, |c, t| c.outage_start = Some(t)),
+        ("time credited", Millis::MIN + 1, |_, _| {}),
+    ];
+    for (what, at, corrupt) in cases {
+        let bytes = corrupted(busy(), |e| {
+            let mut raw: RawHealth = recast(&e.health);
+            let c = raw.components.first_mut().expect("components are known");
+            c.heartbeats = true;
+            corrupt(c, at);
+            if what == "time credited" {
+                raw.credited = at;
+            }
+            e.health = recast(&raw);
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) if what == "time credited" => {
+                assert_eq!(
+                    m,
+                    format!("the components' time credited at {at} out of range")
+                )
+            }
+            Err(RestoreError::Invalid(m)) => {
+                assert_eq!(m, format!("a component {what} {at} out of range"))
+            }
+            other => panic!("{what} {at}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{what} {at}: nothing changed");
+    }
 }
 
 mod ids;
