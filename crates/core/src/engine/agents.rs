@@ -10,6 +10,7 @@ use crate::event::AgentState;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Agent {
@@ -136,6 +137,18 @@ impl Agents {
         }
         let queues = self.agents.iter().flatten().flat_map(|a| &a.queues);
         queues.copied().try_for_each(|q| names.check_queue(q))
+    }
+
+    /// Whether every agent's time is credited up to an instant where a restored stream's may
+    /// lie (`credited`: an agent's first event, or the engine's time credited since). One
+    /// near the start of the integers overflowed the calendar as the agent's time was
+    /// credited from it.
+    pub fn check_bounds(&self, credited: Range<Millis>) -> Result<(), String> {
+        let mut all = self.agents.iter().flatten().map(|a| a.credited);
+        match all.find(|t| !credited.contains(t)) {
+            Some(t) => Err(format!("an agent's time credited at {t} out of range")),
+            None => Ok(()),
+        }
     }
 
     /// Agents by current state: per queue (an agent of several queues counts in each), and

@@ -158,6 +158,7 @@ impl Engine {
         self.customers.check_bounds()?;
         self.complaints.check_bounds()?;
         self.health.check_bounds(PLAUSIBLE)?;
+        self.agents.check_bounds(PLAUSIBLE)?;
         self.dedupe.check_bounds(PLAUSIBLE)?;
         self.check_forecasts()
     }

@@ -369,6 +369,32 @@ fn a_components_instant_outside_the_decoders_is_refused_as_invalid() {
     }
 }
 
+#[test]
+fn an_agents_time_credited_outside_the_years_events_can_have_is_refused_as_invalid() {
+    // An agent's time is credited from its instant credited on, which overflowed the calendar
+    // near the start of the integers (and near their end, no event of the agent was in time).
+    for at in [
+        Millis::MIN + 1,
+        PLAUSIBLE.start - 1,
+        PLAUSIBLE.end,
+        Millis::MAX - 1,
+    ] {
+        let bytes = corrupted(busy(), |e| {
+            let a = e.names.agents.intern(&Id::new("agent 7"));
+            let state = crate::event::AgentState::Available;
+            e.agents.change(&mut e.store, a, at, state, vec![0]);
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert_eq!(m, format!("an agent's time credited at {at} out of range"))
+            }
+            other => panic!("{at}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{at}: nothing changed");
+    }
+}
+
 mod ids;
 
 mod bounds {
