@@ -301,6 +301,15 @@ impl CallTable {
         })
     }
 
+    /// Whether every instant of every offered call lies where the decoder puts events
+    /// ([`Call::check_bounds`]).
+    pub fn check_bounds(&self) -> Result<(), String> {
+        self.map.values().try_for_each(|entry| match entry {
+            Entry::Live(call) => call.check_bounds(),
+            Entry::Orphan(_) => Ok(()), // events the decoder takes (`Engine::check_instants`)
+        })
+    }
+
     /// Bytes held, estimated from the table's capacity.
     pub fn bytes(&self) -> usize {
         self.map.capacity() * (std::mem::size_of::<(Id, Entry)>() + 1)

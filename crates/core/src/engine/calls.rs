@@ -9,6 +9,7 @@
 //! changing anything, so the engine can refuse the whole event (`too_late`) atomically.
 
 use super::scope::{Names, Scope};
+use crate::codec::decode::MAX_TS;
 use crate::event::{Body, CompletedOutcome, Id, Unanswered};
 use crate::reject::RejectReason;
 use crate::time::Millis;
@@ -51,6 +52,25 @@ impl Call {
             .into_iter()
             .chain(overflow)
             .try_for_each(|q| names.check_queue(q))
+    }
+
+    /// Whether every instant of the call lies where the decoder puts events: within
+    /// [1970, 2100) (each is an event's, or 0 before the call's outcome or end). One near the
+    /// start of the integers overflowed the wait, talk or wrap-up at the call's next event.
+    pub fn check_bounds(&self) -> Result<(), String> {
+        let instants = [
+            ("first offered", self.first_offered),
+            ("offered", self.offered),
+            ("answered or abandoned", self.outcome_at),
+            ("ended", self.ended_at),
+            ("last heard", self.last_event),
+        ];
+        let overflow = self.last_overflow.map(|(t, _)| ("overflowed", t));
+        let mut all = instants.into_iter().chain(overflow);
+        match all.find(|(_, t)| !(0..MAX_TS).contains(t)) {
+            Some((what, t)) => Err(format!("a call {what} at {t} out of range")),
+            None => Ok(()),
+        }
     }
 }
 
@@ -247,7 +267,7 @@ pub fn plan(
         // A system that also ends abandoned calls: nothing to count, nothing contradicted.
         (Body::Ended { .. }, Abandoned) if ts >= call.outcome_at => {}
         (Body::WrapupEnded { .. }, Ended) if ts >= call.ended_at => {
-            let wrap = ts - call.ended_at;
+            let wrap = ts.saturating_sub(call.ended_at);
             push(Scope::Queue(call.queue), ts, Delta::Wrapup { wrap });
             push(Scope::Center, ts, Delta::Wrapup { wrap });
             new.phase = WrappedUp;
@@ -280,6 +300,10 @@ fn offer(push: &mut impl FnMut(Scope, Millis, Delta), queue: u32, at: Millis) {
 
 /// The outcome of waiting (`Delta::Answered` or `Delta::Abandoned` from a wait). The queue's
 /// wait counts from the offer to that queue; the center's from the first offer.
+///
+/// Waits, talk and wrap-up saturate: restore refuses a call's instant outside the decoder's,
+/// but one near the start of the integers must not panic either (the tallies' sums saturate
+/// too).
 fn outcome(
     push: &mut impl FnMut(Scope, Millis, Delta),
     call: &Call,
@@ -289,12 +313,12 @@ fn outcome(
     push(
         Scope::Queue(call.queue),
         call.offered,
-        delta(at - call.offered),
+        delta(at.saturating_sub(call.offered)),
     );
     push(
         Scope::Center,
         call.first_offered,
-        delta(at - call.first_offered),
+        delta(at.saturating_sub(call.first_offered)),
     );
 }
 
@@ -323,7 +347,7 @@ fn end_call(
     at: Millis,
     resolved: Option<bool>,
 ) {
-    let talk = at - call.outcome_at;
+    let talk = at.saturating_sub(call.outcome_at);
     push(
         Scope::Queue(call.queue),
         at,
@@ -350,4 +374,64 @@ fn same_completed(call: &Call, c: &crate::event::Completed, q: Queues) -> bool {
         && call.first_offered == c.offered_at
         && outcome_matches
         && end_matches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_talk_and_wrap_up_from_instants_near_the_start_of_the_integers_saturate() {
+        // Restore refuses such instants; the differences saturate all the same.
+        let call = |phase| Call {
+            first_queue: 0,
+            first_offered: Millis::MIN + 1,
+            queue: 0,
+            offered: Millis::MIN + 1,
+            phase,
+            outcome_at: Millis::MIN + 1,
+            ended_at: Millis::MIN + 1,
+            last_overflow: None,
+            transferred: false,
+            last_event: Millis::MIN + 1,
+        };
+        let (id, agent) = (Id::new("c"), Id::new("a"));
+        let events = [
+            (
+                Phase::Waiting,
+                Body::Answered {
+                    call: id.clone(),
+                    agent: agent.clone(),
+                },
+            ),
+            (
+                Phase::Answered,
+                Body::Ended {
+                    call: id.clone(),
+                    resolved: None,
+                },
+            ),
+            (Phase::Ended, Body::WrapupEnded { call: id, agent }),
+        ];
+        for (phase, body) in events {
+            let mut out = Vec::new();
+            let plan = plan(
+                Some(&call(phase)),
+                &body,
+                1_000,
+                Queues::default(),
+                &mut out,
+            );
+            assert!(matches!(plan, Ok(Plan::Apply(_))), "{body:?}: {plan:?}");
+            for c in out {
+                match c.delta {
+                    Delta::Answered { wait: ms } | Delta::Handled { talk: ms, .. } => {
+                        assert_eq!(ms, Millis::MAX, "{body:?}")
+                    }
+                    Delta::Wrapup { wrap } => assert_eq!(wrap, Millis::MAX, "{body:?}"),
+                    other => panic!("{body:?}: {other:?}"),
+                }
+            }
+        }
+    }
 }

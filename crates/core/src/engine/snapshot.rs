@@ -159,6 +159,7 @@ impl Engine {
         self.complaints.check_bounds()?;
         self.health.check_bounds(PLAUSIBLE)?;
         self.agents.check_bounds(PLAUSIBLE)?;
+        self.calls.check_bounds()?;
         self.dedupe.check_bounds(PLAUSIBLE)?;
         self.check_forecasts()
     }

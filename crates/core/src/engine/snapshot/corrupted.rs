@@ -395,6 +395,53 @@ fn an_agents_time_credited_outside_the_years_events_can_have_is_refused_as_inval
     }
 }
 
+#[test]
+fn a_calls_instant_outside_the_decoders_is_refused_as_invalid() {
+    // A call's wait, talk and wrap-up are the differences of its instants and the next
+    // event's, which overflowed for a call offered near the start of the integers (and its
+    // contributions anchored there, the calendar).
+    use crate::engine::calls::{Call, Phase};
+    let max_ts = crate::codec::decode::MAX_TS;
+    type Corruption = fn(&mut Call, Millis);
+    let cases: [(&str, Millis, Corruption); 6] = [
+        ("first offered", Millis::MIN + 1, |c, t| c.first_offered = t),
+        ("offered", Millis::MIN + 1, |c, t| c.offered = t),
+        ("answered or abandoned", max_ts, |c, t| c.outcome_at = t),
+        ("ended", -1, |c, t| c.ended_at = t),
+        ("overflowed", Millis::MAX - 1, |c, t| {
+            c.last_overflow = Some((t, 0))
+        }),
+        ("last heard", Millis::MAX - 1, |c, t| c.last_event = t),
+    ];
+    for (what, at, corrupt) in cases {
+        let bytes = corrupted(busy(), |e| {
+            let w = e.watermark;
+            let mut call = Call {
+                first_queue: 0,
+                first_offered: w,
+                queue: 0,
+                offered: w,
+                phase: Phase::Waiting,
+                outcome_at: 0,
+                ended_at: 0,
+                last_overflow: None,
+                transferred: false,
+                last_event: w,
+            };
+            corrupt(&mut call, at);
+            e.calls.set(&Id::new("a call"), call, w);
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                assert_eq!(m, format!("a call {what} at {at} out of range"))
+            }
+            other => panic!("{what} at {at}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{what} at {at}: nothing changed");
+    }
+}
+
 mod ids;
 
 mod bounds {
