@@ -164,9 +164,14 @@ impl Clock {
     }
 
     /// Keeps only the tentative events `held` says are still waiting (a restored checkpoint:
-    /// each must name an event of the reorder buffer).
+    /// each must name an event of the reorder buffer), each where its key says its event sorts
+    /// (as the clock was told when it came). One said to lie elsewhere, near the end of the
+    /// integers, moved the stream's time there once nothing contradicted it.
     pub fn retain_tentative(&mut self, held: impl Fn(Key) -> bool) {
         self.tentative.retain(|t| held(t.key));
+        for t in &mut self.tentative {
+            t.at = t.key.0;
+        }
     }
 
     /// Newest confirmed event time, `Millis::MIN` before the first.

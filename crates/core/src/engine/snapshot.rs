@@ -117,8 +117,8 @@ impl Engine {
 
     /// Makes a state read from bytes safe to run: indices derived from other parts are
     /// rebuilt (the reorder buffer's heap and free slots, the name maps, the clock's tentative
-    /// events that the buffer no longer holds), and every id is checked against the names.
-    /// A valid snapshot runs on exactly as it would have.
+    /// events that the buffer no longer holds, and where each lies), and every id is checked
+    /// against the names. A valid snapshot runs on exactly as it would have.
     fn repair(&mut self) -> Result<(), String> {
         // Where an event sorts is derived from the event.
         for q in self.reorder.iter_mut() {

@@ -122,3 +122,50 @@ fn an_orphan_that_is_not_an_event_of_its_call_is_refused_as_invalid() {
         assert_eq!(e.latest(), Millis::MIN, "{what}: nothing changed");
     }
 }
+
+/// The clock's serialised fields, likewise.
+#[derive(Serialize, Deserialize)]
+struct RawClock {
+    frontier: Millis,
+    tentative: Vec<RawTentative>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawTentative {
+    at: Millis,
+    key: Key,
+    contradicted: u32,
+}
+
+#[test]
+fn a_tentative_event_said_to_lie_elsewhere_than_its_key_is_put_back_where_its_event_sorts() {
+    // A first event waits for the stream to bear it out; one flushed with nothing against it
+    // moves the stream's time to where the clock says it lies, and the calendar overflowed as
+    // the engine moved on to near the end of the integers.
+    let ingested = || {
+        let mut e = fresh();
+        let line = r#"{"type":"system.heartbeat","ts":1800000000000,"component":"acd"}"#;
+        e.ingest(
+            Decoder::default().decode(line.as_bytes()).unwrap(),
+            Origin::default(),
+        );
+        assert_eq!((e.clock.tentative(), e.latest()), (1, Millis::MIN));
+        e
+    };
+    let mut reference = fresh();
+    reference.restore(&ingested().snapshot()).unwrap();
+    reference.flush();
+    let expected = drain(&mut reference);
+    for at in [Millis::MIN + 1, -1, Millis::MAX - 1] {
+        let bytes = corrupted(ingested(), |e| {
+            let mut raw: RawClock = recast(&e.clock);
+            raw.tentative[0].at = at;
+            e.clock = recast(&raw);
+        });
+        let mut e = fresh();
+        e.restore(&bytes).expect("where it lies is its key's");
+        e.flush();
+        assert_eq!(drain(&mut e), expected, "{at}");
+        assert_eq!(e.latest(), reference.latest(), "{at}");
+    }
+}
