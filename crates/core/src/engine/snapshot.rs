@@ -153,6 +153,7 @@ impl Engine {
         self.complaints.check_ids(names)?;
         self.customers.check_ids(names)?;
         self.store.check_bounds()?;
+        self.store.check_periods(PLAUSIBLE)?;
         self.live.check_bounds()?;
         self.stats.check_bounds()?;
         self.customers.check_bounds()?;

@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::ops::Range;
 
 type Key = (Scope, Granularity, Millis);
 
@@ -23,6 +24,9 @@ type Key = (Scope, Granularity, Millis);
 /// time, not monitored). Crediting it all would create a slot for every period of the span
 /// before any closes: decades of intervals from one silent input.
 pub const CREDIT_REACH: Millis = 31 * 24 * crate::time::HOUR;
+
+/// Longer than any period of the calendar: a month of 31 days, and a change of offset.
+const LONGEST_PERIOD: Millis = 32 * 24 * crate::time::HOUR;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Slot {
@@ -302,6 +306,22 @@ impl Store {
         let tallies = self.slots.values().map(|s| &s.tally);
         let mut all = tallies.chain(self.totals.values());
         all.try_for_each(Tally::check_bounds)
+    }
+
+    /// Whether every period held starts where the calendar puts the periods of a restored
+    /// stream's instants (`starts`) and lasts no more than a month. A record gives its
+    /// period's length, its end less its start, which overflowed for one restored as starting
+    /// near the start of the integers.
+    pub fn check_periods(&self, starts: Range<Millis>) -> Result<(), String> {
+        let fits =
+            |p: &Period| starts.contains(&p.start) && (1..=LONGEST_PERIOD).contains(&p.len());
+        match self.slots.values().map(|s| s.period).find(|p| !fits(p)) {
+            Some(p) => Err(format!(
+                "a period from {} to {} out of range",
+                p.start, p.end
+            )),
+            None => Ok(()),
+        }
     }
 
     pub fn bytes(&self) -> usize {

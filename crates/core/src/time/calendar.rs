@@ -57,7 +57,9 @@ pub struct Period {
 
 impl Period {
     pub fn len(&self) -> Millis {
-        self.end - self.start
+        // Saturating: restore refuses a period the calendar would not give, but one from near
+        // the start of the integers must not panic either.
+        self.end.saturating_sub(self.start)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -362,5 +364,16 @@ mod tests {
         assert_eq!(utc_offset(&berlin, winter), HOUR);
         assert_eq!(utc_offset(&berlin, summer), 2 * HOUR);
         assert_eq!(utc_offset(&chrono_tz::Asia::Shanghai, winter), 8 * HOUR);
+    }
+
+    #[test]
+    fn a_period_from_near_the_start_of_the_integers_lasts_to_their_end_without_overflowing() {
+        // Restore refuses such a period; its length saturates all the same.
+        let p = Period {
+            granularity: Granularity::Interval,
+            start: Millis::MIN,
+            end: 1_000,
+        };
+        assert_eq!(p.len(), Millis::MAX);
     }
 }

@@ -4,6 +4,8 @@ use super::*;
 use crate::config::Config;
 use crate::engine::Scope;
 use crate::time::{Granularity, HOUR};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// A tally whose count is one add from overflowing (the fuzzer's
 /// `regressions/snapshot/tally-count-at-u64-max`) is refused, not added to.
@@ -36,5 +38,72 @@ fn a_tally_or_window_count_or_sum_near_the_integer_limits_is_refused_as_invalid(
             Err(RestoreError::Invalid(m)) => assert!(m.contains(what), "{m}"),
             other => panic!("{what}: {other:?}"),
         }
+    }
+}
+
+/// The period store's serialised fields, to corrupt what its own type keeps private.
+#[derive(Serialize, Deserialize)]
+struct RawStore {
+    granularities: Vec<Granularity>,
+    grace: Millis,
+    horizon: Millis,
+    slots: rustc_hash::FxHashMap<SlotKey, RawSlot>,
+    closing: BinaryHeap<Reverse<(Millis, SlotKey)>>,
+    dropping: BinaryHeap<Reverse<(Millis, SlotKey)>>,
+    dirty: Vec<SlotKey>,
+    closed_through: Millis,
+    default_threshold: Millis,
+    queue_thresholds: Vec<Millis>,
+    totals: rustc_hash::FxHashMap<Scope, crate::engine::Tally>,
+    revisions: u64,
+}
+
+type SlotKey = (Scope, Granularity, Millis);
+
+#[derive(Serialize, Deserialize)]
+struct RawSlot {
+    period: crate::time::Period,
+    threshold: Millis,
+    tally: crate::engine::Tally,
+    emitted: Option<u32>,
+    dirty: bool,
+}
+
+#[test]
+fn a_period_outside_the_years_events_can_have_or_of_no_calendars_length_is_refused_as_invalid() {
+    // A period's record gives its length, its end less its start, which overflowed for a
+    // period restored as starting near the start of the integers.
+    // The period's new start and end, from its start and end.
+    type Corruption = fn(Millis, Millis) -> (Millis, Millis);
+    let cases: [(&str, Corruption); 5] = [
+        ("from i64::MIN", |_, end| (Millis::MIN, end)),
+        ("to i64::MAX", |start, _| (start, Millis::MAX)),
+        ("from 2101", |_, _| (PLAUSIBLE.end, PLAUSIBLE.end + HOUR)),
+        ("of no length", |start, _| (start, start)),
+        ("of 33 days", |start, _| (start, start + 33 * 24 * HOUR)),
+    ];
+    for (what, period) in cases {
+        let mut changed = (0, 0);
+        let bytes = corrupted(busy(), |e| {
+            let mut raw: RawStore = recast(&e.store);
+            let slot = raw.slots.values_mut().find(|s| s.emitted.is_none());
+            let p = &mut slot.expect("periods are open").period;
+            (p.start, p.end) = period(p.start, p.end);
+            changed = (p.start, p.end);
+            e.store = recast(&raw);
+        });
+        let mut e = fresh();
+        match e.restore(&bytes) {
+            Err(RestoreError::Invalid(m)) => {
+                let (start, end) = changed;
+                assert_eq!(
+                    m,
+                    format!("a period from {start} to {end} out of range"),
+                    "{what}"
+                )
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+        assert_eq!(e.latest(), Millis::MIN, "{what}: nothing changed");
     }
 }
