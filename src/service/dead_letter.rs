@@ -190,9 +190,12 @@ impl DeadLetters {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
                 *last_error = "dead letters unacknowledged after message.timeout.ms".into();
                 // What is still queued will not be waited for: it counts as not written (a
-                // later delivery makes a duplicate dead letter, never a lost one).
+                // later delivery makes a duplicate dead letter, never a lost one). The lock
+                // is let go first: the purged letters' reports take it.
+                drop(reports);
                 self.producer
                     .purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
+                reports = deliveries.reports.lock().unwrap_or_else(|e| e.into_inner());
                 break;
             };
             reports = deliveries
