@@ -244,10 +244,13 @@ impl Store {
         for key in std::mem::take(&mut self.dirty) {
             if let Some(slot) = self.slots.get_mut(&key) {
                 if let (Some(rev), true) = (slot.emitted, slot.dirty) {
-                    slot.emitted = Some(rev + 1);
+                    // Saturating: a restored revision number is taken as saved, and one at
+                    // the end of its integers must not overflow.
+                    let rev = rev.saturating_add(1);
+                    slot.emitted = Some(rev);
                     slot.dirty = false;
-                    self.revisions += 1;
-                    out.push(closed(key.0, slot, rev + 1));
+                    self.revisions = self.revisions.saturating_add(1);
+                    out.push(closed(key.0, slot, rev));
                 }
             }
         }

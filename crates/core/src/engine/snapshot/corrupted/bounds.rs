@@ -107,3 +107,37 @@ fn a_period_outside_the_years_events_can_have_or_of_no_calendars_length_is_refus
         assert_eq!(e.latest(), Millis::MIN, "{what}: nothing changed");
     }
 }
+
+/// A final period's revision number, or the count of revisions, restored at the end of its
+/// integers: the next revision of that period overflowed them. A revision number is no instant
+/// to refuse; it stays at its limit.
+#[test]
+fn a_revision_restored_at_its_integers_limit_stays_there_instead_of_overflowing() {
+    let mut key = None;
+    let bytes = corrupted(busy(), |e| {
+        let mut raw: RawStore = recast(&e.store);
+        let (k, slot) = raw
+            .slots
+            .iter_mut()
+            .find(|(_, s)| s.emitted.is_some())
+            .expect("a period is final");
+        slot.emitted = Some(u32::MAX);
+        slot.dirty = true;
+        raw.dirty.push(*k);
+        raw.revisions = u64::MAX;
+        key = Some(*k);
+        e.store = recast(&raw);
+    });
+    let mut e = fresh();
+    e.restore(&bytes)
+        .expect("a revision number is restored as saved");
+    let t = e.watermark;
+    e.advance_to(t + HOUR);
+    let (scope, _, start) = key.expect("corrupted");
+    let revised = e
+        .take_records()
+        .into_iter()
+        .find(|c| c.scope == scope && c.period.start == start)
+        .expect("the dirty period is revised at the next close step");
+    assert_eq!(revised.revision, u32::MAX);
+}
