@@ -195,6 +195,11 @@ impl Engine {
             ("the stream's time", self.clock.frontier()),
             ("the watermark", self.watermark),
             ("the time credited", self.credited),
+            // Far ahead, these would stop the crediting, the sweep or every period's close
+            // without a word.
+            ("the next interval's close", self.next_boundary),
+            ("the last sweep", self.last_sweep),
+            ("the periods closed through", self.store.closed_through()),
         ];
         let buffered = self.reorder.iter().map(|q| ("a buffered event", q.at));
         let mut all = instants.into_iter().chain(buffered);

@@ -327,6 +327,11 @@ impl Store {
         }
     }
 
+    /// The instant every period ending (with the grace) by it has been closed through.
+    pub fn closed_through(&self) -> Millis {
+        self.closed_through
+    }
+
     pub fn bytes(&self) -> usize {
         self.slots.values().map(|s| s.tally.bytes() + 64).sum()
     }

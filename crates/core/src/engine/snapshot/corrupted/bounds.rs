@@ -141,3 +141,36 @@ fn a_revision_restored_at_its_integers_limit_stays_there_instead_of_overflowing(
         .expect("the dirty period is revised at the next close step");
     assert_eq!(revised.revision, u32::MAX);
 }
+
+/// The engine's own instants (the next interval's close, the last sweep, the periods closed
+/// through) restored far ahead would stop the crediting, the sweep or every close without a
+/// panic to show for it: restore refuses them as it refuses the stream's time.
+#[test]
+fn the_engines_own_instants_outside_the_years_events_can_have_are_refused_as_invalid() {
+    type Corruption = fn(&mut Engine, Millis);
+    let cases: [(&str, Corruption); 3] = [
+        ("the next interval's close", |e, t| e.next_boundary = t),
+        ("the last sweep", |e, t| e.last_sweep = t),
+        ("the periods closed through", |e, t| {
+            let mut raw: RawStore = recast(&e.store);
+            raw.closed_through = t;
+            e.store = recast(&raw);
+        }),
+    ];
+    for (what, corrupt) in cases {
+        for t in [PLAUSIBLE.end, Millis::MAX - 1, Millis::MIN + 1] {
+            let bytes = corrupted(busy(), |e| corrupt(e, t));
+            let mut e = fresh();
+            match e.restore(&bytes) {
+                Err(RestoreError::Invalid(m)) => {
+                    assert_eq!(m, format!("{what} at {t} out of range"))
+                }
+                other => panic!("{what} at {t}: {other:?}"),
+            }
+        }
+    }
+    // As the engine leaves them, they restore.
+    fresh()
+        .restore(&busy().snapshot())
+        .expect("a state saved by the engine");
+}
