@@ -76,6 +76,9 @@ impl Ord for Queued {
     }
 }
 
+/// Slots a slab keeps whatever it holds (see [`Reorder::shrink`]).
+const SHRINK_FROM: usize = 4_096;
+
 /// The ordering key of a queued event: instant, rank of its type, digest.
 pub(super) type Key = (Millis, u8, u64);
 
@@ -121,8 +124,12 @@ impl Reorder {
     /// The earliest event if it lies before `watermark`.
     pub fn pop_before(&mut self, watermark: Millis) -> Option<Queued> {
         loop {
-            let Reverse(((at, _, _), slot)) = *self.order.peek()?;
+            let Some(&Reverse(((at, _, _), slot))) = self.order.peek() else {
+                self.shrink();
+                return None;
+            };
             if self.slab[slot as usize].is_some() && at >= watermark {
+                self.shrink();
                 return None;
             }
             self.order.pop();
@@ -132,6 +139,22 @@ impl Reorder {
                 return Some(q);
             }
         }
+    }
+
+    /// Gives back what a backlog grew the slab to: once the events held fill less than an
+    /// eighth of its slots (and it has more than [`SHRINK_FROM`]), they move to a slab of their
+    /// own size, in slot order (so events of equal keys still leave in the same order), and
+    /// the heap and the free slots are built again. A slab only doubles from there to be
+    /// shrunk again, so this costs O(1) an event.
+    fn shrink(&mut self) {
+        if self.slab.len() <= SHRINK_FROM || self.count * 8 >= self.slab.len() {
+            return;
+        }
+        let mut kept = Vec::with_capacity(self.count);
+        kept.extend(self.slab.drain(..).filter(Option::is_some));
+        self.slab = kept;
+        self.free = Vec::new();
+        self.rebuild();
     }
 
     /// Takes out the event of ordering key `key`, if it is held (a linear search: the clock
@@ -217,5 +240,45 @@ mod tests {
         assert_eq!(r.pop_before(Millis::MAX).map(|q| q.at), Some(45));
         assert_eq!(r.pop_before(Millis::MAX).map(|q| q.at), Some(50));
         assert!(r.pop_before(Millis::MAX).is_none());
+    }
+
+    #[test]
+    fn a_slab_grown_by_a_backlog_is_given_back_and_its_events_still_leave_in_order() {
+        let mut r = Reorder::default();
+        // 100,000 events in a scrambled order, about three at each instant.
+        let n: i64 = 100_000;
+        let mut all: Vec<Millis> = (0..n).map(|i| (i * 7_919) % n / 3).collect();
+        for &at in &all {
+            r.push(abandoned(at, "c"));
+        }
+        let grown = r.slab.capacity();
+        let watermark = n / 3 - 1_000;
+        let mut first = Vec::new();
+        while let Some(q) = r.pop_before(watermark) {
+            first.push(q.at);
+        }
+        assert!(r.len() * 8 < n as usize, "most have left: {}", r.len());
+        assert!(
+            r.slab.capacity() < grown / 8,
+            "{} slots kept of {grown}",
+            r.slab.capacity()
+        );
+        assert_eq!(r.slab.len(), r.len());
+        // After the shrink, what is held and what comes leave in order.
+        let late = watermark - 500;
+        r.push(abandoned(late, "c"));
+        let mut then = Vec::new();
+        while let Some(q) = r.pop_before(Millis::MAX) {
+            then.push(q.at);
+        }
+        assert!(first.windows(2).all(|w| w[0] <= w[1]));
+        assert!(first.iter().all(|&at| at < watermark));
+        assert_eq!(then[0], late);
+        assert!(then[1..].windows(2).all(|w| w[0] <= w[1]));
+        all.push(late);
+        all.sort_unstable();
+        let mut out = [first, then].concat();
+        out.sort_unstable();
+        assert_eq!(out, all, "every event left once");
     }
 }
