@@ -15,6 +15,9 @@ use serde::de::DeserializeSeed;
 /// mistaken (seconds for milliseconds), never call-center events.
 pub const MAX_TS: Millis = 4_102_444_800_000;
 
+/// The instants the decoder takes, [1970, 2100): what a restored instant is checked against.
+pub const INSTANTS: std::ops::Range<Millis> = 0..MAX_TS;
+
 /// The largest forecast volume accepted: more calls than any center takes in an interval.
 pub const MAX_VOLUME: f64 = 1e9;
 
@@ -220,7 +223,7 @@ fn timestamp(value: &Scalar) -> Option<Millis> {
         Scalar::Int(ms) => *ms,
         _ => return None,
     };
-    (0..MAX_TS).contains(&ms).then_some(ms)
+    INSTANTS.contains(&ms).then_some(ms)
 }
 
 /// Typed access to the fields of one raw event, each failure naming its field.

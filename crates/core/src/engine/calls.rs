@@ -9,7 +9,7 @@
 //! changing anything, so the engine can refuse the whole event (`too_late`) atomically.
 
 use super::scope::{Names, Scope};
-use crate::codec::decode::MAX_TS;
+use crate::codec::decode::INSTANTS;
 use crate::event::{Body, CompletedOutcome, Id, Unanswered};
 use crate::reject::RejectReason;
 use crate::time::Millis;
@@ -67,7 +67,7 @@ impl Call {
         ];
         let overflow = self.last_overflow.map(|(t, _)| ("overflowed", t));
         let mut all = instants.into_iter().chain(overflow);
-        match all.find(|(_, t)| !(0..MAX_TS).contains(t)) {
+        match all.find(|(_, t)| !INSTANTS.contains(t)) {
             Some((what, t)) => Err(format!("a call {what} at {t} out of range")),
             None => Ok(()),
         }

@@ -7,7 +7,7 @@
 
 use super::scope::{Names, Scope};
 use super::store::Store;
-use crate::codec::decode::MAX_TS;
+use crate::codec::decode::INSTANTS;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -136,7 +136,7 @@ impl Complaints {
         let dues = dues.chain(self.dues.iter().map(|&(due, _)| due));
         let dues = dues.map(|t| ("due", t));
         let closed = self.closed.values().map(|&t| ("closed", t));
-        match dues.chain(closed).find(|(_, t)| !(0..MAX_TS).contains(t)) {
+        match dues.chain(closed).find(|(_, t)| !INSTANTS.contains(t)) {
             Some((what, t)) => Err(format!("a complaint {what} at {t} out of range")),
             None => Ok(()),
         }

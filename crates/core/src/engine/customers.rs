@@ -12,7 +12,7 @@
 //! these offers. Tracking resumes as tracked customers expire.
 
 use super::scope::Names;
-use crate::codec::decode::MAX_TS;
+use crate::codec::decode::INSTANTS;
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -126,7 +126,7 @@ impl Customers {
     pub fn check_bounds(&self) -> Result<(), String> {
         let offers = self.offers.values().flatten().map(|&(t, _)| t);
         let recorded = self.recorded.iter().map(|&(t, _)| t);
-        match offers.chain(recorded).find(|t| !(0..MAX_TS).contains(t)) {
+        match offers.chain(recorded).find(|t| !INSTANTS.contains(t)) {
             Some(t) => Err(format!("a customer's offer at {t} out of range")),
             None => Ok(()),
         }

@@ -8,7 +8,7 @@
 
 use super::scope::{Names, Scope};
 use super::store::{Store, CREDIT_REACH};
-use crate::codec::decode::MAX_TS;
+use crate::codec::decode::INSTANTS;
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -228,7 +228,7 @@ impl Health {
                 ("out since", c.outage_start),
             ];
             let mut instants = instants.into_iter().filter_map(|(w, t)| Some((w, t?)));
-            if let Some((what, t)) = instants.find(|(_, t)| !(0..MAX_TS).contains(t)) {
+            if let Some((what, t)) = instants.find(|(_, t)| !INSTANTS.contains(t)) {
                 return Err(format!("a component {what} {t} out of range"));
             }
         }

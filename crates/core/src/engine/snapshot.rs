@@ -171,10 +171,10 @@ impl Engine {
     /// end that overflowed for a start near the end of the integers (the fuzzer's
     /// `regressions/snapshot/forecast-start-near-the-integer-limit`).
     fn check_forecasts(&self) -> Result<(), String> {
-        use crate::codec::decode::{MAX_INTERVAL_MINUTES, MAX_TS, MAX_VOLUME};
+        use crate::codec::decode::{INSTANTS, MAX_INTERVAL_MINUTES, MAX_VOLUME};
         for (&(q, start, minutes), &offered) in &self.forecasts {
             self.names.check_queue(q)?;
-            if !((0..MAX_TS).contains(&start)
+            if !(INSTANTS.contains(&start)
                 && (1..=MAX_INTERVAL_MINUTES).contains(&Millis::from(minutes))
                 && (0.0..=MAX_VOLUME).contains(&offered))
             {
