@@ -12,6 +12,9 @@ use std::cmp::Ordering;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+mod slab;
+use slab::Slab;
+
 /// An event waiting for the watermark.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Queued {
@@ -94,7 +97,7 @@ pub(super) type Key = (Millis, u8, u64);
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Reorder {
     order: BinaryHeap<Reverse<(Key, u32)>>,
-    slab: Vec<Option<Queued>>,
+    slab: Slab,
     free: Vec<u32>,
     /// Events held (the heap may also name emptied slots).
     count: usize,
@@ -111,10 +114,7 @@ impl Reorder {
                 self.slab[slot as usize] = Some(q);
                 slot
             }
-            None => {
-                self.slab.push(Some(q));
-                (self.slab.len() - 1) as u32
-            }
+            None => self.slab.push(Some(q)) as u32,
         };
         self.order.push(Reverse((key, slot)));
         self.count += 1;
@@ -144,15 +144,13 @@ impl Reorder {
     /// Gives back what a backlog grew the slab to: once the events held fill less than an
     /// eighth of its slots (and it has more than [`SHRINK_FROM`]), they move to a slab of their
     /// own size, in slot order (so events of equal keys still leave in the same order), and
-    /// the heap and the free slots are built again. A slab only doubles from there to be
-    /// shrunk again, so this costs O(1) an event.
+    /// the heap and the free slots are built again. A slab must grow eightfold from there to
+    /// be shrunk again, so this costs O(1) an event.
     fn shrink(&mut self) {
         if self.slab.len() <= SHRINK_FROM || self.count * 8 >= self.slab.len() {
             return;
         }
-        let mut kept = Vec::with_capacity(self.count);
-        kept.extend(self.slab.drain(..).filter(Option::is_some));
-        self.slab = kept;
+        self.slab = self.slab.take_all().filter(Option::is_some).collect();
         self.free = Vec::new();
         self.rebuild();
     }
