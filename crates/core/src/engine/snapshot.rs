@@ -62,7 +62,12 @@ impl Engine {
             self.records.is_empty() && self.rejections.is_empty() && self.outages.is_empty(),
             "output taken before a snapshot"
         );
-        postcard::to_stdvec(&(header(&self.cfg), self)).expect("the engine state serialises")
+        let state = (header(&self.cfg), self);
+        // Sized first, then written once: a vector grown by doubling would hold up to twice
+        // the state's bytes, and copy them at every step, for each checkpoint.
+        let size =
+            postcard::experimental::serialized_size(&state).expect("the engine state serialises");
+        postcard::to_io(&state, Vec::with_capacity(size)).expect("the engine state serialises")
     }
 
     /// A snapshot without the reorder buffer, for an input that can read the buffered events
