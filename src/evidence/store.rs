@@ -257,11 +257,17 @@ impl Store {
         }
         if let Some(cp) = checkpoint {
             cp.head = seq;
+            // The engine state goes in through the blob API, not as a bound parameter: SQLite
+            // would copy a bound blob, then copy it again into the row's record, and the
+            // state is megabytes.
             tx.execute(
                 "INSERT OR REPLACE INTO checkpoint (owner, written, head, positions, service, engine)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![cp.owner, cp.written, cp.head, cp.positions, cp.service, cp.engine],
+                 VALUES (?1, ?2, ?3, ?4, ?5, zeroblob(?6))",
+                params![cp.owner, cp.written, cp.head, cp.positions, cp.service, cp.engine.len() as i64],
             )?;
+            let row = tx.last_insert_rowid();
+            tx.blob_open(rusqlite::MAIN_DB, "checkpoint", "engine", row, false)?
+                .write_at(&cp.engine, 0)?;
         }
         tx.commit()?;
         self.head = (seq, prev);

@@ -159,3 +159,28 @@ fn two_instances_sharing_the_file_append_in_turn_and_the_chain_holds() {
         Verdict::Intact { rows: 15, .. }
     ));
 }
+
+#[test]
+fn a_checkpoint_is_read_back_as_written_and_a_smaller_one_replaces_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("evidence.sqlite")).unwrap();
+    let cp = |engine: Vec<u8>, head: usize| Checkpoint {
+        owner: "group/a".into(),
+        written: "2026-12-07T10:00:00Z".into(),
+        head: 0,
+        positions: format!("[{head}]"),
+        service: "{}".into(),
+        engine,
+    };
+    // Megabytes over many overflow pages, then a state shorter than the one it replaces.
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let mut first = cp(big, 1);
+    s.checkpoint(&(0..2).map(entry).collect::<Vec<_>>(), &mut first)
+        .unwrap();
+    assert_eq!(first.head, 2, "the head is the last row appended with it");
+    assert_eq!(s.load_checkpoint("group/a").unwrap(), Some(first));
+    let mut second = cp(b"small".to_vec(), 2);
+    s.checkpoint(&[entry(2)], &mut second).unwrap();
+    assert_eq!(s.load_checkpoint("group/a").unwrap(), Some(second));
+    assert_eq!(s.load_checkpoint("group/b").unwrap(), None);
+}
