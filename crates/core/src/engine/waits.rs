@@ -221,8 +221,20 @@ impl Serialize for Waits {
 
 impl<'de> Deserialize<'de> for Waits {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let buckets = Vec::<(u64, u32)>::deserialize(d)?;
+        // No waits or a few, each in range: kept as values without making the histogram (a
+        // restore reads thousands of tallies, most with none). The same waits as the
+        // histogram gives back below: each the highest value of its bucket.
+        let total: u64 = buckets.iter().map(|&(_, count)| u64::from(count)).sum();
+        if total <= FEW as u64 && buckets.iter().all(|&(v, _)| v <= WAIT_HIST_MAX_MS) {
+            let mut waits = Waits::default();
+            for &(value, count) in buckets.iter().filter(|&&(_, count)| count > 0) {
+                waits.record_n(BUCKETS.highest_equivalent(value), count);
+            }
+            return Ok(waits);
+        }
         let mut h = new_histogram();
-        for (value, count) in Vec::<(u64, u32)>::deserialize(d)? {
+        for (value, count) in buckets {
             h.record_n(value, count)
                 .map_err(|e| serde::de::Error::custom(format!("wait bucket {value}: {e}")))?;
         }
@@ -304,6 +316,37 @@ mod tests {
     }
 
     proptest! {
+        /// A checkpoint's buckets, whatever they are (values past the day, counts of zero,
+        /// the same value twice), decode to the waits a histogram recording them gives, or
+        /// are refused where it refuses them; a few are kept as values.
+        #[test]
+        fn decoded_buckets_are_the_waits_a_histogram_of_them_holds(
+            buckets in proptest::collection::vec(
+                (
+                    prop_oneof![4 => 0u64..100_000, 1 => 86_000_000u64..87_000_000, 1 => any::<u64>()],
+                    prop_oneof![4 => 0u32..4, 1 => any::<u32>()],
+                ),
+                0..24,
+            )
+        ) {
+            let mut h = new_histogram();
+            let through_histogram = buckets
+                .iter()
+                .try_for_each(|&(v, n)| h.record_n(v, n).map(|_| ()))
+                .ok()
+                .map(|()| {
+                    h.iter_recorded()
+                        .map(|v| (v.value_iterated_to(), v.count_at_value()))
+                        .collect::<Vec<_>>()
+                });
+            let json = serde_json::to_string(&buckets).unwrap();
+            let decoded = serde_json::from_str::<Waits>(&json).ok();
+            prop_assert_eq!(decoded.as_ref().map(Waits::buckets), through_histogram);
+            if let Some(w) = decoded.filter(|w| w.count() <= FEW as u64) {
+                prop_assert!(!matches!(w.0.as_deref(), Some(Form::Many(_))));
+            }
+        }
+
         /// Whatever the operations, the waits say exactly what a histogram given the same
         /// operations says: counts, quantiles, buckets (the checkpoint), and the same again
         /// after a checkpoint's round trip.
