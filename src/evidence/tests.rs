@@ -164,11 +164,11 @@ fn two_instances_sharing_the_file_append_in_turn_and_the_chain_holds() {
 fn a_checkpoint_is_read_back_as_written_and_a_smaller_one_replaces_it_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open(&dir.path().join("evidence.sqlite")).unwrap();
-    let cp = |engine: Vec<u8>, head: usize| Checkpoint {
+    let cp = |engine: Vec<u8>, cut: usize| Checkpoint {
         owner: "group/a".into(),
         written: "2026-12-07T10:00:00Z".into(),
         head: 0,
-        positions: format!("[{head}]"),
+        positions: format!("[{cut}]"),
         service: "{}".into(),
         engine,
     };
