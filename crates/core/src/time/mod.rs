@@ -129,7 +129,11 @@ mod tests {
         // fuzz/regressions/time/duration-parts-sum-past-the-part-limit).
         assert_eq!(parse_duration("11574074d"), Ok(999_999_993_600_000));
         assert_eq!(parse_duration("1000000000000s"), Ok(MAX_DURATION));
-        for text in ["11574074d11574074d", "1000000000000s1ms", "8888800d8888800d"] {
+        for text in [
+            "11574074d11574074d",
+            "1000000000000s1ms",
+            "8888800d8888800d",
+        ] {
             assert!(
                 parse_duration(text).unwrap_err().contains("out of range"),
                 "{text}"
