@@ -95,6 +95,8 @@ impl IndexMut<usize> for Slab {
 
 impl Serialize for Slab {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // The length given up front (not `collect_seq`): postcard writes it first, and the
+        // chunks' chained iterator does not know it.
         let mut seq = s.serialize_seq(Some(self.len))?;
         for q in self.iter() {
             seq.serialize_element(q)?;
