@@ -117,7 +117,7 @@ fn replay(cfg: &Config, text: &[u8]) -> Outcome {
             if !printed(closed.scope) {
                 continue;
             }
-            let record = PeriodRecord::new(&closed, engine.names(), engine.calendar());
+            let record = PeriodRecord::new(&closed, engine);
             writer.write(&record).expect("a sink takes everything");
             records += 1;
         }

@@ -72,6 +72,7 @@ fn replay(cfg: &Config, path: &Path, single_thread: bool) -> (u64, u64, u64) {
         files: vec![path.display().to_string()],
         granularity: Granularity::Month,
         format: Format::Json,
+        sl_variants: false,
         rejected: None,
         scopes: vec!["center".into(), "queue".into()],
         progress: false,

@@ -321,6 +321,10 @@ pub struct ReplayArgs {
         default_value = "center,queue"
     )]
     pub scope: Vec<ScopeArg>,
+    /// Print each record's service level by every definition side by side: 9.3.1, abandons
+    /// ignored, abandons met, short abandons counted, flow-outs out, callbacks out.
+    #[arg(long)]
+    pub sl_variants: bool,
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,

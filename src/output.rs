@@ -1,6 +1,7 @@
 //! Writing period records (`table`, `json` lines, `csv`) and rejected inputs (tab-separated:
 //! reason, source and line, the original bytes).
 
+use crate::kpi::ServiceLevelDefinition;
 use crate::record::PeriodRecord;
 use crate::reject::Rejection;
 use crate::untrusted::Untrusted;
@@ -37,6 +38,17 @@ pub struct RecordWriter<W: Write> {
     out: W,
     format: Format,
     header_done: bool,
+    /// Each record's service level by every definition of
+    /// [`ServiceLevelDefinition::VARIANTS`] too (`replay --sl-variants`).
+    variants: bool,
+}
+
+/// The service level of `r` by each of [`ServiceLevelDefinition::VARIANTS`], by name.
+pub fn sl_variants(r: &PeriodRecord) -> Vec<(&'static str, Option<f64>)> {
+    ServiceLevelDefinition::VARIANTS
+        .iter()
+        .map(|(name, d)| (*name, d.service_level(&r.counts)))
+        .collect()
 }
 
 const TABLE_HEADER: &str = "start                          queue        offered answered  within abandon     SL     AR    ASA(s)   AHT(s)   avail  rev";
@@ -47,16 +59,35 @@ impl<W: Write> RecordWriter<W> {
             out,
             format,
             header_done: false,
+            variants: false,
         }
+    }
+
+    /// Writes each record's service level by every variant too: in the table as columns after
+    /// the counts, in JSON and CSV as the fields `sl_variants` and `sl[NAME]`.
+    pub fn with_sl_variants(mut self) -> Self {
+        self.variants = true;
+        self
     }
 
     pub fn write(&mut self, r: &PeriodRecord) -> io::Result<()> {
         match self.format {
+            Format::Json if self.variants => {
+                let mut v = serde_json::to_value(r)?;
+                let variants: serde_json::Map<String, Value> = sl_variants(r)
+                    .into_iter()
+                    .map(|(name, sl)| (name.to_string(), sl.into()))
+                    .collect();
+                v["sl_variants"] = Value::Object(variants);
+                serde_json::to_writer(&mut self.out, &v)?;
+                self.out.write_all(b"\n")
+            }
             Format::Json => {
                 serde_json::to_writer(&mut self.out, r)?;
                 self.out.write_all(b"\n")
             }
             Format::Csv => self.write_csv(r),
+            Format::Table if self.variants => self.write_variants_table(r),
             Format::Table => self.write_table(r),
         }
     }
@@ -69,10 +100,14 @@ impl<W: Write> RecordWriter<W> {
         let Value::Object(map) = serde_json::to_value(r)? else {
             unreachable!("a record serialises to an object")
         };
-        let flat: Vec<(String, Value)> = map
+        let mut flat: Vec<(String, Value)> = map
             .into_iter()
             .filter(|(_, v)| !v.is_object() && !v.is_array())
             .collect();
+        if self.variants {
+            let variants = sl_variants(r).into_iter();
+            flat.extend(variants.map(|(name, sl)| (format!("sl[{name}]"), sl.into())));
+        }
         if !self.header_done {
             let header: Vec<&str> = flat.iter().map(|(k, _)| k.as_str()).collect();
             writeln!(self.out, "{}", header.join(","))?;
@@ -112,6 +147,38 @@ impl<W: Write> RecordWriter<W> {
             r.availability
                 .map_or("-".into(), |a| format!("{:.2}%", a * 100.0)),
             r.revision
+        )
+    }
+}
+
+impl<W: Write> RecordWriter<W> {
+    /// A row of the scope and period, its calls offered, then the service level by each
+    /// variant, side by side.
+    fn write_variants_table(&mut self, r: &PeriodRecord) -> io::Result<()> {
+        let variants = sl_variants(r);
+        if !self.header_done {
+            let names: Vec<String> = variants.iter().map(|(n, _)| format!("{n:>18}")).collect();
+            writeln!(
+                self.out,
+                "{:<30} {:<12} {:>7} {}",
+                "start",
+                "queue",
+                "offered",
+                names.join(" ")
+            )?;
+            self.header_done = true;
+        }
+        let values: Vec<String> = variants
+            .iter()
+            .map(|(_, sl)| format!("{:>18}", percent(*sl)))
+            .collect();
+        writeln!(
+            self.out,
+            "{:<30} {:<12} {:>7} {}",
+            r.start,
+            r.queue.as_deref().unwrap_or("(center)"),
+            r.counts.offered,
+            values.join(" ")
         )
     }
 }

@@ -24,6 +24,8 @@ pub struct Replay {
     pub files: Vec<String>,
     pub granularity: Granularity,
     pub format: Format,
+    /// Print each record's service level by every definition too (`--sl-variants`).
+    pub sl_variants: bool,
     /// Where to keep rejected lines with their reasons.
     pub rejected: Option<PathBuf>,
     /// Which scopes to print (`center`, `queue`, `agent`, `component`).
@@ -149,7 +151,11 @@ pub fn run(
     });
     let mut sink = EngineSink {
         engine: &mut engine,
-        writer: RecordWriter::new(out, r.format),
+        writer: if r.sl_variants {
+            RecordWriter::new(out, r.format).with_sl_variants()
+        } else {
+            RecordWriter::new(out, r.format)
+        },
         rejects,
         printer: Printer {
             scopes: r.scopes.clone(),
@@ -352,7 +358,7 @@ fn drain(
         if !printer.scopes.iter().any(|s| s == closed.scope.kind()) {
             continue;
         }
-        let record = PeriodRecord::new(&closed, engine.names(), engine.calendar());
+        let record = PeriodRecord::new(&closed, engine);
         track_month(printer, &closed, &record);
         writer.write(&record).context("cannot write output")?;
         printer.records += 1;

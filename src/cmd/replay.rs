@@ -12,6 +12,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         files: args.files,
         granularity: args.period.into(),
         format: args.format,
+        sl_variants: args.sl_variants,
         rejected: args.rejected,
         scopes: args
             .scope

@@ -7,6 +7,7 @@ use callpulse::alert::Profile;
 use callpulse::cli::{EngineArgs, InputArgs};
 use callpulse::codec::Decoder;
 use callpulse::config::{Config, RawConfig};
+use callpulse::problem::ConfigError;
 use callpulse::service::alerts::LiveAlerts;
 use callpulse::service::State;
 use std::net::SocketAddr;
@@ -48,6 +49,15 @@ pub fn with_alerts(state: State) -> Result<State, Failure> {
         return Ok(state);
     };
     let profile = Profile::load(&name)?;
+    let problems = profile.check_short_abandon(cfg.engine.short_abandon);
+    if !problems.is_empty() {
+        let source_name = name.clone();
+        return Err(ConfigError {
+            source_name,
+            problems,
+        }
+        .into());
+    }
     let base = cfg
         .alerts
         .external_url

@@ -16,6 +16,9 @@ pub struct Figures {
     pub counts: CallCounts,
     pub threshold_seconds: f64,
     pub service_level: Option<f64>,
+    /// What `service_level` counts by: `9.3.1` (the records'; with the short abandons they
+    /// excluded).
+    pub service_level_definition: String,
     pub answer_rate: Option<f64>,
     pub answer_rate_coefficient: Option<f64>,
     pub asa_seconds: Option<f64>,
@@ -43,6 +46,7 @@ serialize_fields!(Figures |f| {
     threshold_seconds,
     wait_seconds_sum = seconds(f.counts.wait_ms),
     service_level,
+    service_level_definition,
     answer_rate,
     answer_rate_coefficient,
     asa_seconds,
@@ -72,6 +76,10 @@ impl Figures {
             counts: *c,
             threshold_seconds: s.threshold_seconds,
             service_level: c.service_level(),
+            service_level_definition: s
+                .service_level_definition
+                .clone()
+                .unwrap_or_else(|| "9.3.1".into()),
             answer_rate: ar,
             answer_rate_coefficient: ar.map(kpi::answer_rate_coefficient),
             asa_seconds: asa,

@@ -443,6 +443,7 @@ pub fn from_files(
         files: files.to_vec(),
         granularity: Granularity::Interval,
         format: Format::Json,
+        sl_variants: false,
         rejected: None,
         scopes: vec!["center".into(), "queue".into(), "component".into()],
         progress: false,

@@ -20,9 +20,14 @@ pub struct RecordBody {
     pub answered: u64,
     pub answered_within_threshold: u64,
     pub abandoned: u64,
+    pub abandoned_within_threshold: u64,
     pub short_abandoned: u64,
+    pub flowed_out: u64,
+    pub callbacks_requested: u64,
     pub wait_seconds_sum: f64,
     pub threshold_seconds: f64,
+    /// `9.3.1`, with the short abandons excluded (absent from records of older versions).
+    pub service_level_definition: Option<String>,
     pub handled: u64,
     pub talk_seconds_sum: f64,
     pub wrap_seconds_sum: f64,
@@ -46,7 +51,10 @@ impl RecordBody {
             answered: self.answered,
             answered_within: self.answered_within_threshold,
             abandoned: self.abandoned,
+            abandoned_within: self.abandoned_within_threshold,
             short_abandoned: self.short_abandoned,
+            flowed_out: self.flowed_out,
+            callbacks_requested: self.callbacks_requested,
             wait_ms: ms(self.wait_seconds_sum),
         }
     }
@@ -75,6 +83,8 @@ pub struct Sums {
     pub forecast_offered: Option<f64>,
     /// The service-level threshold of the latest interval added (seconds).
     pub threshold_seconds: f64,
+    /// The service-level definition of the latest interval added that states one.
+    pub service_level_definition: Option<String>,
 }
 
 fn ms(seconds: f64) -> Millis {
@@ -106,6 +116,9 @@ impl Sums {
         }
         if r.threshold_seconds > 0.0 {
             self.threshold_seconds = r.threshold_seconds;
+        }
+        if r.service_level_definition.is_some() {
+            self.service_level_definition = r.service_level_definition.clone();
         }
     }
 }

@@ -41,7 +41,7 @@ pub fn rows(state: &State, from: Millis, to: Millis) -> Vec<Row> {
         if start < from || start >= to || matches!(closed.scope, Scope::Agent(_)) {
             continue;
         }
-        let record = PeriodRecord::new(&closed, engine.names(), engine.calendar());
+        let record = PeriodRecord::new(&closed, engine);
         let row = Row {
             record,
             is_final: false,

@@ -2,6 +2,7 @@
 //! window, calls waiting now, the longest current wait and agents by state; and each
 //! component's state and availability today.
 
+use super::definitions::{self, ContractLevel};
 use super::state::State;
 use crate::alert::{Measure, ScopeKind};
 use crate::engine::{Scope, Staffing, Tally, Window};
@@ -96,7 +97,6 @@ impl LiveWindow {
 pub fn window_of(t: &Tally) -> Window {
     Window {
         counts: t.counts,
-        abandoned_within: t.abandoned_within,
         handled: t.handled,
         talk_sum: t.talk_sum,
         wrap_sum: t.wrap_sum,
@@ -130,6 +130,10 @@ pub struct ScopeKpis {
     pub counts: CallCounts,
     pub abandoned_within_threshold: u64,
     pub service_level: Option<f64>,
+    /// The definition `service_level` counts by: `9.3.1` (with the short abandons it excludes).
+    pub service_level_definition: String,
+    /// The service level by each other definition the running profile judges the scope by.
+    pub contract_service_levels: Vec<ContractLevel>,
     pub answer_rate: Option<f64>,
     pub abandon_rate: Option<f64>,
     pub asa_seconds: Option<f64>,
@@ -164,6 +168,8 @@ serialize_fields!(ScopeKpis |k| {
     agents_wrap_up,
     agents_not_ready,
     staffing,
+    service_level_definition,
+    contract_service_levels,
 });
 
 /// The minutes of event time live staffing looks back over.
@@ -279,8 +285,18 @@ pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Optio
             queue: state.engine.names().of(scope).map(|n| n.to_string()),
             threshold_seconds: seconds(state.engine.threshold(scope)),
             counts: w.counts,
-            abandoned_within_threshold: w.abandoned_within,
+            abandoned_within_threshold: w.counts.abandoned_within,
             service_level: w.counts.service_level(),
+            service_level_definition: definitions::rule_stamp(state),
+            contract_service_levels: match scope {
+                Scope::Queue(_) => definitions::contract_levels(
+                    state,
+                    ScopeKind::Queue,
+                    state.engine.names().of(scope).map_or("", |n| n.as_str()),
+                    &w.counts,
+                ),
+                _ => definitions::contract_levels(state, ScopeKind::Center, "", &w.counts),
+            },
             answer_rate: w.counts.answer_rate(),
             abandon_rate: w.counts.abandon_rate(),
             asa_seconds: w.counts.asa_seconds(),
@@ -369,7 +385,6 @@ mod tests {
             handled,
             talk_sum: talk_s * 1000,
             wrap_sum: wrap_s * 1000,
-            ..Window::default()
         }
     }
 

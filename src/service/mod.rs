@@ -17,6 +17,7 @@ pub mod auth;
 pub mod backpressure;
 pub mod checkpoint;
 pub mod dead_letter;
+pub mod definitions;
 pub mod demo;
 pub mod evidence;
 pub mod fd_limit;

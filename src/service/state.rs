@@ -167,7 +167,7 @@ impl State {
             if closed.period.granularity != Granularity::Interval {
                 continue;
             }
-            let record = PeriodRecord::new(&closed, self.engine.names(), self.engine.calendar());
+            let record = PeriodRecord::new(&closed, &self.engine);
             if let Some(ev) = &mut self.evidence {
                 let name = self.engine.names().of(closed.scope);
                 ev.interval(&record, closed.scope, name.map_or("", |n| n.as_str()));

@@ -74,6 +74,8 @@ mod service_follow;
 mod service_golden;
 // The live service's HTTP side: handlers through the router, the demo over a real socket.
 mod service_http;
+// Service levels by a contract's definition through the live service: API, gauges, alerts.
+mod service_levels;
 // `callpulse run` on a real Kafka-protocol broker: values, dead letters, offsets, groups.
 mod service_kafka;
 // Live staffing (Erlang C) of a followed file against the textbook formula computed here.

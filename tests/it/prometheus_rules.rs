@@ -53,17 +53,53 @@ fn run_promtool(args: &[&str]) -> String {
     text
 }
 
-/// The shipped profile with a per-queue override for `vip` and one queue where the service
-/// level criterion is off.
+/// The shipped profile with a per-queue override for `vip`, one queue where the service
+/// level criterion is off, and two service levels by other definitions (every option).
 fn profile() -> Profile {
-    let text = BUILT_IN.replace(
+    let mut text = BUILT_IN.replace(
         "# [criteria.overrides.vip]\n# threshold = 0.90\n# min_volume = 10",
         "[criteria.overrides.vip]\nthreshold = 0.90\nmin_volume = 10\n\
          [criteria.overrides.test]\nenabled = false",
     );
     assert_ne!(text, BUILT_IN, "the override example moved");
-    Profile::parse(&text, "shipped+vip").unwrap()
+    text.push_str(CONTRACT_DEFINITIONS);
+    Profile::parse(&text, "shipped+vip+contracts").unwrap()
 }
+
+/// Service levels as contracts define them: abandons ignored and flow-outs out; abandons
+/// met, short abandons counted and callbacks out.
+const CONTRACT_DEFINITIONS: &str = r#"
+[[criteria]]
+id = "contract_sl_abandons_ignored"
+clause = "contract"
+name_zh = "合同服务水平"
+name_en = "Contract service level"
+metric = "service_level"
+abandons = "ignored"
+flow_outs = "out"
+scope = "queue"
+window = "15m"
+comparison = "<"
+threshold = 0.95
+severity = "warning"
+
+[[criteria]]
+id = "contract_sl_abandons_for"
+clause = "contract"
+name_zh = "合同服务水平"
+name_en = "Contract service level"
+metric = "service_level"
+abandons = "for"
+short_abandon = "0s"
+callbacks = "excluded"
+scope = "center"
+window = "60m"
+comparison = "<"
+threshold = 0.95
+hysteresis = 0.01
+for = "2m"
+severity = "warning"
+"#;
 
 fn call(
     out: &mut Vec<(Millis, String)>,

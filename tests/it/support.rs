@@ -241,7 +241,7 @@ impl Sink for EngineSink {
 
 fn collect(engine: &mut Engine, out: &mut Vec<PeriodRecord>) {
     for c in engine.take_records() {
-        out.push(PeriodRecord::new(&c, engine.names(), engine.calendar()));
+        out.push(PeriodRecord::new(&c, engine));
     }
 }
 

@@ -9,7 +9,9 @@ use crate::time::Millis;
 use serde::Serialize;
 
 pub mod counts;
+pub mod definition;
 pub use counts::CallCounts;
+pub use definition::ServiceLevelDefinition;
 
 /// `numerator / denominator`, or `None` for an empty denominator.
 pub fn ratio(numerator: f64, denominator: f64) -> Option<f64> {

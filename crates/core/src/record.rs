@@ -4,11 +4,11 @@
 //! The first twenty fields are a contract (`replay --format json` prints them in this order);
 //! more follow. Ratios are 0–1 and `null` when their denominator is 0; durations are seconds.
 
-use crate::engine::{Closed, Names, Scope};
+use crate::engine::{Closed, Engine, Scope};
 use crate::event::AgentState;
 use crate::kpi::counts::serialize_fields;
-use crate::kpi::{self, CallCounts};
-use crate::time::{seconds, Calendar, Granularity};
+use crate::kpi::{self, CallCounts, ServiceLevelDefinition};
+use crate::time::{seconds, Granularity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -81,6 +81,11 @@ pub struct PeriodRecord {
     pub complaint_satisfaction: Option<f64>,
     pub forecast_offered: Option<f64>,
     pub forecast_accuracy: Option<f64>,
+    /// Calls that left the queue unanswered with a callback request (not abandons).
+    pub callbacks_requested: u64,
+    /// The definition `service_level` was computed by
+    /// ([`ServiceLevelDefinition::stamp`]): `9.3.1`, with the short abandons it excluded.
+    pub service_level_definition: String,
 }
 
 // The contract's order: the call counts sit among the other fields, by their record names.
@@ -150,6 +155,8 @@ serialize_fields!(PeriodRecord |r| {
     complaint_satisfaction,
     forecast_offered,
     forecast_accuracy,
+    callbacks_requested = r.counts.callbacks_requested,
+    service_level_definition,
 });
 
 /// Satisfaction of one targeted survey (9.2.2).
@@ -161,9 +168,11 @@ pub struct SurveyFigures {
 }
 
 impl PeriodRecord {
-    /// Builds the record of a closed tally; `short_abandon` says whether short abandons leave
-    /// the denominators.
-    pub fn new(c: &Closed, names: &Names, calendar: &Calendar) -> PeriodRecord {
+    /// Builds the record of a tally `engine` closed: names, periods and the short-abandon
+    /// threshold are the engine's.
+    pub fn new(c: &Closed, engine: &Engine) -> PeriodRecord {
+        let (names, calendar) = (engine.names(), engine.calendar());
+        let rule = ServiceLevelDefinition::RULE;
         let t = &c.tally;
         let n = &t.counts;
         let name = names.of(c.scope).map(|n| n.to_string());
@@ -177,10 +186,10 @@ impl PeriodRecord {
             start: calendar.format(c.period.start),
             end: calendar.format(c.period.end),
             counts: *n,
-            abandoned_within_threshold: t.abandoned_within,
-            flowed_out: t.flowed_out,
+            abandoned_within_threshold: t.counts.abandoned_within,
+            flowed_out: t.counts.flowed_out,
             threshold_seconds: seconds(c.threshold),
-            service_level: n.service_level(),
+            service_level: rule.service_level(n),
             answer_rate: ar,
             abandon_rate: n.abandon_rate(),
             asa_seconds: asa,
@@ -262,6 +271,8 @@ impl PeriodRecord {
             ),
             forecast_offered: t.forecast,
             forecast_accuracy: kpi::forecast_accuracy(n.offered, t.forecast),
+            callbacks_requested: n.callbacks_requested,
+            service_level_definition: rule.stamp(engine.config().short_abandon),
         }
     }
 }

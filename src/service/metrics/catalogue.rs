@@ -59,7 +59,7 @@ pub(super) const COUNTS: [Count; 23] = [
     (
         "calls_abandoned_within_threshold_total",
         "Calls abandoned with a wait at most the service-level threshold.",
-        |t| t.abandoned_within as f64,
+        |t| t.counts.abandoned_within as f64,
     ),
     (
         "calls_short_abandoned_total",
@@ -74,7 +74,7 @@ pub(super) const COUNTS: [Count; 23] = [
     (
         "calls_flowed_out_total",
         "Calls that left the queue for another before answer.",
-        |t| t.flowed_out as f64,
+        |t| t.counts.flowed_out as f64,
     ),
     (
         "calls_flowed_in_total",

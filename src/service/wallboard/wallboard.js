@@ -49,6 +49,7 @@ const I18N = {
     window: { "15m": "近15分钟", "60m": "近60分钟", today: "今日", interval: "本时段" },
     judged: "规则窗口",
     target: "目标",
+    definition: "口径",
     legend: "颜色：绿=达标 · 黄=临界（阈值回差带内）· 红=未达标 · 白=量不足不评",
     other: "English",
     html_lang: "zh-CN",
@@ -96,6 +97,7 @@ const I18N = {
     window: { "15m": "last 15 min", "60m": "last 60 min", today: "today", interval: "this interval" },
     judged: "judged over",
     target: "target",
+    definition: "definition",
     legend: "Colours: green met · amber at risk (within the hysteresis band) · red breached · white volume too low to judge",
     other: "中文",
     html_lang: "en",
@@ -196,13 +198,23 @@ function fig(key, value, state, opts = {}) {
 }
 
 // A measure of a scope judged against its target.
+// A service level is shown and judged by the definition of the criterion that judges it
+// (`contract_service_levels`), else by 9.3.1; the tooltip names the definition.
 function judged(scope, measure, targets, opts = {}) {
   const t = targets && targets[measure];
-  const value = scope[measure];
-  const volume = measure === "asa_seconds" ? scope.answered : scope.offered;
+  let value = scope[measure];
+  let volume = measure === "asa_seconds" ? scope.answered : scope.offered;
+  let definition = null;
+  if (measure === "service_level") {
+    definition = scope.service_level_definition;
+    const own = t && (scope.contract_service_levels || []).find(c => c.criterion === t.criterion);
+    if (own) [value, volume, definition] = [own.service_level, own.counted, own.definition];
+  }
   const state = judge(value, t, volume);
   const sub = t ? T().target + " " + fmtTarget(measure, t) + " · " + T().clause + " " + t.clause : null;
-  const title = t ? `${t.criterion} · ${T().judged} ${t.window}` : null;
+  const parts = [t ? `${t.criterion} · ${T().judged} ${t.window}` : null,
+    definition ? `${T().definition}: ${definition}` : null].filter(Boolean);
+  const title = parts.length ? parts.join(" · ") : null;
   return [fig(measure, fmt(measure, value), state, { ...opts, sub, title }), state];
 }
 

@@ -166,8 +166,8 @@ impl Alerts {
         let limits = c.limits_for(&key.1);
         let measure = c.measure;
         let judged = sums.filter(|_| limits.enabled).and_then(|s| {
-            let value = measure.value(s)?;
-            let volume = measure.volume(s);
+            let value = c.value(s)?;
+            let volume = c.volume(s);
             let min = if measure.has_volume() {
                 limits.min_volume.max(1)
             } else {

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
-    /// 9.3.1: answered within the threshold / offered (short abandons excluded if configured).
+    /// 9.3.1: answered within the threshold / offered (short abandons excluded if configured);
+    /// a criterion may count by another definition ([`crate::kpi::definition`]).
     ServiceLevel,
     /// 9.3.3: answered / offered.
     AnswerRate,
@@ -91,7 +92,14 @@ impl Measure {
     pub fn sums(self) -> &'static [Sum] {
         use Sum::*;
         match self {
-            Measure::ServiceLevel => &[AnsweredWithin, Offered, ShortAbandoned],
+            Measure::ServiceLevel => &[
+                AnsweredWithin,
+                Offered,
+                ShortAbandoned,
+                AbandonedWithin,
+                FlowedOut,
+                CallbacksRequested,
+            ],
             Measure::AnswerRate => &[Answered, Offered, ShortAbandoned],
             Measure::AsaSeconds => &[AnswerWaitSeconds, Answered],
             Measure::Availability => &[DownSeconds, MonitoredSeconds],
@@ -289,6 +297,9 @@ pub enum Sum {
     Answered,
     AnsweredWithin,
     ShortAbandoned,
+    AbandonedWithin,
+    FlowedOut,
+    CallbacksRequested,
     AnswerWaitSeconds,
     SurveyResponses,
     SurveySatisfied,
@@ -301,11 +312,14 @@ pub enum Sum {
 }
 
 impl Sum {
-    pub const ALL: [Sum; 13] = [
+    pub const ALL: [Sum; 16] = [
         Sum::Offered,
         Sum::Answered,
         Sum::AnsweredWithin,
         Sum::ShortAbandoned,
+        Sum::AbandonedWithin,
+        Sum::FlowedOut,
+        Sum::CallbacksRequested,
         Sum::AnswerWaitSeconds,
         Sum::SurveyResponses,
         Sum::SurveySatisfied,
@@ -324,6 +338,9 @@ impl Sum {
             Sum::Answered => "calls_answered",
             Sum::AnsweredWithin => "calls_answered_within_threshold",
             Sum::ShortAbandoned => "calls_short_abandoned",
+            Sum::AbandonedWithin => "calls_abandoned_within_threshold",
+            Sum::FlowedOut => "calls_flowed_out",
+            Sum::CallbacksRequested => "calls_callbacks_requested",
             Sum::AnswerWaitSeconds => "answer_wait_seconds",
             Sum::SurveyResponses => "survey_responses",
             Sum::SurveySatisfied => "survey_satisfied",
@@ -342,6 +359,11 @@ impl Sum {
             Sum::Answered => "Calls answered in the window.",
             Sum::AnsweredWithin => "Calls answered within the threshold in the window.",
             Sum::ShortAbandoned => "Short abandons in the window (0 unless configured).",
+            Sum::AbandonedWithin => "Calls abandoned within the threshold in the window.",
+            Sum::FlowedOut => "Calls that flowed out to another queue in the window.",
+            Sum::CallbacksRequested => {
+                "Calls that left with a callback request in the window (not abandons)."
+            }
             Sum::AnswerWaitSeconds => "Total wait of the calls answered in the window.",
             Sum::SurveyResponses => "Satisfaction survey answers in the window.",
             Sum::SurveySatisfied => "Satisfied survey answers in the window.",
@@ -361,6 +383,9 @@ impl Sum {
             Sum::Answered => s.counts.answered as f64,
             Sum::AnsweredWithin => s.counts.answered_within as f64,
             Sum::ShortAbandoned => s.counts.short_abandoned as f64,
+            Sum::AbandonedWithin => s.counts.abandoned_within as f64,
+            Sum::FlowedOut => s.counts.flowed_out as f64,
+            Sum::CallbacksRequested => s.counts.callbacks_requested as f64,
             Sum::AnswerWaitSeconds => seconds(s.counts.wait_ms),
             Sum::SurveyResponses => s.survey_responses as f64,
             Sum::SurveySatisfied => s.survey_satisfied as f64,

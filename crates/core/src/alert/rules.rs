@@ -18,6 +18,9 @@
 use super::measure::{Measure, ScopeKind, Sum, WindowKind};
 use super::profile::{Comparison, Criterion, Limits, Profile};
 use super::text;
+use crate::kpi::definition::{
+    Abandons, Callbacks, FlowOuts, ServiceLevelDefinition, ShortAbandons,
+};
 use crate::time::format_duration;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -25,24 +28,55 @@ use std::fmt::Write as _;
 /// The file [`write_file`] writes.
 pub const RULES_FILE: &str = "callpulse.rules.yml";
 
-/// The name of the recorded value of a measure: `queue:callpulse_service_level:15m`.
-pub fn record_name(scope: ScopeKind, measure: Measure, window: WindowKind) -> String {
-    format!(
-        "{}:callpulse_{}:{}",
-        scope.name(),
-        measure.name(),
-        window.name()
-    )
+/// What one recording rule records: a measure of a scope over a window, and for a service
+/// level the definition it counts by (criteria with different definitions record apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Recorded {
+    pub scope: ScopeKind,
+    pub measure: Measure,
+    pub definition: ServiceLevelDefinition,
+    pub window: WindowKind,
 }
 
-/// The name of the recorded volume of a measure: `queue:callpulse_service_level_volume:15m`.
-pub fn volume_name(scope: ScopeKind, measure: Measure, window: WindowKind) -> String {
-    format!(
-        "{}:callpulse_{}_volume:{}",
-        scope.name(),
-        measure.name(),
-        window.name()
-    )
+impl Recorded {
+    pub fn of(c: &Criterion) -> Recorded {
+        Recorded {
+            scope: c.scope,
+            measure: c.measure,
+            definition: c.definition,
+            window: c.window,
+        }
+    }
+
+    /// The measure's part of the names: `service_level`, or
+    /// `service_level_abandons_ignored` for a service level by another definition.
+    fn measured(&self) -> String {
+        let suffix = match self.measure {
+            Measure::ServiceLevel => self.definition.name_suffix(),
+            _ => String::new(),
+        };
+        format!("{}{suffix}", self.measure.name())
+    }
+
+    /// The name of the recorded value: `queue:callpulse_service_level:15m`.
+    pub fn record_name(&self) -> String {
+        format!(
+            "{}:callpulse_{}:{}",
+            self.scope.name(),
+            self.measured(),
+            self.window.name()
+        )
+    }
+
+    /// The name of the recorded volume: `queue:callpulse_service_level_volume:15m`.
+    pub fn volume_name(&self) -> String {
+        format!(
+            "{}:callpulse_{}_volume:{}",
+            self.scope.name(),
+            self.measured(),
+            self.window.name()
+        )
+    }
 }
 
 /// `sum by (queue) (callpulse_window_calls_offered{window="15m"})`.
@@ -58,21 +92,49 @@ fn summed(scope: ScopeKind, sum: Sum, window: WindowKind, how: &str) -> String {
     )
 }
 
+/// A service level's numerator and denominator by `d`, from the window sums, as
+/// [`ServiceLevelDefinition::met_and_counted`] computes them.
+fn service_level(d: &ServiceLevelDefinition, s: impl Fn(Sum) -> String) -> (String, String) {
+    use Sum::*;
+    let short = d.short_abandon != ShortAbandons::None;
+    let early = if short {
+        format!(
+            "clamp_min({} - {}, 0)",
+            s(AbandonedWithin),
+            s(ShortAbandoned)
+        )
+    } else {
+        s(AbandonedWithin)
+    };
+    let mut met = s(AnsweredWithin);
+    let mut counted = s(Offered);
+    if short {
+        let _ = write!(counted, " - {}", s(ShortAbandoned));
+    }
+    match d.abandons {
+        Abandons::Against => {}
+        Abandons::Ignored => {
+            let _ = write!(counted, " - {early}");
+        }
+        Abandons::For => met = format!("({met} + {early})"),
+    }
+    if d.flow_outs == FlowOuts::Out {
+        let _ = write!(counted, " - {}", s(FlowedOut));
+    }
+    if d.callbacks == Callbacks::Excluded {
+        let _ = write!(counted, " - {}", s(CallbacksRequested));
+    }
+    (met, counted)
+}
+
 /// The PromQL of a measure's value and (for measures with one) volume, from the window sums.
-pub fn expressions(
-    scope: ScopeKind,
-    measure: Measure,
-    window: WindowKind,
-) -> (String, Option<String>) {
+pub fn expressions(r: &Recorded) -> (String, Option<String>) {
+    let (scope, window) = (r.scope, r.window);
     let s = |sum: Sum| summed(scope, sum, window, "sum");
     use Sum::*;
-    let value = match measure {
-        Measure::ServiceLevel => format!(
-            "{}\n/\n({} - {})",
-            s(AnsweredWithin),
-            s(Offered),
-            s(ShortAbandoned)
-        ),
+    let (met, counted) = service_level(&r.definition, s);
+    let value = match r.measure {
+        Measure::ServiceLevel => format!("{met}\n/\n({counted})"),
         Measure::AnswerRate => format!(
             "{}\n/\n({} - {})",
             s(Answered),
@@ -101,10 +163,9 @@ pub fn expressions(
             s(Offered)
         ),
     };
-    let volume = match measure {
-        Measure::ServiceLevel | Measure::AnswerRate => {
-            Some(format!("{} - {}", s(Offered), s(ShortAbandoned)))
-        }
+    let volume = match r.measure {
+        Measure::ServiceLevel => Some(counted),
+        Measure::AnswerRate => Some(format!("{} - {}", s(Offered), s(ShortAbandoned))),
         Measure::AsaSeconds => Some(s(Answered)),
         Measure::Satisfaction => Some(s(SurveyResponses)),
         Measure::ComplaintsOnTime => Some(format!(
@@ -167,25 +228,13 @@ pub fn rules_file(profile: &Profile, source: &str) -> String {
 
 /// The recording rules: value and volume of every (scope, measure, window) the profile uses.
 fn recording(out: &mut String, profile: &Profile) {
-    let used: BTreeSet<(ScopeKind, Measure, WindowKind)> = profile
-        .criteria
-        .iter()
-        .map(|c| (c.scope, c.measure, c.window))
-        .collect();
-    for (scope, measure, window) in used {
-        let (value, volume) = expressions(scope, measure, window);
-        let _ = writeln!(
-            out,
-            "      - record: {}\n        expr: |-",
-            record_name(scope, measure, window)
-        );
+    let used: BTreeSet<Recorded> = profile.criteria.iter().map(Recorded::of).collect();
+    for r in used {
+        let (value, volume) = expressions(&r);
+        let _ = writeln!(out, "      - record: {}\n        expr: |-", r.record_name());
         block(out, "          ", &value);
         if let Some(volume) = volume {
-            let _ = writeln!(
-                out,
-                "      - record: {}\n        expr: |-",
-                volume_name(scope, measure, window)
-            );
+            let _ = writeln!(out, "      - record: {}\n        expr: |-", r.volume_name());
             block(out, "          ", &volume);
         }
     }
@@ -237,11 +286,12 @@ fn rule(
     } else {
         format!("{{{selector}}}")
     };
-    let value = format!("{}{braced}", record_name(c.scope, c.measure, c.window));
+    let recorded = Recorded::of(c);
+    let value = format!("{}{braced}", recorded.record_name());
     let volume = c.measure.has_volume().then(|| {
         format!(
             "{}{braced} >= {}",
-            volume_name(c.scope, c.measure, c.window),
+            recorded.volume_name(),
             limits.min_volume.max(1)
         )
     });
@@ -319,8 +369,17 @@ mod tests {
 
     #[test]
     fn ratios_are_sums_divided_never_averages() {
-        let (value, volume) =
-            expressions(ScopeKind::Queue, Measure::ServiceLevel, WindowKind::Last15m);
+        let recorded = |scope, measure, window| Recorded {
+            scope,
+            measure,
+            definition: ServiceLevelDefinition::RULE,
+            window,
+        };
+        let (value, volume) = expressions(&recorded(
+            ScopeKind::Queue,
+            Measure::ServiceLevel,
+            WindowKind::Last15m,
+        ));
         assert_eq!(
             value,
             "sum by (queue) (callpulse_window_calls_answered_within_threshold{window=\"15m\"})\n/\n\
@@ -328,7 +387,11 @@ mod tests {
              sum by (queue) (callpulse_window_calls_short_abandoned{window=\"15m\"}))"
         );
         assert!(volume.unwrap().starts_with("sum by (queue)"));
-        let (center, _) = expressions(ScopeKind::Center, Measure::AsaSeconds, WindowKind::Day);
+        let (center, _) = expressions(&recorded(
+            ScopeKind::Center,
+            Measure::AsaSeconds,
+            WindowKind::Day,
+        ));
         assert!(
             center.starts_with("sum (callpulse_center_window_answer_wait_seconds{window=\"day\"})")
         );
@@ -354,5 +417,43 @@ mod tests {
             r#"ALERTS{alertname="service_level_below_80", alertstate="firing", queue="vip"}"#
         ));
         assert!(!rules.contains(r#"{queue="test.q"}"#), "disabled: no rule");
+    }
+
+    #[test]
+    fn a_service_level_by_another_definition_records_its_own_formula_under_its_own_name() {
+        use crate::kpi::definition::Abandons;
+        let r = Recorded {
+            scope: ScopeKind::Center,
+            measure: Measure::ServiceLevel,
+            definition: ServiceLevelDefinition::RULE
+                .with_abandons(Abandons::For)
+                .with_flow_outs(FlowOuts::Out),
+            window: WindowKind::Day,
+        };
+        assert_eq!(
+            r.record_name(),
+            "center:callpulse_service_level_abandons_for_flow_outs_out:day"
+        );
+        let sum = |name: &str| format!("sum (callpulse_center_window_{name}{{window=\"day\"}})");
+        let early = format!(
+            "clamp_min({} - {}, 0)",
+            sum("calls_abandoned_within_threshold"),
+            sum("calls_short_abandoned")
+        );
+        let counted = format!(
+            "{} - {} - {}",
+            sum("calls_offered"),
+            sum("calls_short_abandoned"),
+            sum("calls_flowed_out")
+        );
+        let (value, volume) = expressions(&r);
+        assert_eq!(
+            value,
+            format!(
+                "({} + {early})\n/\n({counted})",
+                sum("calls_answered_within_threshold")
+            )
+        );
+        assert_eq!(volume.unwrap(), counted);
     }
 }

@@ -5,7 +5,8 @@
 use super::profile::{Comparison, Criterion, Limits};
 use crate::time::format_duration;
 
-/// Annotations of an alert of `c` judged by `limits`. `name` and `value` are inserted as
+/// Annotations of an alert of `c` judged by `limits` (a service level's with its
+/// `definition`). `name` and `value` are inserted as
 /// they are: real ones, or Prometheus template expressions.
 pub fn annotations(
     c: &Criterion,
@@ -40,7 +41,7 @@ pub fn annotations(
     } else {
         (String::new(), String::new())
     };
-    vec![
+    let mut out = vec![
         (
             "summary",
             format!(
@@ -71,7 +72,12 @@ pub fn annotations(
                 c.name_zh, c.clause
             ),
         ),
-    ]
+    ];
+    if c.measure == super::Measure::ServiceLevel {
+        // Which calls the service level counts, as the profile defines it.
+        out.push(("definition", c.definition.declared()));
+    }
+    out
 }
 
 /// The value as the templates print it: `printf "%.4f"`.

@@ -315,7 +315,7 @@ fn change_delta<const ADD: bool>(
     };
     match delta {
         Delta::Offered => n(&mut t.counts.offered, true),
-        Delta::FlowedOut => n(&mut t.flowed_out, true),
+        Delta::FlowedOut => n(&mut t.counts.flowed_out, true),
         Delta::FlowedIn => n(&mut t.flowed_in, true),
         Delta::Answered { wait } => {
             n(&mut t.counts.answered, true);
@@ -325,7 +325,7 @@ fn change_delta<const ADD: bool>(
         }
         Delta::Abandoned { wait } => {
             n(&mut t.counts.abandoned, true);
-            n(&mut t.abandoned_within, wait <= threshold);
+            n(&mut t.counts.abandoned_within, wait <= threshold);
             n(
                 &mut t.counts.short_abandoned,
                 short_abandon.is_some_and(|s| wait < s),

@@ -50,7 +50,6 @@ pub const DEFAULT_WAIT_BOUNDS_S: [i64; 12] = [5, 10, 15, 20, 30, 45, 60, 90, 120
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Window {
     pub counts: CallCounts,
-    pub abandoned_within: u64,
     /// Conversations that ended in the window (at their end), with their talk time, and the
     /// after-call work that ended in it: the average handling time of live staffing.
     pub handled: u64,
@@ -59,24 +58,26 @@ pub struct Window {
 }
 
 // A checkpoint keeps a window's sums in the order they were declared before the call counts
-// were one part (the snapshot layout, `SNAPSHOT_FORMAT`, is unchanged).
+// were one part, then the calls that flowed out
+// and the callbacks requested (`SNAPSHOT_FORMAT` 5).
 saved_fields!(Window as SavedWindow |w| {
     offered: u64 = w.counts.offered,
     answered: u64 = w.counts.answered,
     answered_within: u64 = w.counts.answered_within,
     abandoned: u64 = w.counts.abandoned,
-    abandoned_within: u64 = w.abandoned_within,
+    abandoned_within: u64 = w.counts.abandoned_within,
     short_abandoned: u64 = w.counts.short_abandoned,
     wait_sum: Millis = w.counts.wait_ms,
     handled: u64 = w.handled,
     talk_sum: Millis = w.talk_sum,
     wrap_sum: Millis = w.wrap_sum,
+    flowed_out: u64 = w.counts.flowed_out,
+    callbacks_requested: u64 = w.counts.callbacks_requested,
 });
 
 impl Window {
     pub fn merge(&mut self, o: &Window) {
         self.counts += o.counts;
-        self.abandoned_within += o.abandoned_within;
         self.handled += o.handled;
         self.talk_sum += o.talk_sum;
         self.wrap_sum += o.wrap_sum;
@@ -90,7 +91,7 @@ impl Window {
     /// Whether its counts and sums are within the bounds of a tally's (see
     /// [`Tally::check_bounds`](super::Tally::check_bounds)).
     fn check_bounds(&self) -> Result<(), String> {
-        let more = [self.abandoned_within, self.handled];
+        let more = [self.handled];
         tally::check_counts(self.counts.counts().into_iter().chain(more))?;
         tally::check_sums([self.counts.wait_ms, self.talk_sum, self.wrap_sum])
     }
@@ -249,6 +250,7 @@ impl Live {
         let c = &mut w.counts;
         match delta {
             Delta::Offered => n(&mut c.offered, true),
+            Delta::FlowedOut => n(&mut c.flowed_out, true),
             Delta::Answered { wait } => {
                 n(&mut c.answered, true);
                 n(&mut c.answered_within, wait <= threshold);
@@ -260,7 +262,7 @@ impl Live {
                     &mut c.short_abandoned,
                     short_abandon.is_some_and(|s| wait < s),
                 );
-                n(&mut w.abandoned_within, wait <= threshold);
+                n(&mut c.abandoned_within, wait <= threshold);
             }
             Delta::Handled { talk, .. } => {
                 n(&mut w.handled, true);

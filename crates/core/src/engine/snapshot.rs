@@ -19,7 +19,9 @@ use crate::time::Millis;
 /// 2: the live windows' minute sums carry handled calls, talk and wrap-up (live staffing).
 /// 3: the clock (a robust frontier and its suspects) replaces the newest event time.
 /// 4: dedupe keys in generations by their anchor (the event's own time), not by arrival.
-pub const SNAPSHOT_FORMAT: u32 = 4;
+/// 5: tallies and the live windows' minute sums carry the callbacks requested, and the
+///    windows the calls that flowed out (service-level definitions that take them out).
+pub const SNAPSHOT_FORMAT: u32 = 5;
 
 /// What precedes the state: it names the layout, and the calendar the state's periods were
 /// cut by (periods of another time zone or interval length cannot be carried over).
@@ -258,7 +260,7 @@ mod tests {
     impl Output {
         fn take(&mut self, engine: &mut Engine) {
             for closed in engine.take_records() {
-                let r = PeriodRecord::new(&closed, engine.names(), engine.calendar());
+                let r = PeriodRecord::new(&closed, &engine);
                 self.records.push(r);
             }
             self.outages.extend(engine.take_outages());

@@ -43,15 +43,11 @@ pub struct Tally {
     /// answered, answered within the scope's threshold, abandoned, short abandons, and the
     /// total wait (queue + ring) of answered calls.
     pub counts: CallCounts,
-    /// Abandoned with a wait ≤ the scope's threshold.
-    pub abandoned_within: u64,
     /// Unanswered because the system ended the wait (timeout, no agents, withdrawn, failed);
     /// not abandons.
     pub timed_out: u64,
     /// Total wait of those calls.
     pub timed_out_wait_sum: Millis,
-    /// Left this queue for another before answer (overflow).
-    pub flowed_out: u64,
     /// Arrived in this queue from another before answer; also counted in `offered`.
     pub flowed_in: u64,
     /// Total wait of abandoned calls.
@@ -90,17 +86,17 @@ pub struct Tally {
 }
 
 // A checkpoint keeps a tally as its sums in the order they were declared before the call
-// counts were one part (the snapshot layout, `SNAPSHOT_FORMAT`, is unchanged).
+// counts were one part, the callbacks requested last (`SNAPSHOT_FORMAT` 5).
 saved_fields!(Tally as SavedTally |t| {
     offered: u64 = t.counts.offered,
     answered: u64 = t.counts.answered,
     answered_within: u64 = t.counts.answered_within,
     abandoned: u64 = t.counts.abandoned,
-    abandoned_within: u64 = t.abandoned_within,
+    abandoned_within: u64 = t.counts.abandoned_within,
     short_abandoned: u64 = t.counts.short_abandoned,
     timed_out: u64 = t.timed_out,
     timed_out_wait_sum: Millis = t.timed_out_wait_sum,
-    flowed_out: u64 = t.flowed_out,
+    flowed_out: u64 = t.counts.flowed_out,
     flowed_in: u64 = t.flowed_in,
     wait_sum: Millis = t.counts.wait_ms,
     abandon_wait_sum: Millis = t.abandon_wait_sum,
@@ -125,6 +121,7 @@ saved_fields!(Tally as SavedTally |t| {
     complaints_closed: u64 = t.complaints_closed,
     complaint_satisfaction: Answers = t.complaint_satisfaction,
     forecast: Option<f64> = t.forecast,
+    callbacks_requested: u64 = t.counts.callbacks_requested,
 });
 
 impl Tally {
@@ -156,10 +153,8 @@ impl Tally {
     /// Adds every sum of `o` to this tally.
     pub fn merge(&mut self, o: &Tally) {
         self.counts += o.counts;
-        self.abandoned_within += o.abandoned_within;
         self.timed_out += o.timed_out;
         self.timed_out_wait_sum += o.timed_out_wait_sum;
-        self.flowed_out += o.flowed_out;
         self.flowed_in += o.flowed_in;
         self.abandon_wait_sum += o.abandon_wait_sum;
         self.answered_waits.merge(&o.answered_waits);
@@ -199,9 +194,7 @@ impl Tally {
         let a = |x: &Answers| [x.responses, x.satisfied];
         let surveys = self.surveys.values().flat_map(a);
         let more = [
-            self.abandoned_within,
             self.timed_out,
-            self.flowed_out,
             self.flowed_in,
             self.transferred,
             self.handled,
@@ -271,20 +264,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_checkpoint_keeps_the_call_counts_where_they_were_before_they_were_one_part() {
+    fn a_checkpoint_keeps_the_call_counts_where_they_were_before_they_were_one_part_callbacks_last()
+    {
         let mut t = Tally {
             counts: CallCounts {
                 offered: 1,
                 answered: 2,
                 answered_within: 3,
                 abandoned: 4,
+                abandoned_within: 5,
                 short_abandoned: 6,
+                flowed_out: 9,
+                callbacks_requested: 39,
                 wait_ms: 11,
             },
-            abandoned_within: 5,
             timed_out: 7,
             timed_out_wait_sum: 8,
-            flowed_out: 9,
             flowed_in: 10,
             abandon_wait_sum: 12,
             transferred: 15,
@@ -339,6 +334,7 @@ mod tests {
                 35u64,
                 &t.complaint_satisfaction,
                 Some(38.5f64),
+                39u64,
             ),
         );
         assert_eq!(bytes, postcard::to_stdvec(&flat).unwrap());

@@ -22,9 +22,19 @@ pub struct CallCounts {
     /// Answered with a wait ≤ the threshold.
     pub answered_within: u64,
     pub abandoned: u64,
+    /// Abandoned with a wait ≤ the threshold (the service-level definitions that ignore or
+    /// credit early abandons read it: [`super::definition`]).
+    pub abandoned_within: u64,
     /// Abandoned with a wait < the short-abandon threshold (0 unless one is configured); they
     /// leave the denominators.
     pub short_abandoned: u64,
+    /// Left this queue for another before answer (overflow): still counted in `offered` here,
+    /// and offered again to the queue it flowed to. Always 0 for the center, which counts
+    /// each call once.
+    pub flowed_out: u64,
+    /// Left the queue unanswered with a callback request the ACD will place (`call.abandoned`
+    /// with cause `callback`): not abandons.
+    pub callbacks_requested: u64,
     /// Total wait (queue + ring) of the answered calls, in milliseconds.
     pub wait_ms: Millis,
 }
@@ -57,13 +67,16 @@ impl CallCounts {
     }
 
     /// The counts, for bounds checks (the wait is a sum: [`CallCounts::wait_ms`]).
-    pub fn counts(&self) -> [u64; 5] {
+    pub fn counts(&self) -> [u64; 8] {
         [
             self.offered,
             self.answered,
             self.answered_within,
             self.abandoned,
+            self.abandoned_within,
             self.short_abandoned,
+            self.flowed_out,
+            self.callbacks_requested,
         ]
     }
 }
@@ -74,7 +87,10 @@ impl AddAssign for CallCounts {
         self.answered += o.answered;
         self.answered_within += o.answered_within;
         self.abandoned += o.abandoned;
+        self.abandoned_within += o.abandoned_within;
         self.short_abandoned += o.short_abandoned;
+        self.flowed_out += o.flowed_out;
+        self.callbacks_requested += o.callbacks_requested;
         self.wait_ms += o.wait_ms;
     }
 }
@@ -166,7 +182,10 @@ mod tests {
             answered: 5,
             answered_within: 4,
             abandoned: 1,
+            abandoned_within: 1,
             short_abandoned: 0,
+            flowed_out: 2,
+            callbacks_requested: 0,
             wait_ms: 50_000,
         };
         let b = CallCounts {
@@ -174,11 +193,14 @@ mod tests {
             answered: 4,
             answered_within: 4,
             abandoned: 1,
+            abandoned_within: 0,
             short_abandoned: 1,
+            flowed_out: 0,
+            callbacks_requested: 3,
             wait_ms: 40_000,
         };
         let s = a + b;
-        assert_eq!(s.counts(), [11, 9, 8, 2, 1]);
+        assert_eq!(s.counts(), [11, 9, 8, 2, 1, 1, 2, 3]);
         assert_eq!(s.wait_ms, 90_000);
         assert_eq!(s.offered_counted(), 10);
         assert_eq!(s.service_level(), Some(0.8));

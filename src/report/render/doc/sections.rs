@@ -33,7 +33,10 @@ pub(super) fn criteria_a4(d: &mut Vec<Block>, r: &Report, lang: Lang) {
             for c in &s.criteria {
                 let mut name = tr(c.criterion).to_string();
                 if c.criterion == "service_level" {
-                    name = format!("{name} ({} s)", f.threshold_seconds);
+                    name = format!(
+                        "{name} ({} s, {})",
+                        f.threshold_seconds, f.service_level_definition
+                    );
                 }
                 rows.push(vec![
                     scope_name(lang, &s.queue),

@@ -3,8 +3,9 @@
 //! and per-queue overrides. Read from TOML ([`Profile::parse`]); every problem is reported at
 //! once with its key, like the configuration.
 
-use super::measure::{Measure, ScopeKind, WindowKind};
+use super::measure::{Measure, ScopeKind, Sums, WindowKind};
 use crate::config::BUILT_IN_PROFILE;
+use crate::kpi::definition::{ServiceLevelDefinition, ShortAbandons};
 use crate::problem::{ConfigError, Problem};
 use crate::time::{self, Millis};
 use serde::{Deserialize, Serialize};
@@ -121,6 +122,9 @@ pub struct Criterion {
     pub comparison: Comparison,
     /// The rule's scoring bands for this measure (empty when the rule gives none).
     pub bands: Vec<Band>,
+    /// Which calls a `service_level` criterion counts, and as what (9.3.1 unless the profile
+    /// chooses otherwise; [`ServiceLevelDefinition::RULE`] for other measures).
+    pub definition: ServiceLevelDefinition,
     pub limits: Limits,
     /// Per-queue (or per-component) overrides, by name.
     pub overrides: BTreeMap<String, Limits>,
@@ -130,6 +134,24 @@ impl Criterion {
     /// The limits that judge the scope named `name`.
     pub fn limits_for(&self, name: &str) -> &Limits {
         self.overrides.get(name).unwrap_or(&self.limits)
+    }
+
+    /// The measured value, `None` when there is nothing to judge: the measure's formula, a
+    /// service level by the criterion's definition.
+    pub fn value(&self, s: &Sums) -> Option<f64> {
+        match self.measure {
+            Measure::ServiceLevel => self.definition.service_level(&s.counts),
+            m => m.value(s),
+        }
+    }
+
+    /// What the minimum volume is compared with: for a service level, the calls its
+    /// definition counts.
+    pub fn volume(&self, s: &Sums) -> u64 {
+        match self.measure {
+            Measure::ServiceLevel => self.definition.met_and_counted(&s.counts).1,
+            m => m.volume(s),
+        }
     }
 
     /// The rule's coefficient for `value`, when the criterion has bands.
@@ -206,6 +228,33 @@ impl Profile {
         } else {
             Err(error(problems))
         }
+    }
+
+    /// Problems of this profile under an engine that counts short abandons below
+    /// `engine_short` (`engine.short_abandon`): a criterion that states its own short-abandon
+    /// bound must state that one, the only one counted.
+    pub fn check_short_abandon(&self, engine_short: Option<Millis>) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for (i, c) in self.criteria.iter().enumerate() {
+            if let ShortAbandons::Below(ms) = c.definition.short_abandon {
+                if Some(ms) != engine_short {
+                    let counted = match engine_short {
+                        Some(e) => format!("below {}", time::format_duration(e)),
+                        None => "none (engine.short_abandon is unset)".into(),
+                    };
+                    problems.push(Problem {
+                        key: format!("criteria[{i}].short_abandon"),
+                        message: format!(
+                            "{:?} excludes abandons below {}, but the engine counts short abandons {counted}: set engine.short_abandon = {:?}, or \"0s\" here to exclude none",
+                            c.id,
+                            time::format_duration(ms),
+                            time::format_duration(ms),
+                        ),
+                    });
+                }
+            }
+        }
+        problems
     }
 
     pub fn criterion(&self, id: &str) -> Option<&Criterion> {

@@ -3,6 +3,9 @@
 
 use super::{Band, Comparison, Criterion, Limits, Profile, Severity};
 use crate::alert::measure::{Measure, ScopeKind, WindowKind};
+use crate::kpi::definition::{
+    Abandons, Callbacks, FlowOuts, ServiceLevelDefinition, ShortAbandons,
+};
 use crate::problem::Problem;
 use crate::time;
 use serde::Deserialize;
@@ -39,9 +42,21 @@ struct RawCriterion {
     #[serde(default)]
     bands: Vec<RawBand>,
     #[serde(flatten)]
+    definition: RawDefinition,
+    #[serde(flatten)]
     limits: RawLimits,
     #[serde(default)]
     overrides: BTreeMap<String, RawLimits>,
+}
+
+/// The service-level definition of a `service_level` criterion ([`ServiceLevelDefinition`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefinition {
+    abandons: Option<String>,
+    short_abandon: Option<String>,
+    flow_outs: Option<String>,
+    callbacks: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +202,7 @@ impl RawCriterion {
             no_template(p, &at(field), text);
         }
         let bands = bands(&self.bands, comparison, &at("bands"), p);
+        let definition = self.definition.validate(key, measure, p);
         let base = Limits {
             threshold: 0.0,
             hysteresis: 0.0,
@@ -227,9 +243,64 @@ impl RawCriterion {
             window,
             comparison,
             bands,
+            definition,
             limits,
             overrides,
         }
+    }
+}
+
+impl RawDefinition {
+    fn validate(&self, key: &str, measure: Measure, p: &mut Problems) -> ServiceLevelDefinition {
+        let mut d = ServiceLevelDefinition::RULE;
+        let fields = [
+            ("abandons", &self.abandons),
+            ("short_abandon", &self.short_abandon),
+            ("flow_outs", &self.flow_outs),
+            ("callbacks", &self.callbacks),
+        ];
+        if measure != Measure::ServiceLevel {
+            for (field, value) in fields {
+                if value.is_some() {
+                    p.add(
+                        &format!("{key}.{field}"),
+                        format!(
+                            "defines a service level; {} has no such choice",
+                            measure.name()
+                        ),
+                    );
+                }
+            }
+            return d;
+        }
+        let mut choose = |field: &str, text: &Option<String>, names: &[&str]| {
+            let text = text.as_deref()?;
+            let found = names.iter().position(|n| *n == text);
+            if found.is_none() {
+                p.add(
+                    &format!("{key}.{field}"),
+                    format!("must be {}, got {text:?}", names.join(" or ")),
+                );
+            }
+            found
+        };
+        if let Some(i) = choose("abandons", &self.abandons, &["against", "ignored", "for"]) {
+            d.abandons = [Abandons::Against, Abandons::Ignored, Abandons::For][i];
+        }
+        if let Some(i) = choose("flow_outs", &self.flow_outs, &["in", "out"]) {
+            d.flow_outs = [FlowOuts::In, FlowOuts::Out][i];
+        }
+        if let Some(i) = choose("callbacks", &self.callbacks, &["in", "excluded"]) {
+            d.callbacks = [Callbacks::In, Callbacks::Excluded][i];
+        }
+        if let Some(text) = &self.short_abandon {
+            match time::parse_duration(text) {
+                Ok(0) => d.short_abandon = ShortAbandons::None,
+                Ok(ms) => d.short_abandon = ShortAbandons::Below(ms),
+                Err(e) => p.add(&format!("{key}.short_abandon"), e),
+            }
+        }
+        d
     }
 }
 

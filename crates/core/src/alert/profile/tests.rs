@@ -166,3 +166,117 @@ fn the_enums_serialise_as_the_words_they_print() {
         same(w, w.name());
     }
 }
+
+#[test]
+fn the_built_in_profile_judges_every_service_level_by_9_3_1() {
+    let p = Profile::parse(BUILT_IN, BUILT_IN_PROFILE).unwrap();
+    let levels: Vec<_> = p
+        .criteria
+        .iter()
+        .filter(|c| c.measure == Measure::ServiceLevel)
+        .collect();
+    assert!(!levels.is_empty());
+    assert!(levels.iter().all(|c| c.definition.is_rule()));
+}
+
+#[test]
+fn a_service_level_criterion_chooses_its_definition_and_judges_by_it() {
+    use crate::kpi::definition::{Abandons, Callbacks, FlowOuts, ShortAbandons};
+    let text = ONE.replace(
+        "metric = \"service_level\"",
+        "metric = \"service_level\"\nabandons = \"for\"\nshort_abandon = \"5s\"\n\
+         flow_outs = \"out\"\ncallbacks = \"excluded\"",
+    );
+    let p = Profile::parse(&text, "t.toml").unwrap();
+    let c = &p.criteria[0];
+    let want = ServiceLevelDefinition {
+        abandons: Abandons::For,
+        short_abandon: ShortAbandons::Below(5_000),
+        flow_outs: FlowOuts::Out,
+        callbacks: Callbacks::Excluded,
+    };
+    assert_eq!(c.definition, want);
+    // 10 offered: 6 within, 2 abandoned within (1 short), 1 flowed out, 1 callback.
+    let sums = Sums {
+        counts: crate::kpi::CallCounts {
+            offered: 10,
+            answered: 6,
+            answered_within: 6,
+            abandoned: 2,
+            abandoned_within: 2,
+            short_abandoned: 1,
+            flowed_out: 1,
+            callbacks_requested: 1,
+            wait_ms: 0,
+        },
+        ..Sums::default()
+    };
+    // Met: 6 + the abandon within that is not short; counted: 10 - 1 short - 1 - 1.
+    assert_eq!(c.value(&sums), Some(7.0 / 7.0));
+    assert_eq!(c.volume(&sums), 7);
+    assert_eq!(Measure::ServiceLevel.value(&sums), Some(6.0 / 9.0));
+    let zero = ONE.replace(
+        "metric = \"service_level\"",
+        "metric = \"service_level\"\nshort_abandon = \"0s\"",
+    );
+    let p = Profile::parse(&zero, "t.toml").unwrap();
+    assert_eq!(p.criteria[0].definition.short_abandon, ShortAbandons::None);
+    assert_eq!(p.criteria[0].value(&sums), Some(6.0 / 10.0));
+}
+
+#[test]
+fn a_definition_is_refused_with_its_key_on_a_bad_value_or_another_measure() {
+    let text = ONE.replace(
+        "metric = \"service_level\"",
+        "metric = \"service_level\"\nabandons = \"sometimes\"\nflow_outs = \"up\"\n\
+         callbacks = \"maybe\"\nshort_abandon = \"soon\"",
+    );
+    let e = Profile::parse(&text, "t.toml").unwrap_err();
+    let keys: Vec<_> = e.problems.iter().map(|p| p.key.as_str()).collect();
+    for key in ["abandons", "flow_outs", "callbacks", "short_abandon"] {
+        assert!(keys.contains(&format!("criteria[0].{key}").as_str()), "{e}");
+    }
+    let asa = ONE
+        .replace(
+            "metric = \"service_level\"",
+            "metric = \"asa_seconds\"\nabandons = \"for\"",
+        )
+        .replace("comparison = \"<\"", "comparison = \">\"")
+        .replace("threshold = 0.80", "threshold = 20")
+        .replace("threshold = 0.90", "threshold = 30")
+        .replace(
+            "bands = [{ at_least = 0.9, coefficient = 1.0 }, { coefficient = 0.5 }]",
+            "",
+        );
+    let e = Profile::parse(&asa, "t.toml").unwrap_err();
+    assert_eq!(e.problems.len(), 1, "{e}");
+    assert_eq!(e.problems[0].key, "criteria[0].abandons");
+    assert!(e.problems[0].message.contains("asa_seconds"), "{e}");
+}
+
+#[test]
+fn a_stated_short_abandon_must_be_the_one_the_engine_counts() {
+    let text = ONE.replace(
+        "metric = \"service_level\"",
+        "metric = \"service_level\"\nshort_abandon = \"5s\"",
+    );
+    let p = Profile::parse(&text, "t.toml").unwrap();
+    assert!(p.check_short_abandon(Some(5_000)).is_empty());
+    let wrong = p.check_short_abandon(Some(3_000));
+    assert_eq!(wrong.len(), 1);
+    assert_eq!(wrong[0].key, "criteria[0].short_abandon");
+    assert!(
+        wrong[0].message.contains("below 3s"),
+        "{}",
+        wrong[0].message
+    );
+    let unset = p.check_short_abandon(None);
+    assert!(
+        unset[0].message.contains("engine.short_abandon"),
+        "{}",
+        unset[0].message
+    );
+    // Unset or "0s" in the profile: anything the engine counts is fine.
+    let p = Profile::parse(ONE, "t.toml").unwrap();
+    assert!(p.check_short_abandon(Some(3_000)).is_empty());
+}

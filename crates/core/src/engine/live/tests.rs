@@ -54,23 +54,27 @@ fn the_threshold_counts_20_000_ms_in_and_20_001_ms_out() {
 }
 
 #[test]
-fn a_checkpoint_keeps_a_window_as_its_sums_in_their_former_order() {
+fn a_checkpoint_keeps_a_window_as_its_sums_in_their_former_order_flows_and_callbacks_last() {
     let w = Window {
         counts: CallCounts {
             offered: 1,
             answered: 2,
             answered_within: 3,
             abandoned: 4,
+            abandoned_within: 5,
             short_abandoned: 6,
+            flowed_out: 11,
+            callbacks_requested: 12,
             wait_ms: 7,
         },
-        abandoned_within: 5,
         handled: 8,
         talk_sum: 9,
         wrap_sum: 10,
     };
     let bytes = postcard::to_stdvec(&w).unwrap();
-    let flat = (1u64, 2u64, 3u64, 4u64, 5u64, 6u64, 7i64, 8u64, 9i64, 10i64);
+    let flat = (
+        1u64, 2u64, 3u64, 4u64, 5u64, 6u64, 7i64, 8u64, 9i64, 10i64, 11u64, 12u64,
+    );
     assert_eq!(bytes, postcard::to_stdvec(&flat).unwrap());
     assert_eq!(postcard::from_bytes::<Window>(&bytes).unwrap(), w);
 }
