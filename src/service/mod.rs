@@ -35,6 +35,7 @@ pub mod server;
 pub mod shutdown;
 pub mod state;
 pub mod tls;
+pub mod trend;
 pub mod visible;
 pub mod wallboard;
 

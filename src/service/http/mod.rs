@@ -18,6 +18,7 @@ use super::metrics;
 use super::query::Query;
 use super::shutdown::Shutdown;
 use super::state::Shared;
+use super::trend;
 use super::visible;
 use super::wallboard;
 use crate::time::{rfc3339, Millis};
@@ -66,6 +67,7 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/api/v1/kpis", get(kpis_json))
         .route("/api/v1/intervals", get(intervals_json))
+        .route("/api/v1/trend", get(trend_json))
         .route("/api/v1/outages", get(outages_json))
         .route("/api/v1/rejected", get(rejected_json))
         .route("/api/v1/alerts", get(alerts_json))
@@ -184,6 +186,47 @@ async fn kpis_json(
         );
     }
     off_worker(move || kpis_answer(&app, &grant, window, q)).await
+}
+
+#[derive(Deserialize)]
+struct TrendQuery {
+    queue: Option<String>,
+}
+
+/// `/api/v1/trend`: the live part under the lock, last week from the store after it.
+async fn trend_json(
+    AxumState(app): AxumState<App>,
+    grant: Grant,
+    Query(q): Query<TrendQuery>,
+) -> Response {
+    if let Some(queue) = q.queue.as_deref().filter(|q| !grant.sees(q)) {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "token {:?} does not see queue {queue:?}",
+                grant.token.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    off_worker(move || {
+        let sees = |name: Option<&str>| name.map_or(grant.sees_all(), |n| grant.sees(n));
+        let (mut answer, last_week) = trend::live(&app.shared.lock(), q.queue.as_deref(), sees);
+        if let Some(queue) = q.queue.as_deref().filter(|_| answer.scopes.is_empty()) {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("no queue named {queue:?} has been seen"),
+            );
+        }
+        if let Some(last_week) = last_week {
+            trend::fill_last_week(&mut answer, &last_week);
+        }
+        Json(visible::Noted {
+            body: answer,
+            access: visible::access(&grant),
+        })
+        .into_response()
+    })
+    .await
 }
 
 /// The snapshot taken under the lock, written after.
