@@ -5,7 +5,8 @@
 
 use super::raw::{Field, Fill, RawEvent, Scalar};
 use crate::event::{
-    AgentState, Body, CallbackResult, Channel, Completed, CompletedOutcome, Event, Id, Unanswered, Volume,
+    AgentState, Body, CallbackResult, Channel, Completed, CompletedOutcome, Event, Id, Unanswered,
+    Volume,
 };
 use crate::reject::RejectReason;
 use crate::time::{rfc3339, Millis};

@@ -144,7 +144,9 @@ impl Callbacks {
                     };
                     let outcome = match c.outcome {
                         CompletedOutcome::Answered(t) => Outcome::Answered(t),
-                        CompletedOutcome::Abandoned(t) => Outcome::Unanswered(t, Unanswered::Caller),
+                        CompletedOutcome::Abandoned(t) => {
+                            Outcome::Unanswered(t, Unanswered::Caller)
+                        }
                     };
                     self.call(&c.call, applied, |f| {
                         f.offer = earliest(f.offer.take(), offer);
@@ -154,18 +156,24 @@ impl Callbacks {
             }
             Body::Answered { call, .. } => {
                 let outcome = Outcome::Answered(ts);
-                self.call(call, applied, |f| f.outcome = Some(decided(f.outcome, outcome)));
+                self.call(call, applied, |f| {
+                    f.outcome = Some(decided(f.outcome, outcome))
+                });
             }
             Body::Abandoned { call, cause } => {
                 let outcome = Outcome::Unanswered(ts, *cause);
-                self.call(call, applied, |f| f.outcome = Some(decided(f.outcome, outcome)));
+                self.call(call, applied, |f| {
+                    f.outcome = Some(decided(f.outcome, outcome))
+                });
             }
             Body::Transferred {
                 call,
                 to_queue: Some(to),
             } => {
                 if let Some(to) = queue(to) {
-                    self.call(call, applied, |f| f.overflow = f.overflow.max(Some((ts, to))));
+                    self.call(call, applied, |f| {
+                        f.overflow = f.overflow.max(Some((ts, to)))
+                    });
                 }
             }
             Body::Callback {
@@ -225,7 +233,7 @@ impl Callbacks {
     }
 
     /// Facts kept now.
-    pub fn len(&self) -> usize {
+    pub fn facts(&self) -> usize {
         self.facts
     }
 

@@ -32,8 +32,8 @@
 
 mod agents;
 mod apply;
-pub mod callbacks;
 mod call_table;
+pub mod callbacks;
 pub mod calls;
 mod clock;
 mod complaints;
@@ -377,7 +377,7 @@ impl Engine {
             + self.dedupe.len() * 9
             + self.reorder.len() * std::mem::size_of::<Queued>()
             + self.customers.len() * 64
-            + self.callbacks.len() * 96
+            + self.callbacks.facts() * 96
     }
 
     /// Credits open agent and component time, counts overdue complaints, and finalises the

@@ -70,7 +70,11 @@ fn a_caller_who_abandons_is_listed_at_once_with_the_wait_before_abandoning() {
             abandoned("2026-03-02T09:00:20Z", "c1", "caller"),
         ],
     );
-    assert_eq!(e.buffered(), 2, "the watermark has not passed them: live means now");
+    assert_eq!(
+        e.buffered(),
+        2,
+        "the watermark has not passed them: live means now"
+    );
     let list = entries(&e);
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].customer, "13800001234");
@@ -90,11 +94,18 @@ fn a_caller_who_abandons_then_calls_again_and_is_answered_leaves_the_list() {
             offered("2026-03-02T09:05:00Z", "c2", Some("1234")),
         ],
     );
-    assert_eq!(customers(&e), ["1234"], "waiting again is not reaching an agent");
+    assert_eq!(
+        customers(&e),
+        ["1234"],
+        "waiting again is not reaching an agent"
+    );
     feed(&mut e, &[answered("2026-03-02T09:05:20Z", "c2")]);
     assert!(customers(&e).is_empty());
     advance(&mut e, "2026-03-02T10:00:00Z");
-    assert!(customers(&e).is_empty(), "and once the watermark applied it all");
+    assert!(
+        customers(&e).is_empty(),
+        "and once the watermark applied it all"
+    );
 }
 
 #[test]
@@ -113,7 +124,10 @@ fn a_callback_not_answered_keeps_the_caller_with_one_attempt_and_an_answered_one
     assert_eq!(list[0].attempts, 1);
     let at = crate::time::rfc3339::parse("2026-03-02T09:30:00Z").unwrap();
     assert_eq!(list[0].last_attempt, Some((at, CallbackResult::NoAnswer)));
-    feed(&mut e, &[callback("2026-03-02T10:00:00Z", "1234", "answered")]);
+    feed(
+        &mut e,
+        &[callback("2026-03-02T10:00:00Z", "1234", "answered")],
+    );
     assert!(customers(&e).is_empty());
 }
 
@@ -223,7 +237,11 @@ fn past_the_capacity_facts_are_counted_not_kept() {
     );
     assert_eq!(e.callbacks_untracked(), 0, "counted when applied, once");
     advance(&mut e, "2026-03-02T10:00:00Z");
-    assert_eq!(e.callbacks_untracked(), 1, "c2's offer had no room, counted once");
+    assert_eq!(
+        e.callbacks_untracked(),
+        1,
+        "c2's offer had no room, counted once"
+    );
     assert_eq!(customers(&e), ["1234"]);
 }
 
