@@ -8,6 +8,8 @@ mod adapter_queue_log;
 mod alerting;
 // The real Anonymous Bank records: read by the CSV adapter or as canonical JSON, same KPIs.
 mod anonymous_bank;
+// The callback list end to end: file and Kafka in, the API, /metrics and the wallboard out.
+mod callbacks;
 // A sorting CSV input sorted within its window: as if sorted whole, late rows kept, memory bounded.
 mod sort_window;
 // The library's top-level modules import each other one way, no circles (issue 16).

@@ -153,7 +153,7 @@ pub(super) const AGENT_STATES: [(&str, AgentState); 4] = [
 ];
 
 /// Families besides the [`COUNTS`] (which exist per queue and per center).
-pub const CATALOGUE: [Family; 36] = [
+pub const CATALOGUE: [Family; 39] = [
     f(
         "callpulse_queue_threshold_seconds",
         GAUGE,
@@ -263,6 +263,18 @@ pub const CATALOGUE: [Family; 36] = [
         "Calls offered per second over the last 30 minutes times their average handling time (talk and wrap-up); absent while no call was handled in them.",
     ),
     f(
+        "callpulse_callbacks_pending",
+        GAUGE,
+        &["queue"],
+        "Callers of the queue to call back now: left it unanswered today (abandoned, timed out, or asked for a callback), with a number, and not reached by an agent of the queue since.",
+    ),
+    f(
+        "callpulse_center_callbacks_pending",
+        GAUGE,
+        &[],
+        "Callers to call back now, center-wide (a caller pending in two queues counts twice).",
+    ),
+    f(
         "callpulse_center_calls_waiting",
         GAUGE,
         &[],
@@ -339,6 +351,12 @@ pub const CATALOGUE: [Family; 36] = [
         COUNTER,
         &[],
         "Offers of new customers not tracked for repeat contacts: limits.max_customers reached.",
+    ),
+    f(
+        "callpulse_callbacks_untracked_total",
+        COUNTER,
+        &[],
+        "Facts of the callback list (calls, callback attempts) not kept: the list's capacity was reached.",
     ),
     f(
         "callpulse_record_revisions_total",
