@@ -82,7 +82,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
             "the scripts are files: the CSP forbids inline script"
         );
     }
-    assert_eq!(html.matches("<script").count(), 2);
+    assert_eq!(html.matches("<script").count(), 3);
     assert!(!html.contains("style="), "no inline style either");
     // The board is the stream's payload, once.
     let (code, h, body) =
