@@ -2,6 +2,8 @@
 //! through Kafka, out through `/api/v1/callbacks` (numbers masked for a `read` token, in full
 //! for a `pii` one) and `/metrics`; the wallboard's panel in headless Chromium.
 
+// The board of each viewer through one router: masked, in full, or none.
+mod board;
 // Events produced to a real broker by kafka-python.
 mod kafka;
 // The wallboard's callbacks panel in Chromium, in both languages.
