@@ -85,10 +85,12 @@ pub fn list(state: &State, grant: &Grant, queue: Option<&str>, per_queue: usize)
         .collect();
     queues.sort_by(|a, b| a.queue.cmp(&b.queue));
     let live = at > Millis::MIN;
+    let stream = engine.latest().max(engine.watermark());
     Callbacks {
         as_of: live.then(|| calendar.format(at)),
-        day: live.then(|| {
-            let day = calendar.period(crate::time::Granularity::Day, at);
+        // The engine's day: of the stream's time (the live clock may run a lateness ahead).
+        day: (stream > Millis::MIN).then(|| {
+            let day = calendar.period(crate::time::Granularity::Day, stream);
             calendar.format(day.start)
         }),
         masked: grant.masked,
