@@ -132,6 +132,55 @@ fn a_callback_not_answered_keeps_the_caller_with_one_attempt_and_an_answered_one
 }
 
 #[test]
+fn a_caller_who_abandons_again_stays_listed_from_the_first_abandon_with_two_calls() {
+    let mut e = engine("UTC");
+    feed(
+        &mut e,
+        &[
+            offered("2026-03-02T09:00:00Z", "c1", Some("1234")),
+            abandoned("2026-03-02T09:00:10Z", "c1", "caller"),
+            offered("2026-03-02T09:10:00Z", "c2", Some("1234")),
+            abandoned("2026-03-02T09:10:30Z", "c2", "caller"),
+        ],
+    );
+    let list = entries(&e);
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].calls, list[0].wait), (2, 10 * SECOND));
+    let at = crate::time::rfc3339::parse("2026-03-02T09:00:10Z").unwrap();
+    assert_eq!(
+        list[0].abandoned_at, at,
+        "the oldest call not followed by a reach"
+    );
+}
+
+#[test]
+fn an_answer_before_the_abandon_does_not_clear_it_and_an_overflowed_call_is_listed_where_it_ended()
+{
+    let mut e = engine("UTC");
+    let overflow = r#"{"type":"call.transferred","ts":"2026-03-02T09:00:30Z","call_id":"c3","to_queue":"other"}"#;
+    feed(
+        &mut e,
+        &[
+            // Two calls of one caller at once: the first answered, the second abandoned after.
+            offered("2026-03-02T09:00:00Z", "c1", Some("1234")),
+            offered("2026-03-02T09:00:05Z", "c2", Some("1234")),
+            answered("2026-03-02T09:00:10Z", "c1"),
+            abandoned("2026-03-02T09:00:40Z", "c2", "caller"),
+            // A call that overflows to `other` and times out there.
+            offered("2026-03-02T09:00:00Z", "c3", Some("5678")),
+            overflow.to_string(),
+            abandoned("2026-03-02T09:01:00Z", "c3", "timeout"),
+        ],
+    );
+    assert_eq!(customers(&e), ["1234"]);
+    let other = e.names().queues.get("other").unwrap();
+    let there = e.callbacks().remove(&other).unwrap().entries;
+    assert_eq!(there.len(), 1);
+    assert_eq!(there[0].customer, "5678");
+    assert_eq!(there[0].wait, MINUTE, "from the first offer");
+}
+
+#[test]
 fn timed_out_and_callback_requested_callers_are_listed_and_a_callback_request_is_no_abandon() {
     let mut e = engine("UTC");
     feed(
