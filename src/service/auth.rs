@@ -7,6 +7,8 @@
 //! - no token or an unknown one: `401` with `WWW-Authenticate: Bearer`;
 //! - a token without the scope the endpoint needs: `403` (`/api/v1/rejected` needs `pii`,
 //!   everything else `read`; `admin` grants both);
+//! - a token without `pii` (or `admin`) sees callers' numbers masked (the callback list on
+//!   `/api/v1/callbacks` and the wallboard: [`Grant::masked`]);
 //! - a token limited to some queues cannot read what shows every queue (`/metrics`,
 //!   `/api/v1/rejected`): `403`; elsewhere the handlers show it only its queues (the
 //!   [`Grant`] the middleware leaves in the request).
@@ -33,6 +35,9 @@ pub struct Grant {
     pub token: Option<Arc<str>>,
     /// The only queues the caller sees; `None`: every queue and the center totals.
     pub queues: Option<Arc<BTreeSet<String>>>,
+    /// Callers' numbers are masked (a token without the `pii` scope); shown in full without
+    /// a tokens file, as every endpoint is open then.
+    pub masked: bool,
 }
 
 impl Grant {
@@ -40,6 +45,7 @@ impl Grant {
         Grant {
             token: Some(token.name.as_str().into()),
             queues: token.queues.clone().map(Arc::new),
+            masked: !token.grants(TokenScope::Pii),
         }
     }
 
@@ -53,11 +59,17 @@ impl Grant {
         self.queues.is_none()
     }
 
-    /// A key that tells apart callers who see different things (`""`: every queue).
+    /// A key that tells apart callers who see different things (`""`: every queue, numbers
+    /// in full).
     pub fn key(&self) -> String {
-        match (&self.queues, &self.token) {
+        let queues = match (&self.queues, &self.token) {
             (Some(_), Some(name)) => name.to_string(),
             _ => String::new(),
+        };
+        match self.masked {
+            true => format!("masked/{queues}"),
+            false if queues.is_empty() => queues,
+            false => format!("/{queues}"),
         }
     }
 }
@@ -88,6 +100,8 @@ fn need(path: &str) -> Need {
             wallboard::CSS_PATH,
             wallboard::JS_PATH,
             wallboard::AUTH_JS_PATH,
+            wallboard::CALLBACKS_JS_PATH,
+            wallboard::CALLBACKS_CSS_PATH,
         ]
         .contains(&p) =>
         {

@@ -15,6 +15,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod backpressure;
+pub mod callbacks;
 pub mod checkpoint;
 pub mod dead_letter;
 pub mod definitions;

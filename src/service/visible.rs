@@ -2,7 +2,7 @@
 //! totals sum every queue, so such a token gets none (`center`, `today`, the center's trend
 //! and targets are `null` or empty) and every answer carries an `access` note that says why.
 //! Alerts are its queues' alerts only. Components (availability, outages) are not queues and
-//! stay visible.
+//! stay visible. Callers' numbers on the board are masked for a token without `pii`.
 
 use super::alerts::AlertView;
 use super::auth::Grant;
@@ -83,6 +83,13 @@ pub fn board<'a>(grant: &Grant, mut b: Board<'a>) -> Noted<Board<'a>> {
         b.targets.queues.retain(|name, _| sees(name));
         if let Some(alerts) = &mut b.alerts {
             alerts.retain(|a| alert(grant, a));
+        }
+        b.callbacks.queues.retain(|q| grant.sees(&q.queue));
+    }
+    if grant.masked {
+        b.callbacks.masked = true;
+        for e in b.callbacks.queues.iter_mut().flat_map(|q| &mut q.entries) {
+            e.customer = super::callbacks::mask(&e.customer);
         }
     }
     Noted {

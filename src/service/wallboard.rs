@@ -6,13 +6,16 @@
 //! Every event is one [`Board`]: the `/api/v1/kpis` snapshot (same code), the trend of the
 //! last hour per queue (5-minute buckets of the live minute windows), the running profile's
 //! targets per queue (threshold, at-risk band, minimum volume: the page colours nothing by
-//! itself) and the active alerts as `/api/v1/alerts` shows them. `/api/v1/board` answers the
+//! itself), the active alerts as `/api/v1/alerts` shows them, and the callback list's oldest
+//! callers per queue (`/api/v1/callbacks`). `/api/v1/board` answers the
 //! same payload once, which the page reads at load before the stream's first event.
 //!
 //! The page's HTML, CSS and JS are compiled into the binary and served under a
 //! Content-Security-Policy that allows nothing from elsewhere.
 
 use super::alerts;
+use super::auth::Grant;
+use super::callbacks;
 use super::kpis::{self, LiveWindow, ScopeKpis, Snapshot};
 use super::state::State;
 use crate::alert::{Comparison, Measure, Phase, Profile, ScopeKind, WindowKind};
@@ -29,6 +32,12 @@ pub const CSS: &str = include_str!("wallboard/wallboard.css");
 pub const JS: &str = include_str!("wallboard/wallboard.js");
 pub const CSS_PATH: &str = "/wallboard/wallboard.css";
 pub const JS_PATH: &str = "/wallboard/wallboard.js";
+/// The callbacks panel's script and style sheet, at [`CALLBACKS_JS_PATH`] and
+/// [`CALLBACKS_CSS_PATH`].
+pub const CALLBACKS_JS: &str = include_str!("wallboard/callbacks.js");
+pub const CALLBACKS_CSS: &str = include_str!("wallboard/callbacks.css");
+pub const CALLBACKS_JS_PATH: &str = "/wallboard/callbacks.js";
+pub const CALLBACKS_CSS_PATH: &str = "/wallboard/callbacks.css";
 /// The script that asks for an access token when the API wants one, at [`AUTH_JS_PATH`].
 pub const AUTH_JS: &str = include_str!("wallboard/auth.js");
 pub const AUTH_JS_PATH: &str = "/wallboard/auth.js";
@@ -72,6 +81,9 @@ pub struct Board<'a> {
     pub targets: Targets,
     /// Active (pending and firing) alerts, as `/api/v1/alerts` lists them; `null` when off.
     pub alerts: Option<Vec<alerts::AlertView<'a>>>,
+    /// The callback list, as `/api/v1/callbacks` shows it, with the oldest
+    /// [`callbacks::BOARD_ENTRIES`] callers of each queue.
+    pub callbacks: callbacks::Callbacks,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -269,6 +281,9 @@ pub fn board(state: &State, window: LiveWindow) -> Board<'_> {
         trend,
         targets,
         alerts,
+        // Every queue, numbers in full: what a viewer does not see is taken out by
+        // `visible::board`.
+        callbacks: callbacks::list(state, &Grant::default(), None, callbacks::BOARD_ENTRIES),
     }
 }
 

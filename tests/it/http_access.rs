@@ -161,6 +161,8 @@ async fn with_a_tokens_file_every_endpoint_but_the_probes_and_the_page_answers_4
         "/",
         "/wallboard/wallboard.js",
         "/wallboard/auth.js",
+        "/wallboard/callbacks.js",
+        "/wallboard/callbacks.css",
     ] {
         let (status, _, body) = get(&shared, path, None).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");

@@ -8,6 +8,8 @@ mod adapter_queue_log;
 mod alerting;
 // The real Anonymous Bank records: read by the CSV adapter or as canonical JSON, same KPIs.
 mod anonymous_bank;
+// The callback list end to end: file and Kafka in, the API, /metrics and the wallboard out.
+mod callbacks;
 // A sorting CSV input sorted within its window: as if sorted whole, late rows kept, memory bounded.
 mod sort_window;
 // The library's top-level modules import each other one way, no circles (issue 16).
@@ -78,6 +80,8 @@ mod service_http;
 mod service_levels;
 // `callpulse run` on a real Kafka-protocol broker: values, dead letters, offsets, groups.
 mod service_kafka;
+// /api/v1/trend: the last 24 hours, today's met share, today against last week's evidence.
+mod trend;
 // Live staffing (Erlang C) of a followed file against the textbook formula computed here.
 mod staffing;
 // Not tests: the shared helpers (engine runs, the service process, SSE, webhook, golden files).

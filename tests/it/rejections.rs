@@ -32,6 +32,12 @@ const DECODE_CASES: &[(&[u8], &str)] = &[
     (b"{\"type\":\"survey.response\",\"ts\":0,\"queue\":\"q\",\"satisfied\":true,\"score\":9}", "bad_value:score"),
     (b"{\"type\":\"system.status\",\"ts\":0,\"component\":\"acd\",\"status\":\"flaky\"}", "bad_value:status"),
     (b"{\"type\":\"call.abandoned\",\"ts\":0,\"call_id\":\"c\",\"cause\":\"bored\"}", "bad_value:cause"),
+    (b"{\"type\":\"call.callback\",\"ts\":0,\"customer\":\"u1\",\"result\":\"busy\"}", "missing_field:queue"),
+    (b"{\"type\":\"call.callback\",\"ts\":0,\"queue\":\"q\",\"result\":\"busy\"}", "missing_field:customer"),
+    (b"{\"type\":\"call.callback\",\"ts\":0,\"queue\":\"q\",\"customer\":\"u1\"}", "missing_field:result"),
+    (b"{\"type\":\"call.callback\",\"ts\":0,\"queue\":\"q\",\"customer\":\"u1\",\"result\":\"voicemail\"}", "bad_value:result"),
+    (b"{\"type\":\"call.callback\",\"ts\":0,\"queue\":\"q\",\"customer\":\"u1\",\"result\":true}", "wrong_type:result"),
+    (b"{\"type\":\"call.callback\",\"ts\":0,\"queue\":\"q\",\"customer\":\"\",\"result\":\"busy\"}", "bad_value:customer"),
     (b"{\"type\":\"forecast.interval\",\"ts\":0,\"queue\":\"q\",\"interval_start\":0,\"interval_minutes\":15,\"offered\":1.7e308}", "bad_value:offered"),
     (b"{\"type\":\"call.abandoned\",\"ts\":\"2026-11-02 9:00\",\"call_id\":\"c\"}", "bad_timestamp"),
     (b"{\"type\":\"call.abandoned\",\"ts\":\"2026-11-02T09:00:00\",\"call_id\":\"c\"}", "bad_timestamp"),
@@ -150,7 +156,7 @@ fn rejected_and_accepted_add_up_to_read_and_each_reason_is_counted() {
     assert_eq!(r.stats.read, lines.len() as u64);
     assert_eq!(r.stats.accepted, 1);
     assert_eq!(r.stats.rejected_total(), lines.len() as u64 - 1);
-    assert_eq!(r.rejected("missing_field:queue"), 2);
+    assert_eq!(r.rejected("missing_field:queue"), 3);
     assert_eq!(r.rejections.len() as u64, r.stats.rejected_total());
     for rej in &r.rejections {
         assert_eq!(

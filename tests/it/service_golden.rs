@@ -102,6 +102,7 @@ async fn metrics_and_every_json_answer_of_a_fed_service_are_byte_identical_to_th
         ("/api/v1/alerts", "alerts.json"),
         ("/api/v1/rejected", "rejected.json"),
         ("/api/v1/board", "board.json"),
+        ("/api/v1/callbacks", "callbacks.json"),
     ] {
         let (status, body) = route_get(&shared, path).await;
         assert_eq!(status, 200, "{path}: {body}");

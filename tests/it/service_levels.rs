@@ -37,6 +37,7 @@ name_en = "Contract service level"
 metric = "service_level"
 abandons = "for"
 short_abandon = "0s"
+callbacks = "excluded"
 scope = "queue"
 window = "15m"
 comparison = "<"
@@ -66,11 +67,11 @@ fn start(profile: &str, dir: &std::path::Path) -> Service {
     Service::follow_configured(&config, &dir.join("events.jsonl"), &[])
 }
 
-/// Seven calls of queue `q`, offered a minute ago, each with its outcome after `wait` ms.
-fn seven_calls() -> Vec<String> {
+/// Eight calls of queue `q`, offered a minute ago, each with its outcome after `wait` ms.
+fn eight_calls() -> Vec<String> {
     let t0 = now_ms() - 60_000;
     let mut lines = Vec::new();
-    let outcomes: [(&str, i64); 7] = [
+    let outcomes: [(&str, i64); 8] = [
         ("answered", 20_000),
         ("answered", 20_001),
         ("abandoned", 4_999),
@@ -78,6 +79,7 @@ fn seven_calls() -> Vec<String> {
         ("abandoned", 20_000),
         ("abandoned", 20_001),
         ("transferred", 3_000),
+        ("callback", 8_000),
     ];
     for (i, (what, wait)) in outcomes.into_iter().enumerate() {
         let (call, start) = (format!("c{i}"), t0 + i as i64);
@@ -91,6 +93,9 @@ fn seven_calls() -> Vec<String> {
                 format!(r#"{{"type":"call.answered","ts":"{end}","call_id":"{call}","agent_id":"a"}}"#)
             }
             "abandoned" => format!(r#"{{"type":"call.abandoned","ts":"{end}","call_id":"{call}"}}"#),
+            "callback" => format!(
+                r#"{{"type":"call.abandoned","ts":"{end}","call_id":"{call}","cause":"callback"}}"#
+            ),
             _ => format!(
                 r#"{{"type":"call.transferred","ts":"{end}","call_id":"{call}","to_queue":"other"}}"#
             ),
@@ -113,8 +118,8 @@ fn level<'a>(q: &'a Value, criterion: &str) -> &'a Value {
 fn each_criterion_shows_and_judges_the_service_level_of_its_own_definition_live() {
     let dir = tempfile::tempdir().unwrap();
     let service = start(PROFILE, dir.path());
-    append_lines(&dir.path().join("events.jsonl"), &seven_calls());
-    let q = poll(&service, "the seven calls of q", |last| {
+    append_lines(&dir.path().join("events.jsonl"), &eight_calls());
+    let q = poll(&service, "the eight calls of q", |last| {
         let (status, body) = service.get("/api/v1/kpis?queue=q");
         *last = body;
         if status != 200 {
@@ -122,28 +127,32 @@ fn each_criterion_shows_and_judges_the_service_level_of_its_own_definition_live(
         }
         let v: Value = serde_json::from_str(last).unwrap();
         let q = v["queues"][0].clone();
-        (q["offered"] == 7 && q["abandoned"] == 4).then_some(q)
+        (q["offered"] == 8 && q["abandoned"] == 4).then_some(q)
     });
     // Within 20 s: the answer at 20.000 s; abandons within: 4.999, 5.000 and 20.000 s; short:
-    // 4.999 s only (below 5 s, not at it); one flowed out.
+    // 4.999 s only (below 5 s, not at it); one flowed out; one left with a callback request
+    // (no abandon).
     assert_eq!(q["answered_within_threshold"], 1);
     assert_eq!(q["abandoned_within_threshold"], 3);
     assert_eq!(q["short_abandoned"], 1);
-    // 9.3.1: 1 met of 7 less the short abandon.
-    assert_eq!(q["service_level"].as_f64(), Some(1.0 / 6.0));
+    // 9.3.1: 1 met of 8 less the short abandon.
+    assert_eq!(q["service_level"].as_f64(), Some(1.0 / 7.0));
     assert_eq!(q["service_level_definition"], "9.3.1 short_abandon=5s");
-    // Abandons within and not short (5.000, 20.000) and the flow-out leave: 1 of 7 - 1 - 2 - 1.
+    // Abandons within and not short (5.000, 20.000) and the flow-out leave: 1 of 8 - 1 - 2 - 1.
     let ignored = level(&q, "contract_ignored");
-    assert_eq!(ignored["service_level"].as_f64(), Some(1.0 / 3.0));
-    assert_eq!(ignored["counted"], 3);
+    assert_eq!(ignored["service_level"].as_f64(), Some(1.0 / 4.0));
+    assert_eq!(ignored["counted"], 4);
     assert_eq!(
         ignored["definition"],
         "9.3.1 abandons=ignored short_abandon=5s flow_outs=out"
     );
-    // No short abandons: the three abandons within are met, 4 of 7.
+    // No short abandons: the three abandons within are met; the callback request leaves: 4 of 7.
     let met = level(&q, "contract_for");
     assert_eq!(met["service_level"].as_f64(), Some(4.0 / 7.0));
-    assert_eq!(met["definition"], "9.3.1 abandons=for short_abandon=0s");
+    assert_eq!(
+        met["definition"],
+        "9.3.1 abandons=for short_abandon=0s callbacks=excluded"
+    );
 
     // The window gauges the generated rules compute the same from.
     let gauge = |name: &str| metric(&service, name, r#"queue="q",window="15m""#);
@@ -154,12 +163,12 @@ fn each_criterion_shows_and_judges_the_service_level_of_its_own_definition_live(
     assert_eq!(gauge("callpulse_window_calls_flowed_out"), Some(1.0));
     assert_eq!(
         gauge("callpulse_window_calls_callbacks_requested"),
-        Some(0.0)
+        Some(1.0)
     );
 
-    // Judged by its definition: 1/3 < 0.5 fires, 4/7 does not (9.3.1's 1/6 would fire both).
-    // Alerts are judged every second: wait for a judgement of all seven calls.
-    let firing = poll(&service, "the contract alert on all seven calls", |last| {
+    // Judged by its definition: 1/4 < 0.5 fires, 4/7 does not (9.3.1's 1/7 would fire both).
+    // Alerts are judged every second: wait for a judgement of all eight calls.
+    let firing = poll(&service, "the contract alert on all eight calls", |last| {
         let v = json(&service, "/api/v1/alerts");
         *last = v.to_string();
         let active = v["active"].as_array().cloned().unwrap_or_default();
@@ -168,7 +177,7 @@ fn each_criterion_shows_and_judges_the_service_level_of_its_own_definition_live(
         active
             .iter()
             .any(|a| {
-                a["criterion"] == "contract_ignored" && a["state"] == "firing" && a["volume"] == 3
+                a["criterion"] == "contract_ignored" && a["state"] == "firing" && a["volume"] == 4
             })
             .then_some(active)
     });
@@ -176,7 +185,7 @@ fn each_criterion_shows_and_judges_the_service_level_of_its_own_definition_live(
         .iter()
         .find(|a| a["criterion"] == "contract_ignored")
         .unwrap();
-    assert_eq!(ignored["value"].as_f64(), Some(1.0 / 3.0), "{firing:?}");
+    assert_eq!(ignored["value"].as_f64(), Some(1.0 / 4.0), "{firing:?}");
     assert!(
         firing.iter().all(|a| a["criterion"] != "contract_for"),
         "{firing:?}"

@@ -76,6 +76,16 @@ pub enum Body {
         complaint: Id,
         satisfied: Option<bool>,
     },
+    /// `call.callback`: an outbound attempt to reach `customer` for `queue` (a call back to
+    /// a caller who left it unanswered). `call` is the outbound call's id, if the source has
+    /// one; it is no call of the inbound lifecycle.
+    Callback {
+        queue: Id,
+        customer: Id,
+        result: CallbackResult,
+        agent: Option<Id>,
+        call: Option<Id>,
+    },
     /// `forecast.interval`: the volume the workforce plan expected.
     Forecast {
         queue: Id,
@@ -185,7 +195,8 @@ impl AgentState {
 }
 
 /// Why a call left its queue unanswered (`cause` of `call.abandoned`). The caller's own
-/// choices are abandons; the others are waits the system ended (`timed_out` in the tallies).
+/// choices are abandons; a callback request is counted apart (`callbacks_requested`); the
+/// others are waits the system ended (`timed_out` in the tallies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Unanswered {
     /// The caller hung up (the default).
@@ -201,16 +212,20 @@ pub enum Unanswered {
     Withdrawn,
     /// The call failed on the way to an agent (incompatible channels, a restart).
     Failed,
+    /// The caller left the queue with a callback request the ACD will place: no abandon (as
+    /// Amazon Connect counts it), a caller to call back.
+    Callback,
 }
 
 impl Unanswered {
-    pub const ALL: [Unanswered; 6] = [
+    pub const ALL: [Unanswered; 7] = [
         Unanswered::Caller,
         Unanswered::Key,
         Unanswered::Timeout,
         Unanswered::NoAgents,
         Unanswered::Withdrawn,
         Unanswered::Failed,
+        Unanswered::Callback,
     ];
 
     pub fn parse(text: &str) -> Option<Unanswered> {
@@ -225,12 +240,45 @@ impl Unanswered {
             Unanswered::NoAgents => "no_agents",
             Unanswered::Withdrawn => "withdrawn",
             Unanswered::Failed => "failed",
+            Unanswered::Callback => "callback",
         }
     }
 
     /// The caller gave up (an abandon), rather than the system ending the wait.
     pub fn by_caller(self) -> bool {
         matches!(self, Unanswered::Caller | Unanswered::Key)
+    }
+}
+
+/// What an outbound callback attempt (`result` of `call.callback`) came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CallbackResult {
+    /// The customer was reached, by an agent: the caller leaves the callback list.
+    Answered,
+    NoAnswer,
+    Busy,
+    Failed,
+}
+
+impl CallbackResult {
+    pub const ALL: [CallbackResult; 4] = [
+        CallbackResult::Answered,
+        CallbackResult::NoAnswer,
+        CallbackResult::Busy,
+        CallbackResult::Failed,
+    ];
+
+    pub fn parse(text: &str) -> Option<CallbackResult> {
+        CallbackResult::ALL.into_iter().find(|r| r.name() == text)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CallbackResult::Answered => "answered",
+            CallbackResult::NoAnswer => "no_answer",
+            CallbackResult::Busy => "busy",
+            CallbackResult::Failed => "failed",
+        }
     }
 }
 
@@ -263,10 +311,12 @@ impl Body {
             Body::ComplaintOpened { .. } => "complaint.opened",
             Body::ComplaintClosed { .. } => "complaint.closed",
             Body::Forecast { .. } => "forecast.interval",
+            Body::Callback { .. } => "call.callback",
         }
     }
 
-    /// The call this event belongs to, for call lifecycle events.
+    /// The call this event belongs to, for call lifecycle events (not `call.callback`, whose
+    /// outbound call has a lifecycle of its own that no KPI follows).
     pub fn call_id(&self) -> Option<&Id> {
         match self {
             Body::Offered { call, .. }

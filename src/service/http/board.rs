@@ -70,7 +70,7 @@ fn board(app: &App, window: LiveWindow, grant: &Grant, version: u64) -> Arc<str>
             return board.clone();
         }
     }
-    let board: Arc<str> = if grant.sees_all() {
+    let board: Arc<str> = if grant.sees_all() && !grant.masked {
         wallboard::board_json(&app.shared.lock(), window).into()
     } else {
         let state = app.shared.lock();

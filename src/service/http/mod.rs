@@ -11,6 +11,7 @@ mod board;
 
 use super::alerts;
 use super::auth::{self, Grant};
+use super::callbacks;
 use super::intervals;
 use super::json_error::{bad_request, error};
 use super::kpis::{self, LiveWindow};
@@ -62,6 +63,8 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route(wallboard::CSS_PATH, get(css))
         .route(wallboard::JS_PATH, get(js))
         .route(wallboard::AUTH_JS_PATH, get(auth_js))
+        .route(wallboard::CALLBACKS_JS_PATH, get(callbacks_js))
+        .route(wallboard::CALLBACKS_CSS_PATH, get(callbacks_css))
         .route("/api/v1/board", get(board_json))
         .route("/api/v1/stream", get(stream))
         .route("/metrics", get(metrics_text))
@@ -71,6 +74,7 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route("/api/v1/outages", get(outages_json))
         .route("/api/v1/rejected", get(rejected_json))
         .route("/api/v1/alerts", get(alerts_json))
+        .route("/api/v1/callbacks", get(callbacks_json))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .with_state(App {
@@ -138,6 +142,14 @@ async fn css() -> Response {
 
 async fn js() -> Response {
     asset("text/javascript; charset=utf-8", wallboard::JS)
+}
+
+async fn callbacks_js() -> Response {
+    asset("text/javascript; charset=utf-8", wallboard::CALLBACKS_JS)
+}
+
+async fn callbacks_css() -> Response {
+    asset("text/css; charset=utf-8", wallboard::CALLBACKS_CSS)
 }
 
 async fn auth_js() -> Response {
@@ -242,6 +254,46 @@ fn kpis_answer(app: &App, grant: &Grant, window: LiveWindow, q: KpisQuery) -> Re
             ),
         ),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct CallbacksQuery {
+    queue: Option<String>,
+}
+
+/// Today's callers to call back, per queue, oldest first (see [`callbacks`]).
+async fn callbacks_json(
+    AxumState(app): AxumState<App>,
+    grant: Grant,
+    Query(q): Query<CallbacksQuery>,
+) -> Response {
+    if let Some(queue) = q.queue.as_deref().filter(|q| !grant.sees(q)) {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "token {:?} does not see queue {queue:?}",
+                grant.token.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    off_worker(move || {
+        let state = app.shared.lock();
+        let queue = q.queue.as_deref();
+        if let Some(name) = queue.filter(|n| state.engine.names().queues.get(n).is_none()) {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("no queue named {name:?} has been seen"),
+            );
+        }
+        let list = callbacks::list(&state, &grant, queue, callbacks::API_ENTRIES);
+        drop(state);
+        Json(visible::Noted {
+            body: list,
+            access: visible::access(&grant),
+        })
+        .into_response()
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]

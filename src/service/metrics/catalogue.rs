@@ -37,7 +37,7 @@ pub(super) type Count = (&'static str, &'static str, fn(&Tally) -> f64);
 
 /// The counts exported per queue (`callpulse_<suffix>{queue}`) and center-wide
 /// (`callpulse_center_<suffix>`).
-pub(super) const COUNTS: [Count; 23] = [
+pub(super) const COUNTS: [Count; 24] = [
     (
         "calls_offered_total",
         "Calls offered (center: each call once, at its first offer).",
@@ -70,6 +70,11 @@ pub(super) const COUNTS: [Count; 23] = [
         "calls_timed_out_total",
         "Calls that left the queue unanswered because the system ended the wait (timeout, no agents, withdrawn, failed).",
         |t| t.timed_out as f64,
+    ),
+    (
+        "calls_callbacks_requested_total",
+        "Calls that left the queue unanswered with a callback request the ACD will place (not abandons).",
+        |t| t.counts.callbacks_requested as f64,
     ),
     (
         "calls_flowed_out_total",
@@ -153,7 +158,7 @@ pub(super) const AGENT_STATES: [(&str, AgentState); 4] = [
 ];
 
 /// Families besides the [`COUNTS`] (which exist per queue and per center).
-pub const CATALOGUE: [Family; 36] = [
+pub const CATALOGUE: [Family; 39] = [
     f(
         "callpulse_queue_threshold_seconds",
         GAUGE,
@@ -263,6 +268,18 @@ pub const CATALOGUE: [Family; 36] = [
         "Calls offered per second over the last 30 minutes times their average handling time (talk and wrap-up); absent while no call was handled in them.",
     ),
     f(
+        "callpulse_callbacks_pending",
+        GAUGE,
+        &["queue"],
+        "Callers of the queue to call back now: left it unanswered today (abandoned, timed out, or asked for a callback), with a number, and not reached by an agent of the queue since.",
+    ),
+    f(
+        "callpulse_center_callbacks_pending",
+        GAUGE,
+        &[],
+        "Callers to call back now, center-wide (a caller pending in two queues counts twice).",
+    ),
+    f(
         "callpulse_center_calls_waiting",
         GAUGE,
         &[],
@@ -339,6 +356,12 @@ pub const CATALOGUE: [Family; 36] = [
         COUNTER,
         &[],
         "Offers of new customers not tracked for repeat contacts: limits.max_customers reached.",
+    ),
+    f(
+        "callpulse_callbacks_untracked_total",
+        COUNTER,
+        &[],
+        "Facts of the callback list (calls, callback attempts) not kept: the list's capacity was reached.",
     ),
     f(
         "callpulse_record_revisions_total",

@@ -82,6 +82,9 @@ pub(super) fn collect(state: &State, out: &mut Out) {
         }
     }
     let waiting = engine.waiting();
+    let callbacks = engine.callbacks();
+    let pending = |q: u32| callbacks.get(&q).map_or(0, |l| l.entries.len());
+    let callbacks_pending = t.id("callpulse_callbacks_pending");
     let (staffing, center_staff) = engine.staffing();
     let (queue_families, center_families) = (
         LiveFamilies::of("callpulse_"),
@@ -140,6 +143,7 @@ pub(super) fn collect(state: &State, out: &mut Out) {
                 out.push(threshold, &[queue], seconds(engine.threshold(scope)));
                 let (n, oldest) = waiting.get(q as usize).copied().unwrap_or((0, None));
                 out.push(calls_waiting, &[queue], n as f64);
+                out.push(callbacks_pending, &[queue], pending(q) as f64);
                 let wait = oldest.map_or(0.0, |since| seconds(at.saturating_sub(since).max(0)));
                 out.push(longest, &[queue], wait);
                 let staff = staffing.get(q as usize).copied().unwrap_or_default();
@@ -159,6 +163,9 @@ pub(super) fn collect(state: &State, out: &mut Out) {
             _ => {
                 let n: u64 = waiting.iter().map(|(n, _)| n).sum();
                 let fam = t.id("callpulse_center_calls_waiting");
+                out.push(fam, &[], n as f64);
+                let n: usize = callbacks.values().map(|l| l.entries.len()).sum();
+                let fam = t.id("callpulse_center_callbacks_pending");
                 out.push(fam, &[], n as f64);
                 center_staff
             }
@@ -199,6 +206,10 @@ pub(super) fn collect(state: &State, out: &mut Out) {
         (
             "callpulse_customers_untracked_total",
             engine.untracked_customers() as f64,
+        ),
+        (
+            "callpulse_callbacks_untracked_total",
+            engine.callbacks_untracked() as f64,
         ),
         ("callpulse_dead_letters_total", p.dead_letters as f64),
         (

@@ -364,6 +364,7 @@ function render() {
   banners();
   document.getElementById("center").replaceChildren(...(k.center ? [centerTile(k.center)] : []));
   document.getElementById("tiles").replaceChildren(...k.queues.map(queueTile));
+  callpulseCallbacks.render(board, lang());
 }
 
 let received = 0;

@@ -4,7 +4,7 @@
 use super::streams::*;
 use callpulse::codec::{self};
 use callpulse::event::{
-    AgentState, Body, Completed, CompletedOutcome, Event, Id, Unanswered, Volume,
+    AgentState, Body, CallbackResult, Completed, CompletedOutcome, Event, Id, Unanswered, Volume,
 };
 use callpulse::time::Millis;
 use proptest::prelude::*;
@@ -195,6 +195,21 @@ pub(crate) fn event_of(
                 interval_start,
                 minutes,
                 offered: Volume(offered),
+            })
+            .boxed(),
+        (
+            i(),
+            i(),
+            prop::sample::select(CallbackResult::ALL.to_vec()),
+            oi(),
+            oi(),
+        )
+            .prop_map(|(queue, customer, result, agent, call)| Body::Callback {
+                queue,
+                customer,
+                result,
+                agent,
+                call,
             })
             .boxed(),
     ];

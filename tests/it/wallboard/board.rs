@@ -85,5 +85,22 @@ pub(crate) fn check_board(b: &Value) -> Vec<String> {
         "{b}"
     );
     assert!(b["alerts"].is_array(), "{b}");
+    // The callback list of every queue, its oldest five callers at most.
+    let callbacks = b["callbacks"]["queues"].as_array().expect("callbacks");
+    let names: Vec<&str> = callbacks
+        .iter()
+        .map(|q| q["queue"].as_str().unwrap())
+        .collect();
+    let mut sorted = queues.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "{b}");
+    for q in callbacks {
+        let shown = q["entries"].as_array().unwrap().len() as u64;
+        assert!(shown <= 5, "{q}");
+        assert_eq!(
+            q["pending"].as_u64(),
+            Some(shown + q["truncated"].as_u64().unwrap())
+        );
+    }
     queues
 }

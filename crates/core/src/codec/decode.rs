@@ -5,7 +5,8 @@
 
 use super::raw::{Field, Fill, RawEvent, Scalar};
 use crate::event::{
-    AgentState, Body, Channel, Completed, CompletedOutcome, Event, Id, Unanswered, Volume,
+    AgentState, Body, CallbackResult, Channel, Completed, CompletedOutcome, Event, Id, Unanswered,
+    Volume,
 };
 use crate::reject::RejectReason;
 use crate::time::{rfc3339, Millis};
@@ -154,6 +155,14 @@ pub fn decode(text: &str) -> Result<Event, RejectReason> {
         "complaint.closed" => Body::ComplaintClosed {
             complaint: r.id(Field::ComplaintId)?,
             satisfied: r.opt_bool(Field::Satisfied)?,
+        },
+        "call.callback" => Body::Callback {
+            queue: r.id(Field::Queue)?,
+            customer: r.id(Field::Customer)?,
+            result: CallbackResult::parse(r.str(Field::Result)?)
+                .ok_or(RejectReason::BadValue("result"))?,
+            agent: r.opt_id(Field::AgentId)?,
+            call: r.opt_id(Field::CallId)?,
         },
         "forecast.interval" => Body::Forecast {
             queue: r.id(Field::Queue)?,

@@ -130,6 +130,19 @@ pub fn encode(event: &Event) -> String {
             put("interval_minutes", json!(minutes));
             put("offered", json!(offered.0));
         }
+        Body::Callback {
+            queue,
+            customer,
+            result,
+            agent,
+            call,
+        } => {
+            put("queue", json!(queue.as_str()));
+            put("customer", json!(customer.as_str()));
+            put("result", json!(result.name()));
+            put("agent_id", json!(agent.as_ref().map(|a| a.as_str())));
+            put("call_id", json!(call.as_ref().map(|c| c.as_str())));
+        }
     }
     Value::Object(obj).to_string()
 }

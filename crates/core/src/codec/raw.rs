@@ -39,9 +39,10 @@ pub(crate) enum Field {
     IntervalMinutes,
     Offered,
     Cause,
+    Result,
 }
 
-pub(crate) const FIELD_COUNT: usize = Field::Cause as usize + 1;
+pub(crate) const FIELD_COUNT: usize = Field::Result as usize + 1;
 
 impl Field {
     pub(crate) fn name(self) -> &'static str {
@@ -76,6 +77,7 @@ impl Field {
             Field::IntervalMinutes => "interval_minutes",
             Field::Offered => "offered",
             Field::Cause => "cause",
+            Field::Result => "result",
         }
     }
 
@@ -111,6 +113,7 @@ impl Field {
             "interval_minutes" => Field::IntervalMinutes,
             "offered" => Field::Offered,
             "cause" => Field::Cause,
+            "result" => Field::Result,
             _ => return None,
         })
     }

@@ -125,6 +125,11 @@ impl Engine {
                             Some(t.forecast.unwrap_or(0.0) + change * ms as f64 / len as f64);
                     });
             }),
+            Body::Callback { queue, .. } => {
+                self.intern_queue(queue);
+                self.observe_callbacks(&q);
+                Ok(())
+            }
             _ => unreachable!("every event type is handled"),
         };
         match outcome {
@@ -249,6 +254,11 @@ impl Engine {
             }
         }
         self.stats.accepted += 1;
+        if !self.no_live_windows {
+            // Fields, not a method: the call's slot is borrowed.
+            self.callbacks
+                .observe(&q.event, q.digest, &self.names, true);
+        }
         match existing.take() {
             Some(slot) => {
                 let (before, now) = (call_table::waits(slot), call_table::waits(&call));
@@ -265,6 +275,15 @@ impl Engine {
                     }
                 }
             }
+        }
+    }
+
+    /// Gives the callback list the facts of an event being applied (unless live figures are
+    /// not kept: a replay reads no list).
+    fn observe_callbacks(&mut self, q: &Queued) {
+        if !self.no_live_windows {
+            self.callbacks
+                .observe(&q.event, q.digest, &self.names, true);
         }
     }
 
@@ -337,6 +356,7 @@ fn change_delta<const ADD: bool>(
             n(&mut t.timed_out, true);
             bump_ms::<ADD>(&mut t.timed_out_wait_sum, wait);
         }
+        Delta::CallbackRequested => n(&mut t.counts.callbacks_requested, true),
         Delta::Transferred => n(&mut t.transferred, true),
         Delta::Handled { talk, resolved } => {
             n(&mut t.handled, true);

@@ -90,6 +90,9 @@ pub enum Delta {
     TimedOut {
         wait: Millis,
     },
+    /// The caller left the queue with a callback request the ACD will place: neither an
+    /// abandon nor a wait the system ended.
+    CallbackRequested,
     Transferred,
     Handled {
         talk: Millis,
@@ -326,7 +329,8 @@ fn answer(push: &mut impl FnMut(Scope, Millis, Delta), call: &Call, at: Millis) 
     outcome(push, call, at, |wait| Delta::Answered { wait });
 }
 
-/// An unanswered exit: an abandon when the caller chose it, else a wait the system ended.
+/// An unanswered exit: an abandon when the caller chose it, a callback request, else a wait
+/// the system ended.
 fn abandon(
     push: &mut impl FnMut(Scope, Millis, Delta),
     call: &Call,
@@ -335,6 +339,8 @@ fn abandon(
 ) {
     if cause.by_caller() {
         outcome(push, call, at, |wait| Delta::Abandoned { wait });
+    } else if cause == Unanswered::Callback {
+        outcome(push, call, at, |_| Delta::CallbackRequested);
     } else {
         outcome(push, call, at, |wait| Delta::TimedOut { wait });
     }

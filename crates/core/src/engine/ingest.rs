@@ -66,6 +66,7 @@ impl Engine {
         self.dedupe.insert(digest, self.dedupe_anchor(queued.at));
         if self.clock.confirmed() != confirmed {
             self.overlay.set_stale(); // events the overlay left out are in the stream's time now
+            self.observe_confirmed();
         }
         self.reject_tentative(&mut rejected);
         self.clock_rejected = rejected;
@@ -81,6 +82,27 @@ impl Engine {
             self.advance_to(self.clock.frontier().saturating_sub(self.cfg.lateness));
         }
         seen == Seen::Current
+    }
+
+    /// Whether the callback list takes events as they are read (the live service), not only
+    /// as the watermark applies them.
+    fn callbacks_live(&self) -> bool {
+        self.live_names && !self.no_live_windows
+    }
+
+    /// Gives the callback list the facts of the buffered events the clock no longer holds
+    /// as tentative (it just confirmed some): a fact taken twice changes nothing.
+    fn observe_confirmed(&mut self) {
+        if !self.callbacks_live() {
+            return;
+        }
+        let tentative: rustc_hash::FxHashSet<_> = self.clock.tentative_keys().collect();
+        for q in self.reorder.iter() {
+            if !tentative.contains(&q.key()) {
+                self.callbacks
+                    .observe(&q.event, q.digest, &self.names, false);
+            }
+        }
     }
 
     /// Where the dedupe window of an event of time `at` starts, once the clock has seen it:
@@ -124,6 +146,11 @@ impl Engine {
         } else {
             if current {
                 self.note_arrival(&mut q);
+                if self.callbacks_live() {
+                    // Live means now: the list takes the event's facts as it is read.
+                    self.callbacks
+                        .observe(&q.event, q.digest, &self.names, false);
+                }
             }
             self.reorder.push(q);
         }
@@ -137,7 +164,9 @@ impl Engine {
             return;
         }
         match body {
-            Body::Offered { queue, .. } | Body::Survey { queue, .. } => {
+            Body::Offered { queue, .. }
+            | Body::Survey { queue, .. }
+            | Body::Callback { queue, .. } => {
                 self.intern_queue(queue);
             }
             Body::Completed(c) => {

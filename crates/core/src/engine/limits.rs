@@ -65,15 +65,28 @@ fn each_id<'e>(event: &'e Event, mut f: impl FnMut(&'e Id)) {
         }
         Body::ComplaintClosed { complaint, .. } => f(complaint),
         Body::Forecast { queue, .. } => f(queue),
+        Body::Callback {
+            queue,
+            customer,
+            agent,
+            call,
+            ..
+        } => {
+            f(queue);
+            f(customer);
+            agent.iter().for_each(&mut f);
+            call.iter().for_each(f);
+        }
     }
 }
 
 /// The queue names an event would add to the engine's queues (those it interns).
 fn queues_of(body: &Body) -> impl Iterator<Item = &Id> {
     let (one, many): (Option<&Id>, &[Id]) = match body {
-        Body::Offered { queue, .. } | Body::Survey { queue, .. } | Body::Forecast { queue, .. } => {
-            (Some(queue), &[])
-        }
+        Body::Offered { queue, .. }
+        | Body::Survey { queue, .. }
+        | Body::Forecast { queue, .. }
+        | Body::Callback { queue, .. } => (Some(queue), &[]),
         Body::Completed(c) => (Some(&c.queue), &[]),
         Body::Transferred { to_queue, .. } => (to_queue.as_ref(), &[]),
         Body::ComplaintOpened { queue, .. } => (queue.as_ref(), &[]),
@@ -171,6 +184,12 @@ mod tests {
                 r#"{{"type":"survey.response","ts":0,"queue":"q","satisfied":true,"survey":"{long}"}}"#
             ),
             format!(r#"{{"type":"complaint.closed","ts":0,"complaint_id":"{long}"}}"#),
+            format!(
+                r#"{{"type":"call.callback","ts":0,"queue":"q","customer":"c","result":"busy","call_id":"{long}"}}"#
+            ),
+            format!(
+                r#"{{"type":"call.callback","ts":0,"queue":"q","customer":"{long}","result":"busy"}}"#
+            ),
             format!(r#"{{"type":"system.heartbeat","ts":0,"component":"c","event_id":"{long}"}}"#),
         ];
         for text in &events {

@@ -251,6 +251,7 @@ impl Live {
         match delta {
             Delta::Offered => n(&mut c.offered, true),
             Delta::FlowedOut => n(&mut c.flowed_out, true),
+            Delta::CallbackRequested => n(&mut c.callbacks_requested, true),
             Delta::Answered { wait } => {
                 n(&mut c.answered, true);
                 n(&mut c.answered_within, wait <= threshold);

@@ -33,6 +33,7 @@
 mod agents;
 mod apply;
 mod call_table;
+pub mod callbacks;
 pub mod calls;
 mod clock;
 mod complaints;
@@ -68,6 +69,7 @@ use crate::reject::{Origin, RejectReason, Rejection};
 use crate::time::{Calendar, Granularity, Millis, MINUTE};
 use agents::Agents;
 use call_table::CallTable;
+use callbacks::Callbacks;
 use calls::Contribution;
 use clock::{Clock, Verdict};
 use complaints::Complaints;
@@ -139,6 +141,10 @@ pub struct Engine {
     #[serde(skip)]
     rebuilt: OnceCell<Provisional>,
     stats: Stats,
+    /// The callback list's facts: carried by a checkpoint after the rest of the state (see
+    /// [`snapshot`]), so that a checkpoint without them restores too.
+    #[serde(skip)]
+    callbacks: Callbacks,
 }
 
 impl Engine {
@@ -184,6 +190,7 @@ impl Engine {
             overlay: Provisional::default(),
             rebuilt: OnceCell::new(),
             stats: Stats::default(),
+            callbacks: Callbacks::default(),
             cfg: cfg.clone(),
         }
     }
@@ -370,6 +377,7 @@ impl Engine {
             + self.dedupe.len() * 9
             + self.reorder.len() * std::mem::size_of::<Queued>()
             + self.customers.len() * 64
+            + self.callbacks.facts() * 128
     }
 
     /// Credits open agent and component time, counts overdue complaints, and finalises the
@@ -442,6 +450,8 @@ impl Engine {
             end.saturating_add(horizon) >= w
         });
         self.dedupe.expire(w);
+        let today = self.calendar().period(Granularity::Day, w).start;
+        self.callbacks.expire(today, self.cfg.call_timeout);
     }
 }
 

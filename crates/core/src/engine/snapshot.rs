@@ -9,6 +9,10 @@
 //!
 //! The bytes are postcard: compact, and exact for every number. They carry
 //! [`SNAPSHOT_FORMAT`] and the build's version, and only the same pair is restored.
+//!
+//! The callback list's facts ([`super::callbacks`]) follow the engine's state as a section of
+//! their own, not inside it: a checkpoint written before the list existed (the same layout,
+//! without the section) restores with an empty list, and the layout is unchanged.
 
 use super::Engine;
 use crate::config::EngineConfig;
@@ -64,7 +68,7 @@ impl Engine {
             self.records.is_empty() && self.rejections.is_empty() && self.outages.is_empty(),
             "output taken before a snapshot"
         );
-        let state = (header(&self.cfg), self);
+        let state = (header(&self.cfg), self, &self.callbacks);
         // Sized first, then written once: a vector grown by doubling would hold up to twice
         // the state's bytes, and copy them at every step, for each checkpoint.
         let size =
@@ -96,7 +100,10 @@ impl Engine {
         if found != expected {
             return Err(RestoreError::Version { found, expected });
         }
-        let mut saved: Engine = postcard::from_bytes(state)?;
+        let (mut saved, callbacks): (Engine, &[u8]) = postcard::take_from_bytes(state)?;
+        if !callbacks.is_empty() {
+            saved.callbacks = postcard::from_bytes(callbacks)?;
+        }
         saved.repair().map_err(RestoreError::Invalid)?;
         saved.store.configure_like(&self.store);
         saved.calls.configure_like(&self.calls);
@@ -159,6 +166,7 @@ impl Engine {
         self.health.check_ids(names)?;
         self.complaints.check_ids(names)?;
         self.customers.check_ids(names)?;
+        self.callbacks.check(names)?;
         self.store.check_bounds()?;
         self.store.check_periods(PLAUSIBLE)?;
         self.live.check_bounds()?;

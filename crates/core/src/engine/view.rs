@@ -26,6 +26,22 @@ impl Engine {
         self.calls.waiting(self.provisional().calls())
     }
 
+    /// Today's callback list (see [`super::callbacks`]) by queue id: the day of the center's
+    /// calendar at the stream's time. Empty before any event.
+    pub fn callbacks(&self) -> std::collections::BTreeMap<u32, super::callbacks::QueueList> {
+        let at = self.latest().max(self.watermark);
+        if at == Millis::MIN {
+            return Default::default();
+        }
+        let today = self.calendar().period(Granularity::Day, at).start;
+        self.callbacks.list(today)
+    }
+
+    /// Callback facts not kept for want of room ([`super::callbacks::CAPACITY`]).
+    pub fn callbacks_untracked(&self) -> u64 {
+        self.callbacks.untracked()
+    }
+
     /// Agents by current state, indexed by queue id, and center-wide (each agent once).
     pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
         self.agents.staffing(self.provisional().agents())
