@@ -52,13 +52,13 @@ pub mod tally;
 mod view;
 mod waits;
 
-pub use agents::Staffing;
+pub use agents::{AgentLive, AgentNow, Day as AgentDay, Figures as AgentFigures, Staffing};
 pub use clock::{Settings as ClockSettings, MAX_TENTATIVE};
 pub use health::Outage;
 pub use live::{Live, WaitBuckets, Window};
 pub use reorder::order_of;
 pub use scope::{Names, Scope};
-pub use snapshot::{RestoreError, SNAPSHOT_FORMAT};
+pub use snapshot::{RestoreError, OLDEST_RESTORED, SNAPSHOT_FORMAT};
 pub use stats::Stats;
 pub use store::Closed;
 pub use tally::Tally;

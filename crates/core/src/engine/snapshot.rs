@@ -8,7 +8,12 @@
 //! rejections, outages) is not either; take it before [`Engine::snapshot`].
 //!
 //! The bytes are postcard: compact, and exact for every number. They carry
-//! [`SNAPSHOT_FORMAT`] and the build's version, and only the same pair is restored.
+//! [`SNAPSHOT_FORMAT`] and the build's version, and only the same version is restored, of
+//! the current layout or of [`OLDEST_RESTORED`].
+//!
+//! Layout 5 is layout 4 followed by [`additions`]: the agents' live-view part and the pause
+//! reasons of buffered `agent.state` events. A checkpoint of layout 4 still restores (see
+//! [`additions`] for what it then lacks).
 
 use super::Engine;
 use crate::config::EngineConfig;
@@ -19,13 +24,21 @@ use crate::time::Millis;
 /// 2: the live windows' minute sums carry handled calls, talk and wrap-up (live staffing).
 /// 3: the clock (a robust frontier and its suspects) replaces the newest event time.
 /// 4: dedupe keys in generations by their anchor (the event's own time), not by arrival.
-pub const SNAPSHOT_FORMAT: u32 = 4;
+/// 5: the agents' live-view part after the state (layout 4 still restores).
+pub const SNAPSHOT_FORMAT: u32 = 5;
+
+/// The oldest layout still restored: layout 5 adds to it without changing it.
+pub const OLDEST_RESTORED: u32 = 4;
 
 /// What precedes the state: it names the layout, and the calendar the state's periods were
 /// cut by (periods of another time zone or interval length cannot be carried over).
 fn header(cfg: &EngineConfig) -> String {
+    header_of(cfg, SNAPSHOT_FORMAT)
+}
+
+pub(in crate::engine) fn header_of(cfg: &EngineConfig, format: u32) -> String {
     format!(
-        "callpulse {} engine state {SNAPSHOT_FORMAT}, periods of {} min in {}",
+        "callpulse {} engine state {format}, periods of {} min in {}",
         env!("CARGO_PKG_VERSION"),
         cfg.interval_minutes,
         cfg.timezone.name()
@@ -62,7 +75,7 @@ impl Engine {
             self.records.is_empty() && self.rejections.is_empty() && self.outages.is_empty(),
             "output taken before a snapshot"
         );
-        let state = (header(&self.cfg), self);
+        let state = (header(&self.cfg), self, additions::of(self));
         // Sized first, then written once: a vector grown by doubling would hold up to twice
         // the state's bytes, and copy them at every step, for each checkpoint.
         let size =
@@ -91,11 +104,20 @@ impl Engine {
         // The header first: a state of another layout must not be read as this one.
         let (found, state): (String, &[u8]) = postcard::take_from_bytes(bytes)?;
         let expected = header(&self.cfg);
-        if found != expected {
+        let current = found == expected;
+        if !current && found != header_of(&self.cfg, OLDEST_RESTORED) {
             return Err(RestoreError::Version { found, expected });
         }
-        let mut saved: Engine = postcard::from_bytes(state)?;
+        let (mut saved, rest): (Engine, &[u8]) = postcard::take_from_bytes(state)?;
         saved.repair().map_err(RestoreError::Invalid)?;
+        let more = if current {
+            Some(postcard::from_bytes(rest)?)
+        } else if rest.is_empty() {
+            None
+        } else {
+            return Err(RestoreError::Invalid("bytes after a layout 4 state".into()));
+        };
+        additions::set(&mut saved, more, &PLAUSIBLE).map_err(RestoreError::Invalid)?;
         saved.store.configure_like(&self.store);
         saved.calls.configure_like(&self.calls);
         saved.customers.configure_like(&self.customers);
@@ -459,6 +481,8 @@ mod tests {
         assert_eq!(target.calls_in_flight(), source.calls_in_flight());
     }
 }
+
+mod additions;
 
 #[cfg(test)]
 mod corrupted;
