@@ -7,6 +7,7 @@
 //! With `http.tokens_file`, [`auth::require`] guards every route and the handlers show a
 //! token limited to some queues only those ([`visible`]).
 
+mod agents;
 mod board;
 
 use super::alerts;
@@ -61,6 +62,8 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route(wallboard::CSS_PATH, get(css))
         .route(wallboard::JS_PATH, get(js))
         .route(wallboard::AUTH_JS_PATH, get(auth_js))
+        .route(wallboard::AGENTS_JS_PATH, get(agents_js))
+        .route("/api/v1/agents", get(agents::agents_json))
         .route("/api/v1/board", get(board_json))
         .route("/api/v1/stream", get(stream))
         .route("/metrics", get(metrics_text))
@@ -140,6 +143,10 @@ async fn js() -> Response {
 
 async fn auth_js() -> Response {
     asset("text/javascript; charset=utf-8", wallboard::AUTH_JS)
+}
+
+async fn agents_js() -> Response {
+    asset("text/javascript; charset=utf-8", wallboard::AGENTS_JS)
 }
 
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {

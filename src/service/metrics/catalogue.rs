@@ -153,7 +153,7 @@ pub(super) const AGENT_STATES: [(&str, AgentState); 4] = [
 ];
 
 /// Families besides the [`COUNTS`] (which exist per queue and per center).
-pub const CATALOGUE: [Family; 36] = [
+pub const CATALOGUE: [Family; 38] = [
     f(
         "callpulse_queue_threshold_seconds",
         GAUGE,
@@ -273,6 +273,18 @@ pub const CATALOGUE: [Family; 36] = [
         GAUGE,
         &["state"],
         "Agents by current state, each once.",
+    ),
+    f(
+        "callpulse_agent_state",
+        GAUGE,
+        &["agent", "state"],
+        "1 for the agent's current state, 0 for the others. Only with http.agent_metrics = true (off by default: an agent id is a label of unbounded cardinality); at most limits.max_agents agents.",
+    ),
+    f(
+        "callpulse_agent_state_seconds",
+        GAUGE,
+        &["agent"],
+        "Time the agent has been in its current state (and pause reason), to the live clock. Only with http.agent_metrics = true.",
     ),
     f(
         "callpulse_component_up",

@@ -94,6 +94,17 @@ pub fn apply(table: &mut toml::Table, env: &Environment) -> Result<Vec<String>, 
                         continue;
                     }
                 },
+                Some(Value::Boolean(_)) => match text.trim() {
+                    "true" => Value::Boolean(true),
+                    "false" => Value::Boolean(false),
+                    _ => {
+                        problems.push(Problem {
+                            key: format!("{section}.{key} (from {var})"),
+                            message: format!("must be true or false, got {text:?}"),
+                        });
+                        continue;
+                    }
+                },
                 Some(Value::Array(_)) => Value::Array(
                     text.split(',')
                         .map(|s| Value::String(s.trim().to_string()))
