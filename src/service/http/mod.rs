@@ -63,6 +63,7 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route(wallboard::JS_PATH, get(js))
         .route(wallboard::AUTH_JS_PATH, get(auth_js))
         .route(wallboard::AGENTS_JS_PATH, get(agents_js))
+        .route(wallboard::AGENTS_CSS_PATH, get(agents_css))
         .route("/api/v1/agents", get(agents::agents_json))
         .route("/api/v1/board", get(board_json))
         .route("/api/v1/stream", get(stream))
@@ -147,6 +148,10 @@ async fn auth_js() -> Response {
 
 async fn agents_js() -> Response {
     asset("text/javascript; charset=utf-8", wallboard::AGENTS_JS)
+}
+
+async fn agents_css() -> Response {
+    asset("text/css; charset=utf-8", wallboard::AGENTS_CSS)
 }
 
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {
