@@ -4,9 +4,9 @@
 //!
 //! "Now" is the live clock of every live view ([`State::clock`]: the newest event time, or
 //! the wall clock the watermark followed while the input was idle), so `seconds_in_state`
-//! agrees with `/api/v1/kpis`' `as_of`. State and `since` include the events still in the
-//! reorder buffer (the provisional overlay); the engine's figures behind the other numbers
-//! are described in `crates/core/src/engine/agents/shown.rs`.
+//! agrees with `/api/v1/kpis`' `as_of`. Every figure includes the events still in the
+//! reorder buffer (the provisional overlay); how the engine computes them is described in
+//! `crates/core/src/engine/agents/shown.rs`.
 //!
 //! Order: the order a supervisor acts on, [`rank`]: not ready first, then wrap-up, on a
 //! call, available and logged out; within a state the longest in it first, then by id. The

@@ -135,7 +135,7 @@ async fn every_agents_state_time_in_state_reason_day_and_hour_are_as_computed_by
 }
 
 #[tokio::test]
-async fn events_still_buffered_show_at_once_with_the_same_state_since_and_reason() {
+async fn events_still_buffered_show_at_once_with_every_figure_they_will_have_once_applied() {
     // Lateness 1 h: the watermark is at 09:00, nothing after it is applied yet.
     let shared = state(60 * 60_000, false);
     assert!(shared.lock().engine.watermark() <= rfc3339::parse("2026-11-02T09:00:00Z").unwrap());
@@ -156,6 +156,9 @@ async fn events_still_buffered_show_at_once_with_the_same_state_since_and_reason
             &json!(1200.0)
         )
     );
+    let applied = agents(&state(0, false), "/api/v1/agents", "boss").await;
+    assert_eq!(v["agents"], applied["agents"]);
+    assert_ne!(v["watermark"], applied["watermark"]);
 }
 
 #[tokio::test]

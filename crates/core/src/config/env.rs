@@ -242,6 +242,10 @@ mod tests {
             err[0].key,
             "http.agent_metrics (from CALLPULSE_HTTP_AGENT_METRICS)"
         );
-        assert!(err[0].message.contains("true or false"), "{}", err[0].message);
+        assert!(
+            err[0].message.contains("true or false"),
+            "{}",
+            err[0].message
+        );
     }
 }

@@ -55,6 +55,9 @@ pub struct AgentLive {
     pub queues: Vec<u32>,
     pub since: Millis,
     pub reason: Option<Id>,
+    /// In the overlay: the state changes of the buffered events, oldest first (what
+    /// [`Shown::figures`] adds to the applied ones); empty for the applied state.
+    pub buffered: Vec<(Millis, AgentState)>,
 }
 
 impl AgentLive {
@@ -73,14 +76,21 @@ impl AgentLive {
             Some(b) if b.state == state && b.reason == reason => b.since,
             _ => ts,
         };
+        let changed = before.as_ref().map_or(true, |b| b.state != state);
+        let (before_queues, mut buffered) =
+            before.map_or((Vec::new(), Vec::new()), |b| (b.queues, b.buffered));
+        if changed {
+            buffered.push((ts, state));
+        }
         if queues.is_empty() {
-            queues = before.map(|b| b.queues).unwrap_or_default();
+            queues = before_queues;
         }
         AgentLive {
             state,
             queues,
             since,
             reason,
+            buffered,
         }
     }
 }
@@ -181,7 +191,7 @@ impl Agents {
                 live: overlay.cloned().unwrap_or_else(|| a.live()),
                 figures: a
                     .shown
-                    .figures(overlay.map(|o| (o.since, o.state)), now, day),
+                    .figures(overlay.map_or(&[], |o| &o.buffered), now, day),
             });
         }
         // Agents the applied state has not seen yet: their buffered events only.
@@ -190,7 +200,7 @@ impl Agents {
                 out.push(AgentNow {
                     id,
                     live: o.clone(),
-                    figures: Shown::default().figures(Some((o.since, o.state)), now, day),
+                    figures: Shown::default().figures(&o.buffered, now, day),
                 });
             }
         }
@@ -293,6 +303,7 @@ impl Agent {
             queues: self.queues.clone(),
             since: self.shown.since,
             reason: self.shown.reason.clone(),
+            buffered: Vec::new(),
         }
     }
 }

@@ -19,11 +19,10 @@
 //! ```
 //!
 //! each term the time spent in that state within `[now − 60 min, now)`, from the applied
-//! (final) changes, then, when the overlay holds a newer state of the agent (events still in
-//! the reorder buffer), the applied state up to the overlay's `since` and the overlay's state
-//! from there to `now` (changes between the two, still buffered, are not seen). Not-ready
-//! and logged-out time counts in neither term; `None` when the agent was in none of the three
-//! states over the hour.
+//! (final) changes followed by the changes the overlay holds for the agent (events still in
+//! the reorder buffer, in the order the watermark will apply them): the figure is, at every
+//! instant, what it will be once they are applied. Not-ready and logged-out time counts in
+//! neither term; `None` when the agent was in none of the three states over the hour.
 //!
 //! The day so far (the day of the configured time zone containing `now`):
 //!
@@ -160,14 +159,9 @@ impl Shown {
 const DAY: Millis = 25 * HOUR;
 
 impl Shown {
-    /// The figures at `now` on the day starting at `day`, with `newer` (the overlay's state
-    /// and since), if any.
-    pub fn figures(
-        &self,
-        newer: Option<(Millis, AgentState)>,
-        now: Millis,
-        day: Millis,
-    ) -> Figures {
+    /// The figures at `now` on the day starting at `day`, with `buffered`: the state changes
+    /// the overlay holds for the agent (events still in the reorder buffer), oldest first.
+    pub fn figures(&self, buffered: &[(Millis, AgentState)], now: Millis, day: Millis) -> Figures {
         let mut today = if self.day.start == day {
             self.day
         } else {
@@ -176,37 +170,34 @@ impl Shown {
                 ..Day::default()
             }
         };
-        if let Some(&(began, state)) = self.recent.last() {
-            match newer.filter(|n| n.1 != state) {
-                Some((since, next)) => {
-                    let since = since.max(began);
-                    today.add(began, since.min(now), state, Some(next));
-                    today.add(since, now, next, None);
-                }
+        // The spell going on when the buffered changes begin, then those changes.
+        let mut spells: Vec<(Millis, AgentState)> =
+            self.recent.last().copied().into_iter().collect();
+        spells.extend_from_slice(buffered);
+        for (i, &(began, state)) in spells.iter().enumerate() {
+            match spells.get(i + 1) {
+                Some(&(ended, next)) => today.add(began, ended.min(now), state, Some(next)),
                 None => today.add(began, now, state, None),
             }
-        } else if let Some((since, state)) = newer {
-            today.add(since, now, state, None);
         }
+        let mut timeline = self.recent.clone();
+        timeline.extend_from_slice(buffered);
         Figures {
-            occupancy_60m: occupancy_60m(&self.recent, newer, now),
+            occupancy_60m: occupancy_60m(&timeline, now),
             today,
         }
     }
 }
 
-/// Occupancy over `[now − 60 min, now)` (see the module docs): the applied changes `recent`,
-/// then `newer` (the overlay's state and since), if any.
-fn occupancy_60m(
-    recent: &[(Millis, AgentState)],
-    newer: Option<(Millis, AgentState)>,
-    now: Millis,
-) -> Option<f64> {
+/// Occupancy over `[now − 60 min, now)` (see the module docs) of the state changes
+/// `timeline`, oldest first, the last going on at `now`.
+fn occupancy_60m(timeline: &[(Millis, AgentState)], now: Millis) -> Option<f64> {
     let from = now.saturating_sub(HOUR);
     let mut busy: Millis = 0;
     let mut staffed: Millis = 0;
-    let mut add = |start: Millis, end: Millis, state: AgentState| {
-        let ms = end.min(now).saturating_sub(start.max(from)).max(0);
+    for (i, &(start, state)) in timeline.iter().enumerate() {
+        let end = timeline.get(i + 1).map_or(now, |n| n.0).min(now);
+        let ms = end.saturating_sub(start.max(from)).max(0);
         match state {
             AgentState::OnCall | AgentState::WrapUp => {
                 busy += ms;
@@ -215,17 +206,6 @@ fn occupancy_60m(
             AgentState::Available => staffed += ms,
             AgentState::NotReady | AgentState::LoggedOut => {}
         }
-    };
-    let applied_end = newer.map_or(now, |(since, _)| since);
-    for (i, &(start, state)) in recent.iter().enumerate() {
-        let end = recent
-            .get(i + 1)
-            .map_or(applied_end, |n| n.0.min(applied_end));
-        add(start, end, state);
-    }
-    if let Some((since, state)) = newer {
-        let start = recent.last().map_or(since, |l| since.max(l.0));
-        add(start, now, state);
     }
     (staffed > 0).then(|| busy as f64 / staffed as f64)
 }
@@ -247,27 +227,30 @@ mod tests {
             (80 * MINUTE, Available),
         ];
         // Window [30, 90): busy 20 + 10 = 30, staffed 30 + 10 available (80–90) = 40.
-        assert_eq!(occupancy_60m(&recent, None, 90 * MINUTE), Some(0.75));
+        assert_eq!(occupancy_60m(&recent, 90 * MINUTE), Some(0.75));
         // At exactly 60 min the window is [0, 60): busy 20, staffed 30 + 20.
-        assert_eq!(occupancy_60m(&recent, None, 60 * MINUTE), Some(0.4));
+        assert_eq!(occupancy_60m(&recent, 60 * MINUTE), Some(0.4));
     }
 
     #[test]
     fn occupancy_is_none_without_staffed_time_and_zero_with_only_available_time() {
-        assert_eq!(occupancy_60m(&[(0, NotReady)], None, HOUR), None);
-        assert_eq!(occupancy_60m(&[(0, Available)], None, 0), None);
-        assert_eq!(occupancy_60m(&[(0, Available)], None, MINUTE), Some(0.0));
-        assert_eq!(occupancy_60m(&[], None, HOUR), None);
+        assert_eq!(occupancy_60m(&[(0, NotReady)], HOUR), None);
+        assert_eq!(occupancy_60m(&[(0, Available)], 0), None);
+        assert_eq!(occupancy_60m(&[(0, Available)], MINUTE), Some(0.0));
+        assert_eq!(occupancy_60m(&[], HOUR), None);
     }
 
     #[test]
-    fn the_overlays_newer_state_ends_the_applied_one_at_its_since() {
-        // Applied: available from 0; buffered: on a call from 40 min; now 60 min.
-        let got = occupancy_60m(&[(0, Available)], Some((40 * MINUTE, OnCall)), 60 * MINUTE);
-        assert_eq!(got, Some(20.0 / 60.0));
-        // An overlay state begun before the applied change (a restated state) starts there.
-        let got = occupancy_60m(&[(30 * MINUTE, OnCall)], Some((0, OnCall)), 60 * MINUTE);
-        assert_eq!(got, Some(1.0));
+    fn the_overlays_buffered_changes_follow_the_applied_ones() {
+        // Applied: available from 0; buffered: on a call from 40 min, wrap-up from 50 min.
+        let s = Shown::first(0, Available, None);
+        let buffered = [(40 * MINUTE, OnCall), (50 * MINUTE, WrapUp)];
+        let f = s.figures(&buffered, 60 * MINUTE, 0);
+        assert_eq!(f.occupancy_60m, Some(20.0 / 60.0));
+        assert_eq!(
+            (f.today.handled, f.today.talk_ms, f.today.wrap_ms),
+            (1, 10 * MINUTE, 10 * MINUTE)
+        );
     }
 
     #[test]
@@ -314,7 +297,7 @@ mod tests {
         s.change((OnCall, day + 5 * MINUTE, day), WrapUp, None);
         s.change((WrapUp, day + 7 * MINUTE, day), Available, None);
         s.change((Available, day + 10 * MINUTE, day), OnCall, None);
-        let f = s.figures(None, day + 20 * MINUTE, day);
+        let f = s.figures(&[], day + 20 * MINUTE, day);
         assert_eq!(
             (f.today.handled, f.today.talk_ms, f.today.wrap_ms),
             (1, 5 * MINUTE, 2 * MINUTE),
@@ -322,13 +305,13 @@ mod tests {
         );
         // The overlay ends the call in progress at 00:18 (wrap-up): it counts, with its
         // wrap-up so far.
-        let f = s.figures(Some((day + 18 * MINUTE, WrapUp)), day + 20 * MINUTE, day);
+        let f = s.figures(&[(day + 18 * MINUTE, WrapUp)], day + 20 * MINUTE, day);
         assert_eq!(
             (f.today.handled, f.today.talk_ms, f.today.wrap_ms),
             (2, 13 * MINUTE, 4 * MINUTE)
         );
         // The next day starts from nothing but the spell going on.
-        let f = s.figures(None, 2 * day + MINUTE, 2 * day);
+        let f = s.figures(&[], 2 * day + MINUTE, 2 * day);
         assert_eq!(
             f.today,
             Day {
