@@ -1,12 +1,14 @@
-// callpulse wallboard: the agents view, in its own panel (#agents) and its own functions, so
-// that the rest of the page knows nothing of it. Reads /api/v1/agents every 2 s through
+// callpulse wallboard: the agents view (`/?view=agents`), in its own panel (#agents) and its
+// own functions, so that the rest of the page knows nothing of it. On the page without
+// `?view=agents` it does nothing (a center's thousands of agents stay off the queue board).
+// Reads /api/v1/agents every 2 s through
 // auth.js (the access token, when the service asks for one) and draws one tile per agent,
 // grouped by state in the order a supervisor acts on (not ready, wrap-up, on a call,
 // available; logged-out agents only counted), the longest in its state first, as the API
 // sorts them. The time in state ticks here every second: the API's seconds_in_state (to the
 // stream's clock, `as_of`) plus the wall time since the answer came. Every threshold and
-// figure comes from the API; text is only ever set with textContent. `?view=agents` shows
-// the panel alone (a wall screen for agents); the language is the page's (<html lang>).
+// figure comes from the API; text is only ever set with textContent. The view hides the
+// queue tiles (agents.css); the language is the page's (<html lang>).
 "use strict";
 
 const AGENTS_TEXT = {
@@ -126,8 +128,8 @@ function fetchAgents() {
 
 if (new URLSearchParams(location.search).get("view") === "agents") {
   document.documentElement.dataset.view = "agents";
+  document.getElementById("lang").addEventListener("click", () => setTimeout(renderAgents, 0));
+  setInterval(renderAgents, 1000);
+  setInterval(fetchAgents, 2000);
+  fetchAgents();
 }
-document.getElementById("lang").addEventListener("click", () => setTimeout(renderAgents, 0));
-setInterval(renderAgents, 1000);
-setInterval(fetchAgents, 2000);
-fetchAgents();

@@ -1,4 +1,4 @@
-//! The agents view in Chromium (`/?view=agents`): a followed file of agents stamped around
+//! The agents view in Chromium (`/?view=agents`; the queue board at `/` leaves it out): a followed file of agents stamped around
 //! now, display names from the shipped `config/agents/names.toml`; tiles grouped by state in
 //! the order a supervisor acts on, the longest not ready first, names and pause reasons,
 //! the time in state ticking without a new answer, both languages; screenshots
@@ -156,4 +156,16 @@ fn chromium_shows_agents_by_state_longest_not_ready_first_ticking_in_both_langua
     }
     assert!(!en.contains("未就绪"), "Chinese in English:\n{en}");
     browser.screenshot("agents-en-1366x768.png", 1366, 768);
+
+    // The queue board without `?view=agents` leaves the agents out.
+    browser.goto(&format!("{}/?lang=en", s.base));
+    browser.wait_for("a board", "document.body.dataset.boards >= 1");
+    assert_eq!(
+        browser.eval("document.getElementById('agents').hidden"),
+        true
+    );
+    assert_eq!(
+        browser.eval("document.querySelectorAll('.agent').length"),
+        0
+    );
 }

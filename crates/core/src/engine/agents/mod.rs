@@ -57,15 +57,19 @@ pub struct AgentLive {
     pub reason: Option<Id>,
     /// In the overlay: the state changes of the buffered events, oldest first (what
     /// [`Shown::figures`] adds to the applied ones); empty for the applied state.
-    pub buffered: Vec<(Millis, AgentState)>,
+    pub buffered: Vec<Buffered>,
 }
+
+/// A state change of a buffered event: the event's ordering key in the reorder buffer (the
+/// overlay forgets the change once the watermark applies the event), its instant, the state.
+pub type Buffered = ((Millis, u8, u64), Millis, AgentState);
 
 impl AgentLive {
     /// The agent after a change to `state` at `ts`: an empty `queues` keeps the previous ones,
     /// and `since` moves only on a new state or pause reason, as [`Agents::change`] does.
     pub fn changed(
         before: Option<AgentLive>,
-        ts: Millis,
+        (key, ts): ((Millis, u8, u64), Millis),
         state: AgentState,
         mut queues: Vec<u32>,
         reason: Option<Id>,
@@ -80,7 +84,7 @@ impl AgentLive {
         let (before_queues, mut buffered) =
             before.map_or((Vec::new(), Vec::new()), |b| (b.queues, b.buffered));
         if changed {
-            buffered.push((ts, state));
+            buffered.push((key, ts, state));
         }
         if queues.is_empty() {
             queues = before_queues;
@@ -189,9 +193,7 @@ impl Agents {
             out.push(AgentNow {
                 id,
                 live: overlay.cloned().unwrap_or_else(|| a.live()),
-                figures: a
-                    .shown
-                    .figures(overlay.map_or(&[], |o| &o.buffered), now, day),
+                figures: a.shown.figures(&changes(overlay), now, day),
             });
         }
         // Agents the applied state has not seen yet: their buffered events only.
@@ -200,7 +202,7 @@ impl Agents {
                 out.push(AgentNow {
                     id,
                     live: o.clone(),
-                    figures: Shown::default().figures(&o.buffered, now, day),
+                    figures: Shown::default().figures(&changes(Some(o)), now, day),
                 });
             }
         }
@@ -294,6 +296,12 @@ impl Agents {
         }
         (queues, center)
     }
+}
+
+/// The instants and states of the overlay's buffered changes of an agent.
+fn changes(overlay: Option<&AgentLive>) -> Vec<(Millis, AgentState)> {
+    let buffered = overlay.map_or(&[][..], |o| &o.buffered);
+    buffered.iter().map(|&(_, ts, state)| (ts, state)).collect()
 }
 
 impl Agent {

@@ -69,7 +69,7 @@ impl Provisional {
                     .filter_map(|n| e.names.queues.get(n))
                     .collect();
                 let before = self.agents.remove(&id).or_else(|| e.agents.live(id));
-                let now = AgentLive::changed(before, ts, *state, queues, reason.clone());
+                let now = AgentLive::changed(before, (key, ts), *state, queues, reason.clone());
                 self.agents.insert(id, now);
             }
             Body::SystemStatus { component, up, .. } => {
