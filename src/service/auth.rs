@@ -102,6 +102,8 @@ fn need(path: &str) -> Need {
             wallboard::AUTH_JS_PATH,
             wallboard::CALLBACKS_JS_PATH,
             wallboard::CALLBACKS_CSS_PATH,
+            wallboard::AGENTS_JS_PATH,
+            wallboard::AGENTS_CSS_PATH,
         ]
         .contains(&p) =>
         {
@@ -211,12 +213,15 @@ mod tests {
             "/",
             wallboard::JS_PATH,
             wallboard::CSS_PATH,
+            wallboard::AGENTS_JS_PATH,
+            wallboard::AGENTS_CSS_PATH,
         ] {
             assert_eq!(need(open), Need::Open, "{open}");
         }
         for closed in [
             "/metrics",
             "/api/v1/kpis",
+            "/api/v1/agents",
             "/api/v1/stream",
             "/healthz/",
             "/wallboard/../api/v1/rejected",

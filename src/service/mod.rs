@@ -12,6 +12,7 @@
 //! `service.shutdown_timeout`, except an evidence write under way at the limit, which is
 //! waited for (killed, its transaction would roll back and its rows be lost).
 
+pub mod agents;
 pub mod alerts;
 pub mod auth;
 pub mod backpressure;

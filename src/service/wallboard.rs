@@ -41,6 +41,12 @@ pub const CALLBACKS_CSS_PATH: &str = "/wallboard/callbacks.css";
 /// The script that asks for an access token when the API wants one, at [`AUTH_JS_PATH`].
 pub const AUTH_JS: &str = include_str!("wallboard/auth.js");
 pub const AUTH_JS_PATH: &str = "/wallboard/auth.js";
+/// The agents view's script and style (its own panel, `#agents`), at [`AGENTS_JS_PATH`] and
+/// [`AGENTS_CSS_PATH`].
+pub const AGENTS_JS: &str = include_str!("wallboard/agents.js");
+pub const AGENTS_JS_PATH: &str = "/wallboard/agents.js";
+pub const AGENTS_CSS: &str = include_str!("wallboard/agents.css");
+pub const AGENTS_CSS_PATH: &str = "/wallboard/agents.css";
 
 /// Nothing from another origin, no inline script or style, no plugin, no frame around it.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \

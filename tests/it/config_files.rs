@@ -3,8 +3,8 @@
 
 use callpulse::adapter::csv::Mapping;
 use callpulse::alert::profile::{Profile, BUILT_IN};
-use callpulse::config::Config;
 use callpulse::config::BUILT_IN_PROFILE;
+use callpulse::config::{AgentNames, Config};
 use std::path::Path;
 
 #[test]
@@ -16,6 +16,9 @@ fn every_file_under_config_loads() {
             if entry.to_string_lossy().contains("profiles") {
                 // Certification profiles, judged by the live service's alerts.
                 Profile::load(&entry.to_string_lossy()).unwrap_or_else(|e| panic!("{e}"));
+            } else if entry.strip_prefix(&dir).unwrap().starts_with("agents") {
+                // Agents' display names, read by the live service (http.agent_names).
+                AgentNames::load(&entry).unwrap_or_else(|e| panic!("{e:?}"));
             } else if entry.to_string_lossy().contains("mappings") {
                 // CSV column mappings, read by the csv input format.
                 Mapping::load(&entry).unwrap_or_else(|e| panic!("{e}"));

@@ -120,9 +120,10 @@ fn content_type(h: &HeaderMap) -> &str {
         .map_or("", |v| v.to_str().unwrap())
 }
 
-const CLOSED: [&str; 9] = [
+const CLOSED: [&str; 10] = [
     "/metrics",
     "/api/v1/kpis",
+    "/api/v1/agents",
     "/api/v1/intervals",
     "/api/v1/board",
     "/api/v1/stream",
@@ -163,6 +164,8 @@ async fn with_a_tokens_file_every_endpoint_but_the_probes_and_the_page_answers_4
         "/wallboard/auth.js",
         "/wallboard/callbacks.js",
         "/wallboard/callbacks.css",
+        "/wallboard/agents.js",
+        "/wallboard/agents.css",
     ] {
         let (status, _, body) = get(&shared, path, None).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");

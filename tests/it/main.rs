@@ -1,5 +1,7 @@
 //! The one integration-test binary of callpulse: each module proves one part of the contract.
 
+// The live agents view: `/api/v1/agents`, per-agent `/metrics`, from a file and from Kafka.
+mod agents_live;
 // The CSV/TSV adapter: every quirk of the Anonymous Bank files, to hand-computed KPIs.
 mod adapter_csv;
 // The Asterisk queue_log adapter: a rotated log read as one stream, to hand-computed KPIs.

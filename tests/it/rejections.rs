@@ -27,6 +27,8 @@ const DECODE_CASES: &[(&[u8], &str)] = &[
     (b"{\"type\":\"call.abandoned\",\"ts\":1.5e12,\"call_id\":\"c\"}", "wrong_type:ts"),
     (b"{\"type\":\"call.ended\",\"ts\":0,\"call_id\":\"c\",\"resolved\":\"yes\"}", "wrong_type:resolved"),
     (b"{\"type\":\"agent.state\",\"ts\":0,\"agent_id\":\"a\",\"state\":\"sleeping\"}", "bad_value:state"),
+    (b"{\"type\":\"agent.state\",\"ts\":0,\"agent_id\":\"a\",\"state\":\"not_ready\",\"reason\":\"\"}", "bad_value:reason"),
+    (b"{\"type\":\"agent.state\",\"ts\":0,\"agent_id\":\"a\",\"state\":\"not_ready\",\"reason\":7}", "wrong_type:reason"),
     (b"{\"type\":\"call.offered\",\"ts\":0,\"call_id\":\"c\",\"queue\":\"q\",\"channel\":\"fax\"}", "bad_value:channel"),
     (b"{\"type\":\"call.offered\",\"ts\":0,\"call_id\":\"\",\"queue\":\"q\"}", "bad_value:call_id"),
     (b"{\"type\":\"survey.response\",\"ts\":0,\"queue\":\"q\",\"satisfied\":true,\"score\":9}", "bad_value:score"),

@@ -2,6 +2,7 @@
 //! share of intervals that met the target, and today against the same weekday last week read
 //! back from the evidence store the service wrote it to (or `null`: no history).
 
+use crate::support::browser::Browser;
 use crate::support::live::{at, json, now_ms, poll};
 use crate::support::service::{append_lines, Service};
 use callpulse::time::{HOUR, MINUTE};
@@ -43,6 +44,8 @@ fn the_trend_shows_today_and_compares_it_with_the_same_weekday_last_week_from_th
     let events = dir.path().join("events.jsonl");
     std::fs::write(&events, "").unwrap();
     let store = dir.path().join("evidence.sqlite");
+    let position = dir.path().join("position.json");
+    let rejected = dir.path().join("rejected.tsv");
     // Today so far in UTC (the default zone): half way through it, four calls of `sales`
     // answered after 5 s; the same time of day a week ago, four answered after 30 s. A queue
     // that had no calls last week has no history.
@@ -52,16 +55,20 @@ fn the_trend_shows_today_and_compares_it_with_the_same_weekday_last_week_from_th
     let mut lines = calls("sales", "w", today_t - 7 * DAY_MS, 4, 30);
     lines.extend(calls("sales", "t", today_t, 4, 5));
     lines.extend(calls("fresh", "f", today_t, 2, 5));
+    // In the file before the start: read before the idle input moves the watermark to the
+    // wall clock (last week's calls would be too late after that).
+    append_lines(&events, &lines);
     let service = Service::start(
         &["run", "--follow", events.to_str().unwrap()],
         &[
             ("CALLPULSE_EVIDENCE_PATH", store.to_str().unwrap()),
+            ("CALLPULSE_INPUT_POSITION_FILE", position.to_str().unwrap()),
+            ("CALLPULSE_INPUT_REJECTED_FILE", rejected.to_str().unwrap()),
             ("CALLPULSE_ENGINE_LATENESS", "0s"),
             ("CALLPULSE_SERVICE_IDLE_AFTER", "1s"),
             ("CALLPULSE_INPUT_POLL_INTERVAL", "100ms"),
         ],
     );
-    append_lines(&events, &lines);
     let trend = poll(&service, "today's calls and last week's record", |last| {
         let v = json(&service, "/api/v1/trend");
         *last = v.to_string();
@@ -101,4 +108,35 @@ fn the_trend_shows_today_and_compares_it_with_the_same_weekday_last_week_from_th
     let one: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(one["scopes"].as_array().unwrap().len(), 1);
     assert_eq!(service.get("/api/v1/trend?queue=nowhere").0, 404);
+
+    // The wallboard's queue tiles say the same under their service level, in both languages.
+    let Some(mut browser) = Browser::launch(1600, 1000) else {
+        return;
+    };
+    for (lang, sales_line, fresh_line) in [
+        (
+            "en",
+            "Today 100.0 % · same day last week 0.0 % · intervals met 1/1",
+            "Today 100.0 % · same day last week no history · intervals met 1/1",
+        ),
+        (
+            "zh",
+            "今日 100.0 % · 上周同日 0.0 % · 达标时段 1/1",
+            "今日 100.0 % · 上周同日 无历史 · 达标时段 1/1",
+        ),
+    ] {
+        browser.goto(&format!("{}/?lang={lang}", service.base));
+        browser.wait_for(
+            "the comparison under the sales tile",
+            r#"!!document.querySelector('[data-queue="sales"] [data-part="compare"]')"#,
+        );
+        let text = |queue: &str, browser: &mut Browser| {
+            browser.eval(&format!(
+                r#"document.querySelector('[data-queue="{queue}"] [data-part="compare"]').textContent"#
+            ))
+        };
+        assert_eq!(text("sales", &mut browser), sales_line);
+        assert_eq!(text("fresh", &mut browser), fresh_line);
+        browser.screenshot(&format!("trend-{lang}-1600x1000.png"), 1600, 1000);
+    }
 }

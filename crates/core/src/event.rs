@@ -43,11 +43,17 @@ pub enum Body {
     WrapupEnded { call: Id, agent: Id },
     /// `call.completed`: a whole call in one record (CDR).
     Completed(Box<Completed>),
-    /// `agent.state`: the agent changed state.
+    /// `agent.state`: the agent changed state; `reason` says why it is not ready (a pause
+    /// reason), when the source tells.
     AgentState {
         agent: Id,
         state: AgentState,
         queues: Vec<Id>,
+        /// Out of the event's serde layout (which the buffered events of a snapshot keep): a
+        /// snapshot carries the reasons of its buffered events after the state
+        /// (`engine/snapshot/additions.rs`).
+        #[serde(skip)]
+        reason: Option<Id>,
     },
     /// `system.status`: a component went down or came back.
     SystemStatus {

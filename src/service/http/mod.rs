@@ -7,11 +7,13 @@
 //! With `http.tokens_file`, [`auth::require`] guards every route and the handlers show a
 //! token limited to some queues only those ([`visible`]).
 
+mod agents;
 mod board;
+mod callbacks;
+mod trend;
 
 use super::alerts;
 use super::auth::{self, Grant};
-use super::callbacks;
 use super::intervals;
 use super::json_error::{bad_request, error};
 use super::kpis::{self, LiveWindow};
@@ -19,7 +21,6 @@ use super::metrics;
 use super::query::Query;
 use super::shutdown::Shutdown;
 use super::state::Shared;
-use super::trend;
 use super::visible;
 use super::wallboard;
 use crate::time::{rfc3339, Millis};
@@ -65,16 +66,19 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route(wallboard::AUTH_JS_PATH, get(auth_js))
         .route(wallboard::CALLBACKS_JS_PATH, get(callbacks_js))
         .route(wallboard::CALLBACKS_CSS_PATH, get(callbacks_css))
+        .route(wallboard::AGENTS_JS_PATH, get(agents_js))
+        .route(wallboard::AGENTS_CSS_PATH, get(agents_css))
+        .route("/api/v1/agents", get(agents::agents_json))
         .route("/api/v1/board", get(board_json))
         .route("/api/v1/stream", get(stream))
         .route("/metrics", get(metrics_text))
         .route("/api/v1/kpis", get(kpis_json))
         .route("/api/v1/intervals", get(intervals_json))
-        .route("/api/v1/trend", get(trend_json))
+        .route("/api/v1/trend", get(trend::trend_json))
         .route("/api/v1/outages", get(outages_json))
         .route("/api/v1/rejected", get(rejected_json))
         .route("/api/v1/alerts", get(alerts_json))
-        .route("/api/v1/callbacks", get(callbacks_json))
+        .route("/api/v1/callbacks", get(callbacks::callbacks_json))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .with_state(App {
@@ -113,6 +117,18 @@ async fn off_worker(f: impl FnOnce() -> Response + Send + 'static) -> Response {
             "the answer could not be built".into(),
         )
     })
+}
+
+/// 403 for a `queue` the caller's token does not see; `None` when it sees it (or none is named).
+fn unseen_queue(grant: &Grant, queue: Option<&str>) -> Option<Response> {
+    let queue = queue.filter(|q| !grant.sees(q))?;
+    Some(error(
+        StatusCode::FORBIDDEN,
+        format!(
+            "token {:?} does not see queue {queue:?}",
+            grant.token.as_deref().unwrap_or_default()
+        ),
+    ))
 }
 
 /// A wallboard asset: its content type, the CSP that forbids loads from elsewhere, no sniffing.
@@ -156,6 +172,14 @@ async fn auth_js() -> Response {
     asset("text/javascript; charset=utf-8", wallboard::AUTH_JS)
 }
 
+async fn agents_js() -> Response {
+    asset("text/javascript; charset=utf-8", wallboard::AGENTS_JS)
+}
+
+async fn agents_css() -> Response {
+    asset("text/css; charset=utf-8", wallboard::AGENTS_CSS)
+}
+
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {
     off_worker(move || {
         let text = metrics::render(&app.metrics);
@@ -188,57 +212,10 @@ async fn kpis_json(
             "window must be one of 15m, 60m, today, interval, got {name:?}"
         ));
     };
-    if let Some(queue) = q.queue.as_deref().filter(|q| !grant.sees(q)) {
-        return error(
-            StatusCode::FORBIDDEN,
-            format!(
-                "token {:?} does not see queue {queue:?}",
-                grant.token.as_deref().unwrap_or_default()
-            ),
-        );
+    if let Some(refused) = unseen_queue(&grant, q.queue.as_deref()) {
+        return refused;
     }
     off_worker(move || kpis_answer(&app, &grant, window, q)).await
-}
-
-#[derive(Deserialize)]
-struct TrendQuery {
-    queue: Option<String>,
-}
-
-/// `/api/v1/trend`: the live part under the lock, last week from the store after it.
-async fn trend_json(
-    AxumState(app): AxumState<App>,
-    grant: Grant,
-    Query(q): Query<TrendQuery>,
-) -> Response {
-    if let Some(queue) = q.queue.as_deref().filter(|q| !grant.sees(q)) {
-        return error(
-            StatusCode::FORBIDDEN,
-            format!(
-                "token {:?} does not see queue {queue:?}",
-                grant.token.as_deref().unwrap_or_default()
-            ),
-        );
-    }
-    off_worker(move || {
-        let sees = |name: Option<&str>| name.map_or(grant.sees_all(), |n| grant.sees(n));
-        let (mut answer, last_week) = trend::live(&app.shared.lock(), q.queue.as_deref(), sees);
-        if let Some(queue) = q.queue.as_deref().filter(|_| answer.scopes.is_empty()) {
-            return error(
-                StatusCode::NOT_FOUND,
-                format!("no queue named {queue:?} has been seen"),
-            );
-        }
-        if let Some(last_week) = last_week {
-            trend::fill_last_week(&mut answer, &last_week);
-        }
-        Json(visible::Noted {
-            body: answer,
-            access: visible::access(&grant),
-        })
-        .into_response()
-    })
-    .await
 }
 
 /// The snapshot taken under the lock, written after.
@@ -254,46 +231,6 @@ fn kpis_answer(app: &App, grant: &Grant, window: LiveWindow, q: KpisQuery) -> Re
             ),
         ),
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct CallbacksQuery {
-    queue: Option<String>,
-}
-
-/// Today's callers to call back, per queue, oldest first (see [`callbacks`]).
-async fn callbacks_json(
-    AxumState(app): AxumState<App>,
-    grant: Grant,
-    Query(q): Query<CallbacksQuery>,
-) -> Response {
-    if let Some(queue) = q.queue.as_deref().filter(|q| !grant.sees(q)) {
-        return error(
-            StatusCode::FORBIDDEN,
-            format!(
-                "token {:?} does not see queue {queue:?}",
-                grant.token.as_deref().unwrap_or_default()
-            ),
-        );
-    }
-    off_worker(move || {
-        let state = app.shared.lock();
-        let queue = q.queue.as_deref();
-        if let Some(name) = queue.filter(|n| state.engine.names().queues.get(n).is_none()) {
-            return error(
-                StatusCode::NOT_FOUND,
-                format!("no queue named {name:?} has been seen"),
-            );
-        }
-        let list = callbacks::list(&state, &grant, queue, callbacks::API_ENTRIES);
-        drop(state);
-        Json(visible::Noted {
-            body: list,
-            access: visible::access(&grant),
-        })
-        .into_response()
-    })
-    .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,7 @@ use super::catalogue::AGENT_STATES;
 use super::out::{Label, Out, Texts};
 use super::table::table;
 use crate::engine::{Scope, Staffing, Window};
+use crate::event::AgentState;
 use crate::service::kpis::{self, LiveWindow};
 use crate::service::state::State;
 use crate::time::{seconds, Millis};
@@ -191,6 +192,9 @@ pub(super) fn collect(state: &State, out: &mut Out) {
             out.push(fam, &[component], a);
         }
     }
+    if state.config.service.agent_metrics && at > Millis::MIN {
+        agents(state, at, out);
+    }
     if let Some(a) = kpis::availability_today(state, Scope::Center, at) {
         out.push(t.id("callpulse_center_availability_ratio"), &[], a);
     }
@@ -259,4 +263,25 @@ pub(super) fn collect(state: &State, out: &mut Out) {
         out.push(fam, &[], seconds(engine.watermark()));
     }
     alerts::collect(state, at, &queues, &rolling, out);
+}
+
+/// The opt-in per-agent families (`http.agent_metrics`): one series per agent and state of
+/// `callpulse_agent_state`, one of `callpulse_agent_state_seconds`; the engine keeps at most
+/// `limits.max_agents` agents.
+fn agents(state: &State, at: Millis, out: &mut Out) {
+    let t = table();
+    let (now, seconds_in) = (
+        t.id("callpulse_agent_state"),
+        t.id("callpulse_agent_state_seconds"),
+    );
+    let names = &state.engine.names().agents;
+    for a in state.engine.agents_now(at) {
+        let agent = out.text(names.name(a.id).as_str());
+        for s in AgentState::ALL {
+            let value = f64::from(u8::from(a.live.state == s));
+            out.push(now, &[agent, Label::Static(s.name())], value);
+        }
+        let held = seconds(at.saturating_sub(a.live.since).max(0));
+        out.push(seconds_in, &[agent], held);
+    }
 }

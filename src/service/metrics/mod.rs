@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 mod alerts;
 mod catalogue;
 mod collect;
+mod counts;
 mod out;
 mod table;
 mod text;

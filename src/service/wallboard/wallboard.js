@@ -23,6 +23,9 @@ const I18N = {
     answered: "接通",
     abandoned: "放弃",
     today: "今日",
+    last_week: "上周同日",
+    no_history: "无历史",
+    intervals_met: "达标时段",
     availability: "系统可用性（今日）",
     trend: "近一小时（每5分钟）",
     live: "实时",
@@ -71,6 +74,9 @@ const I18N = {
     answered: "Answered",
     abandoned: "Abandoned",
     today: "Today",
+    last_week: "same day last week",
+    no_history: "no history",
+    intervals_met: "intervals met",
     availability: "Availability today",
     trend: "Last hour (5 min)",
     live: "live",
@@ -253,6 +259,32 @@ function alertsFor(name) {
   return ((board && board.alerts) || []).filter((a) => a.state === "firing" && a.scope === "queue" && a.name === name);
 }
 
+// Today against the same weekday last week and today's intervals that met the target, per
+// queue, from /api/v1/trend: fetched once a minute (last week is read from the evidence store),
+// drawn with each board.
+let trends = {};
+function fetchTrends() {
+  callpulseAuth.fetch("/api/v1/trend")
+    .then((r) => (r.ok ? r.json() : null))
+    .then((v) => {
+      if (!v) return;
+      trends = Object.fromEntries(v.scopes.map((s) => [s.queue ?? "", s]));
+      render();
+    })
+    .catch(() => {});
+}
+
+function comparison(queue) {
+  const s = trends[queue];
+  if (!s) return null;
+  const t = T();
+  const week = s.last_week ? pct(s.last_week.service_level) : t.no_history;
+  const met = s.today.intervals_judged
+    ? `${s.today.intervals_met}/${s.today.intervals_judged}` : "–";
+  return el("div", { class: "compare", "data-part": "compare", title: s.definition },
+    `${t.today} ${pct(s.today.service_level)} · ${t.last_week} ${week} · ${t.intervals_met} ${met}`);
+}
+
 function queueTile(q) {
   const targets = (board.targets.queues || {})[q.queue] || {};
   const [sl, s1] = judged(q, "service_level", targets, { big: true });
@@ -273,6 +305,7 @@ function queueTile(q) {
     el("h2", {}, el("span", { class: "name" }, q.queue), el("span", { class: "badge" }, T()[state])),
     el("div", { class: "hero" }, sl,
       el("div", { class: "trend" }, el("span", { class: "k" }, T().trend), sparkline(tr, targets.service_level))),
+    comparison(q.queue),
     el("div", { class: "figures" },
       ar, asa,
       fig("offered", String(q.offered), "none", { sub: `${T().answered} ${q.answered} · ${T().abandoned} ${q.abandoned}` }),
@@ -425,6 +458,8 @@ setInterval(() => {
 }, 1000);
 
 render();
+setInterval(fetchTrends, 60000);
+fetchTrends();
 callpulseAuth.fetch(`/api/v1/board?window=${WINDOW}`)
   .then((r) => (r.ok ? r.json() : null))
   .then((b) => { if (b && !lastData) take(b); })

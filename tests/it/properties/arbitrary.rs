@@ -151,11 +151,13 @@ pub(crate) fn event_of(
             i(),
             prop::sample::select(AgentState::ALL.to_vec()),
             prop::collection::vec(i(), 0..3),
+            prop::option::of(i()),
         )
-            .prop_map(|(agent, state, queues)| Body::AgentState {
+            .prop_map(|(agent, state, queues, reason)| Body::AgentState {
                 agent,
                 state,
                 queues,
+                reason,
             })
             .boxed(),
         (i(), any::<bool>(), prop::option::of(free_text))

@@ -39,6 +39,8 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
         ("/wallboard/auth.js", "text/javascript; charset=utf-8"),
         ("/wallboard/callbacks.js", "text/javascript; charset=utf-8"),
         ("/wallboard/callbacks.css", "text/css; charset=utf-8"),
+        ("/wallboard/agents.js", "text/javascript; charset=utf-8"),
+        ("/wallboard/agents.css", "text/css; charset=utf-8"),
     ] {
         let (code, h, body) = get_with_headers(
             &format!("{}{path}", demo.base),
@@ -74,7 +76,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
         }
     }
     let (_, _, html) = get_with_headers(&format!("{}/", demo.base), &[]);
-    for script in ["auth", "callbacks", "wallboard"] {
+    for script in ["auth", "callbacks", "wallboard", "agents"] {
         assert!(
             html.contains(&format!(
                 r#"<script src="/wallboard/{script}.js" defer></script>"#
@@ -82,7 +84,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
             "the scripts are files: the CSP forbids inline script"
         );
     }
-    assert_eq!(html.matches("<script").count(), 3);
+    assert_eq!(html.matches("<script").count(), 4);
     assert!(!html.contains("style="), "no inline style either");
     // The board is the stream's payload, once.
     let (code, h, body) =

@@ -9,6 +9,8 @@
 //! come over the stream, without a reload) and compares it with the JSON API. Under CI
 //! (`CI=true`) a missing Chromium fails the tests; elsewhere they are skipped with a note.
 
+// The agents view: tiles by state, names, ticking time in state, both languages.
+mod agents;
 mod assets;
 mod board;
 mod breach;

@@ -123,6 +123,7 @@ pub fn decode(text: &str) -> Result<Event, RejectReason> {
             state: AgentState::parse(r.str(Field::State)?)
                 .ok_or(RejectReason::BadValue("state"))?,
             queues: r.id_list(Field::Queues)?,
+            reason: r.opt_id(Field::Reason)?,
         },
         "system.status" => Body::SystemStatus {
             component: r.id(Field::Component)?,

@@ -70,6 +70,7 @@ pub fn encode(event: &Event) -> String {
             agent,
             state,
             queues,
+            reason,
         } => {
             put("agent_id", json!(agent.as_str()));
             put("state", json!(state.name()));
@@ -78,6 +79,9 @@ pub fn encode(event: &Event) -> String {
                     "queues",
                     json!(queues.iter().map(|q| q.as_str()).collect::<Vec<_>>()),
                 );
+            }
+            if let Some(reason) = reason {
+                put("reason", json!(reason.as_str()));
             }
         }
         Body::SystemStatus {

@@ -94,6 +94,17 @@ pub fn apply(table: &mut toml::Table, env: &Environment) -> Result<Vec<String>, 
                         continue;
                     }
                 },
+                Some(Value::Boolean(_)) => match text.trim() {
+                    "true" => Value::Boolean(true),
+                    "false" => Value::Boolean(false),
+                    _ => {
+                        problems.push(Problem {
+                            key: format!("{section}.{key} (from {var})"),
+                            message: format!("must be true or false, got {text:?}"),
+                        });
+                        continue;
+                    }
+                },
                 Some(Value::Array(_)) => Value::Array(
                     text.split(',')
                         .map(|s| Value::String(s.trim().to_string()))
@@ -213,5 +224,28 @@ mod tests {
             "engine.max_event_bytes (from CALLPULSE_ENGINE_MAX_EVENT_BYTES)"
         );
         assert!(err[0].message.contains("\"lots\""));
+    }
+
+    #[test]
+    fn a_boolean_key_takes_true_or_false_and_names_its_variable_otherwise() {
+        let mut table = toml::Table::new();
+        let env = Environment::from_pairs([("CALLPULSE_HTTP_AGENT_METRICS", "true")]);
+        apply(&mut table, &env).unwrap();
+        let raw: RawConfig = table.try_into().unwrap();
+        assert!(raw.validate().unwrap().service.agent_metrics);
+        let err = apply(
+            &mut toml::Table::new(),
+            &Environment::from_pairs([("CALLPULSE_HTTP_AGENT_METRICS", "yes")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err[0].key,
+            "http.agent_metrics (from CALLPULSE_HTTP_AGENT_METRICS)"
+        );
+        assert!(
+            err[0].message.contains("true or false"),
+            "{}",
+            err[0].message
+        );
     }
 }

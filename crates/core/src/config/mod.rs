@@ -2,6 +2,7 @@
 //! a typed [`Config`] that the rest of callpulse trusts. Validation reports every problem at
 //! once, each with its key and the bad value.
 
+mod agent_names;
 mod alerts;
 mod env;
 mod evidence;
@@ -11,6 +12,7 @@ mod raw;
 mod service;
 mod tokens;
 
+pub use agent_names::AgentNames;
 pub use alerts::{AlertsConfig, BUILT_IN_PROFILE};
 pub use env::{variable as env_variable, Environment};
 pub use evidence::{EvidenceConfig, DEFAULT_EVIDENCE_PATH};

@@ -1,6 +1,7 @@
 //! `[kafka]`, `[http]` and `[service]`: what the live service (`callpulse run` and `demo`)
 //! needs beyond the engine.
 
+use super::agent_names::AgentNames;
 use super::tokens::Tokens;
 use super::Checker;
 use crate::time::{Millis, SECOND};
@@ -50,6 +51,10 @@ pub struct RawHttp {
     /// PEM certificate chain and private key: both or neither (HTTPS when set).
     pub tls_cert_file: String,
     pub tls_key_file: String,
+    /// The agents' display names file; empty: the live agents view shows ids.
+    pub agent_names: String,
+    /// Per-agent series on `/metrics` (`callpulse_agent_*{agent}`); off by default.
+    pub agent_metrics: bool,
 }
 
 /// The documented default address of `/metrics`, the API and the wallboard.
@@ -67,6 +72,8 @@ impl Default for RawHttp {
             fd_reserve: 128,
             tls_cert_file: String::new(),
             tls_key_file: String::new(),
+            agent_names: String::new(),
+            agent_metrics: false,
         }
     }
 }
@@ -119,6 +126,10 @@ pub struct ServiceConfig {
     /// The access tokens of `http.tokens_file`, read when the configuration is validated;
     /// `None`: no tokens file, every endpoint open.
     pub tokens: Option<Tokens>,
+    /// The display names of `http.agent_names`, read when the configuration is validated.
+    pub agent_names: Option<AgentNames>,
+    /// `http.agent_metrics`: per-agent series on `/metrics` (at most `limits.max_agents`).
+    pub agent_metrics: bool,
 }
 
 /// The limits of the HTTP server (docs/src/operator/security.md, "HTTP limits").
@@ -214,9 +225,21 @@ pub(super) fn service(c: &mut Checker, h: &RawHttp, s: &RawService) -> ServiceCo
                 None
             }
         });
+    let agent_names = path(&h.agent_names).and_then(|file| match AgentNames::load(&file) {
+        Ok(names) => Some(names),
+        Err(problems) => {
+            for p in problems {
+                let what = format!("{}: {}: {}", file.display(), p.key, p.message);
+                c.problem("http.agent_names", what);
+            }
+            None
+        }
+    });
     ServiceConfig {
         listen,
         tokens,
+        agent_names,
+        agent_metrics: h.agent_metrics,
         http: http_limits(c, h),
         keep_intervals: c.duration("service.keep_intervals", &s.keep_intervals, 0),
         idle_after: c.duration("service.idle_after", &s.idle_after, SECOND),

@@ -41,11 +41,13 @@ impl Engine {
                 agent,
                 state,
                 queues,
+                reason,
             } => {
                 let id = self.names.agents.intern(agent);
                 if self.agents.in_time(&self.store, id, ts) {
                     let queues = queues.iter().map(|q| self.intern_queue(q)).collect();
-                    self.agents.change(&mut self.store, id, ts, *state, queues);
+                    let change = (*state, reason.clone());
+                    self.agents.change(&mut self.store, id, ts, change, queues);
                     Ok(())
                 } else {
                     Err(RejectReason::TooLate)

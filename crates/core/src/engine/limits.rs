@@ -42,9 +42,15 @@ fn each_id<'e>(event: &'e Event, mut f: impl FnMut(&'e Id)) {
             c.customer.iter().for_each(&mut f);
             c.agent.iter().for_each(f);
         }
-        Body::AgentState { agent, queues, .. } => {
+        Body::AgentState {
+            agent,
+            queues,
+            reason,
+            ..
+        } => {
             f(agent);
-            queues.iter().for_each(f);
+            queues.iter().for_each(&mut f);
+            reason.iter().for_each(f);
         }
         Body::SystemStatus { component, .. } | Body::Heartbeat { component } => f(component),
         Body::Survey {
@@ -178,6 +184,9 @@ mod tests {
             format!(r#"{{"type":"call.transferred","ts":0,"call_id":"c","to_queue":"{long}"}}"#),
             format!(
                 r#"{{"type":"agent.state","ts":0,"agent_id":"a","state":"available","queues":["q","{long}"]}}"#
+            ),
+            format!(
+                r#"{{"type":"agent.state","ts":0,"agent_id":"a","state":"not_ready","reason":"{long}"}}"#
             ),
             format!(r#"{{"type":"system.heartbeat","ts":0,"component":"{long}"}}"#),
             format!(

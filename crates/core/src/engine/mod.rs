@@ -53,7 +53,7 @@ pub mod tally;
 mod view;
 mod waits;
 
-pub use agents::Staffing;
+pub use agents::{AgentLive, AgentNow, Day as AgentDay, Figures as AgentFigures, Staffing};
 pub use clock::{Settings as ClockSettings, MAX_TENTATIVE};
 pub use health::Outage;
 pub use live::{Live, WaitBuckets, Window};

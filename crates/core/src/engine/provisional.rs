@@ -38,10 +38,12 @@
 //! event to bear them out: [`super::clock`]) are left out until they are confirmed.
 //!
 //! What the overlay covers: call outcomes (rolling windows, wait buckets, all-time totals, the
-//! interval and day tallies), calls waiting, agents' states, components' states, survey
-//! answers. Agent and component *time* (occupancy, down time) is credited as the watermark
-//! passes, in the final state only; so are complaints and forecasts, which no live figure
-//! shows before their period is final.
+//! interval and day tallies), calls waiting, agents' states (with since when, the pause
+//! reason and the buffered changes the live agents view adds to the applied ones:
+//! [`super::agents`]), components' states, survey answers. Agent and component *time* in the
+//! tallies (occupancy, down time) is credited as the watermark passes, in the final state
+//! only; so are complaints and forecasts, which no live figure shows before their period is
+//! final.
 
 mod check;
 mod note;

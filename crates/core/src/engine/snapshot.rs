@@ -10,9 +10,10 @@
 //! The bytes are postcard: compact, and exact for every number. They carry
 //! [`SNAPSHOT_FORMAT`] and the build's version, and only the same pair is restored.
 //!
-//! The callback list's facts ([`super::callbacks`]) follow the engine's state as a section of
-//! their own, not inside it: a checkpoint written before the list existed (the same layout,
-//! without the section) restores with an empty list, and the layout is unchanged.
+//! After the engine's state come two sections of their own: [`additions`] (the agents'
+//! live-view part and the pause reasons of buffered `agent.state` events, which the event's
+//! serde layout has no room for), then the callback list's facts ([`super::callbacks`]). A
+//! state without the callback section restores with an empty list.
 
 use super::Engine;
 use crate::config::EngineConfig;
@@ -24,7 +25,8 @@ use crate::time::Millis;
 /// 3: the clock (a robust frontier and its suspects) replaces the newest event time.
 /// 4: dedupe keys in generations by their anchor (the event's own time), not by arrival.
 /// 5: tallies and the live windows' minute sums carry the callbacks requested, and the
-///    windows the calls that flowed out (service-level definitions that take them out).
+///    windows the calls that flowed out (service-level definitions that take them out); after
+///    the state, the agents' live-view part ([`additions`]) and the callback list.
 pub const SNAPSHOT_FORMAT: u32 = 5;
 
 /// What precedes the state: it names the layout, and the calendar the state's periods were
@@ -68,7 +70,12 @@ impl Engine {
             self.records.is_empty() && self.rejections.is_empty() && self.outages.is_empty(),
             "output taken before a snapshot"
         );
-        let state = (header(&self.cfg), self, &self.callbacks);
+        let state = (
+            header(&self.cfg),
+            self,
+            additions::of(self),
+            &self.callbacks,
+        );
         // Sized first, then written once: a vector grown by doubling would hold up to twice
         // the state's bytes, and copy them at every step, for each checkpoint.
         let size =
@@ -100,11 +107,19 @@ impl Engine {
         if found != expected {
             return Err(RestoreError::Version { found, expected });
         }
-        let (mut saved, callbacks): (Engine, &[u8]) = postcard::take_from_bytes(state)?;
+        let (mut saved, rest): (Engine, &[u8]) = postcard::take_from_bytes(state)?;
+        // The state is checked before the sections after it are read: a state that cannot be
+        // taken is refused for what is wrong with it.
+        saved.repair().map_err(RestoreError::Invalid)?;
+        let (more, callbacks): (additions::Read, &[u8]) = postcard::take_from_bytes(rest)?;
         if !callbacks.is_empty() {
             saved.callbacks = postcard::from_bytes(callbacks)?;
+            saved
+                .callbacks
+                .check(&saved.names)
+                .map_err(RestoreError::Invalid)?;
         }
-        saved.repair().map_err(RestoreError::Invalid)?;
+        additions::set(&mut saved, more, &PLAUSIBLE).map_err(RestoreError::Invalid)?;
         saved.store.configure_like(&self.store);
         saved.calls.configure_like(&self.calls);
         saved.customers.configure_like(&self.customers);
@@ -469,6 +484,8 @@ mod tests {
         assert_eq!(target.calls_in_flight(), source.calls_in_flight());
     }
 }
+
+mod additions;
 
 #[cfg(test)]
 mod corrupted;

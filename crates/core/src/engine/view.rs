@@ -4,7 +4,7 @@
 use super::live::{Live, WaitBuckets, Window};
 use super::provisional::Provisional;
 use super::store::Closed;
-use super::{Engine, Scope, Staffing, Tally};
+use super::{AgentNow, Engine, Scope, Staffing, Tally};
 use crate::time::{Granularity, Millis};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
@@ -45,6 +45,13 @@ impl Engine {
     /// Agents by current state, indexed by queue id, and center-wide (each agent once).
     pub fn staffing(&self) -> (Vec<Staffing>, Staffing) {
         self.agents.staffing(self.provisional().agents())
+    }
+
+    /// Every agent seen, at live time `now`: its newest state (buffered events included),
+    /// since when, its pause reason and queues, its occupancy over the last hour. By id.
+    pub fn agents_now(&self, now: Millis) -> Vec<AgentNow> {
+        let day = self.calendar().period(Granularity::Day, now).start;
+        self.agents.now(self.provisional().agents(), now, day)
     }
 
     /// Components down now (at the stream's time): the instant each went down, and why

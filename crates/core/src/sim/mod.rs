@@ -149,6 +149,7 @@ impl Simulator {
                     agent: id.clone(),
                     state: AgentState::Available,
                     queues: vec![Id::new(spec.name)],
+                    reason: None,
                 });
                 sim.agents.push(Agent {
                     id,
@@ -339,6 +340,7 @@ impl Simulator {
             agent: self.agents[agent].id.clone(),
             state,
             queues: Vec::new(),
+            reason: None,
         });
     }
 

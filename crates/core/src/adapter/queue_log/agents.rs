@@ -12,6 +12,11 @@
 //! queue such a line names is one of its queues (static members of `queues.conf` never log
 //! an `ADDMEMBER`).
 //!
+//! A `PAUSE` line's first data field is its reason (`1700000000|NONE|support|PJSIP/alice|PAUSE|lunch`):
+//! the newest pause's reason rides on every `agent.state` `not_ready` as `reason`, cut to
+//! [`MAX_REASON_BYTES`] (queue_log reasons are free text; an id longer than the engine's
+//! `limits.max_name_bytes` would reject the whole state change).
+//!
 //! Memory: one entry per agent ever named (a center's staff), never expired.
 
 use crate::event::{AgentState, Body, Event, Id};
@@ -29,6 +34,20 @@ struct Agent {
     logged_in: bool,
     /// The canonical id of the call the agent is on.
     on_call: Option<Id>,
+    /// The newest `PAUSE`'s reason, while paused.
+    pause_reason: Option<Id>,
+}
+
+/// The longest pause reason carried, in bytes (cut at a character boundary).
+pub const MAX_REASON_BYTES: usize = 64;
+
+/// `text` cut to at most [`MAX_REASON_BYTES`] at a character boundary; `None` when empty.
+fn reason_of(text: &str) -> Option<Id> {
+    let mut end = text.len().min(MAX_REASON_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(Id::from(&text[..end])).filter(|r| !r.is_empty())
 }
 
 impl Agent {
@@ -54,6 +73,7 @@ impl Agent {
     fn unpause_everywhere(&mut self) {
         self.paused_all = false;
         self.paused_in.clear();
+        self.pause_reason = None;
     }
 }
 
@@ -71,13 +91,21 @@ impl Agents {
     /// Appends the agent's current state with its full queue list.
     fn emit(&mut self, ts: Millis, name: &str, out: &mut Vec<Event>) {
         let agent = self.agent(name);
+        if !agent.paused_all && agent.paused_in.is_empty() {
+            agent.pause_reason = None;
+        }
+        let state = agent.state();
         out.push(Event {
             ts,
             event_id: None,
             body: Body::AgentState {
                 agent: Id::from(name),
-                state: agent.state(),
+                state,
                 queues: agent.queues.clone(),
+                reason: match state {
+                    AgentState::NotReady => agent.pause_reason.clone(),
+                    _ => None,
+                },
             },
         });
     }
@@ -125,10 +153,19 @@ impl Agents {
         self.emit(ts, name, out);
     }
 
-    /// `PAUSE` in `queue`, or in every queue when `queue` is empty (`NONE`, `PAUSEALL`).
-    pub fn pause(&mut self, ts: Millis, name: &str, queue: &str, out: &mut Vec<Event>) {
+    /// `PAUSE` in `queue`, or in every queue when `queue` is empty (`NONE`, `PAUSEALL`), for
+    /// `reason` (empty: none given).
+    pub fn pause(
+        &mut self,
+        ts: Millis,
+        name: &str,
+        queue: &str,
+        reason: &str,
+        out: &mut Vec<Event>,
+    ) {
         let agent = self.agent(name);
         agent.logged_in = true;
+        agent.pause_reason = reason_of(reason);
         if queue.is_empty() {
             agent.paused_all = true;
         } else {
@@ -237,7 +274,11 @@ mod tests {
                     agent,
                     state,
                     queues,
-                } => format!("{agent} {} {}", state.name(), queues.join(",")),
+                    reason,
+                } => {
+                    let reason = reason.as_ref().map_or(String::new(), |r| format!(" ({r})"));
+                    format!("{agent} {} {}{reason}", state.name(), queues.join(","))
+                }
                 other => panic!("not an agent state: {other:?}"),
             })
             .collect()
@@ -249,7 +290,7 @@ mod tests {
         let mut out = Vec::new();
         a.add_member(0, "a", "q", &mut out);
         a.call_started(1, "a", "q", &Id::from("c1"), &mut out);
-        a.pause(2, "a", "", &mut out);
+        a.pause(2, "a", "", "", &mut out);
         a.call_ended(3, "a", "q", &mut out);
         a.unpause(4, "a", "", &mut out);
         assert_eq!(
@@ -265,12 +306,38 @@ mod tests {
     }
 
     #[test]
+    fn a_pause_reason_rides_on_not_ready_until_the_pause_ends_cut_at_a_character_boundary() {
+        let mut a = Agents::default();
+        let mut out = Vec::new();
+        a.add_member(0, "a", "q", &mut out);
+        a.pause(1, "a", "q", "lunch", &mut out);
+        a.call_started(2, "a", "q", &Id::from("c1"), &mut out);
+        a.call_ended(3, "a", "q", &mut out);
+        a.unpause(4, "a", "q", &mut out);
+        a.pause(5, "a", "", "", &mut out);
+        let long = format!("{}é", "x".repeat(MAX_REASON_BYTES - 1));
+        a.pause(6, "a", "", &long, &mut out);
+        assert_eq!(
+            states(&out),
+            [
+                "a available q",
+                "a not_ready q (lunch)",
+                "a on_call q",
+                "a not_ready q (lunch)",
+                "a available q",
+                "a not_ready q",
+                &format!("a not_ready q ({})", "x".repeat(MAX_REASON_BYTES - 1)),
+            ]
+        );
+    }
+
+    #[test]
     fn unpausing_one_queue_after_pausing_all_leaves_the_others_paused() {
         let mut a = Agents::default();
         let mut out = Vec::new();
         a.add_member(0, "a", "q1", &mut out);
         a.add_member(0, "a", "q2", &mut out);
-        a.pause(1, "a", "", &mut out);
+        a.pause(1, "a", "", "", &mut out);
         a.unpause(2, "a", "q1", &mut out);
         a.unpause(3, "a", "q2", &mut out);
         assert_eq!(
@@ -289,7 +356,7 @@ mod tests {
         let mut out = Vec::new();
         a.add_member(0, "a", "q1", &mut out);
         a.add_member(0, "a", "q2", &mut out);
-        a.pause(1, "a", "q2", &mut out);
+        a.pause(1, "a", "q2", "", &mut out);
         a.remove_member(2, "a", "q2", &mut out);
         assert_eq!(states(&out)[2..], ["a not_ready q1,q2", "a available q1"]);
     }

@@ -176,9 +176,9 @@ impl QueueLog {
             Verb::AgentLogoff => agents.logoff(ts, agent, out),
             Verb::AddMember => agents.add_member(ts, agent, queue, out),
             Verb::RemoveMember => agents.remove_member(ts, agent, queue, out),
-            Verb::Pause => agents.pause(ts, agent, queue, out),
+            Verb::Pause => agents.pause(ts, agent, queue, line.data(0).unwrap_or(""), out),
             Verb::Unpause => agents.unpause(ts, agent, queue, out),
-            Verb::PauseAll => agents.pause(ts, agent, "", out),
+            Verb::PauseAll => agents.pause(ts, agent, "", line.data(0).unwrap_or(""), out),
             Verb::UnpauseAll => agents.unpause(ts, agent, "", out),
             Verb::QueueStart => {
                 // Asterisk restarted: the lines of calls still open will never come. Only the

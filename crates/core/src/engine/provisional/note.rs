@@ -56,6 +56,7 @@ impl Provisional {
                 agent,
                 state,
                 queues,
+                reason,
             } => {
                 let Some(id) = e.names.agents.get(agent) else {
                     return true; // not interned: the engine was not asked to keep live figures
@@ -68,8 +69,8 @@ impl Provisional {
                     .filter_map(|n| e.names.queues.get(n))
                     .collect();
                 let before = self.agents.remove(&id).or_else(|| e.agents.live(id));
-                self.agents
-                    .insert(id, AgentLive::changed(before, *state, queues));
+                let now = AgentLive::changed(before, (key, ts), *state, queues, reason.clone());
+                self.agents.insert(id, now);
             }
             Body::SystemStatus { component, up, .. } => {
                 return self.report(e, component, key, Some(*up));

@@ -130,10 +130,15 @@ impl Provisional {
         let newest = &mut self.newest;
         let held = match subject {
             Subject::Call(id) => release(&mut newest.calls, &mut self.calls, id, key),
-            Subject::Agent(name) => names
-                .agents
-                .get(name)
-                .and_then(|id| release(&mut newest.agents, &mut self.agents, &id, key)),
+            Subject::Agent(name) => names.agents.get(name).and_then(|id| {
+                let held = release(&mut newest.agents, &mut self.agents, &id, key);
+                // An older buffered event of the agent applied: its change is the applied
+                // state's now.
+                if let Some(a) = self.agents.get_mut(&id) {
+                    a.buffered.retain(|(k, ..)| *k > key);
+                }
+                held
+            }),
             Subject::Component(name) => names
                 .components
                 .get(name)

@@ -382,7 +382,7 @@ fn an_agents_time_credited_outside_the_years_events_can_have_is_refused_as_inval
         let bytes = corrupted(busy(), |e| {
             let a = e.names.agents.intern(&Id::new("agent 7"));
             let state = crate::event::AgentState::Available;
-            e.agents.change(&mut e.store, a, at, state, vec![0]);
+            e.agents.change(&mut e.store, a, at, (state, None), vec![0]);
         });
         let mut e = fresh();
         match e.restore(&bytes) {

@@ -25,9 +25,9 @@ fn agent_queue_lists_follow_addmember_pause_and_removemember() {
         [
             "0 agent PJSIP/dave available [sales]",
             "1 agent PJSIP/dave available [sales,support]",
-            "2 agent PJSIP/dave not_ready [sales,support]",
+            "2 agent PJSIP/dave not_ready [sales,support] break",
             "3 agent PJSIP/dave available [sales,support]",
-            "4 agent PJSIP/dave not_ready [sales,support]",
+            "4 agent PJSIP/dave not_ready [sales,support] lunch",
             "5 agent PJSIP/dave available [sales,support]",
             "6 agent PJSIP/dave not_ready [sales,support]",
             "7 agent PJSIP/dave available [sales,support]",

@@ -41,7 +41,11 @@ pub(super) fn show(e: &Event) -> String {
             agent,
             state,
             queues,
-        } => format!("agent {agent} {} [{}]", state.name(), queues.join(",")),
+            reason,
+        } => match reason {
+            None => format!("agent {agent} {} [{}]", state.name(), queues.join(",")),
+            Some(r) => format!("agent {agent} {} [{}] {r}", state.name(), queues.join(",")),
+        },
         Body::SystemStatus {
             component,
             up,

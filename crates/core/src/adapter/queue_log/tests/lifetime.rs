@@ -27,7 +27,7 @@ fn queuestart_ends_every_open_call_frees_its_agents_and_reports_asterisk_up() {
             "60 ended a1",
             "60 ended a2",
             "60 abandoned w1 failed",
-            "60 agent PJSIP/alice not_ready [sales]",
+            "60 agent PJSIP/alice not_ready [sales] wrapup",
             "60 agent PJSIP/bob available [sales]",
             "60 status asterisk up QUEUESTART",
         ]

@@ -76,7 +76,7 @@ fn a_state_naming_a_queue_beyond_its_names_is_refused_as_invalid_and_nothing_cha
                 let a = e.names.agents.intern(&crate::event::Id::new("agent 7"));
                 let state = crate::event::AgentState::Available;
                 e.agents
-                    .change(&mut e.store, a, e.watermark, state, vec![q]);
+                    .change(&mut e.store, a, e.watermark, (state, None), vec![q]);
             }),
         ),
     ];

@@ -3,11 +3,19 @@
 //!
 //! Invariant: an agent's time up to `credited` has been added to the tallies; a state change
 //! at an instant before `credited` would rewrite closed time and is refused as `too_late`.
+//!
+//! The live agents view ([`Agents::now`]) also needs when each state began, its pause reason
+//! and the changes of the last hour ([`shown`]); they are kept beside, out of the layout the
+//! snapshot has always written (the snapshot adds them after it: [`Agents::shown`]).
+
+mod shown;
+
+pub use shown::{Day, Figures, Shown};
 
 use super::scope::{Names, Scope};
 use super::store::{Store, CREDIT_REACH};
-use crate::event::AgentState;
-use crate::time::Millis;
+use crate::event::{AgentState, Id};
+use crate::time::{Granularity, Millis};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -17,6 +25,8 @@ struct Agent {
     state: AgentState,
     queues: Vec<u32>,
     credited: Millis,
+    #[serde(skip)]
+    shown: Shown,
 }
 
 /// Every agent seen, by interned agent id.
@@ -37,24 +47,65 @@ impl Default for Agents {
     }
 }
 
-/// An agent's state and queues as the live view shows them.
+/// An agent's state and queues as the live view shows them, with when the state began and
+/// its pause reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLive {
     pub state: AgentState,
     pub queues: Vec<u32>,
+    pub since: Millis,
+    pub reason: Option<Id>,
+    /// In the overlay: the state changes of the buffered events, oldest first (what
+    /// [`Shown::figures`] adds to the applied ones); empty for the applied state.
+    pub buffered: Vec<Buffered>,
 }
 
+/// A state change of a buffered event: the event's ordering key in the reorder buffer (the
+/// overlay forgets the change once the watermark applies the event), its instant, the state.
+pub type Buffered = ((Millis, u8, u64), Millis, AgentState);
+
 impl AgentLive {
-    /// The agent after a change to `state`: an empty `queues` keeps the previous ones, as
-    /// [`Agents::change`] does.
-    pub fn changed(before: Option<AgentLive>, state: AgentState, mut queues: Vec<u32>) -> Self {
+    /// The agent after a change to `state` at `ts`: an empty `queues` keeps the previous ones,
+    /// and `since` moves only on a new state or pause reason, as [`Agents::change`] does.
+    pub fn changed(
+        before: Option<AgentLive>,
+        (key, ts): ((Millis, u8, u64), Millis),
+        state: AgentState,
+        mut queues: Vec<u32>,
+        reason: Option<Id>,
+    ) -> Self {
         queues.sort_unstable();
         queues.dedup();
-        if queues.is_empty() {
-            queues = before.map(|b| b.queues).unwrap_or_default();
+        let since = match &before {
+            Some(b) if b.state == state && b.reason == reason => b.since,
+            _ => ts,
+        };
+        let changed = before.as_ref().map_or(true, |b| b.state != state);
+        let (before_queues, mut buffered) =
+            before.map_or((Vec::new(), Vec::new()), |b| (b.queues, b.buffered));
+        if changed {
+            buffered.push((key, ts, state));
         }
-        AgentLive { state, queues }
+        if queues.is_empty() {
+            queues = before_queues;
+        }
+        AgentLive {
+            state,
+            queues,
+            since,
+            reason,
+            buffered,
+        }
     }
+}
+
+/// One agent in the live agents view, at live time `now` ([`Agents::now`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentNow {
+    pub id: u32,
+    pub live: AgentLive,
+    /// Occupancy over the last hour and the day so far: see [`shown`].
+    pub figures: Figures,
 }
 
 /// Agents in a state now, for the live view.
@@ -83,7 +134,7 @@ impl Agents {
         store: &mut Store,
         id: u32,
         ts: Millis,
-        state: AgentState,
+        (state, reason): (AgentState, Option<Id>),
         mut queues: Vec<u32>,
     ) {
         // A queue named twice must not count the agent's time twice.
@@ -95,6 +146,8 @@ impl Agents {
         }
         if let Some(agent) = &mut self.agents[idx] {
             credit(store, id, agent, ts, self.per_agent);
+            let day = store.calendar().period(Granularity::Day, ts).start;
+            agent.shown.change((agent.state, ts, day), state, reason);
             agent.state = state;
             if !queues.is_empty() {
                 agent.queues = queues;
@@ -104,6 +157,7 @@ impl Agents {
                 state,
                 queues,
                 credited: ts,
+                shown: Shown::first(ts, state, reason),
             });
         }
     }
@@ -119,11 +173,64 @@ impl Agents {
 
     /// Agent `id`'s applied state and queues, if it was seen.
     pub fn live(&self, id: u32) -> Option<AgentLive> {
-        let a = self.agents.get(id as usize)?.as_ref()?;
-        Some(AgentLive {
-            state: a.state,
-            queues: a.queues.clone(),
-        })
+        self.agents.get(id as usize)?.as_ref().map(Agent::live)
+    }
+
+    /// Every agent seen, at live time `now` on the day starting at `day`: its newest state
+    /// (`newer`, the overlay's, wins over the applied one), when it began, its pause reason
+    /// and queues, its occupancy over the last hour and its day so far. By id.
+    pub fn now(
+        &self,
+        newer: &FxHashMap<u32, AgentLive>,
+        now: Millis,
+        day: Millis,
+    ) -> Vec<AgentNow> {
+        let mut out: Vec<AgentNow> = Vec::new();
+        for (id, a) in self.agents.iter().enumerate() {
+            let Some(a) = a else { continue };
+            let id = id as u32;
+            let overlay = newer.get(&id);
+            out.push(AgentNow {
+                id,
+                live: overlay.cloned().unwrap_or_else(|| a.live()),
+                figures: a.shown.figures(&changes(overlay), now, day),
+            });
+        }
+        // Agents the applied state has not seen yet: their buffered events only.
+        for (&id, o) in newer {
+            if self.live(id).is_none() {
+                out.push(AgentNow {
+                    id,
+                    live: o.clone(),
+                    figures: Shown::default().figures(&changes(Some(o)), now, day),
+                });
+            }
+        }
+        out.sort_unstable_by_key(|a| a.id);
+        out
+    }
+
+    /// Every agent's live-view part, in id order of the agents seen: what a snapshot writes
+    /// after the engine's state (see the module docs).
+    pub fn shown(&self) -> Vec<&Shown> {
+        self.agents.iter().flatten().map(|a| &a.shown).collect()
+    }
+
+    /// Sets every agent's live-view part from a snapshot's [`Agents::shown`], checked.
+    pub fn set_shown(
+        &mut self,
+        shown: Vec<Shown>,
+        plausible: &Range<Millis>,
+    ) -> Result<(), String> {
+        let held = self.agents.iter().flatten().count();
+        if shown.len() != held {
+            return Err(format!("{} agents held, {} shown", held, shown.len()));
+        }
+        for (a, s) in self.agents.iter_mut().flatten().zip(shown) {
+            s.check(a.state, plausible)?;
+            a.shown = s;
+        }
+        Ok(())
     }
 
     /// Whether every agent and each of its queues has a name.
@@ -179,6 +286,24 @@ impl Agents {
     }
 }
 
+/// The instants and states of the overlay's buffered changes of an agent.
+fn changes(overlay: Option<&AgentLive>) -> Vec<(Millis, AgentState)> {
+    let buffered = overlay.map_or(&[][..], |o| &o.buffered);
+    buffered.iter().map(|&(_, ts, state)| (ts, state)).collect()
+}
+
+impl Agent {
+    fn live(&self) -> AgentLive {
+        AgentLive {
+            state: self.state,
+            queues: self.queues.clone(),
+            since: self.shown.since,
+            reason: self.shown.reason.clone(),
+            buffered: Vec::new(),
+        }
+    }
+}
+
 impl Staffing {
     fn count(&mut self, state: AgentState) {
         match state {
@@ -213,3 +338,6 @@ fn credit(store: &mut Store, id: u32, agent: &mut Agent, t: Millis, per_agent: b
     }
     agent.credited = t;
 }
+
+#[cfg(test)]
+mod tests;
