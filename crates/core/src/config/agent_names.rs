@@ -40,23 +40,12 @@ pub struct AgentNames {
 impl AgentNames {
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<AgentNames, Vec<Problem>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![Problem {
-                key: "(file)".into(),
-                message: format!("cannot read: {e}"),
-            }]
-        })?;
-        AgentNames::parse(&text)
+        AgentNames::parse(&super::read_file(path)?)
     }
 
     /// Parses and validates the text of a names file.
     pub fn parse(text: &str) -> Result<AgentNames, Vec<Problem>> {
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            vec![Problem {
-                key: "(syntax)".into(),
-                message: e.message().to_string(),
-            }]
-        })?;
+        let raw: RawFile = super::toml_of(text)?;
         let mut problems = Vec::new();
         if raw.names.len() > MAX_ENTRIES {
             problems.push(Problem {

@@ -243,3 +243,24 @@ impl Checker {
         }
     }
 }
+
+/// The text of a TOML file the configuration names (tokens, agent names), or the one problem
+/// of reading it.
+fn read_file(path: &Path) -> Result<String, Vec<Problem>> {
+    std::fs::read_to_string(path).map_err(|e| {
+        vec![Problem {
+            key: "(file)".into(),
+            message: format!("cannot read: {e}"),
+        }]
+    })
+}
+
+/// `text` as the serde mirror `T` of such a file, or its syntax problem.
+fn toml_of<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
+    toml::from_str(text).map_err(|e| {
+        vec![Problem {
+            key: "(syntax)".into(),
+            message: e.message().to_string(),
+        }]
+    })
+}

@@ -119,23 +119,12 @@ fn parse_hex(text: &str) -> Option<[u8; 32]> {
 impl Tokens {
     /// Reads and validates the tokens file at `path`; the problems name it.
     pub fn load(path: &Path) -> Result<Tokens, Vec<Problem>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![Problem {
-                key: "(file)".into(),
-                message: format!("cannot read: {e}"),
-            }]
-        })?;
-        Tokens::parse(&text)
+        Tokens::parse(&super::read_file(path)?)
     }
 
     /// Parses and validates the text of a tokens file.
     pub fn parse(text: &str) -> Result<Tokens, Vec<Problem>> {
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            vec![Problem {
-                key: "(syntax)".into(),
-                message: e.message().to_string(),
-            }]
-        })?;
+        let raw: RawFile = super::toml_of(text)?;
         let mut problems = Vec::new();
         let mut problem = |key: String, message: String| problems.push(Problem { key, message });
         if raw.token.is_empty() {
