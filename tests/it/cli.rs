@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod sl_variants;
 mod values;
 
 fn callpulse(args: &[&str], stdin: Option<&[u8]>) -> Output {
