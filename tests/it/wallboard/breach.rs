@@ -24,8 +24,13 @@ impl Board {
         Board(Followed::start(SERVICE_LEVEL_15M, "", lines))
     }
 
+    /// The queue's KPIs; `Null` until the service has seen it (it may not have read the
+    /// file yet).
     fn queue(&self, name: &str) -> Value {
         let (code, body) = self.service.get(&format!("/api/v1/kpis?queue={name}"));
+        if code == 404 {
+            return Value::Null;
+        }
         assert_eq!(code, 200, "{body}\n{}", self.service.log());
         json(&body)["queues"][0].clone()
     }
