@@ -283,7 +283,7 @@ mod tests {
     impl Output {
         fn take(&mut self, engine: &mut Engine) {
             for closed in engine.take_records() {
-                let r = PeriodRecord::new(&closed, &engine);
+                let r = PeriodRecord::new(&closed, engine);
                 self.records.push(r);
             }
             self.outages.extend(engine.take_outages());
