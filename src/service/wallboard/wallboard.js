@@ -203,9 +203,9 @@ function fig(key, value, state, opts = {}) {
     opts.sub ? el("span", { class: "sub" }, opts.sub) : null);
 }
 
-// A measure of a scope judged against its target.
-// A service level is shown and judged by the definition of the criterion that judges it
-// (`contract_service_levels`), else by 9.3.1; the tooltip names the definition.
+// A measure of a scope judged against its target. A service level is shown and judged by the
+// definition of the criterion that judges it (`contract_service_levels`), else by 9.3.1; the
+// tooltip names the definition.
 function judged(scope, measure, targets, opts = {}) {
   const t = targets && targets[measure];
   let value = scope[measure];
