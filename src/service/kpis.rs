@@ -275,6 +275,7 @@ pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Optio
     };
     let waiting = state.engine.waiting();
     let (staffing, center_staff) = state.engine.staffing();
+    let stamp = definitions::rule_stamp(state);
     let kpis = |scope: Scope, wait: (u64, Option<Millis>), staff: Staffing| {
         let w = if at > Millis::MIN {
             window.sums(state, scope, at)
@@ -287,7 +288,7 @@ pub fn snapshot(state: &State, window: LiveWindow, queue: Option<&str>) -> Optio
             counts: w.counts,
             abandoned_within_threshold: w.counts.abandoned_within,
             service_level: w.counts.service_level(),
-            service_level_definition: definitions::rule_stamp(state),
+            service_level_definition: stamp.clone(),
             contract_service_levels: match scope {
                 Scope::Queue(_) => definitions::contract_levels(
                     state,

@@ -128,15 +128,22 @@ pub fn live(
         Vec::new()
     };
     let today_start = live.then(|| calendar.period(Granularity::Day, at).start);
+    // Each scope's rows, grouped once (not a pass over every row per scope).
+    let mut by_scope: HashMap<Option<String>, Vec<&super::intervals::Row>> = HashMap::new();
+    for r in &rows {
+        let key = match r.record.scope {
+            "center" => None,
+            "queue" => r.record.queue.clone(),
+            _ => continue,
+        };
+        by_scope.entry(key).or_default().push(r);
+    }
     let out = scopes
         .into_iter()
         .map(|(scope, name)| {
             let (criterion, target, definition) = target_of(state, &name);
             let short = engine.config().short_abandon;
-            let mine = rows.iter().filter(|r| match &name {
-                None => r.record.scope == "center",
-                Some(n) => r.record.scope == "queue" && r.record.queue.as_deref() == Some(n),
-            });
+            let mine = by_scope.get(&name).into_iter().flatten();
             let mut today = Today {
                 offered: 0,
                 service_level: None,

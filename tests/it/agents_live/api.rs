@@ -8,13 +8,12 @@
 //! | a3 | sales, support | not_ready "training" 09:55 | 300 s, no staffed time |
 //! | a4 | sales | available 09:58 | 120 s, occupancy 0 |
 
-use crate::support::service::{feed_all, sample};
-use axum::http::{header, StatusCode};
+use crate::support::service::{feed_all, route_get_as, sample};
+use axum::http::StatusCode;
 use callpulse::config::{sha256_hex, AgentNames, Config, Tokens};
 use callpulse::service::{Shared, State};
 use callpulse::time::rfc3339;
 use serde_json::{json, Value};
-use tower::ServiceExt as _;
 
 fn agent(ts: &str, id: &str, state: &str, extra: &str) -> String {
     format!(
@@ -65,19 +64,7 @@ fn state(lateness: i64, agent_metrics: bool) -> Shared {
 }
 
 async fn get(shared: &Shared, uri: &str, token: &str) -> (StatusCode, String) {
-    let request = axum::http::Request::get(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}-secret"))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let response = callpulse::service::http::router(shared.clone())
-        .oneshot(request)
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
+    route_get_as(shared, uri, Some(&format!("{token}-secret"))).await
 }
 
 async fn agents(shared: &Shared, uri: &str, token: &str) -> Value {

@@ -143,22 +143,28 @@ pub(super) fn check_day(service: &Service) {
     );
 }
 
-#[test]
-fn a_followed_file_lists_the_callers_to_call_back_masked_without_the_pii_scope() {
-    let dir = tempfile::tempdir().unwrap();
-    let events = dir.path().join("events.jsonl");
-    let tokens = dir.path().join("tokens.toml");
+/// `run --follow` on the day of [`day`] two minutes ago, with the tokens of
+/// [`tokens_file`], in a zone where that is still today.
+pub(super) fn follow_day(dir: &std::path::Path) -> Service {
+    let events = dir.join("events.jsonl");
+    let tokens = dir.join("tokens.toml");
     std::fs::write(&tokens, tokens_file()).unwrap();
     let now = now_ms();
     append_lines(&events, &day(now - 120_000));
-    let service = Service::follow(
+    Service::follow(
         &events,
-        dir.path(),
+        dir,
         &[
             ("CALLPULSE_HTTP_TOKENS_FILE", tokens.to_str().unwrap()),
             ("CALLPULSE_ENGINE_TIMEZONE", zone(now)),
         ],
-    );
+    )
+}
+
+#[test]
+fn a_followed_file_lists_the_callers_to_call_back_masked_without_the_pii_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = follow_day(dir.path());
     check_day(&service);
     let (_, m) = get_as(&service, "/metrics", "reader");
     // c1 and the call without a number; the callback request is no abandon.

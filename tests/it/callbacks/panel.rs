@@ -3,10 +3,7 @@
 //! English; screenshots `callbacks-zh-1280x800.png` and `callbacks-en-1280x800.png` under
 //! `<target>/wallboard-test/`.
 
-use super::{day, now_ms, zone};
-use crate::http_access::tokens_file;
 use crate::support::browser::Browser;
-use crate::support::service::{append_lines, Service};
 
 #[test]
 fn chromium_shows_the_callbacks_panel_masked_for_a_read_token_in_both_languages() {
@@ -14,19 +11,7 @@ fn chromium_shows_the_callbacks_panel_masked_for_a_read_token_in_both_languages(
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let events = dir.path().join("events.jsonl");
-    let tokens = dir.path().join("tokens.toml");
-    std::fs::write(&tokens, tokens_file()).unwrap();
-    let now = now_ms();
-    append_lines(&events, &day(now - 120_000));
-    let service = Service::follow(
-        &events,
-        dir.path(),
-        &[
-            ("CALLPULSE_HTTP_TOKENS_FILE", tokens.to_str().unwrap()),
-            ("CALLPULSE_ENGINE_TIMEZONE", zone(now)),
-        ],
-    );
+    let service = super::follow_day(dir.path());
     super::sales_list(&service, "reader");
 
     browser.goto(&format!("{}/?lang=zh", service.base));

@@ -302,13 +302,22 @@ pub async fn route_get(
     shared: &callpulse::service::Shared,
     uri: &str,
 ) -> (axum::http::StatusCode, String) {
+    route_get_as(shared, uri, None).await
+}
+
+/// [`route_get`] with `Authorization: Bearer TOKEN` when `bearer` is given.
+pub async fn route_get_as(
+    shared: &callpulse::service::Shared,
+    uri: &str,
+    bearer: Option<&str>,
+) -> (axum::http::StatusCode, String) {
     use tower::ServiceExt as _;
+    let mut request = axum::http::Request::get(uri);
+    if let Some(token) = bearer {
+        request = request.header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
+    }
     let response = callpulse::service::http::router(shared.clone())
-        .oneshot(
-            axum::http::Request::get(uri)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
         .await
         .unwrap();
     let status = response.status();
