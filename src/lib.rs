@@ -42,8 +42,8 @@
 #![forbid(unsafe_code)]
 
 pub use callpulse_core::{
-    adapter, alert, codec, config, engine, event, intern, kpi, problem, record, reject, sim,
-    staffing, time,
+    adapter, alert, codec, colours, config, engine, event, intern, kpi, problem, record, reject,
+    sim, staffing, time,
 };
 
 pub mod cli;

@@ -4,7 +4,7 @@
 use callpulse::adapter::csv::Mapping;
 use callpulse::alert::profile::{Profile, BUILT_IN};
 use callpulse::config::BUILT_IN_PROFILE;
-use callpulse::config::{AgentNames, Config};
+use callpulse::config::{AgentNames, Config, Wallboard};
 use std::path::Path;
 
 #[test]
@@ -19,6 +19,9 @@ fn every_file_under_config_loads() {
             } else if entry.strip_prefix(&dir).unwrap().starts_with("agents") {
                 // Agents' display names, read by the live service (http.agent_names).
                 AgentNames::load(&entry).unwrap_or_else(|e| panic!("{e:?}"));
+            } else if entry.strip_prefix(&dir).unwrap().starts_with("wallboard") {
+                // The wallboard file: colour rules, flash and sound (http.wallboard).
+                Wallboard::load(&entry).unwrap_or_else(|e| panic!("{e:?}"));
             } else if entry.to_string_lossy().contains("mappings") {
                 // CSV column mappings, read by the csv input format.
                 Mapping::load(&entry).unwrap_or_else(|e| panic!("{e}"));

@@ -19,6 +19,7 @@
 //! | [`staffing`] | Erlang C: the agents a queue needs for 80 % within its threshold, from its live load |
 //! | [`record`] | a closed tally → a period record with every KPI |
 //! | [`alert`] | certification profile → alerts: pending → firing → resolved; Prometheus rules |
+//! | [`colours`] | the wallboard's colour rules per measure (profile or wallboard file) |
 //! | [`sim`] | a call-center simulator: built-in demo data (`simulate`, `demo`) |
 //! | [`config`] | TOML configuration validated into types |
 //! | [`problem`] | what every validator reports: problems with their keys (a leaf) |
@@ -29,6 +30,7 @@
 pub mod adapter;
 pub mod alert;
 pub mod codec;
+pub mod colours;
 pub mod config;
 pub mod engine;
 pub mod event;

@@ -11,6 +11,7 @@ mod limits;
 mod raw;
 mod service;
 mod tokens;
+mod wallboard;
 
 pub use agent_names::AgentNames;
 pub use alerts::{AlertsConfig, BUILT_IN_PROFILE};
@@ -21,6 +22,7 @@ pub use limits::Limits;
 pub use raw::RawConfig;
 pub use service::{HttpLimits, KafkaConfig, ServiceConfig, DEFAULT_LISTEN};
 pub use tokens::{sha256_hex, Token, TokenScope, Tokens};
+pub use wallboard::{OnNewAlert, Wallboard};
 // The error of `Config::load`, defined in the leaf module every validator shares.
 pub use crate::problem::{ConfigError, Problem};
 

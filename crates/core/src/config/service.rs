@@ -3,6 +3,7 @@
 
 use super::agent_names::AgentNames;
 use super::tokens::Tokens;
+use super::wallboard::Wallboard;
 use super::Checker;
 use crate::time::{Millis, SECOND};
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,8 @@ pub struct RawHttp {
     pub agent_names: String,
     /// Per-agent series on `/metrics` (`callpulse_agent_*{agent}`); off by default.
     pub agent_metrics: bool,
+    /// The wallboard file: colour rules, flash and sound; empty: none.
+    pub wallboard: String,
 }
 
 /// The documented default address of `/metrics`, the API and the wallboard.
@@ -74,6 +77,7 @@ impl Default for RawHttp {
             tls_key_file: String::new(),
             agent_names: String::new(),
             agent_metrics: false,
+            wallboard: String::new(),
         }
     }
 }
@@ -110,7 +114,7 @@ pub struct KafkaConfig {
 }
 
 /// The live service's own settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceConfig {
     pub listen: SocketAddr,
     /// The HTTP server's limits and TLS files.
@@ -130,6 +134,8 @@ pub struct ServiceConfig {
     pub agent_names: Option<AgentNames>,
     /// `http.agent_metrics`: per-agent series on `/metrics` (at most `limits.max_agents`).
     pub agent_metrics: bool,
+    /// The wallboard file of `http.wallboard`, read when the configuration is validated.
+    pub wallboard: Wallboard,
 }
 
 /// The limits of the HTTP server (docs/src/operator/security.md, "HTTP limits").
@@ -235,10 +241,20 @@ pub(super) fn service(c: &mut Checker, h: &RawHttp, s: &RawService) -> ServiceCo
             None
         }
     });
+    let wallboard = path(&h.wallboard).map_or_else(Wallboard::default, |file| {
+        Wallboard::load(&file).unwrap_or_else(|problems| {
+            for p in problems {
+                let what = format!("{}: {}: {}", file.display(), p.key, p.message);
+                c.problem("http.wallboard", what);
+            }
+            Wallboard::default()
+        })
+    });
     ServiceConfig {
         listen,
         tokens,
         agent_names,
+        wallboard,
         agent_metrics: h.agent_metrics,
         http: http_limits(c, h),
         keep_intervals: c.duration("service.keep_intervals", &s.keep_intervals, 0),
@@ -293,6 +309,27 @@ fn http_limits(c: &mut Checker, h: &RawHttp) -> HttpLimits {
 #[cfg(test)]
 mod tests {
     use super::super::Config;
+
+    #[test]
+    fn the_wallboard_file_is_read_with_the_config_and_its_problems_name_the_key() {
+        assert_eq!(Config::default().service.wallboard, Default::default());
+        // No tempfile crate here: a file of this process's own in the temporary folder.
+        let file = std::env::temp_dir().join(format!("callpulse-wb-{}.toml", std::process::id()));
+        std::fs::write(&file, "[on_new_alert]\nflash = true\n").unwrap();
+        let text = format!("[http]\nwallboard = {:?}\n", file.display().to_string());
+        let c = Config::parse(&text, "t.toml").unwrap();
+        assert!(c.service.wallboard.on_new_alert.flash);
+        std::fs::write(&file, "[[colours.waiting]]\nbelow = 5\ncolour = \"pink\"\n").unwrap();
+        let err = Config::parse(&text, "t.toml").unwrap_err();
+        assert_eq!(err.problems[0].key, "http.wallboard");
+        assert!(
+            err.problems[0].message.ends_with("colours.waiting[0].colour: must be one of green, amber, red, blue, grey, got \"pink\""),
+            "{err}"
+        );
+        let missing = Config::parse("[http]\nwallboard = \"/nonexistent/w.toml\"\n", "t.toml");
+        assert_eq!(missing.unwrap_err().problems[0].key, "http.wallboard");
+        std::fs::remove_file(&file).unwrap();
+    }
 
     #[test]
     fn http_limits_have_their_documented_defaults_and_bad_values_are_named() {

@@ -4,6 +4,7 @@
 //! once with its key, like the configuration.
 
 use super::measure::{Measure, ScopeKind, Sums, WindowKind};
+use crate::colours::ColourRules;
 use crate::config::BUILT_IN_PROFILE;
 use crate::kpi::definition::{ServiceLevelDefinition, ShortAbandons};
 use crate::problem::{ConfigError, Problem};
@@ -174,6 +175,8 @@ pub struct Profile {
     pub name_zh: String,
     pub name_en: String,
     pub criteria: Vec<Criterion>,
+    /// The wallboard's colour rules per measure (`[[colours.MEASURE]]`), none by default.
+    pub colours: ColourRules,
 }
 
 impl Profile {

@@ -3,6 +3,7 @@
 
 use super::{Band, Comparison, Criterion, Limits, Profile, Severity};
 use crate::alert::measure::{Measure, ScopeKind, WindowKind};
+use crate::colours::{self, RawColours};
 use crate::kpi::definition::{
     Abandons, Callbacks, FlowOuts, ServiceLevelDefinition, ShortAbandons,
 };
@@ -17,6 +18,9 @@ pub(super) struct RawProfile {
     profile: RawHead,
     #[serde(default)]
     criteria: Vec<RawCriterion>,
+    /// The wallboard's colour rules ([`crate::colours`]).
+    #[serde(default)]
+    colours: RawColours,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +126,7 @@ impl RawProfile {
             name_zh: h.name_zh,
             name_en: h.name_en,
             criteria,
+            colours: colours::validate(self.colours, "profile", p.0),
         }
     }
 }

@@ -280,3 +280,22 @@ fn a_stated_short_abandon_must_be_the_one_the_engine_counts() {
     let p = Profile::parse(ONE, "t.toml").unwrap();
     assert!(p.check_short_abandon(Some(3_000)).is_empty());
 }
+
+#[test]
+fn a_profile_carries_colour_rules_checked_with_their_keys_and_the_built_in_has_none() {
+    use crate::colours::{Colour, Shown};
+    let with = format!(
+        "{ONE}\n[[colours.service_level]]\nbelow = 0.7\ncolour = \"red\"\n\
+         [[colours.service_level]]\nbelow = 0.8\ncolour = \"amber\"\n"
+    );
+    let p = Profile::parse(&with, "t.toml").unwrap();
+    assert_eq!(
+        p.colours.colour(Shown::ServiceLevel, 0.75),
+        Some(Colour::Amber)
+    );
+    assert_eq!(p.colours.colour(Shown::ServiceLevel, 0.8), None);
+    let bad = format!("{ONE}\n[[colours.service_level]]\nbelow = 80\ncolour = \"red\"\n");
+    let err = Profile::parse(&bad, "t.toml").unwrap_err();
+    assert_eq!(err.problems[0].key, "colours.service_level[0].below");
+    assert!(Profile::load(BUILT_IN_PROFILE).unwrap().colours.is_empty());
+}
