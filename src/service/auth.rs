@@ -96,19 +96,7 @@ enum Need {
 fn need(path: &str) -> Need {
     match path {
         "/healthz" | "/readyz" | "/" => Need::Open,
-        p if [
-            wallboard::CSS_PATH,
-            wallboard::JS_PATH,
-            wallboard::AUTH_JS_PATH,
-            wallboard::CALLBACKS_JS_PATH,
-            wallboard::CALLBACKS_CSS_PATH,
-            wallboard::AGENTS_JS_PATH,
-            wallboard::AGENTS_CSS_PATH,
-        ]
-        .contains(&p) =>
-        {
-            Need::Open
-        }
+        p if wallboard::asset(p).is_some() => Need::Open,
         "/metrics" => Need::Scope {
             scope: TokenScope::Read,
             all_queues: true,
@@ -207,15 +195,8 @@ mod tests {
 
     #[test]
     fn only_the_probes_and_the_compiled_in_page_are_open() {
-        for open in [
-            "/healthz",
-            "/readyz",
-            "/",
-            wallboard::JS_PATH,
-            wallboard::CSS_PATH,
-            wallboard::AGENTS_JS_PATH,
-            wallboard::AGENTS_CSS_PATH,
-        ] {
+        let assets = wallboard::ASSETS.iter().map(|a| a.path);
+        for open in ["/healthz", "/readyz", "/"].into_iter().chain(assets) {
             assert_eq!(need(open), Need::Open, "{open}");
         }
         for closed in [

@@ -6,9 +6,11 @@
 //! Every event is one [`Board`]: the `/api/v1/kpis` snapshot (same code), the trend of the
 //! last hour per queue (5-minute buckets of the live minute windows), the running profile's
 //! targets per queue (threshold, at-risk band, minimum volume: the page colours nothing by
-//! itself), the active alerts as `/api/v1/alerts` shows them, and the callback list's oldest
-//! callers per queue (`/api/v1/callbacks`). `/api/v1/board` answers the
-//! same payload once, which the page reads at load before the stream's first event.
+//! itself), the active alerts as `/api/v1/alerts` shows them, the callback list's oldest
+//! callers per queue (`/api/v1/callbacks`), the colour rules per measure and whether a new
+//! alert flashes or sounds (the profile's `[[colours.*]]` and the `http.wallboard` file).
+//! `/api/v1/board` answers the same payload once, which the page reads at load before the
+//! stream's first event.
 //!
 //! The page's HTML, CSS and JS are compiled into the binary and served under a
 //! Content-Security-Policy that allows nothing from elsewhere.
@@ -19,6 +21,8 @@ use super::callbacks;
 use super::kpis::{self, LiveWindow, ScopeKpis, Snapshot};
 use super::state::State;
 use crate::alert::{Comparison, Measure, Phase, Profile, ScopeKind, WindowKind};
+use crate::colours::ColourRules;
+use crate::config::OnNewAlert;
 use crate::engine::Scope;
 use crate::time::{Millis, MINUTE};
 use serde::Serialize;
@@ -26,27 +30,49 @@ use std::collections::BTreeMap;
 
 /// The page.
 pub const INDEX_HTML: &str = include_str!("wallboard/index.html");
-/// Its style sheet, at [`CSS_PATH`].
-pub const CSS: &str = include_str!("wallboard/wallboard.css");
-/// Its script, at [`JS_PATH`].
-pub const JS: &str = include_str!("wallboard/wallboard.js");
-pub const CSS_PATH: &str = "/wallboard/wallboard.css";
-pub const JS_PATH: &str = "/wallboard/wallboard.js";
-/// The callbacks panel's script and style sheet, at [`CALLBACKS_JS_PATH`] and
-/// [`CALLBACKS_CSS_PATH`].
-pub const CALLBACKS_JS: &str = include_str!("wallboard/callbacks.js");
-pub const CALLBACKS_CSS: &str = include_str!("wallboard/callbacks.css");
-pub const CALLBACKS_JS_PATH: &str = "/wallboard/callbacks.js";
-pub const CALLBACKS_CSS_PATH: &str = "/wallboard/callbacks.css";
-/// The script that asks for an access token when the API wants one, at [`AUTH_JS_PATH`].
-pub const AUTH_JS: &str = include_str!("wallboard/auth.js");
-pub const AUTH_JS_PATH: &str = "/wallboard/auth.js";
-/// The agents view's script and style (its own panel, `#agents`), at [`AGENTS_JS_PATH`] and
-/// [`AGENTS_CSS_PATH`].
-pub const AGENTS_JS: &str = include_str!("wallboard/agents.js");
-pub const AGENTS_JS_PATH: &str = "/wallboard/agents.js";
-pub const AGENTS_CSS: &str = include_str!("wallboard/agents.css");
-pub const AGENTS_CSS_PATH: &str = "/wallboard/agents.css";
+
+/// A file the page loads, compiled in: where it is served, its content type and its text.
+#[derive(Debug)]
+pub struct Asset {
+    pub path: &'static str,
+    pub content_type: &'static str,
+    pub body: &'static str,
+}
+
+const CSS_TYPE: &str = "text/css; charset=utf-8";
+const JS_TYPE: &str = "text/javascript; charset=utf-8";
+
+/// `src/service/wallboard/FILE`, served at `/wallboard/FILE`.
+macro_rules! asset {
+    ($file:literal, $type:expr) => {
+        Asset {
+            path: concat!("/wallboard/", $file),
+            content_type: $type,
+            body: include_str!(concat!("wallboard/", $file)),
+        }
+    };
+}
+
+/// Every file the page loads: the board's style and script; `auth.js`, which asks for an
+/// access token when the API wants one; the callbacks panel; the agents view (`?view=agents`);
+/// the colour rules; the new-alert signal.
+pub const ASSETS: [Asset; 10] = [
+    asset!("wallboard.css", CSS_TYPE),
+    asset!("wallboard.js", JS_TYPE),
+    asset!("auth.js", JS_TYPE),
+    asset!("callbacks.js", JS_TYPE),
+    asset!("callbacks.css", CSS_TYPE),
+    asset!("agents.js", JS_TYPE),
+    asset!("agents.css", CSS_TYPE),
+    asset!("colours.js", JS_TYPE),
+    asset!("signal.js", JS_TYPE),
+    asset!("signal.css", CSS_TYPE),
+];
+
+/// The asset served at `path`.
+pub fn asset(path: &str) -> Option<&'static Asset> {
+    ASSETS.iter().find(|a| a.path == path)
+}
 
 /// Nothing from another origin, no inline script or style, no plugin, no frame around it.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
@@ -90,6 +116,10 @@ pub struct Board<'a> {
     /// The callback list, as `/api/v1/callbacks` shows it, with the oldest
     /// [`callbacks::BOARD_ENTRIES`] callers of each queue.
     pub callbacks: callbacks::Callbacks,
+    /// Colour rules per measure: the wallboard file's (`http.wallboard`) over the profile's.
+    pub colours: ColourRules,
+    /// What the page does when an alert starts firing while it is open.
+    pub on_new_alert: OnNewAlert,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -290,6 +320,11 @@ pub fn board(state: &State, window: LiveWindow) -> Board<'_> {
         // Every queue, numbers in full: what a viewer does not see is taken out by
         // `visible::board`.
         callbacks: callbacks::list(state, &Grant::default(), None, callbacks::BOARD_ENTRIES),
+        colours: {
+            let file = &state.config.service.wallboard;
+            profile.map_or_else(|| file.colours.clone(), |p| file.colours.over(&p.colours))
+        },
+        on_new_alert: state.config.service.wallboard.on_new_alert,
     }
 }
 

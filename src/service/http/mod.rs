@@ -59,15 +59,14 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
     let tokens = shared.lock().config.service.tokens.clone();
     let max_streams = shared.lock().config.service.http.max_streams;
     let changes = shared.lock().changes();
-    let router = Router::new()
+    let assets = wallboard::ASSETS.iter().fold(Router::new(), |r, a| {
+        r.route(
+            a.path,
+            get(move || async move { asset(a.content_type, a.body) }),
+        )
+    });
+    let router = assets
         .route("/", get(page))
-        .route(wallboard::CSS_PATH, get(css))
-        .route(wallboard::JS_PATH, get(js))
-        .route(wallboard::AUTH_JS_PATH, get(auth_js))
-        .route(wallboard::CALLBACKS_JS_PATH, get(callbacks_js))
-        .route(wallboard::CALLBACKS_CSS_PATH, get(callbacks_css))
-        .route(wallboard::AGENTS_JS_PATH, get(agents_js))
-        .route(wallboard::AGENTS_CSS_PATH, get(agents_css))
         .route("/api/v1/agents", get(agents::agents_json))
         .route("/api/v1/board", get(board_json))
         .route("/api/v1/stream", get(stream))
@@ -150,34 +149,6 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 async fn page() -> Response {
     asset("text/html; charset=utf-8", wallboard::INDEX_HTML)
-}
-
-async fn css() -> Response {
-    asset("text/css; charset=utf-8", wallboard::CSS)
-}
-
-async fn js() -> Response {
-    asset("text/javascript; charset=utf-8", wallboard::JS)
-}
-
-async fn callbacks_js() -> Response {
-    asset("text/javascript; charset=utf-8", wallboard::CALLBACKS_JS)
-}
-
-async fn callbacks_css() -> Response {
-    asset("text/css; charset=utf-8", wallboard::CALLBACKS_CSS)
-}
-
-async fn auth_js() -> Response {
-    asset("text/javascript; charset=utf-8", wallboard::AUTH_JS)
-}
-
-async fn agents_js() -> Response {
-    asset("text/javascript; charset=utf-8", wallboard::AGENTS_JS)
-}
-
-async fn agents_css() -> Response {
-    asset("text/css; charset=utf-8", wallboard::AGENTS_CSS)
 }
 
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {

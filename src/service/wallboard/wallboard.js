@@ -53,6 +53,8 @@ const I18N = {
     judged: "规则窗口",
     target: "目标",
     definition: "口径",
+    colour_rule: "颜色规则",
+    legend_rules: "带颜色规则的数字按规则着色（见提示）",
     legend: "颜色：绿=达标 · 黄=临界（阈值回差带内）· 红=未达标 · 白=量不足不评",
     other: "English",
     html_lang: "zh-CN",
@@ -104,6 +106,8 @@ const I18N = {
     judged: "judged over",
     target: "target",
     definition: "definition",
+    colour_rule: "colour rule",
+    legend_rules: "figures with colour rules are coloured by them (see their tooltip)",
     legend: "Colours: green met · amber at risk (within the hysteresis band) · red breached · white volume too low to judge",
     other: "中文",
     html_lang: "en",
@@ -195,9 +199,13 @@ function svg(tag, attrs) {
   return e;
 }
 
-// A figure: label, value, optional sub-line; `state` colours it.
+// A figure: label, value, optional sub-line; `state` colours it, unless a colour rule
+// (`opts.colour`, from colours.js) does, which its tooltip names.
 function fig(key, value, state, opts = {}) {
-  return el("div", { class: "fig" + (opts.big ? " big" : ""), "data-measure": key, "data-state": state, title: opts.title },
+  const c = opts.colour;
+  const rule = c ? `${T().colour_rule} ${c.n} (${c.source}): ${c.text}` : null;
+  const title = [opts.title, rule].filter(Boolean).join(" · ") || null;
+  return el("div", { class: "fig" + (opts.big ? " big" : ""), "data-measure": key, "data-state": state, "data-colour": c && c.colour, title },
     el("span", { class: "k" }, opts.label || T()[key] || key),
     el("span", { class: "v" }, value),
     opts.sub ? el("span", { class: "sub" }, opts.sub) : null);
@@ -221,8 +229,13 @@ function judged(scope, measure, targets, opts = {}) {
   const parts = [t ? `${t.criterion} · ${T().judged} ${t.window}` : null,
     definition ? `${T().definition}: ${definition}` : null].filter(Boolean);
   const title = parts.length ? parts.join(" · ") : null;
-  return [fig(measure, fmt(measure, value), state, { ...opts, sub, title }), state];
+  // Too few calls for the target to judge: no rule colours the figure either.
+  const colour = t && volume < t.min_volume ? null : callpulseColours.pick(board, measure, value);
+  return [fig(measure, fmt(measure, value), state, { ...opts, sub, title, colour }), state];
 }
+
+// A figure without a target: coloured by its rules only.
+const ruled = (measure, value) => ({ colour: callpulseColours.pick(board, measure, value) });
 
 // The last hour: offered as bars, service level as a line, the target as a dashed line.
 function sparkline(points, target) {
@@ -301,7 +314,8 @@ function queueTile(q) {
       fig("agents_needed", staffing.agents_needed ?? "–", staffing.gap > 0 ? "breach" : "none",
         { sub: `${T().agents_staffed} ${staffing.agents_staffed ?? "–"} · ${T().gap} ${staffing.gap ?? "–"}` }));
   }
-  return el("section", { class: "tile" + (firing ? " alerting" : ""), "data-queue": q.queue, "data-state": state },
+  const flash = callpulseSignal.tileFlashing(board, q.queue) ? " flash" : "";
+  return el("section", { class: "tile" + (firing ? " alerting" : "") + flash, "data-queue": q.queue, "data-state": state },
     el("h2", {}, el("span", { class: "name" }, q.queue), el("span", { class: "badge" }, T()[state])),
     el("div", { class: "hero" }, sl,
       el("div", { class: "trend" }, el("span", { class: "k" }, T().trend), sparkline(tr, targets.service_level))),
@@ -309,10 +323,10 @@ function queueTile(q) {
     el("div", { class: "figures" },
       ar, asa,
       fig("offered", String(q.offered), "none", { sub: `${T().answered} ${q.answered} · ${T().abandoned} ${q.abandoned}` }),
-      fig("waiting", String(q.waiting), q.waiting > 0 ? "idle" : "none"),
-      fig("longest_wait", clock(q.longest_wait_seconds), "none"),
+      fig("waiting", String(q.waiting), q.waiting > 0 ? "idle" : "none", ruled("waiting", q.waiting)),
+      fig("longest_wait", clock(q.longest_wait_seconds), "none", ruled("longest_wait_seconds", q.longest_wait_seconds)),
       fig("agents_available", `${q.agents_available} / ${q.agents_on_call}`, "none",
-        { label: `${T().agents_available} / ${T().agents_on_call}` })),
+        { label: `${T().agents_available} / ${T().agents_on_call}`, ...ruled("agents_available", q.agents_available) })),
     staff);
 }
 
@@ -335,9 +349,10 @@ function centerTile(c) {
       todaySl,
       fig("offered", String(c.offered), "none", { sub: `${T().answered} ${c.answered} · ${T().abandoned} ${c.abandoned}` }),
       today ? fig("offered_today", String(today.offered), "none", { label: `${T().offered} · ${T().today}`, sub: `${T().answered} ${today.answered}` }) : null,
-      fig("waiting", String(c.waiting), "none"),
-      fig("longest_wait", clock(c.longest_wait_seconds), "none"),
-      fig("agents_available", `${c.agents_available} / ${c.agents_on_call}`, "none", { label: `${T().agents_available} / ${T().agents_on_call}` }),
+      fig("waiting", String(c.waiting), "none", ruled("waiting", c.waiting)),
+      fig("longest_wait", clock(c.longest_wait_seconds), "none", ruled("longest_wait_seconds", c.longest_wait_seconds)),
+      fig("agents_available", `${c.agents_available} / ${c.agents_on_call}`, "none",
+        { label: `${T().agents_available} / ${T().agents_on_call}`, ...ruled("agents_available", c.agents_available) }),
       av),
     comps);
 }
@@ -361,7 +376,7 @@ function banners() {
   const num = (a, x) => x == null ? "–" : a.threshold <= 1 ? pct(x) : secs(x);
   const attrs = (a, cls) => ({ class: cls, "data-criterion": a.criterion, "data-clause": a.clause, "data-state": a.state, "data-queue": a.name ?? "" });
   // One banner per firing alert; the pending ones (still in their hold time) on one line.
-  const banners = firing.map((a) => el("div", attrs(a, "banner firing"),
+  const banners = firing.map((a) => el("div", attrs(a, "banner firing" + (callpulseSignal.flashing(a) ? " flash" : "")),
     el("span", { class: "state" }, T().firing),
     el("span", { class: "clause" }, `${T().clause} ${a.clause}`),
     el("span", { class: "what" }, `${name(a)} — ${where(a)}`),
@@ -381,7 +396,8 @@ function render() {
   document.title = `callpulse · ${t.title}`;
   document.getElementById("title").textContent = t.title;
   document.getElementById("lang").textContent = t.other;
-  document.getElementById("legend").textContent = t.legend;
+  const ruled = board && board.colours && Object.keys(board.colours).length > 0;
+  document.getElementById("legend").textContent = t.legend + (ruled ? " · " + t.legend_rules : "");
   const c = document.getElementById("conn");
   c.dataset.conn = conn;
   c.textContent = t[conn];
@@ -398,10 +414,12 @@ function render() {
   document.getElementById("center").replaceChildren(...(k.center ? [centerTile(k.center)] : []));
   document.getElementById("tiles").replaceChildren(...k.queues.map(queueTile));
   callpulseCallbacks.render(board, lang());
+  callpulseSignal.render(board, lang());
 }
 
 let received = 0;
 function take(b) {
+  callpulseSignal.take(b);
   board = b;
   lastData = Date.now();
   received += 1;

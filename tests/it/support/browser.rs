@@ -155,6 +155,19 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
+    /// Clicks the element `selector` finds, as the viewer would: the click counts as a user
+    /// gesture (what a browser asks before it lets a page play sound).
+    pub(crate) fn click(&mut self, selector: &str) {
+        let r = self.call(
+            "Runtime.evaluate",
+            serde_json::json!({
+                "expression": format!("document.querySelector({selector:?}).click()"),
+                "userGesture": true,
+            }),
+        );
+        assert!(r.get("exceptionDetails").is_none(), "{selector}: {r}");
+    }
+
     /// The page's DOM as HTML.
     pub(crate) fn html(&mut self) -> String {
         self.eval("document.documentElement.outerHTML")

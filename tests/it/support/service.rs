@@ -397,6 +397,16 @@ impl Followed {
     /// Starts callpulse following a file that holds `lines`, with `profile` (TOML text) and
     /// `alerts` added to its `[alerts]` section (receivers, intervals, labels).
     pub fn start(profile: &str, alerts: &str, lines: &[String]) -> Followed {
+        Followed::start_with(profile, alerts, lines, &[])
+    }
+
+    /// [`Followed::start`] with more settings in the environment.
+    pub fn start_with(
+        profile: &str,
+        alerts: &str,
+        lines: &[String],
+        envs: &[(&str, &str)],
+    ) -> Followed {
         let dir = tempfile::tempdir().unwrap();
         let path = |f: &str| dir.path().join(f).display().to_string();
         std::fs::write(dir.path().join("profile.toml"), profile).unwrap();
@@ -417,7 +427,7 @@ impl Followed {
             ),
         )
         .unwrap();
-        let service = Service::follow_configured(&config, &events, &[]);
+        let service = Service::follow_configured(&config, &events, envs);
         Followed {
             service,
             events,

@@ -1,6 +1,7 @@
 //! What the wallboard tests share: the shape every board has, and small helpers (JSON, the
-//! wall clock, polling with a deadline).
+//! wall clock, polling with a deadline, calls answered or abandoned at once).
 
+use crate::support::lines::{abandoned, answered, offered};
 use callpulse::time::rfc3339;
 use serde_json::Value;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -103,4 +104,34 @@ pub(crate) fn check_board(b: &Value) -> Vec<String> {
         );
     }
     queues
+}
+
+/// `n` calls of `queue` offered at `at` (ms) and answered 5 s later (within 20 s).
+pub(crate) fn quick_calls(queue: &str, first: usize, n: usize, at: i64) -> Vec<(i64, String)> {
+    (first..first + n)
+        .flat_map(|i| {
+            let call = format!("{queue}-{i}");
+            [
+                (at, offered(&utc(at), &call, queue)),
+                (at + 5_000, answered(&utc(at + 5_000), &call)),
+            ]
+        })
+        .collect()
+}
+
+pub(crate) fn in_order(mut lines: Vec<(i64, String)>) -> Vec<String> {
+    lines.sort_by_key(|(at, _)| *at);
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+/// `n` calls of `queue` offered at `at` (ms) and abandoned 1 s later, in order.
+pub(crate) fn quick_abandons(queue: &str, n: usize, at: i64) -> Vec<String> {
+    let lines = (0..n).flat_map(|i| {
+        let call = format!("{queue}-gone-{i}");
+        [
+            (at, offered(&utc(at), &call, queue)),
+            (at + 1_000, abandoned(&utc(at + 1_000), &call)),
+        ]
+    });
+    in_order(lines.collect())
 }

@@ -4,7 +4,6 @@
 use super::board::*;
 use super::dom::*;
 use crate::support::browser::*;
-use crate::support::lines::{abandoned, answered, offered};
 use crate::support::profiles::SERVICE_LEVEL_15M;
 use crate::support::service::{append_lines as append, Followed};
 use serde_json::Value;
@@ -47,24 +46,6 @@ impl Board {
     }
 }
 
-/// `n` calls of `queue` offered at `at` (ms) and answered 5 s later (within 20 s).
-fn quick_calls(queue: &str, first: usize, n: usize, at: i64) -> Vec<(i64, String)> {
-    (first..first + n)
-        .flat_map(|i| {
-            let call = format!("{queue}-{i}");
-            [
-                (at, offered(&utc(at), &call, queue)),
-                (at + 5_000, answered(&utc(at + 5_000), &call)),
-            ]
-        })
-        .collect()
-}
-
-fn in_order(mut lines: Vec<(i64, String)>) -> Vec<String> {
-    lines.sort_by_key(|(at, _)| *at);
-    lines.into_iter().map(|(_, l)| l).collect()
-}
-
 #[test]
 fn chromium_shows_new_values_and_an_alert_banner_with_its_clause_when_a_queue_breaches() {
     let Some(mut browser) = Browser::launch(1920, 1080) else {
@@ -98,17 +79,10 @@ fn chromium_shows_new_values_and_an_alert_banner_with_its_clause_when_a_queue_br
 
     // Six calls of `south` abandoned after 1 s: 4 of 10 within the threshold, 40 %. Stamped
     // 2 s ahead of the wall clock: the idle follower's watermark is at the wall clock.
-    let t1 = now_ms() + 2_000;
-    let more: Vec<(i64, String)> = (0..6)
-        .flat_map(|i| {
-            let call = format!("south-late-{i}");
-            [
-                (t1, offered(&utc(t1), &call, "south")),
-                (t1 + 1_000, abandoned(&utc(t1 + 1_000), &call)),
-            ]
-        })
-        .collect();
-    append(&center.events, &in_order(more));
+    append(
+        &center.events,
+        &quick_abandons("south", 6, now_ms() + 2_000),
+    );
     poll("the appended calls", WAIT, || {
         (center.queue("south")["offered"] == 10).then_some(())
     });

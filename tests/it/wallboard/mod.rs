@@ -17,5 +17,7 @@ mod breach;
 // Reading the page a browser shows: tiles, values, states, the banner.
 mod dom;
 mod page;
+// Colour rules and the new-alert signal.
+mod rules;
 mod stream;
 mod targets;
