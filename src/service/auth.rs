@@ -104,6 +104,8 @@ fn need(path: &str) -> Need {
             wallboard::CALLBACKS_CSS_PATH,
             wallboard::AGENTS_JS_PATH,
             wallboard::AGENTS_CSS_PATH,
+            wallboard::TREND_JS_PATH,
+            wallboard::TREND_CSS_PATH,
         ]
         .contains(&p) =>
         {
@@ -215,6 +217,8 @@ mod tests {
             wallboard::CSS_PATH,
             wallboard::AGENTS_JS_PATH,
             wallboard::AGENTS_CSS_PATH,
+            wallboard::TREND_JS_PATH,
+            wallboard::TREND_CSS_PATH,
         ] {
             assert_eq!(need(open), Need::Open, "{open}");
         }

@@ -47,6 +47,12 @@ pub const AGENTS_JS: &str = include_str!("wallboard/agents.js");
 pub const AGENTS_JS_PATH: &str = "/wallboard/agents.js";
 pub const AGENTS_CSS: &str = include_str!("wallboard/agents.css");
 pub const AGENTS_CSS_PATH: &str = "/wallboard/agents.css";
+/// The 24-hour service-level chart and today's comparison on each tile, from
+/// `/api/v1/trend` ([`super::trend`]), at [`TREND_JS_PATH`] and [`TREND_CSS_PATH`].
+pub const TREND_JS: &str = include_str!("wallboard/trend.js");
+pub const TREND_JS_PATH: &str = "/wallboard/trend.js";
+pub const TREND_CSS: &str = include_str!("wallboard/trend.css");
+pub const TREND_CSS_PATH: &str = "/wallboard/trend.css";
 
 /// Nothing from another origin, no inline script or style, no plugin, no frame around it.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \

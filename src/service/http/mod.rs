@@ -68,6 +68,8 @@ pub fn router_until(shared: Shared, stop: Shutdown) -> Router {
         .route(wallboard::CALLBACKS_CSS_PATH, get(callbacks_css))
         .route(wallboard::AGENTS_JS_PATH, get(agents_js))
         .route(wallboard::AGENTS_CSS_PATH, get(agents_css))
+        .route(wallboard::TREND_JS_PATH, get(trend_js))
+        .route(wallboard::TREND_CSS_PATH, get(trend_css))
         .route("/api/v1/agents", get(agents::agents_json))
         .route("/api/v1/board", get(board_json))
         .route("/api/v1/stream", get(stream))
@@ -178,6 +180,14 @@ async fn agents_js() -> Response {
 
 async fn agents_css() -> Response {
     asset("text/css; charset=utf-8", wallboard::AGENTS_CSS)
+}
+
+async fn trend_js() -> Response {
+    asset("text/javascript; charset=utf-8", wallboard::TREND_JS)
+}
+
+async fn trend_css() -> Response {
+    asset("text/css; charset=utf-8", wallboard::TREND_CSS)
 }
 
 async fn metrics_text(AxumState(app): AxumState<App>) -> Response {

@@ -41,6 +41,8 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
         ("/wallboard/callbacks.css", "text/css; charset=utf-8"),
         ("/wallboard/agents.js", "text/javascript; charset=utf-8"),
         ("/wallboard/agents.css", "text/css; charset=utf-8"),
+        ("/wallboard/trend.js", "text/javascript; charset=utf-8"),
+        ("/wallboard/trend.css", "text/css; charset=utf-8"),
     ] {
         let (code, h, body) = get_with_headers(
             &format!("{}{path}", demo.base),
@@ -76,7 +78,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
         }
     }
     let (_, _, html) = get_with_headers(&format!("{}/", demo.base), &[]);
-    for script in ["auth", "callbacks", "wallboard", "agents"] {
+    for script in ["auth", "callbacks", "trend", "wallboard", "agents"] {
         assert!(
             html.contains(&format!(
                 r#"<script src="/wallboard/{script}.js" defer></script>"#
@@ -84,7 +86,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
             "the scripts are files: the CSP forbids inline script"
         );
     }
-    assert_eq!(html.matches("<script").count(), 4);
+    assert_eq!(html.matches("<script").count(), 5);
     assert!(!html.contains("style="), "no inline style either");
     // The board is the stream's payload, once.
     let (code, h, body) =

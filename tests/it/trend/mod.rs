@@ -2,6 +2,8 @@
 //! share of intervals that met the target, and today against the same weekday last week read
 //! back from the evidence store the service wrote it to (or `null`: no history).
 
+mod chart;
+
 use crate::support::browser::Browser;
 use crate::support::live::{at, json, now_ms, poll};
 use crate::support::service::{append_lines, Service};
