@@ -1,56 +1,15 @@
 //! The wallboard's 24-hour service-level chart (`trend.js`), in headless Chromium against a
 //! live service in Asia/Shanghai: a dot per interval with calls, the missed ones marked, the
 //! interval not final hollow, the target line at the target, hour labels in the center's zone
-//! (not the browser's), both languages; and a tile that stands when the trend has no points or
-//! is refused.
+//! (not the browser's), both languages.
 
+use super::{calls_waiting, BEFORE_LOAD, ZONE};
 use crate::support::browser::Browser;
-use crate::support::live::{at, interval_start, json, now_ms, poll};
+use crate::support::live::{interval_start, json, now_ms, poll};
 use crate::support::service::{append_lines, Service};
 use callpulse::time::{HOUR, MINUTE};
 use chrono::{DateTime, FixedOffset, Timelike};
 use serde_json::Value;
-
-const ZONE: &str = "Asia/Shanghai";
-
-/// Calls of `queue` offered at `t`, `t + 1 s`, …, one per wait: answered after that many
-/// seconds.
-fn calls(queue: &str, prefix: &str, t: i64, waits: &[i64]) -> Vec<String> {
-    waits
-        .iter()
-        .enumerate()
-        .flat_map(|(i, wait_s)| {
-            let (call, start) = (format!("{queue}-{prefix}{i}"), t + i as i64 * 1_000);
-            [
-                format!(
-                    r#"{{"type":"call.offered","ts":"{}","call_id":"{call}","queue":"{queue}"}}"#,
-                    at(start)
-                ),
-                format!(
-                    r#"{{"type":"call.answered","ts":"{}","call_id":"{call}","agent_id":"a"}}"#,
-                    at(start + wait_s * 1_000)
-                ),
-            ]
-        })
-        .collect()
-}
-
-/// Records the page's errors (`window.__errors`), and, on a page loaded with `?refuse=CODE`,
-/// answers `/api/v1/trend` with that status: no configuration of a real service refuses the
-/// trend while it serves the board, but a proxy in front of it, or an older service, can.
-const BEFORE_LOAD: &str = r#"
-window.__errors = [];
-addEventListener("error", (e) => window.__errors.push(String(e.message)));
-addEventListener("unhandledrejection", (e) => window.__errors.push(String(e.reason)));
-const refuse = new URLSearchParams(location.search).get("refuse");
-if (refuse) {
-  const real = window.fetch.bind(window);
-  window.fetch = (url, init) => String(url).startsWith("/api/v1/trend")
-    ? Promise.resolve(new Response('{"error":"refused"}', { status: Number(refuse) }))
-        .finally(() => { window.__refused = (window.__refused || 0) + 1; })
-    : real(url, init);
-}
-"#;
 
 /// The labels the chart must show for a chart drawn at `as_of`: every 6th hour of the
 /// center's zone strictly inside the span of 24 hours ending with the interval `as_of` is in
@@ -107,16 +66,16 @@ fn the_tile_charts_the_last_24_hours_per_interval_with_missed_and_not_final_ones
     ];
     let mut timed: Vec<(i64, Vec<String>)> = sales
         .iter()
-        .map(|(t, p, w)| (*t, calls("sales", p, *t, w)))
+        .map(|(t, p, w)| (*t, calls_waiting("sales", p, *t, w)))
         .collect();
     timed.extend(
         support
             .iter()
-            .map(|(t, k, w)| (*t, calls("support", &format!("k{k}-"), *t, w))),
+            .map(|(t, k, w)| (*t, calls_waiting("support", &format!("k{k}-"), *t, w))),
     );
     timed.push((
         now - 9 * MINUTE,
-        calls("support", "open", now - 9 * MINUTE, &[5, 30]),
+        calls_waiting("support", "open", now - 9 * MINUTE, &[5, 30]),
     ));
     timed.sort_by_key(|(t, _)| *t);
     for (_, l) in timed {
@@ -261,104 +220,4 @@ fn the_tile_charts_the_last_24_hours_per_interval_with_missed_and_not_final_ones
         browser.screenshot(&format!("trend24-{lang}-1600x1000.png"), 1600, 1000);
         browser.screenshot_of("#tiles", &format!("trend24-tiles-{lang}.png"));
     }
-}
-
-#[test]
-fn the_tiles_stand_when_the_trend_has_no_points_or_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let events = dir.path().join("events.jsonl");
-    std::fs::write(&events, "").unwrap();
-    let service = Service::start(
-        &["run", "--follow", events.to_str().unwrap()],
-        &[
-            ("CALLPULSE_ENGINE_TIMEZONE", ZONE),
-            ("CALLPULSE_SERVICE_IDLE_AFTER", "1s"),
-            ("CALLPULSE_INPUT_POLL_INTERVAL", "100ms"),
-        ],
-    );
-    let Some(mut browser) = Browser::launch(1280, 800) else {
-        return;
-    };
-    browser.before_load(BEFORE_LOAD);
-    // No call yet: the center's chart is drawn empty (its frame, the target, the hours) and
-    // says so.
-    poll(&service, "the idle clock", |last| {
-        let v = json(&service, "/api/v1/trend");
-        *last = v.to_string();
-        (!v["as_of"].is_null()).then_some(())
-    });
-    browser.goto(&format!("{}/?lang=en", service.base));
-    let center = r#"document.querySelector('[data-scope="center"] svg.trend24')"#;
-    browser.wait_for("the center's empty chart", &format!("!!{center}"));
-    assert_eq!(browser.eval(&format!("{center}.dataset.points")), "0");
-    assert_eq!(
-        browser.eval(&format!(
-            "{center}.querySelectorAll('circle, polyline').length"
-        )),
-        0
-    );
-    assert_eq!(
-        browser.eval(&format!("{center}.querySelector('text.empty').textContent")),
-        "no calls in the last 24 h"
-    );
-    assert_eq!(
-        browser.eval(&format!("{center}.querySelectorAll('line.target').length")),
-        1
-    );
-    assert_eq!(browser.eval("window.__errors.length"), 0);
-
-    // A call: a queue tile. Refused (403) or not found (404): no chart, no comparison, the
-    // tile's figures all there, no error.
-    let now = now_ms();
-    append_lines(&events, &calls("sales", "c", now - MINUTE, &[5]));
-    poll(&service, "the sales queue", |last| {
-        let v = json(&service, "/api/v1/kpis");
-        *last = v.to_string();
-        v["queues"]
-            .as_array()
-            .is_some_and(|q| !q.is_empty())
-            .then_some(())
-    });
-    for code in [403, 404] {
-        browser.goto(&format!("{}/?lang=en&refuse={code}", service.base));
-        browser.wait_for(
-            "the sales tile with its figures",
-            r#"document.querySelector('[data-queue="sales"] [data-measure="service_level"] .v').textContent.endsWith('%')"#,
-        );
-        browser.wait_for("the refused trend", "window.__refused >= 1");
-        let boards = browser.boards();
-        browser.wait_for(
-            "a board drawn after the refusal",
-            &format!("document.body.dataset.boards > {boards}"),
-        );
-        assert_eq!(
-            browser.eval(
-                "document.querySelectorAll('[data-part=trend24], [data-part=compare]').length"
-            ),
-            0,
-            "{code}"
-        );
-        for measure in [
-            "service_level",
-            "answer_rate",
-            "asa_seconds",
-            "offered",
-            "waiting",
-        ] {
-            assert_eq!(
-                browser.eval(&format!(
-                    "document.querySelectorAll('[data-queue=\"sales\"] [data-measure={measure}]').length"
-                )),
-                1,
-                "{code}: {measure}"
-            );
-        }
-        assert_eq!(browser.eval("window.__errors.length"), 0, "{code}");
-    }
-    // Answered again: the chart is back.
-    browser.goto(&format!("{}/?lang=en", service.base));
-    browser.wait_for(
-        "sales' chart",
-        r#"document.querySelector('[data-queue="sales"] svg.trend24')?.dataset.points === '1'"#,
-    );
 }
