@@ -87,7 +87,8 @@ pub struct Board<'a> {
     pub today: Option<ScopeKpis>,
     /// The center's availability today (clause 9.4.1), like each component's in `kpis`.
     pub availability_today: Option<f64>,
-    /// The last hour per queue and center-wide, oldest bucket first.
+    /// The last hour per queue and center-wide, oldest bucket first. The page no longer
+    /// draws it: each tile charts the last 24 hours of `/api/v1/trend` (`wallboard/trend.js`).
     pub trend: Trend,
     /// The profile's targets: `center` and per queue name.
     pub targets: Targets,
