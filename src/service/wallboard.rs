@@ -55,8 +55,9 @@ macro_rules! asset {
 
 /// Every file the page loads: the board's style and script; `auth.js`, which asks for an
 /// access token when the API wants one; the callbacks panel; the agents view (`?view=agents`);
-/// the colour rules; the new-alert signal.
-pub const ASSETS: [Asset; 10] = [
+/// the 24-hour chart and today's comparison on each tile, from `/api/v1/trend`
+/// ([`super::trend`]); the colour rules; the new-alert signal.
+pub const ASSETS: [Asset; 12] = [
     asset!("wallboard.css", CSS_TYPE),
     asset!("wallboard.js", JS_TYPE),
     asset!("auth.js", JS_TYPE),
@@ -64,6 +65,8 @@ pub const ASSETS: [Asset; 10] = [
     asset!("callbacks.css", CSS_TYPE),
     asset!("agents.js", JS_TYPE),
     asset!("agents.css", CSS_TYPE),
+    asset!("trend.js", JS_TYPE),
+    asset!("trend.css", CSS_TYPE),
     asset!("colours.js", JS_TYPE),
     asset!("signal.js", JS_TYPE),
     asset!("signal.css", CSS_TYPE),
@@ -107,7 +110,8 @@ pub struct Board<'a> {
     pub today: Option<ScopeKpis>,
     /// The center's availability today (clause 9.4.1), like each component's in `kpis`.
     pub availability_today: Option<f64>,
-    /// The last hour per queue and center-wide, oldest bucket first.
+    /// The last hour per queue and center-wide, oldest bucket first. The page no longer
+    /// draws it: each tile charts the last 24 hours of `/api/v1/trend` (`wallboard/trend.js`).
     pub trend: Trend,
     /// The profile's targets: `center` and per queue name.
     pub targets: Targets,

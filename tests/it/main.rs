@@ -82,7 +82,7 @@ mod service_http;
 mod service_levels;
 // `callpulse run` on a real Kafka-protocol broker: values, dead letters, offsets, groups.
 mod service_kafka;
-// /api/v1/trend: the last 24 hours, today's met share, today against last week's evidence.
+// /api/v1/trend: the last 24 hours, today's met share, last week's evidence; the tiles' 24-hour chart.
 mod trend;
 // Live staffing (Erlang C) of a followed file against the textbook formula computed here.
 mod staffing;

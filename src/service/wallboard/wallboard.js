@@ -23,11 +23,7 @@ const I18N = {
     answered: "接通",
     abandoned: "放弃",
     today: "今日",
-    last_week: "上周同日",
-    no_history: "无历史",
-    intervals_met: "达标时段",
     availability: "系统可用性（今日）",
-    trend: "近一小时（每5分钟）",
     live: "实时",
     connecting: "连接中…",
     reconnecting: "正在重新连接…",
@@ -76,11 +72,7 @@ const I18N = {
     answered: "Answered",
     abandoned: "Abandoned",
     today: "Today",
-    last_week: "same day last week",
-    no_history: "no history",
-    intervals_met: "intervals met",
     availability: "Availability today",
-    trend: "Last hour (5 min)",
     live: "live",
     connecting: "connecting…",
     reconnecting: "reconnecting…",
@@ -192,13 +184,6 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
-const SVG = "http://www.w3.org/2000/svg";
-function svg(tag, attrs) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
-  return e;
-}
-
 // A figure: label, value, optional sub-line; `state` colours it, unless a colour rule
 // (`opts.colour`, from colours.js) does, which its tooltip names.
 function fig(key, value, state, opts = {}) {
@@ -237,65 +222,10 @@ function judged(scope, measure, targets, opts = {}) {
 // A figure without a target: coloured by its rules only.
 const ruled = (measure, value) => ({ colour: callpulseColours.pick(board, measure, value) });
 
-// The last hour: offered as bars, service level as a line, the target as a dashed line.
-function sparkline(points, target) {
-  const W = 240, H = 60, n = Math.max(points.length, 1), step = W / n;
-  const s = svg("svg", { class: "spark", viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", role: "img" });
-  const max = Math.max(1, ...points.map((p) => p.offered));
-  points.forEach((p, i) => {
-    const h = (p.offered / max) * (H * 0.45);
-    if (h > 0) s.append(svg("rect", { class: "bar", x: i * step + 2, y: H - h, width: step - 4, height: h }));
-  });
-  const y = (v) => 3 + (1 - v) * (H - 6);
-  if (target) {
-    s.append(svg("line", { class: "target", x1: 0, x2: W, y1: y(target.threshold), y2: y(target.threshold) }));
-  }
-  let run = [];
-  const flush = () => {
-    if (run.length > 1) s.append(svg("polyline", { class: "sl", points: run.join(" ") }));
-    run = [];
-  };
-  points.forEach((p, i) => {
-    if (p.service_level == null) return flush();
-    const x = i * step + step / 2, yy = y(p.service_level);
-    run.push(`${x.toFixed(1)},${yy.toFixed(1)}`);
-    s.append(svg("circle", { class: "dot", cx: x.toFixed(1), cy: yy.toFixed(1), r: 2.4 }));
-  });
-  flush();
-  s.setAttribute("data-points", String(points.length));
-  return s;
-}
-
 // ---- rendering ----------------------------------------------------------------------------
 
 function alertsFor(name) {
   return ((board && board.alerts) || []).filter((a) => a.state === "firing" && a.scope === "queue" && a.name === name);
-}
-
-// Today against the same weekday last week and today's intervals that met the target, per
-// queue, from /api/v1/trend: fetched once a minute (last week is read from the evidence store),
-// drawn with each board.
-let trends = {};
-function fetchTrends() {
-  callpulseAuth.fetch("/api/v1/trend")
-    .then((r) => (r.ok ? r.json() : null))
-    .then((v) => {
-      if (!v) return;
-      trends = Object.fromEntries(v.scopes.map((s) => [s.queue ?? "", s]));
-      render();
-    })
-    .catch(() => {});
-}
-
-function comparison(queue) {
-  const s = trends[queue];
-  if (!s) return null;
-  const t = T();
-  const week = s.last_week ? pct(s.last_week.service_level) : t.no_history;
-  const met = s.today.intervals_judged
-    ? `${s.today.intervals_met}/${s.today.intervals_judged}` : "–";
-  return el("div", { class: "compare", "data-part": "compare", title: s.definition },
-    `${t.today} ${pct(s.today.service_level)} · ${t.last_week} ${week} · ${t.intervals_met} ${met}`);
 }
 
 function queueTile(q) {
@@ -306,7 +236,6 @@ function queueTile(q) {
   const firing = alertsFor(q.queue).length > 0;
   // A firing alert (judged over its own window) makes the tile breached whatever the figures.
   const state = firing ? "breach" : worst([s1, s2, s3]);
-  const tr = (board.trend.queues || {})[q.queue] || [];
   const staffing = q.staffing;
   const staff = el("div", { class: "staffing figures", "data-part": "staffing", hidden: !staffing });
   if (staffing) {
@@ -317,9 +246,8 @@ function queueTile(q) {
   const flash = callpulseSignal.tileFlashing(board, q.queue) ? " flash" : "";
   return el("section", { class: "tile" + (firing ? " alerting" : "") + flash, "data-queue": q.queue, "data-state": state },
     el("h2", {}, el("span", { class: "name" }, q.queue), el("span", { class: "badge" }, T()[state])),
-    el("div", { class: "hero" }, sl,
-      el("div", { class: "trend" }, el("span", { class: "k" }, T().trend), sparkline(tr, targets.service_level))),
-    comparison(q.queue),
+    el("div", { class: "hero" }, sl, callpulseTrend.compare(q.queue, lang())),
+    callpulseTrend.chart(q.queue, lang()),
     el("div", { class: "figures" },
       ar, asa,
       fig("offered", String(q.offered), "none", { sub: `${T().answered} ${q.answered} · ${T().abandoned} ${q.abandoned}` }),
@@ -354,6 +282,8 @@ function centerTile(c) {
       fig("agents_available", `${c.agents_available} / ${c.agents_on_call}`, "none",
         { label: `${T().agents_available} / ${T().agents_on_call}`, ...ruled("agents_available", c.agents_available) }),
       av),
+    callpulseTrend.compare("", lang()),
+    callpulseTrend.chart("", lang()),
     comps);
 }
 
@@ -476,8 +406,7 @@ setInterval(() => {
 }, 1000);
 
 render();
-setInterval(fetchTrends, 60000);
-fetchTrends();
+callpulseTrend.start(render);
 callpulseAuth.fetch(`/api/v1/board?window=${WINDOW}`)
   .then((r) => (r.ok ? r.json() : null))
   .then((b) => { if (b && !lastData) take(b); })

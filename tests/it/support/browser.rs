@@ -168,6 +168,39 @@ impl Browser {
         assert!(r.get("exceptionDetails").is_none(), "{selector}: {r}");
     }
 
+    /// Runs `script` in every page loaded from now on, before the page's own scripts (to
+    /// record errors, or to stand in for an answer no real service configuration gives).
+    pub(crate) fn before_load(&mut self, script: &str) {
+        self.call("Page.enable", serde_json::json!({}));
+        self.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({"source": script}),
+        );
+    }
+
+    /// A PNG of the element `selector` matches (its bounding box, at the current size) in
+    /// `<target>/wallboard-test/NAME`.
+    pub(crate) fn screenshot_of(&mut self, selector: &str, name: &str) -> PathBuf {
+        let rect = self.eval(&format!(
+            "(() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect(); \
+             return [r.x + scrollX, r.y + scrollY, r.width, r.height]; }})()"
+        ));
+        let n = |i: usize| rect[i].as_f64().unwrap();
+        let shot = self.call(
+            "Page.captureScreenshot",
+            serde_json::json!({"format": "png", "captureBeyondViewport": true,
+                "clip": {"x": n(0), "y": n(1), "width": n(2), "height": n(3), "scale": 1}}),
+        );
+        let png = STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .expect("the screenshot is base64");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+        let file = screenshots().join(name);
+        std::fs::write(&file, &png).unwrap();
+        eprintln!("screenshot: {}", file.display());
+        file
+    }
+
     /// The page's DOM as HTML.
     pub(crate) fn html(&mut self) -> String {
         self.eval("document.documentElement.outerHTML")

@@ -41,6 +41,8 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
         ("/wallboard/callbacks.css", "text/css; charset=utf-8"),
         ("/wallboard/agents.js", "text/javascript; charset=utf-8"),
         ("/wallboard/agents.css", "text/css; charset=utf-8"),
+        ("/wallboard/trend.js", "text/javascript; charset=utf-8"),
+        ("/wallboard/trend.css", "text/css; charset=utf-8"),
         ("/wallboard/colours.js", "text/javascript; charset=utf-8"),
         ("/wallboard/signal.js", "text/javascript; charset=utf-8"),
         ("/wallboard/signal.css", "text/css; charset=utf-8"),
@@ -82,6 +84,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
     for script in [
         "auth",
         "callbacks",
+        "trend",
         "colours",
         "signal",
         "wallboard",
@@ -94,7 +97,7 @@ fn the_wallboard_assets_are_built_in_with_their_types_and_a_policy_against_other
             "the scripts are files: the CSP forbids inline script"
         );
     }
-    assert_eq!(html.matches("<script").count(), 6);
+    assert_eq!(html.matches("<script").count(), 7);
     assert!(!html.contains("style="), "no inline style either");
     // The board is the stream's payload, once.
     let (code, h, body) =

@@ -39,6 +39,10 @@ fn chromium_renders_every_demo_queue_live_in_both_languages_and_says_when_it_rec
     let later = browser.eval("document.getElementById('asof').textContent");
     assert_ne!(shown_at, later, "the clock shown moves with the demo");
 
+    browser.wait_for(
+        "the 24-hour chart on every queue tile (from /api/v1/trend)",
+        "document.querySelectorAll('#tiles [data-part=trend24]').length === 3",
+    );
     let zh = browser.html();
     assert!(zh.contains(r#"<html lang="zh-CN""#), "{zh}");
     for text in [
@@ -64,9 +68,14 @@ fn chromium_renders_every_demo_queue_live_in_both_languages_and_says_when_it_rec
             ["met", "risk", "breach", "idle"].contains(&state.as_str()),
             "{q}: {state}"
         );
-        assert!(t.contains(r#"class="spark""#), "{q} has its sparkline");
-        assert!(t.contains(r#"data-points="12""#), "{q}: twelve points");
-        assert!(t.contains("<polyline"), "{q}: a service-level line");
+        assert!(
+            t.contains(r#"class="trend24""#),
+            "{q} has its 24-hour chart"
+        );
+        assert!(
+            t.contains("服务水平 近24小时"),
+            "{q}: the chart's title in Chinese"
+        );
         // The demo's queues have handled calls in the last 30 minutes: Erlang C gives the
         // agents needed, shown with the agents staffed.
         assert!(

@@ -2,6 +2,9 @@
 //! share of intervals that met the target, and today against the same weekday last week read
 //! back from the evidence store the service wrote it to (or `null`: no history).
 
+mod chart;
+mod degraded;
+
 use crate::support::browser::Browser;
 use crate::support::live::{at, json, now_ms, poll};
 use crate::support::service::{append_lines, Service};
@@ -12,9 +15,21 @@ use serde_json::Value;
 
 /// Calls of `queue` offered at `t`, `t + 1 s`, …, each answered after `wait_s` seconds.
 fn calls(queue: &str, prefix: &str, t: i64, n: usize, wait_s: i64) -> Vec<String> {
-    (0..n)
-        .flat_map(|i| {
-            let (call, start) = (format!("{prefix}{i}"), t + i as i64 * 1_000);
+    calls_waiting(queue, prefix, t, &vec![wait_s; n])
+}
+
+/// The zone of the wallboard tests: eight hours from UTC, not a multiple of the six hours
+/// between two labelled hours, so the browser's UTC would label other hours.
+pub(super) const ZONE: &str = "Asia/Shanghai";
+
+/// Calls of `queue` offered at `t`, `t + 1 s`, …, one per wait: answered after that many
+/// seconds.
+pub(super) fn calls_waiting(queue: &str, prefix: &str, t: i64, waits: &[i64]) -> Vec<String> {
+    waits
+        .iter()
+        .enumerate()
+        .flat_map(|(i, wait_s)| {
+            let (call, start) = (format!("{queue}-{prefix}{i}"), t + i as i64 * 1_000);
             [
                 format!(
                     r#"{{"type":"call.offered","ts":"{}","call_id":"{call}","queue":"{queue}"}}"#,
@@ -28,6 +43,23 @@ fn calls(queue: &str, prefix: &str, t: i64, n: usize, wait_s: i64) -> Vec<String
         })
         .collect()
 }
+
+/// Records the page's errors (`window.__errors`), and, on a page loaded with `?refuse=CODE`,
+/// answers `/api/v1/trend` with that status: no configuration of a real service refuses the
+/// trend while it serves the board, but a proxy in front of it, or an older service, can.
+pub(super) const BEFORE_LOAD: &str = r#"
+window.__errors = [];
+addEventListener("error", (e) => window.__errors.push(String(e.message)));
+addEventListener("unhandledrejection", (e) => window.__errors.push(String(e.reason)));
+const refuse = new URLSearchParams(location.search).get("refuse");
+if (refuse) {
+  const real = window.fetch.bind(window);
+  window.fetch = (url, init) => String(url).startsWith("/api/v1/trend")
+    ? Promise.resolve(new Response('{"error":"refused"}', { status: Number(refuse) }))
+        .finally(() => { window.__refused = (window.__refused || 0) + 1; })
+    : real(url, init);
+}
+"#;
 
 fn scope<'a>(trend: &'a Value, queue: &str) -> &'a Value {
     trend["scopes"]
