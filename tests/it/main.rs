@@ -78,11 +78,12 @@ mod service_follow;
 mod service_golden;
 // The live service's HTTP side: handlers through the router, the demo over a real socket.
 mod service_http;
-// Service levels by a contract's definition through the live service: API, gauges, alerts.
+// Service levels by a contract's definition, file and Kafka in: the API, gauges, alerts.
 mod service_levels;
 // `callpulse run` on a real Kafka-protocol broker: values, dead letters, offsets, groups.
 mod service_kafka;
-// /api/v1/trend: the last 24 hours, today's met share, last week's evidence; the tiles' 24-hour chart.
+// /api/v1/trend, file and Kafka in: 24 hours, today's met share, last week from the evidence;
+// the tiles' 24-hour chart.
 mod trend;
 // Live staffing (Erlang C) of a followed file against the textbook formula computed here.
 mod staffing;

@@ -232,6 +232,19 @@ pub fn produce_by_call_id(broker: &Broker, topic: &str, lines: &[String]) {
     assert_eq!(sent["sent"].as_u64(), Some(lines.len() as u64), "{out}");
 }
 
+/// The end offset of each partition of `topic` by partition number (the Fetch high
+/// watermark, see the module docs): how many records each holds.
+pub fn end_offsets(broker: &Broker, topic: &str) -> std::collections::BTreeMap<String, i64> {
+    let out = kafka_python(&[
+        "end-offsets",
+        "--brokers",
+        &broker.bootstrap(),
+        "--topic",
+        topic,
+    ]);
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("end-offsets: {e}: {out}"))
+}
+
 /// [`kafka_python`] with `input` on the tool's stdin (for `produce ... -`).
 pub fn kafka_python_with_input(args: &[&str], input: &[u8]) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/kafka_tool.py");

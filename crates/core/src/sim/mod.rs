@@ -3,10 +3,13 @@
 //!
 //! Queues with different staffing take Poisson arrivals whose rate follows a daily profile of
 //! the local clock; callers wait in FIFO order and hang up when their patience runs out;
-//! agents ring, talk, wrap up and sometimes take a break; components send heartbeats and now
-//! and then fall silent (an outage); a few lines are malformed on purpose. Events come out in
+//! agents ring, talk, wrap up and sometimes take a break; some callers who hung up call again,
+//! and a dialer calls others back ([`callbacks`]); components send heartbeats and now and then
+//! fall silent (an outage); a few lines are malformed on purpose. Events come out in
 //! event-time order. The same seed gives the same stream.
 
+mod agents;
+mod callbacks;
 mod rng;
 mod zone;
 
@@ -17,7 +20,7 @@ use crate::codec::encode;
 use crate::event::{AgentState, Body, Channel, Event, Id};
 use crate::time::{Millis, HOUR, MINUTE, SECOND};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 /// One simulated queue.
 #[derive(Debug, Clone)]
@@ -91,14 +94,47 @@ const HEARTBEAT_EVERY: Millis = 10 * SECOND;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Action {
-    Arrive { queue: usize },
-    Answer { call: u64, agent: usize },
-    End { call: u64, agent: usize },
-    WrapEnd { call: u64, agent: usize },
-    Patience { call: u64 },
-    BreakEnd { agent: usize },
-    Heartbeat { component: usize },
-    OutageEnd { component: usize },
+    Arrive {
+        queue: usize,
+    },
+    /// A caller who hung up calls `queue` again.
+    Redial {
+        queue: usize,
+        customer: u32,
+    },
+    /// The dialer's `attempt`-th call back to `customer` for `queue`, planned when the
+    /// caller was put on the list at `listed`.
+    Callback {
+        queue: usize,
+        customer: u32,
+        listed: Millis,
+        attempt: u32,
+    },
+    Answer {
+        call: u64,
+        agent: usize,
+        customer: u32,
+    },
+    End {
+        call: u64,
+        agent: usize,
+    },
+    WrapEnd {
+        call: u64,
+        agent: usize,
+    },
+    Patience {
+        call: u64,
+    },
+    BreakEnd {
+        agent: usize,
+    },
+    Heartbeat {
+        component: usize,
+    },
+    OutageEnd {
+        component: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -111,6 +147,7 @@ struct Agent {
 #[derive(Debug, Clone)]
 struct Waiting {
     call: u64,
+    customer: u32,
     gave_up: bool,
 }
 
@@ -124,6 +161,8 @@ pub struct Simulator {
     agents: Vec<Agent>,
     waiting: Vec<VecDeque<Waiting>>,
     silent_until: [Millis; 2],
+    /// The dialer's list: callers to call back by (queue, customer) (see [`callbacks`]).
+    to_call_back: BTreeMap<(usize, u32), callbacks::Listed>,
     out: VecDeque<String>,
     emitted: u64,
 }
@@ -138,6 +177,7 @@ impl Simulator {
             agents: Vec::new(),
             waiting: vec![VecDeque::new(); cfg.queues.len()],
             silent_until: [Millis::MIN; 2],
+            to_call_back: BTreeMap::new(),
             out: VecDeque::new(),
             emitted: 0,
             cfg,
@@ -222,35 +262,28 @@ impl Simulator {
         self.now = at;
         match action {
             Action::Arrive { queue } => {
-                let call = self.seq;
-                let customer = Id::from(format!("u{:05}", self.rng.below(20_000)));
-                let channel = if self.rng.below(10) == 0 {
-                    Channel::Chat
-                } else {
-                    Channel::Voice
-                };
-                self.emit(Body::Offered {
-                    call: call_id(call),
-                    queue: Id::new(self.cfg.queues[queue].name),
-                    channel,
-                    priority: None,
-                    customer: Some(customer),
-                });
-                self.waiting[queue].push_back(Waiting {
-                    call,
-                    gave_up: false,
-                });
-                let patience = self.rng.exponential(self.cfg.mean_patience as f64) as Millis;
-                self.schedule(at + patience.max(SECOND), Action::Patience { call });
-                self.dispatch(queue);
+                let customer = self.rng.below(CUSTOMERS) as u32;
+                self.offer(queue, customer);
                 let next = self.next_arrival(queue);
                 self.schedule(next, Action::Arrive { queue });
             }
-            Action::Answer { call, agent } => {
+            Action::Redial { queue, customer } => self.offer(queue, customer),
+            Action::Callback {
+                queue,
+                customer,
+                listed,
+                attempt,
+            } => self.call_back(queue, customer, listed, attempt),
+            Action::Answer {
+                call,
+                agent,
+                customer,
+            } => {
                 self.emit(Body::Answered {
                     call: call_id(call),
                     agent: self.agents[agent].id.clone(),
                 });
+                self.reached(self.agents[agent].queue, customer);
                 self.agent_state(agent, AgentState::OnCall);
                 let talk = self.cfg.queues[self.agents[agent].queue].mean_talk as f64;
                 let talk = self.rng.exponential(talk) as Millis + 10 * SECOND;
@@ -298,17 +331,18 @@ impl Simulator {
             }
             Action::BreakEnd { agent } => self.free(agent),
             Action::Patience { call } => {
-                let still_waiting = self
-                    .waiting
-                    .iter_mut()
-                    .flat_map(|q| q.iter_mut())
-                    .find(|w| w.call == call && !w.gave_up);
-                if let Some(w) = still_waiting {
+                let still_waiting = self.waiting.iter_mut().enumerate().find_map(|(q, w)| {
+                    let w = w.iter_mut().find(|w| w.call == call && !w.gave_up)?;
+                    Some((q, w))
+                });
+                if let Some((queue, w)) = still_waiting {
                     w.gave_up = true;
+                    let customer = w.customer;
                     self.emit(Body::Abandoned {
                         call: call_id(call),
                         cause: Default::default(),
                     });
+                    self.left_unanswered(queue, customer);
                 }
             }
             Action::Heartbeat { component } => {
@@ -335,51 +369,42 @@ impl Simulator {
         }
     }
 
-    fn agent_state(&mut self, agent: usize, state: AgentState) {
-        self.emit(Body::AgentState {
-            agent: self.agents[agent].id.clone(),
-            state,
-            queues: Vec::new(),
-            reason: None,
+    /// A call of `customer` to `queue` now: offered, waiting until their patience runs out,
+    /// given to an agent if one is free.
+    fn offer(&mut self, queue: usize, customer: u32) {
+        let call = self.seq;
+        let channel = if self.rng.below(10) == 0 {
+            Channel::Chat
+        } else {
+            Channel::Voice
+        };
+        self.emit(Body::Offered {
+            call: call_id(call),
+            queue: Id::new(self.cfg.queues[queue].name),
+            channel,
+            priority: None,
+            customer: Some(customer_id(customer)),
         });
-    }
-
-    fn free(&mut self, agent: usize) {
-        self.agents[agent].busy = false;
-        self.agent_state(agent, AgentState::Available);
-        let queue = self.agents[agent].queue;
+        self.waiting[queue].push_back(Waiting {
+            call,
+            customer,
+            gave_up: false,
+        });
+        let patience = self.rng.exponential(self.cfg.mean_patience as f64) as Millis;
+        self.schedule(self.now + patience.max(SECOND), Action::Patience { call });
         self.dispatch(queue);
-    }
-
-    /// Gives the longest-waiting caller of `queue` to a free agent, if both exist.
-    fn dispatch(&mut self, queue: usize) {
-        while self.waiting[queue].front().is_some_and(|w| w.gave_up) {
-            self.waiting[queue].pop_front();
-        }
-        let Some(agent) = self.agents.iter().position(|a| a.queue == queue && !a.busy) else {
-            return;
-        };
-        let Some(w) = self.waiting[queue].pop_front() else {
-            return;
-        };
-        self.agents[agent].busy = true;
-        self.emit(Body::Ringing {
-            call: call_id(w.call),
-            agent: self.agents[agent].id.clone(),
-        });
-        let ring = 2 * SECOND + self.rng.below(5_000) as Millis;
-        self.schedule(
-            self.now + ring,
-            Action::Answer {
-                call: w.call,
-                agent,
-            },
-        );
     }
 }
 
 fn call_id(n: u64) -> Id {
     Id::from(format!("c{n:08}"))
+}
+
+/// How many distinct callers the center has: a caller's id is `u` and five digits.
+const CUSTOMERS: u64 = 20_000;
+
+fn customer_id(n: u32) -> Id {
+    Id::from(format!("u{n:05}"))
 }
 
 impl Iterator for Simulator {
