@@ -7,7 +7,7 @@
 //! show whether or not the watermark has passed the calls.
 
 use super::{check_levels, configure, eight_calls, PROFILE};
-use crate::support::kafka::{end_offsets, produce_by_call_id, Broker};
+use crate::support::kafka::{calls_on_two_partitions, Broker};
 use crate::support::live::kafka_env;
 use crate::support::service::{sample, Service};
 
@@ -16,15 +16,8 @@ fn from_kafka_each_criterion_shows_and_judges_the_service_level_of_its_own_defin
     let Some(broker) = Broker::start() else {
         return;
     };
-    broker.create_topic("calls", 2);
-    broker.create_topic("dead-letters", 1);
     let lines = eight_calls();
-    produce_by_call_id(&broker, "calls", &lines);
-    let ends = end_offsets(&broker, "calls");
-    assert!(
-        ends.len() == 2 && ends.values().all(|&n| n > 0),
-        "both partitions: {ends:?}"
-    );
+    calls_on_two_partitions(&broker, &lines);
     let dir = tempfile::tempdir().unwrap();
     let config = configure(PROFILE, dir.path(), "");
     let bootstrap = broker.bootstrap();

@@ -245,6 +245,20 @@ pub fn end_offsets(broker: &Broker, topic: &str) -> std::collections::BTreeMap<S
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("end-offsets: {e}: {out}"))
 }
 
+/// Topic `calls` of two partitions (and `dead-letters`) holding `lines`, produced by
+/// kafka-python keyed by call id; checked to have records on both partitions, so that the
+/// test reads two partitions' watermarks.
+pub fn calls_on_two_partitions(broker: &Broker, lines: &[String]) {
+    broker.create_topic("calls", 2);
+    broker.create_topic("dead-letters", 1);
+    produce_by_call_id(broker, "calls", lines);
+    let ends = end_offsets(broker, "calls");
+    assert!(
+        ends.len() == 2 && ends.values().all(|&n| n > 0),
+        "both partitions: {ends:?}"
+    );
+}
+
 /// [`kafka_python`] with `input` on the tool's stdin (for `produce ... -`).
 pub fn kafka_python_with_input(args: &[&str], input: &[u8]) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/kafka_tool.py");

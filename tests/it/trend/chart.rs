@@ -82,8 +82,9 @@ fn the_tile_charts_the_last_24_hours_per_interval_with_missed_and_not_final_ones
         lines.extend(l);
     }
     append_lines(&events, &lines);
-    let service = Service::start(
-        &["run", "--follow", events.to_str().unwrap()],
+    let service = Service::follow(
+        &events,
+        dir.path(),
         &[
             ("CALLPULSE_ENGINE_TIMEZONE", ZONE),
             ("CALLPULSE_ENGINE_LATENESS", "1h"),

@@ -13,8 +13,9 @@ fn the_tiles_stand_when_the_trend_has_no_points_or_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("events.jsonl");
     std::fs::write(&events, "").unwrap();
-    let service = Service::start(
-        &["run", "--follow", events.to_str().unwrap()],
+    let service = Service::follow(
+        &events,
+        dir.path(),
         &[
             ("CALLPULSE_ENGINE_TIMEZONE", ZONE),
             ("CALLPULSE_SERVICE_IDLE_AFTER", "1s"),
@@ -121,8 +122,9 @@ fn a_queue_limited_token_sees_the_chart_of_its_queues_only() {
     let mut lines = calls_waiting("q1", "a", now - 3 * MINUTE, &[5, 5]);
     lines.extend(calls_waiting("q2", "b", now - 2 * MINUTE, &[5, 30]));
     append_lines(&events, &lines);
-    let service = Service::start(
-        &["run", "--follow", events.to_str().unwrap()],
+    let service = Service::follow(
+        &events,
+        dir.path(),
         &[
             ("CALLPULSE_HTTP_TOKENS_FILE", tokens.to_str().unwrap()),
             ("CALLPULSE_ENGINE_TIMEZONE", ZONE),

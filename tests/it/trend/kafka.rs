@@ -3,10 +3,9 @@
 //! trend as from a file ([`super::check_trend`]), last week read back from the evidence
 //! store this service wrote it to.
 //!
-//! Why last week's calls are not late although each partition holds calls of today as well
-//! (with these call ids and kafka-python's murmur2 partitioner, w0 and w1 go to one
-//! partition, w2 and w3 to the other, and today's calls to both):
-//! the lines are produced one by one in time order, so each partition holds its share in
+//! Why last week's calls are not late although a partition holds calls of today as well
+//! (with these call ids and kafka-python's murmur2 partitioner, both partitions hold calls;
+//! the test checks it): the lines are produced one by one in time order, so each partition holds its share in
 //! time order; and the watermark of several partitions is the
 //! oldest of their newest event times, a partition that has delivered nothing yet holding
 //! everything back. So no partition's last-week calls are behind the watermark when they
@@ -16,7 +15,7 @@
 //! partition is at its end) can only come after every call is read.
 
 use super::{check_trend, week_and_today};
-use crate::support::kafka::{end_offsets, produce_by_call_id, Broker};
+use crate::support::kafka::{calls_on_two_partitions, Broker};
 use crate::support::live::{kafka_env, now_ms};
 use crate::support::service::Service;
 
@@ -25,15 +24,8 @@ fn from_kafka_the_trend_shows_today_and_compares_it_with_last_week_from_the_evid
     let Some(broker) = Broker::start() else {
         return;
     };
-    broker.create_topic("calls", 2);
-    broker.create_topic("dead-letters", 1);
     let (zone, lines) = week_and_today(now_ms());
-    produce_by_call_id(&broker, "calls", &lines);
-    let ends = end_offsets(&broker, "calls");
-    assert!(
-        ends.len() == 2 && ends.values().all(|&n| n > 0),
-        "both partitions: {ends:?}"
-    );
+    calls_on_two_partitions(&broker, &lines);
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("evidence.sqlite");
     let bootstrap = broker.bootstrap();

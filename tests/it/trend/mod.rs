@@ -22,21 +22,7 @@ const DAY_MS: i64 = 24 * HOUR;
 
 /// Calls of `queue` offered at `t`, `t + 1 s`, …, each answered after `wait_s` seconds.
 fn calls(queue: &str, prefix: &str, t: i64, n: usize, wait_s: i64) -> Vec<String> {
-    (0..n)
-        .flat_map(|i| {
-            let (call, start) = (format!("{prefix}{i}"), t + i as i64 * 1_000);
-            [
-                format!(
-                    r#"{{"type":"call.offered","ts":"{}","call_id":"{call}","queue":"{queue}"}}"#,
-                    at(start)
-                ),
-                format!(
-                    r#"{{"type":"call.answered","ts":"{}","call_id":"{call}","agent_id":"a"}}"#,
-                    at(start + wait_s * 1_000)
-                ),
-            ]
-        })
-        .collect()
+    calls_waiting(queue, prefix, t, &vec![wait_s; n])
 }
 
 /// The zone of the wallboard tests: eight hours from UTC, not a multiple of the six hours
