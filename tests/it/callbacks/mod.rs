@@ -24,15 +24,10 @@ pub(super) fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// A zone in which the last ten minutes all lie on one day (UTC, or Shanghai's day in the
-/// first minutes after midnight UTC), so that "today" holds every call of [`day`].
+/// A zone in which the last ten minutes all lie on one day, so that "today" holds every call
+/// of [`day`].
 pub(super) fn zone(now: i64) -> &'static str {
-    let minute_of_day = now.rem_euclid(86_400_000) / 60_000;
-    if minute_of_day < 10 {
-        "Asia/Shanghai"
-    } else {
-        "UTC"
-    }
+    crate::support::live::zone_where_today_began(now, 10 * 60_000).0
 }
 
 fn offered(t: i64, call: &str, customer: Option<&str>) -> String {

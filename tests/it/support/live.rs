@@ -22,6 +22,21 @@ pub fn at(ms: Millis) -> String {
     callpulse::time::rfc3339::format(ms, &chrono::Utc)
 }
 
+/// A zone whose day began at least `ago` before `now`, and its offset from UTC: UTC, or
+/// Shanghai's day (UTC+8, no daylight saving) in the first `ago` after midnight UTC, so that
+/// a test's calls of the last `ago` (at most 8 hours) all fall on "today".
+pub fn zone_where_today_began(now: Millis, ago: Millis) -> (&'static str, Millis) {
+    assert!(
+        ago <= 8 * 60 * MINUTE,
+        "Shanghai's day begins 8 hours before UTC's"
+    );
+    if now.rem_euclid(24 * 60 * MINUTE) < ago {
+        ("Asia/Shanghai", 8 * 60 * MINUTE)
+    } else {
+        ("UTC", 0)
+    }
+}
+
 /// The start of the 15-minute interval holding `ms` (the default `engine.interval`).
 pub fn interval_start(ms: Millis) -> Millis {
     ms.div_euclid(15 * MINUTE) * (15 * MINUTE)

@@ -84,11 +84,7 @@ fn scope<'a>(trend: &'a Value, queue: &str) -> &'a Value {
 /// four answered after 30 s; and two calls of `fresh`, a queue that had no calls last week,
 /// so no history.
 pub(super) fn week_and_today(now: Millis) -> (&'static str, Vec<String>) {
-    let (zone, offset) = if now.rem_euclid(DAY_MS) < 10 * MINUTE {
-        ("Asia/Shanghai", 8 * HOUR)
-    } else {
-        ("UTC", 0)
-    };
+    let (zone, offset) = crate::support::live::zone_where_today_began(now, 10 * MINUTE);
     let today = (now + offset).div_euclid(DAY_MS) * DAY_MS - offset;
     let today_t = (today + (now - today) / 2).min(now - 2 * MINUTE);
     let mut lines = calls("sales", "w", today_t - 7 * DAY_MS, 4, 30);

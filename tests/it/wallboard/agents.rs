@@ -5,7 +5,7 @@
 //! `agents-zh-1920x1080.png` and `agents-en-1366x768.png` under `<target>/wallboard-test/`.
 
 use crate::support::browser::*;
-use crate::support::live::{at, now_ms, WAIT};
+use crate::support::live::{at, now_ms, zone_where_today_began, WAIT};
 use crate::support::service::{append_lines, Service};
 use callpulse::time::{Millis, MINUTE};
 
@@ -76,12 +76,18 @@ fn chromium_shows_agents_by_state_longest_not_ready_first_ticking_in_both_langua
     };
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("events.jsonl");
-    append_lines(&events, &floor(now_ms()));
+    let now = now_ms();
+    append_lines(&events, &floor(now));
+    // The floor's hour lies on one day of the service's zone: its calls are handled today.
+    let (zone, _) = zone_where_today_began(now, 60 * MINUTE);
     let names = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/agents/names.toml");
     let s = Service::follow(
         &events,
         dir.path(),
-        &[("CALLPULSE_HTTP_AGENT_NAMES", names.to_str().unwrap())],
+        &[
+            ("CALLPULSE_HTTP_AGENT_NAMES", names.to_str().unwrap()),
+            ("CALLPULSE_ENGINE_TIMEZONE", zone),
+        ],
     );
     s.wait_ready(WAIT);
 
