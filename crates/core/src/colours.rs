@@ -56,6 +56,16 @@ pub enum Range {
     Count,
 }
 
+impl Range {
+    /// The greatest value: 1 for a ratio, none (infinity) otherwise.
+    pub fn top(self) -> f64 {
+        match self {
+            Range::Ratio => 1.0,
+            Range::Seconds | Range::Count => f64::INFINITY,
+        }
+    }
+}
+
 impl Shown {
     pub const ALL: [Shown; 7] = [
         Shown::ServiceLevel,
@@ -275,10 +285,7 @@ fn rule(
         );
         return None;
     };
-    let top = match measure.range() {
-        Range::Ratio => 1.0,
-        Range::Seconds | Range::Count => f64::INFINITY,
-    };
+    let top = measure.range().top();
     if !(value.is_finite() && (0.0..=top).contains(&value)) {
         let range = if top == 1.0 { "0 to 1" } else { "0 or more" };
         add(
@@ -299,10 +306,7 @@ fn rule(
 /// Every rule's answer is constant between its bounds, so it is enough to try each bound,
 /// a value between each two, and one past each end of the range (clipped to the range).
 pub fn never_applies(measure: Shown, before: &[ColourRule], rule: &ColourRule) -> bool {
-    let top = match measure.range() {
-        Range::Ratio => 1.0,
-        Range::Seconds | Range::Count => f64::INFINITY,
-    };
+    let top = measure.range().top();
     let mut bounds: Vec<f64> = before.iter().chain([rule]).map(|r| r.value).collect();
     bounds.push(0.0);
     if top.is_finite() {

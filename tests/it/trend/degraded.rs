@@ -8,24 +8,33 @@ use crate::support::live::{json, now_ms, poll};
 use crate::support::service::{append_lines, Service};
 use callpulse::time::MINUTE;
 
+/// `run --follow EVENTS` in the chart's zone, with `envs` besides, and a Chromium that
+/// records the page's errors ([`BEFORE_LOAD`]); `None` without Chromium.
+fn follow_in_chromium(
+    events: &std::path::Path,
+    dir: &std::path::Path,
+    envs: &[(&str, &str)],
+) -> Option<(Service, Browser)> {
+    let mut all = vec![
+        ("CALLPULSE_ENGINE_TIMEZONE", ZONE),
+        ("CALLPULSE_SERVICE_IDLE_AFTER", "1s"),
+        ("CALLPULSE_INPUT_POLL_INTERVAL", "100ms"),
+    ];
+    all.extend_from_slice(envs);
+    let service = Service::follow(events, dir, &all);
+    let mut browser = Browser::launch(1280, 800)?;
+    browser.before_load(BEFORE_LOAD);
+    Some((service, browser))
+}
+
 #[test]
 fn the_tiles_stand_when_the_trend_has_no_points_or_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("events.jsonl");
     std::fs::write(&events, "").unwrap();
-    let service = Service::follow(
-        &events,
-        dir.path(),
-        &[
-            ("CALLPULSE_ENGINE_TIMEZONE", ZONE),
-            ("CALLPULSE_SERVICE_IDLE_AFTER", "1s"),
-            ("CALLPULSE_INPUT_POLL_INTERVAL", "100ms"),
-        ],
-    );
-    let Some(mut browser) = Browser::launch(1280, 800) else {
+    let Some((service, mut browser)) = follow_in_chromium(&events, dir.path(), &[]) else {
         return;
     };
-    browser.before_load(BEFORE_LOAD);
     // No call yet: the center's chart is drawn empty (its frame, the target, the hours) and
     // says so.
     poll(&service, "the idle clock", |last| {
@@ -122,20 +131,10 @@ fn a_queue_limited_token_sees_the_chart_of_its_queues_only() {
     let mut lines = calls_waiting("q1", "a", now - 3 * MINUTE, &[5, 5]);
     lines.extend(calls_waiting("q2", "b", now - 2 * MINUTE, &[5, 30]));
     append_lines(&events, &lines);
-    let service = Service::follow(
-        &events,
-        dir.path(),
-        &[
-            ("CALLPULSE_HTTP_TOKENS_FILE", tokens.to_str().unwrap()),
-            ("CALLPULSE_ENGINE_TIMEZONE", ZONE),
-            ("CALLPULSE_SERVICE_IDLE_AFTER", "1s"),
-            ("CALLPULSE_INPUT_POLL_INTERVAL", "100ms"),
-        ],
-    );
-    let Some(mut browser) = Browser::launch(1280, 800) else {
+    let tokens_file = [("CALLPULSE_HTTP_TOKENS_FILE", tokens.to_str().unwrap())];
+    let Some((service, mut browser)) = follow_in_chromium(&events, dir.path(), &tokens_file) else {
         return;
     };
-    browser.before_load(BEFORE_LOAD);
     browser.goto(&format!("{}/?lang=zh", service.base));
     browser.wait_for(
         "the token form",
