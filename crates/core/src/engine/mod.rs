@@ -439,6 +439,9 @@ impl Engine {
 
     /// Expires customers, forecasts and dedupe keys (once a minute of event time).
     fn sweep(&mut self, w: Millis) {
+        let day = |t| self.calendar().period(Granularity::Day, t).start;
+        let today = day(w);
+        let previous_day = (self.last_sweep != Millis::MIN).then(|| day(self.last_sweep));
         self.last_sweep = w;
         let keep = self.cfg.repeat_window + self.cfg.grace + self.cfg.revision_horizon;
         self.customers.expire(w.saturating_sub(keep));
@@ -450,8 +453,12 @@ impl Engine {
             end.saturating_add(horizon) >= w
         });
         self.dedupe.expire(w);
-        let today = self.calendar().period(Granularity::Day, w).start;
-        self.callbacks.expire(today, self.cfg.call_timeout);
+        // What the callback facts keep depends on the day alone, and forgetting passes over
+        // a day's calls: once a day, at its first sweep, not every minute. A fact that comes
+        // late for a day already swept waits for the next day's (no list of today shows it).
+        if previous_day != Some(today) {
+            self.callbacks.expire(today, self.cfg.call_timeout);
+        }
     }
 }
 

@@ -251,6 +251,54 @@ fn entries_are_oldest_first_and_of_today_only_in_the_centers_zone() {
 }
 
 #[test]
+fn facts_of_a_day_gone_are_forgotten_at_the_first_sweep_of_the_next_and_a_late_one_a_day_later() {
+    let mut e = engine("UTC");
+    feed(
+        &mut e,
+        &[
+            offered("2026-03-02T23:00:00Z", "c1", Some("yesterday")),
+            abandoned("2026-03-02T23:01:00Z", "c1", "caller"),
+        ],
+    );
+    advance(&mut e, "2026-03-02T23:30:00Z");
+    assert_eq!(e.callbacks.facts(), 1);
+    feed(
+        &mut e,
+        &[
+            offered("2026-03-03T00:10:00Z", "c2", Some("today")),
+            abandoned("2026-03-03T00:11:00Z", "c2", "caller"),
+        ],
+    );
+    advance(&mut e, "2026-03-03T01:00:00Z");
+    assert_eq!(customers(&e), ["today"]);
+    assert_eq!(
+        e.callbacks.facts(),
+        1,
+        "c1 went at the first sweep of 3 March"
+    );
+
+    // Late, for 2 March: applied (within the revision horizon), shown on no list of today,
+    // and kept until the first sweep of 4 March, not swept every minute.
+    feed(
+        &mut e,
+        &[
+            offered("2026-03-02T23:50:00Z", "c3", Some("late")),
+            abandoned("2026-03-02T23:51:00Z", "c3", "caller"),
+        ],
+    );
+    advance(&mut e, "2026-03-03T02:00:00Z");
+    assert_eq!(customers(&e), ["today"]);
+    assert_eq!(e.callbacks.facts(), 2);
+    advance(&mut e, "2026-03-04T00:05:00Z");
+    assert!(customers(&e).is_empty());
+    assert_eq!(
+        e.callbacks.facts(),
+        0,
+        "everything of 3 March and before is gone"
+    );
+}
+
+#[test]
 fn a_checkpoint_carries_the_list_and_one_without_it_restores_empty() {
     let mut e = engine("UTC");
     feed(
