@@ -165,8 +165,7 @@ impl State {
             partition,
             offset,
         };
-        let key = (topic.to_string(), partition);
-        let again = match self.process.partitions.get_mut(&key) {
+        let again = match self.process.partition_mut(topic, partition) {
             Some(p) => p.again(offset),
             None => Again::New,
         };
@@ -178,7 +177,14 @@ impl State {
         let again_read = matches!(again, Again::Reread);
         let fed = self.feed_again_from(stream, bytes, origin, now, again_read);
         let held = self.engine.buffered_total() > buffered;
-        let p = self.process.partitions.entry(key).or_default();
+        let p = match self.process.partition_mut(topic, partition) {
+            Some(p) => p,
+            None => self
+                .process
+                .partitions
+                .entry((topic.to_string(), partition))
+                .or_default(),
+        };
         p.read_through = Some(p.read_through.map_or(offset, |r| r.max(offset)));
         p.at_end = false;
         match (again, held, fed.read) {

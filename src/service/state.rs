@@ -64,6 +64,18 @@ pub struct Process {
     pub last_cut: Option<(u64, Millis)>,
 }
 
+impl Process {
+    /// The partition `partition` of `topic`, found without making an owned key: this runs
+    /// for every message, and an instance is assigned a handful of partitions (the group's
+    /// partitions at most), so a pass over them costs less than a `String` per message.
+    pub fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
+        self.partitions
+            .iter_mut()
+            .find(|((t, p), _)| *p == partition && t == topic)
+            .map(|(_, part)| part)
+    }
+}
+
 /// The shared state: the engine and what the service keeps beside it.
 pub struct State {
     pub engine: Engine,

@@ -225,7 +225,7 @@ impl Consumer {
         first: Option<KafkaResult<BorrowedMessage<'_>>>,
         now: Millis,
     ) -> anyhow::Result<Option<Instant>> {
-        let mut last_message = None;
+        let mut took = false;
         let mut next = first;
         let mut n = 0;
         while let Some(result) = next {
@@ -238,7 +238,7 @@ impl Consumer {
                         m.payload().unwrap_or_default(),
                         now,
                     );
-                    last_message = Some(Instant::now());
+                    took = true;
                 }
                 Err(KafkaError::PartitionEOF(p)) => state.reached_end(p),
                 Err(e @ KafkaError::MessageConsumptionFatal(_)) => {
@@ -252,7 +252,8 @@ impl Consumer {
             }
             next = self.consumer.poll(Duration::ZERO);
         }
-        Ok(last_message)
+        // One reading of the clock per batch, not per message (it was 3 % of this thread).
+        Ok(took.then(Instant::now))
     }
 
     /// Brings the partitions of the state in line with the consumer's assignment (after a

@@ -9,10 +9,10 @@ use crate::reject::Origin;
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
+mod runs;
 mod slab;
+use runs::{Entry, Runs};
 use slab::Slab;
 
 /// An event waiting for the watermark.
@@ -85,18 +85,21 @@ const SHRINK_FROM: usize = 4_096;
 /// The ordering key of a queued event: instant, rank of its type, digest.
 pub(super) type Key = (Millis, u8, u64);
 
-/// Events ordered by their ordering key, in a binary min-heap: O(log n) per event whatever
-/// the arrival order. Input in order costs little (a push sifts up no further than its
-/// parent); input from several partitions read at different speeds may hold many events
-/// out of order, which a sorted queue would pay for with a shift per insert. Events live in
-/// a slab and the heap holds only keys and slots, so nothing large moves.
+/// Events ordered by their ordering key: sorted runs merged by a small heap
+/// (`reorder/runs.rs`), so that the events of each partition, nearly in order, cost little
+/// however far apart the partitions are read, and input far out of order costs O(log n) an
+/// event as a heap does.
+/// Events live in a slab and the order holds only keys and slots, so nothing large moves.
 ///
 /// An event can also be taken out before its time ([`Reorder::remove`]: the clock rejected
-/// it); its slot stays empty until its key reaches the top of the heap, so a slot is never
-/// reused while the heap still names it.
+/// it); its slot stays empty until its key is the least held, so a slot is never reused
+/// while the order still names it.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Reorder {
-    order: BinaryHeap<Reverse<(Key, u32)>>,
+    /// Checkpointed as a sequence of entries, as the binary heap it was (restore rebuilds it
+    /// from the slab, [`Reorder::rebuild`]).
+    #[serde(with = "entries")]
+    order: Runs,
     slab: Slab,
     free: Vec<u32>,
     /// Events held (the heap may also name emptied slots).
@@ -116,7 +119,7 @@ impl Reorder {
             }
             None => self.slab.push(Some(q)) as u32,
         };
-        self.order.push(Reverse((key, slot)));
+        self.order.push((key, slot));
         self.count += 1;
         self.pushed += 1;
     }
@@ -124,7 +127,7 @@ impl Reorder {
     /// The earliest event if it lies before `watermark`.
     pub fn pop_before(&mut self, watermark: Millis) -> Option<Queued> {
         loop {
-            let Some(&Reverse(((at, _, _), slot))) = self.order.peek() else {
+            let Some(((at, _, _), slot)) = self.order.peek() else {
                 self.shrink();
                 return None;
             };
@@ -182,12 +185,12 @@ impl Reorder {
         self.free.clear();
         for (slot, q) in self.slab.iter().enumerate() {
             match q {
-                Some(q) => order.push(Reverse((q.key(), slot as u32))),
+                Some(q) => order.push((q.key(), slot as u32)),
                 None => self.free.push(slot as u32),
             }
         }
         self.count = order.len();
-        self.order = BinaryHeap::from(order);
+        self.order = Runs::from_unordered(order);
     }
 
     /// Whether an event of ordering key `key` is held.
@@ -202,6 +205,26 @@ impl Reorder {
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Queued> {
         self.slab.iter_mut().flatten()
+    }
+}
+
+/// The order checkpointed as its entries, in the shape of the binary heap it was: a sequence
+/// of (key, slot).
+mod entries {
+    use super::{Entry, Runs};
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(runs: &Runs, ser: S) -> Result<S::Ok, S::Error> {
+        let mut seq = ser.serialize_seq(Some(runs.len()))?;
+        for entry in runs.iter() {
+            seq.serialize_element(entry)?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Runs, D::Error> {
+        Vec::<Entry>::deserialize(d).map(Runs::from_unordered)
     }
 }
 
