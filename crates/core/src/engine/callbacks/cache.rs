@@ -31,7 +31,7 @@
 //! drives both through any sequence of facts, expiries, days and restores.
 
 use super::list::{order, Slot};
-use super::{CallFacts, Callbacks, QueueList};
+use super::{CallFacts, Callbacks, Entry, QueueList};
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -101,6 +101,15 @@ impl Cache {
     pub(super) fn kept(&mut self) -> Option<&mut Kept> {
         self.0.get_mut().kept.as_mut()
     }
+
+    /// About the bytes the kept list holds beyond the facts, for `facts` facts: an id per
+    /// call (at most), a key and its vector per customer and queue, an entry and its place
+    /// per customer listed.
+    pub(super) fn bytes(&self, facts: usize) -> usize {
+        self.0.borrow().kept.as_ref().map_or(0, |k| {
+            facts * 32 + k.calls.len() * 96 + k.listed.len() * (48 + size_of::<Entry>())
+        })
+    }
 }
 
 impl Kept {
@@ -134,7 +143,10 @@ impl Kept {
         match f.slot() {
             Some(Slot::Customer(queue, customer)) => {
                 let key = (queue, customer.clone());
-                self.calls.entry(key.clone()).or_default().push(id.clone());
+                let ids = self.calls.entry(key.clone());
+                // Most customers call once: room for one id, not the four a push makes.
+                ids.or_insert_with(|| Vec::with_capacity(1))
+                    .push(id.clone());
                 self.dirty.insert(key);
             }
             Some(Slot::WithoutNumber(queue, end)) if end >= self.day => {
@@ -158,7 +170,7 @@ impl Kept {
             match f.slot() {
                 Some(Slot::Customer(queue, customer)) => calls
                     .entry((queue, customer.clone()))
-                    .or_default()
+                    .or_insert_with(|| Vec::with_capacity(1))
                     .push(id.clone()),
                 Some(Slot::WithoutNumber(queue, end)) if end >= day => {
                     *without_number.entry(queue).or_default() += 1

@@ -259,3 +259,34 @@ fn a_restored_checkpoint_joins_the_whole_list_once_then_keeps_it() {
         }
     );
 }
+
+#[test]
+fn of_two_oldest_calls_alike_the_lesser_cause_is_shown_whatever_the_order_they_came_in() {
+    let names = names();
+    let t = T0 + MINUTE;
+    let call = |id: &str, cause: &str| {
+        [
+            format!(
+                r#"{{"type":"call.offered","ts":{T0},"call_id":"{id}","queue":"q0","customer":"1111"}}"#
+            ),
+            format!(r#"{{"type":"call.abandoned","ts":{t},"call_id":"{id}","cause":"{cause}"}}"#),
+        ]
+    };
+    for order in [["x", "y"], ["y", "x"]] {
+        let mut cb = Callbacks::default();
+        cb.list(T0);
+        for id in order {
+            let cause = if id == "x" { "timeout" } else { "key" };
+            for line in call(id, cause) {
+                observe(&mut cb, &names, &line, 0);
+            }
+        }
+        for list in [cb.derive(T0), owned(&cb.list(T0))] {
+            let entry = &list[&0].entries[0];
+            assert_eq!(
+                (entry.cause, entry.calls),
+                (super::super::Cause::Abandoned, 2)
+            );
+        }
+    }
+}
