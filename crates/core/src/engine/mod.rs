@@ -377,7 +377,7 @@ impl Engine {
             + self.dedupe.len() * 9
             + self.reorder.len() * std::mem::size_of::<Queued>()
             + self.customers.len() * 64
-            + self.callbacks.bytes()
+            + self.callbacks.facts() * 128
     }
 
     /// Credits open agent and component time, counts overdue complaints, and finalises the
