@@ -8,13 +8,18 @@
 //! | `metrics/render/<queues>` | one whole exposition, as `/metrics` answers it (the lock taken and released, the text built) |
 //! | `metrics/lock_held/<queues>` | the part of it that holds the state's lock: the samples copied out |
 //!
+//! | `metrics/callbacks_day/…` | a day of 199,000 callback facts: see `metrics/callbacks_day.rs` |
+//!
 //! After the group, one more measurement (the median of 51 renders of each center, in the same
 //! run) prints the 1,000-queue render against its budget of 10 ms, next to the 50-queue one.
 //!
-//! Run: `cargo bench --bench metrics`.
+//! Run: `cargo bench --bench metrics` (`-- callbacks_day` for that group alone: the centers
+//! are built either way).
 
 #[path = "../src/allocator.rs"]
 mod allocator;
+#[path = "metrics/callbacks_day.rs"]
+mod callbacks_day;
 #[path = "support/center.rs"]
 mod center;
 
@@ -114,5 +119,5 @@ fn bench(c: &mut Criterion) {
     println!("metrics/render, median of 51: {}", line.join("; "));
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, callbacks_day::bench);
 criterion_main!(benches);

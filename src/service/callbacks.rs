@@ -76,10 +76,17 @@ pub fn list(state: &State, grant: &Grant, queue: Option<&str>, per_queue: usize)
     let engine = &state.engine;
     let calendar = engine.calendar();
     let at = state.clock();
-    let mut lists = engine.callbacks();
+    // The engine's kept list, shared: only the entries shown are copied.
+    let lists = engine.callback_lists();
+    let none = QueueList::default();
     let names = &engine.names().queues;
     let mut queues: Vec<QueueCallbacks> = (0..names.len() as u32)
-        .map(|q| (names.name(q).as_str(), lists.remove(&q).unwrap_or_default()))
+        .map(|q| {
+            (
+                names.name(q).as_str(),
+                lists.get(&q).map_or(&none, |l| &**l),
+            )
+        })
         .filter(|(name, _)| grant.sees(name) && queue.map_or(true, |only| only == *name))
         .map(|(name, list)| view(name, list, per_queue, at, calendar, grant.masked))
         .collect();
@@ -101,7 +108,7 @@ pub fn list(state: &State, grant: &Grant, queue: Option<&str>, per_queue: usize)
 
 fn view(
     name: &str,
-    list: QueueList,
+    list: &QueueList,
     per_queue: usize,
     at: Millis,
     calendar: &Calendar,
@@ -109,7 +116,7 @@ fn view(
 ) -> QueueCallbacks {
     let pending = list.entries.len();
     let seconds = |ms: Millis| ms as f64 / 1_000.0;
-    let entry = |e: Entry| EntryView {
+    let entry = |e: &Entry| EntryView {
         customer: if masked {
             mask(&e.customer)
         } else {
@@ -131,12 +138,7 @@ fn view(
         pending,
         without_number: list.without_number,
         truncated: pending.saturating_sub(per_queue),
-        entries: list
-            .entries
-            .into_iter()
-            .take(per_queue)
-            .map(entry)
-            .collect(),
+        entries: list.entries.iter().take(per_queue).map(entry).collect(),
     }
 }
 

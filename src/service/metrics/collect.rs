@@ -83,7 +83,7 @@ pub(super) fn collect(state: &State, out: &mut Out) {
         }
     }
     let waiting = engine.waiting();
-    let callbacks = engine.callbacks();
+    let callbacks = engine.callback_lists();
     let pending = |q: u32| callbacks.get(&q).map_or(0, |l| l.entries.len());
     let callbacks_pending = t.id("callpulse_callbacks_pending");
     let (staffing, center_staff) = engine.staffing();

@@ -20,7 +20,7 @@
 //! its call's history, keeps what it said: an answer wins over an unanswered exit, so a
 //! caller is never listed by a contradicted abandon after an answer.)
 //!
-//! [`Callbacks::list`] joins the facts when read: a call's customer and queue come from its
+//! [`Callbacks::derive`] joins the facts: a call's customer and queue come from its
 //! offer (the queue after its last overflow), its outcome from its answer or unanswered exit.
 //! A customer is *pending* in a queue when one of their unanswered calls of today ended after
 //! the latest time they reached an agent there: a later call of theirs answered in that queue,
@@ -35,11 +35,17 @@
 //! counted ([`Callbacks::untracked`]), never dropped in silence.
 //!
 //! A checkpoint carries the facts after the engine's state (see [`super::snapshot`]).
+//!
+//! The list is read often and changes a little at a time: [`Callbacks::list`] keeps it
+//! between reads and joins again only the customers whose facts changed ([`cache`]).
 
+mod cache;
 mod list;
 #[cfg(test)]
 mod tests;
 
+use cache::Cache;
+pub use cache::{Joins, Lists};
 pub use list::{Cause, Entry, QueueList};
 
 use super::scope::Names;
@@ -74,6 +80,14 @@ enum Outcome {
     Unanswered(Millis, Unanswered),
 }
 
+impl Outcome {
+    /// When the call ended (or reached an agent).
+    fn end(self) -> Millis {
+        let (Outcome::Answered(t) | Outcome::Unanswered(t, _)) = self;
+        t
+    }
+}
+
 /// One `call.callback`: when, what came of it, and its digest (its identity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Attempt {
@@ -94,6 +108,9 @@ pub struct Callbacks {
     /// The most facts kept: [`CAPACITY`] (less in tests).
     #[serde(skip, default = "capacity")]
     capacity: usize,
+    /// The list kept between reads: not state (see [`cache`]).
+    #[serde(skip)]
+    cache: Cache,
 }
 
 fn capacity() -> usize {
@@ -108,6 +125,7 @@ impl Default for Callbacks {
             facts: 0,
             untracked: 0,
             capacity: CAPACITY,
+            cache: Cache::default(),
         }
     }
 }
@@ -197,13 +215,25 @@ impl Callbacks {
 
     fn call(&mut self, id: &Id, applied: bool, f: impl FnOnce(&mut CallFacts)) {
         if let Some(facts) = self.calls.get_mut(id) {
-            return f(facts);
+            let Some(kept) = self.cache.kept() else {
+                return f(facts);
+            };
+            let before = facts.clone();
+            f(facts);
+            if *facts != before {
+                kept.leave(id, &before);
+                kept.join(id, facts);
+            }
+            return;
         }
         if !self.room(applied) {
             return;
         }
         let mut facts = CallFacts::default();
         f(&mut facts);
+        if let Some(kept) = self.cache.kept() {
+            kept.join(id, &facts);
+        }
         self.calls.insert(id.clone(), facts);
         self.facts += 1;
     }
@@ -213,6 +243,9 @@ impl Callbacks {
         let known = self.attempts.get(&key);
         if known.is_some_and(|all| all.contains(&attempt)) || !self.room(applied) {
             return;
+        }
+        if let Some(kept) = self.cache.kept() {
+            kept.attempted(queue, customer);
         }
         self.attempts.entry(key).or_default().push(attempt);
         self.facts += 1;
@@ -241,13 +274,24 @@ impl Callbacks {
     /// attempts before it, and offers without an outcome more than `call_timeout` before it.
     pub fn expire(&mut self, day_start: Millis, call_timeout: Millis) {
         let offers_from = day_start.saturating_sub(call_timeout);
-        self.calls.retain(|_, f| match (f.outcome, &f.offer) {
-            (Some(Outcome::Answered(t) | Outcome::Unanswered(t, _)), _) => t >= day_start,
-            (None, Some(offer)) => offer.at >= offers_from,
-            (None, None) => f.overflow.is_some_and(|(t, _)| t >= offers_from),
+        let mut kept = self.cache.kept();
+        self.calls.retain(|id, f| {
+            let keep = match (f.outcome, &f.offer) {
+                (Some(outcome), _) => outcome.end() >= day_start,
+                (None, Some(offer)) => offer.at >= offers_from,
+                (None, None) => f.overflow.is_some_and(|(t, _)| t >= offers_from),
+            };
+            if let (false, Some(kept)) = (keep, kept.as_mut()) {
+                kept.leave(id, f);
+            }
+            keep
         });
-        self.attempts.retain(|_, all| {
+        self.attempts.retain(|(queue, customer), all| {
+            let before = all.len();
             all.retain(|a| a.at >= day_start);
+            if let (true, Some(kept)) = (all.len() != before, kept.as_mut()) {
+                kept.attempted(*queue, customer);
+            }
             !all.is_empty()
         });
         self.facts = self.calls.len() + self.attempts.values().map(Vec::len).sum::<usize>();

@@ -8,6 +8,8 @@ use super::{AgentNow, Engine, Scope, Staffing, Tally};
 use crate::time::{Granularity, Millis};
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 impl Engine {
     /// The overlay of the buffered events: the one kept up to date, else recomputed (at most
@@ -27,14 +29,27 @@ impl Engine {
     }
 
     /// Today's callback list (see [`super::callbacks`]) by queue id: the day of the center's
-    /// calendar at the stream's time. Empty before any event.
-    pub fn callbacks(&self) -> std::collections::BTreeMap<u32, super::callbacks::QueueList> {
+    /// calendar at the stream's time. Empty before any event. Kept between reads: two reads
+    /// with no event between them give the same `Arc`, and a read after a few events costs
+    /// what they changed.
+    pub fn callback_lists(&self) -> Arc<super::callbacks::Lists> {
         let at = self.latest().max(self.watermark);
         if at == Millis::MIN {
             return Default::default();
         }
         let today = self.calendar().period(Granularity::Day, at).start;
         self.callbacks.list(today)
+    }
+
+    /// [`Engine::callback_lists`], a copy to own (of the entries listed, not of the facts).
+    pub fn callbacks(&self) -> BTreeMap<u32, super::callbacks::QueueList> {
+        let lists = self.callback_lists();
+        lists.iter().map(|(q, l)| (*q, (**l).clone())).collect()
+    }
+
+    /// How often the callback list was joined (see [`super::callbacks::Joins`]).
+    pub fn callback_joins(&self) -> super::callbacks::Joins {
+        self.callbacks.joins()
     }
 
     /// Callback facts not kept for want of room ([`super::callbacks::CAPACITY`]).

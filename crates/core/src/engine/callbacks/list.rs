@@ -1,6 +1,11 @@
 //! Reading the callback list: the facts joined per queue and customer (see [`super`]).
+//!
+//! [`Callbacks::derive`] joins every fact of the day: it is the definition of the list, and
+//! the oracle the kept list is tested against. [`Callbacks::entry`] joins the facts of one
+//! queue and customer, which is all one entry depends on: the kept list
+//! ([`super::cache`]) calls it for the customers whose facts changed.
 
-use super::{Callbacks, Outcome};
+use super::{Attempt, CallFacts, Callbacks, Outcome};
 use crate::event::{CallbackResult, Id, Unanswered};
 use crate::time::Millis;
 use rustc_hash::FxHashMap;
@@ -71,77 +76,150 @@ struct Customer {
     unanswered: Vec<(Millis, Millis, Unanswered)>,
 }
 
+impl Customer {
+    /// Takes one of their calls that ended on the day or later.
+    fn add(&mut self, offered: Millis, outcome: Outcome) {
+        match outcome {
+            Outcome::Answered(t) => self.reached = self.reached.max(Some(t)),
+            Outcome::Unanswered(t, cause) => {
+                self.unanswered.push((t, t.saturating_sub(offered), cause))
+            }
+        }
+    }
+
+    /// Takes their callback attempts in the queue: an answered one of the day is a reach.
+    fn attempted(&mut self, all: &[Attempt], day_start: Millis) {
+        let answered = all
+            .iter()
+            .filter(|a| a.result == CallbackResult::Answered && a.at >= day_start);
+        self.reached = self.reached.max(answered.map(|a| a.at).max());
+    }
+
+    /// Their entry, if they are pending: an unanswered call ended after they last reached
+    /// an agent. Of two oldest calls that ended at once and waited as long, the one of the
+    /// lesser cause (in the order of [`Unanswered`]) is shown: the choice does not depend on
+    /// the order the facts are kept in.
+    fn entry(self, customer: &Id, attempts: Option<&Vec<Attempt>>) -> Option<Entry> {
+        let reached = self.reached.unwrap_or(Millis::MIN);
+        let pending = self.unanswered.iter().filter(|(end, ..)| *end > reached);
+        let oldest = pending
+            .clone()
+            .min_by_key(|(end, wait, cause)| (*end, *wait, *cause as u8));
+        let &(end, wait, cause) = oldest?;
+        let attempts: Vec<_> = attempts
+            .into_iter()
+            .flatten()
+            .filter(|a| a.at >= end && a.result != CallbackResult::Answered)
+            .collect();
+        Some(Entry {
+            customer: customer.clone(),
+            abandoned_at: end,
+            wait,
+            cause: Cause::of(cause),
+            calls: pending.count() as u32,
+            attempts: attempts.len() as u32,
+            last_attempt: attempts
+                .iter()
+                .max_by_key(|a| (a.at, a.digest))
+                .map(|a| (a.at, a.result)),
+        })
+    }
+}
+
+/// Where a call counts, once its offer and outcome are known: in the queue after its last
+/// overflow before its end, for its customer, or among the calls without a number when it
+/// was unanswered (an answered call without a number counts nowhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Slot<'a> {
+    Customer(u32, &'a Id),
+    WithoutNumber(u32, Millis),
+}
+
+impl CallFacts {
+    /// Where the call counts ([`Slot`]), whatever the day.
+    pub(super) fn slot(&self) -> Option<Slot<'_>> {
+        let (Some(offer), Some(outcome)) = (&self.offer, self.outcome) else {
+            return None;
+        };
+        let end = outcome.end();
+        let queue = match self.overflow {
+            Some((t, q)) if t <= end => q,
+            _ => offer.queue,
+        };
+        match &offer.customer {
+            Some(customer) => Some(Slot::Customer(queue, customer)),
+            None => matches!(outcome, Outcome::Unanswered(..))
+                .then_some(Slot::WithoutNumber(queue, end)),
+        }
+    }
+}
+
+/// Entries oldest first (one per customer in a queue).
+pub(super) fn order(e: &Entry) -> (Millis, &Id) {
+    (e.abandoned_at, &e.customer)
+}
+
 impl Callbacks {
     /// The list of the day starting at `day_start`, by queue id (queues with nothing pending
-    /// and no unanswered call without a number are left out).
-    pub fn list(&self, day_start: Millis) -> BTreeMap<u32, QueueList> {
+    /// and no unanswered call without a number are left out), joined from every fact. What
+    /// the engine reads is kept instead ([`Callbacks::list`]).
+    pub fn derive(&self, day_start: Millis) -> BTreeMap<u32, QueueList> {
         let mut customers: FxHashMap<(u32, &Id), Customer> = FxHashMap::default();
         let mut lists: BTreeMap<u32, QueueList> = BTreeMap::new();
         for f in self.calls.values() {
             let (Some(offer), Some(outcome)) = (&f.offer, f.outcome) else {
                 continue;
             };
-            let (Outcome::Answered(end) | Outcome::Unanswered(end, _)) = outcome;
-            if end < day_start {
+            if outcome.end() < day_start {
                 continue;
             }
-            let queue = match f.overflow {
-                Some((t, q)) if t <= end => q,
-                _ => offer.queue,
-            };
-            let Some(customer) = &offer.customer else {
-                if matches!(outcome, Outcome::Unanswered(..)) {
-                    lists.entry(queue).or_default().without_number += 1;
+            match f.slot() {
+                Some(Slot::Customer(queue, customer)) => customers
+                    .entry((queue, customer))
+                    .or_default()
+                    .add(offer.at, outcome),
+                Some(Slot::WithoutNumber(queue, _)) => {
+                    lists.entry(queue).or_default().without_number += 1
                 }
-                continue;
-            };
-            let c = customers.entry((queue, customer)).or_default();
-            match outcome {
-                Outcome::Answered(t) => c.reached = c.reached.max(Some(t)),
-                Outcome::Unanswered(t, cause) => {
-                    c.unanswered.push((t, t.saturating_sub(offer.at), cause))
-                }
+                None => {}
             }
         }
         for ((queue, customer), all) in &self.attempts {
             if let Some(c) = customers.get_mut(&(*queue, customer)) {
-                let answered = all
-                    .iter()
-                    .filter(|a| a.result == CallbackResult::Answered && a.at >= day_start);
-                c.reached = c.reached.max(answered.map(|a| a.at).max());
+                c.attempted(all, day_start);
             }
         }
         for ((queue, customer), c) in customers {
-            let reached = c.reached.unwrap_or(Millis::MIN);
-            let pending = c.unanswered.iter().filter(|(end, ..)| *end > reached);
-            let oldest = pending.clone().min_by_key(|(end, wait, _)| (*end, *wait));
-            let Some(&(end, wait, cause)) = oldest else {
-                continue;
-            };
-            let attempts: Vec<_> = self
-                .attempts
-                .get(&(queue, customer.clone()))
-                .into_iter()
-                .flatten()
-                .filter(|a| a.at >= end && a.result != CallbackResult::Answered)
-                .collect();
-            lists.entry(queue).or_default().entries.push(Entry {
-                customer: customer.clone(),
-                abandoned_at: end,
-                wait,
-                cause: Cause::of(cause),
-                calls: pending.count() as u32,
-                attempts: attempts.len() as u32,
-                last_attempt: attempts
-                    .iter()
-                    .max_by_key(|a| (a.at, a.digest))
-                    .map(|a| (a.at, a.result)),
-            });
+            let attempts = self.attempts.get(&(queue, customer.clone()));
+            if let Some(entry) = c.entry(customer, attempts) {
+                lists.entry(queue).or_default().entries.push(entry);
+            }
         }
         for list in lists.values_mut() {
-            list.entries
-                .sort_by(|a, b| (a.abandoned_at, &a.customer).cmp(&(b.abandoned_at, &b.customer)));
+            list.entries.sort_by(|a, b| order(a).cmp(&order(b)));
         }
         lists
+    }
+
+    /// The entry of `customer` in `queue` on the day starting at `day_start`, if they are
+    /// pending: `calls` are the ids of every call of theirs that counts there ([`Slot`]).
+    pub(super) fn entry(
+        &self,
+        queue: u32,
+        customer: &Id,
+        calls: &[Id],
+        day_start: Millis,
+    ) -> Option<Entry> {
+        let mut c = Customer::default();
+        for f in calls.iter().filter_map(|id| self.calls.get(id)) {
+            if let (Some(offer), Some(outcome)) = (&f.offer, f.outcome) {
+                if outcome.end() >= day_start {
+                    c.add(offer.at, outcome);
+                }
+            }
+        }
+        let attempts = self.attempts.get(&(queue, customer.clone()));
+        c.attempted(attempts.map_or(&[][..], Vec::as_slice), day_start);
+        c.entry(customer, attempts)
     }
 }
