@@ -270,6 +270,11 @@ impl Callbacks {
         self.facts
     }
 
+    /// About the bytes held: the facts, and the list kept between reads ([`cache`]).
+    pub fn bytes(&self) -> usize {
+        self.facts * 128 + self.cache.bytes(self.facts)
+    }
+
     /// Forgets what no list of the day starting at `day_start` (or later) shows: outcomes and
     /// attempts before it, and offers without an outcome more than `call_timeout` before it.
     pub fn expire(&mut self, day_start: Millis, call_timeout: Millis) {

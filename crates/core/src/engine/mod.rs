@@ -377,7 +377,7 @@ impl Engine {
             + self.dedupe.len() * 9
             + self.reorder.len() * std::mem::size_of::<Queued>()
             + self.customers.len() * 64
-            + self.callbacks.facts() * 128
+            + self.callbacks.bytes()
     }
 
     /// Credits open agent and component time, counts overdue complaints, and finalises the

@@ -31,7 +31,7 @@
 //! drives both through any sequence of facts, expiries, days and restores.
 
 use super::list::{order, Slot};
-use super::{CallFacts, Callbacks, QueueList};
+use super::{CallFacts, Callbacks, Entry, QueueList};
 use crate::event::Id;
 use crate::time::Millis;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -100,6 +100,15 @@ impl Cache {
     /// The kept list to tell a change to, if one is kept.
     pub(super) fn kept(&mut self) -> Option<&mut Kept> {
         self.0.get_mut().kept.as_mut()
+    }
+
+    /// About the bytes the kept list holds beyond the facts, for `facts` facts: an id per
+    /// call (at most), a key and its vector per customer and queue, an entry and its place
+    /// per customer listed.
+    pub(super) fn bytes(&self, facts: usize) -> usize {
+        self.0.borrow().kept.as_ref().map_or(0, |k| {
+            facts * 32 + k.calls.len() * 96 + k.listed.len() * (48 + size_of::<Entry>())
+        })
     }
 }
 
