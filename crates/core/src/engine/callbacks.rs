@@ -320,8 +320,8 @@ impl Callbacks {
                 names.check_queue(q)?;
                 instant(t)?;
             }
-            if let Some(Outcome::Answered(t) | Outcome::Unanswered(t, _)) = f.outcome {
-                instant(t)?;
+            if let Some(outcome) = f.outcome {
+                instant(outcome.end())?;
             }
         }
         for ((q, _), all) in &self.attempts {

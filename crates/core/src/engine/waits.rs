@@ -88,17 +88,14 @@ impl Waits {
     }
 
     fn add_bucket(&mut self, bucket: u32, n: u32) {
-        self.0
-            .get_or_insert_with(|| {
-                Box::new(Recorded {
-                    buckets: Vec::new(),
-                    total: 0,
-                })
+        let recorded = self.0.get_or_insert_with(|| {
+            Box::new(Recorded {
+                buckets: Vec::new(),
+                total: 0,
             })
-            .add(bucket, n);
-        if let Some(r) = self.0.as_deref_mut() {
-            r.total = r.total.saturating_add(u64::from(n));
-        }
+        });
+        recorded.add(bucket, n);
+        recorded.total = recorded.total.saturating_add(u64::from(n));
     }
 
     /// The wait at quantile `q` (0–1) in seconds, the midpoint of its histogram bucket:

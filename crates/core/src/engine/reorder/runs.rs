@@ -109,15 +109,13 @@ impl Runs {
         match entries.front() {
             Some(&next) => self.heads.push(Reverse((next, run))),
             None => {
-                // Its last entry was the least held, so it is the first of the tails.
-                let at = if self.tails.front().is_some_and(|&(_, r)| r == run) {
-                    0
-                } else {
-                    self.tails
-                        .iter()
-                        .position(|&(_, r)| r == run)
-                        .expect("a run holding entries has a tail")
-                };
+                // Its last entry was the least held, so it is the first of the tails: the
+                // search ends at once.
+                let at = self
+                    .tails
+                    .iter()
+                    .position(|&(_, r)| r == run)
+                    .expect("a run holding entries has a tail");
                 self.tails.remove(at);
                 if self.runs[run as usize].capacity() > 1_024 {
                     self.runs[run as usize] = VecDeque::new();
